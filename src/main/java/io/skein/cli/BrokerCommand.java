@@ -1,0 +1,55 @@
+package io.skein.cli;
+
+import io.skein.node.SkeinNode;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code skein broker}: runs a broker in the foreground until it is stopped (Ctrl-C or SIGTERM). */
+@Command(
+    name = "broker",
+    mixinStandardHelpOptions = true,
+    description = "Run a Skein broker. With no options: a single-node broker on 127.0.0.1:9092, data in ./data.")
+public final class BrokerCommand implements Callable<Integer> {
+
+  @Option(names = "--config", paramLabel = "FILE", description = "HOCON configuration file (see conf/skein.conf).")
+  Path configFile;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory for logs and metadata (skein.data-dir).")
+  Path dataDir;
+
+  @Option(names = "--port", paramLabel = "N", description = "gRPC port for clients (skein.grpc.port).")
+  Integer port;
+
+  @Option(names = "--host", paramLabel = "ADDRESS", description = "gRPC bind address (skein.grpc.host).")
+  String host;
+
+  @Option(names = "--broker-id", paramLabel = "N", description = "Broker id (skein.broker.id).")
+  Integer brokerId;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, Object> overrides = new HashMap<>();
+    if (dataDir != null) {
+      overrides.put("skein.data-dir", dataDir.toString());
+    }
+    if (port != null) {
+      overrides.put("skein.grpc.port", port);
+    }
+    if (host != null) {
+      overrides.put("skein.grpc.host", host);
+    }
+    if (brokerId != null) {
+      overrides.put("skein.broker.id", brokerId);
+    }
+    // A broker run from the command line exits its JVM once it has shut down.
+    overrides.put("akka.coordinated-shutdown.exit-jvm", "on");
+    SkeinNode node = SkeinNode.start(SkeinNode.loadConfig(Optional.ofNullable(configFile), overrides));
+    node.whenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+}

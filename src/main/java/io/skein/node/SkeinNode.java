@@ -1,0 +1,200 @@
+package io.skein.node;
+
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.SpawnProtocol;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import io.skein.cluster.BrokerInfo;
+import io.skein.cluster.Controller;
+import io.skein.partition.PartitionKey;
+import io.skein.partition.PartitionLeader;
+import io.skein.server.GrpcServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Skein broker: an Akka cluster node running the Controller singleton (where it is the
+ * oldest node), the partition leaders Cluster Sharding places on it, and the gRPC endpoint.
+ */
+public final class SkeinNode implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SkeinNode.class);
+
+  private final ActorSystem<SpawnProtocol.Command> system;
+  private final BrokerConfig config;
+  private final GrpcServer grpc;
+
+  private SkeinNode(ActorSystem<SpawnProtocol.Command> system, BrokerConfig config, GrpcServer grpc) {
+    this.system = system;
+    this.config = config;
+    this.grpc = grpc;
+  }
+
+  /**
+   * The configuration a broker runs with: {@code overrides} (from flags) over {@code file}
+   * over the embedded defaults, with -D system properties over all and Akka's reference
+   * settings under all.
+   */
+  public static Config loadConfig(Optional<Path> file, Map<String, Object> overrides) {
+    Config fromFile = file
+        .map(f -> ConfigFactory.parseFile(f.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)))
+        .orElse(ConfigFactory.empty());
+    Config layers = ConfigFactory.parseMap(overrides)
+        .withFallback(fromFile)
+        .withFallback(ConfigFactory.parseResources(SkeinNode.class.getClassLoader(), "skein-defaults.conf"));
+    Config loaded = ConfigFactory.load(layers);
+    // H2 and log paths must not depend on the working directory of whoever resolves them.
+    String dataDir = Path.of(loaded.getString("skein.data-dir")).toAbsolutePath().normalize().toString();
+    Map<String, Object> absolute = new HashMap<>(overrides);
+    absolute.put("skein.data-dir", dataDir);
+    return ConfigFactory.load(ConfigFactory.parseMap(absolute).withFallback(layers));
+  }
+
+  /** Starts a broker and returns once its partitions are open and gRPC serves. */
+  public static SkeinNode start(Config loaded) throws IOException {
+    BrokerConfig config = BrokerConfig.from(loaded);
+    Files.createDirectories(config.dataDir());
+    String clusterId = NodeIdentity.load(config.dataDir(), config.brokerId());
+    int port = config.grpcPort() == 0 ? freePort(config.grpcHost()) : config.grpcPort();
+    config = config.withGrpcPort(port);
+    BrokerInfo self = new BrokerInfo(config.brokerId(), config.grpcHost(), port, config.rack());
+    Config withRoles = ConfigFactory.parseMap(Map.of(
+            "akka.cluster.roles", self.roles(),
+            "skein.grpc.port", port))
+        .withFallback(loaded);
+
+    ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "skein", withRoles);
+    try {
+      Cluster cluster = Cluster.get(system);
+      if (withRoles.getList("akka.cluster.seed-nodes").isEmpty()
+          && !withRoles.getBoolean("skein.cluster.bootstrap")) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      Instant deadline = Instant.now().plus(config.startupTimeout());
+      await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
+      ActorRef<Controller.Command> controller = Controller.initSingleton(system, config);
+      PartitionLeader.initSharding(system, config, controller);
+      openPartitions(system, controller, config, deadline);
+      GrpcServer grpc = GrpcServer.start(system, controller, config, clusterId);
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-grpc", () -> {
+        grpc.close();
+        return CompletableFuture.completedFuture(Done.getInstance());
+      });
+      LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
+          config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
+      return new SkeinNode(system, config, grpc);
+    } catch (IOException | RuntimeException e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens (and so recovers) every partition log before clients are served, like Kafka's
+   * log loading at start-up: a torn tail is found and truncated now, not at first use.
+   */
+  private static void openPartitions(
+      ActorSystem<?> system, ActorRef<Controller.Command> controller, BrokerConfig config, Instant deadline) {
+    Controller.Topics topics = null;
+    while (topics == null) {
+      try {
+        topics = AskPattern.<Controller.Command, Controller.Topics>ask(
+                controller, Controller.GetTopics::new, Duration.ofSeconds(5), system.scheduler())
+            .toCompletableFuture().get();
+      } catch (Exception notYet) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new IllegalStateException("the controller did not start within " + config.startupTimeout(), notYet);
+        }
+        LOG.info("Waiting for the controller: {}", notYet.toString());
+      }
+    }
+    ClusterSharding sharding = ClusterSharding.get(system);
+    List<CompletableFuture<PartitionLeader.Opened>> opening = new ArrayList<>();
+    for (Controller.Topic topic : topics.byName().values()) {
+      for (PartitionKey key : topic.partitionKeys()) {
+        if (topic.partitions().get(key.partition()).replicas().contains(config.brokerId())) {
+          opening.add(sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId())
+              .<PartitionLeader.Opened>ask(PartitionLeader.Open::new, Duration.between(Instant.now(), deadline))
+              .toCompletableFuture());
+        }
+      }
+    }
+    await(CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new)), deadline, "opening partition logs");
+    for (CompletableFuture<PartitionLeader.Opened> opened : opening) {
+      if (opened.join().failure() != null) {
+        LOG.error("Partition {} did not open: {}", opened.join().key(), opened.join().failure().message());
+      }
+    }
+    LOG.info("Opened {} partition log(s)", opening.size());
+  }
+
+  private static <T> T await(CompletableFuture<T> future, Instant deadline, String what) {
+    try {
+      return future.get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("start-up failed while " + what + ": " + e, e);
+    }
+  }
+
+  private static int freePort(String host) throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(host, 0));
+      return socket.getLocalPort();
+    }
+  }
+
+  public ActorSystem<SpawnProtocol.Command> system() {
+    return system;
+  }
+
+  public BrokerConfig config() {
+    return config;
+  }
+
+  public GrpcServer grpc() {
+    return grpc;
+  }
+
+  public int grpcPort() {
+    return grpc.port();
+  }
+
+  /** Completes when the node has shut down. */
+  public java.util.concurrent.CompletionStage<Done> whenTerminated() {
+    return system.getWhenTerminated();
+  }
+
+  /** Controlled shutdown: stop serving, close logs cleanly, leave the cluster. */
+  @Override
+  public void close() {
+    CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("Broker shutdown did not complete in time: {}", e.toString());
+    }
+  }
+}
