@@ -1,0 +1,123 @@
+package io.skein.multijvm;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.ListTopicsRequest;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A broker in its own JVM, started with the same main class and command users run
+ * ({@code skein broker}). Stopped by PID: SIGTERM for a clean shutdown, SIGKILL for a crash.
+ */
+final class BrokerProcess implements AutoCloseable {
+
+  final Path dataDir;
+  final Path logFile;
+  final String host;
+  final int port;
+  private Process process;
+  private int starts;
+
+  BrokerProcess(Path dataDir, String host, int port) {
+    this.dataDir = dataDir;
+    this.logFile = dataDir.resolveSibling(dataDir.getFileName() + ".out");
+    this.host = host;
+    this.port = port;
+  }
+
+  static int freePort(String host) throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(host, 0));
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Starts the JVM and waits until it answers on gRPC. */
+  void start(Duration timeout) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Dakka.remote.artery.canonical.hostname=" + host,
+        "-Dakka.remote.artery.canonical.port=0",
+        "-cp", System.getProperty("java.class.path"),
+        "io.skein.cli.SkeinCli", "broker",
+        "--data-dir", dataDir.toString(),
+        "--host", host,
+        "--port", Integer.toString(port)));
+    starts++;
+    Files.writeString(logFile, "=== start " + starts + " ===\n",
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+        .start();
+    awaitReady(timeout);
+  }
+
+  private void awaitReady(Duration timeout) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    ManagedChannel channel = channel();
+    try {
+      while (true) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException("broker exited with " + process.exitValue() + "; see " + logFile);
+        }
+        try {
+          AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+              .listTopics(ListTopicsRequest.getDefaultInstance());
+          return;
+        } catch (io.grpc.StatusRuntimeException notYet) {
+          if (Instant.now().isAfter(deadline)) {
+            throw new IllegalStateException("broker not ready within " + timeout + "; see " + logFile, notYet);
+          }
+          process.waitFor(200, TimeUnit.MILLISECONDS);
+        }
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  ManagedChannel channel() {
+    return ManagedChannelBuilder.forAddress(host, port).usePlaintext().maxInboundMessageSize(64 << 20).build();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** kill -9: no shutdown hook, no flush, no clean-shutdown marker. */
+  void kill() throws IOException, InterruptedException {
+    new ProcessBuilder("kill", "-9", Long.toString(process.pid())).inheritIO().start().waitFor();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM: a controlled shutdown; SIGKILL if it does not finish in time. */
+  void stop() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  String output() throws IOException {
+    return Files.readString(logFile);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+}
