@@ -134,10 +134,6 @@ abstract class MappedIndex {
 
     protected abstract long keyAt(ByteBuffer view, int entry);
 
-    protected final int entrySize() {
-        return entrySize;
-    }
-
     private int roundDownToEntry(int bytes) {
         return bytes - bytes % entrySize;
     }
