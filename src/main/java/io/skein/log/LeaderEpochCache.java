@@ -69,10 +69,6 @@ final class LeaderEpochCache {
         return latestEpoch;
     }
 
-    synchronized List<EpochEntry> entries() {
-        return List.copyOf(entries);
-    }
-
     /**
      * Records that {@code epoch} starts at {@code startOffset}. As in Kafka, entries that would break monotonicity
      * (an epoch at or above, or a start offset at or above the new one) are replaced.

@@ -79,7 +79,8 @@ public final class Log implements Closeable {
         boolean cleanShutdown = Files.exists(marker);
         ConcurrentSkipListMap<Long, LogSegment> segments = loadSegments(dir, config, cleanShutdown,
                 saved.recoveryPoint());
-        if (segments.isEmpty()) {
+        boolean newLog = segments.isEmpty();
+        if (newLog) {
             segments.put(saved.logStartOffset(),
                     LogSegment.create(dir, saved.logStartOffset(), config.segmentIndexBytes()));
         }
@@ -102,7 +103,8 @@ public final class Log implements Closeable {
         CheckpointFile.fsyncDirectory(dir);
         Log log = new Log(dir, config, clock, segments, epochCache, offsetsCheckpoint, logStartOffset, highWatermark);
         log.writeOffsetsCheckpoint();
-        LOG.info("Opened log {} ({} shutdown): offsets [{}, {}), {} segments", dir, cleanShutdown ? "clean" : "unclean",
+        LOG.info("Opened {} log {}: offsets [{}, {}), {} segments",
+                newLog ? "new" : cleanShutdown ? "cleanly closed" : "recovered", dir,
                 logStartOffset, logEndOffset, segments.size());
         return log;
     }
@@ -443,17 +445,9 @@ public final class Log implements Closeable {
         this.config = config;
     }
 
-    LogConfig config() {
-        return config;
-    }
-
     /** Offsets below this are fsynced. */
     long recoveryPoint() {
         return recoveryPoint;
-    }
-
-    Path dir() {
-        return dir;
     }
 
     List<LogSegment> segments() {

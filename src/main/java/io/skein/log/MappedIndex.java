@@ -23,14 +23,15 @@ abstract class MappedIndex {
     private volatile MappedByteBuffer mmap;
     private volatile int entries;
     private int maxEntries;
-    /** File length found on open; a length that is not a whole number of entries means a torn or foreign file. */
-    private final long lengthOnOpen;
+    /** Whether the file found on open was not a whole number of entries: torn or foreign, so not to be trusted. */
+    private boolean tornLength;
 
     protected MappedIndex(Path file, long baseOffset, int entrySize, int mappedBytes) throws IOException {
         this.file = file;
         this.baseOffset = baseOffset;
         this.entrySize = entrySize;
-        this.lengthOnOpen = Files.exists(file) ? Files.size(file) : 0;
+        long lengthOnOpen = Files.exists(file) ? Files.size(file) : 0;
+        this.tornLength = lengthOnOpen % entrySize != 0;
         this.entries = (int) (lengthOnOpen / entrySize);
         map(Math.max(roundDownToEntry(mappedBytes), entries * entrySize));
     }
@@ -76,6 +77,7 @@ abstract class MappedIndex {
     /** Drops every entry, for a rebuild from the log. */
     final void reset() {
         entries = 0;
+        tornLength = false;
     }
 
     /** Remaps the file at {@code bytes} (rounded down to whole entries, never below the entries held). */
@@ -92,7 +94,7 @@ abstract class MappedIndex {
     }
 
     final boolean lengthIsWholeEntries() {
-        return lengthOnOpen % entrySize == 0;
+        return !tornLength;
     }
 
     final void flush() {
@@ -131,10 +133,6 @@ abstract class MappedIndex {
     }
 
     protected abstract long keyAt(ByteBuffer view, int entry);
-
-    protected final int entrySize() {
-        return entrySize;
-    }
 
     private int roundDownToEntry(int bytes) {
         return bytes - bytes % entrySize;
