@@ -200,6 +200,9 @@ public final class PartitionLeader {
     }
     topicId = topic.topicId();
     leaderEpoch = topic.partitions().get(key.partition()).leaderEpoch();
+    // Sole in-sync replica: everything in the log is committed, including what was
+    // written after the last high-watermark checkpoint before a crash.
+    log.updateHighWatermark(log.logEndOffset());
     timers.startTimerWithFixedDelay(Tick.RETENTION, config.retentionCheckInterval());
     timers.startTimerWithFixedDelay(Tick.FLUSH, config.flushCheckInterval());
     context.getLog().info("Partition {}: serving, log offsets [{}, {})", key, log.logStartOffset(), log.logEndOffset());
