@@ -160,7 +160,8 @@ final class Sender implements Runnable {
       }
       nextWakeMs = Math.min(nextWakeMs, lastRefreshAttemptMs + settings.retryBackoffMs());
     }
-    if (events.isEmpty() && (running || !forceClose)) {
+    boolean workLeft = running || (!forceClose && (accumulator.hasQueuedBatches() || hasInFlight()));
+    if (events.isEmpty() && workLeft) {
       long waitMs = Math.max(1, Math.min(nextWakeMs, now + settings.requestTimeoutMs()) - now);
       LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(waitMs));
     }

@@ -235,6 +235,7 @@ class ProducerTest {
     Producer<String, String> producer = producer("acks", "0");
     RecordMetadata metadata = await(producer.send(new ProducerRecord<>("t", 0, "k", "v")));
     assertEquals(-1, metadata.offset());
+    Eventually.assertEventually("request arrives", Duration.ofSeconds(5), () -> !broker.produceRequests.isEmpty());
     assertEquals(0, broker.produceRequests.get(0).getAcks());
   }
 
