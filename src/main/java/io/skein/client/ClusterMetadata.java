@@ -165,6 +165,22 @@ final class ClusterMetadata implements AutoCloseable {
     }
   }
 
+  /** The channel to a partition's leader; LEADER_NOT_AVAILABLE (retriable) if there is none now. */
+  ManagedChannel leaderChannel(TopicPartition partition, long maxWaitMs) {
+    TopicInfo topic = topic(partition.topic(), maxWaitMs);
+    if (partition.partition() >= topic.partitionCount()) {
+      throw new SkeinException(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "UNKNOWN_TOPIC_OR_PARTITION: no partition " + partition);
+    }
+    int leader = topic.leaders()[partition.partition()];
+    ManagedChannel channel = leader < 0 ? null : channel(leader);
+    if (channel == null) {
+      invalidate(partition.topic());
+      throw new SkeinException(ErrorCode.LEADER_NOT_AVAILABLE, "LEADER_NOT_AVAILABLE: no leader for " + partition);
+    }
+    return channel;
+  }
+
   /** A channel to any broker, for requests any broker can answer (admin, metadata). */
   ManagedChannel anyChannel() {
     synchronized (refreshLock) {
