@@ -274,9 +274,11 @@ final class Sender implements Runnable {
     for (InFlight inFlight : carried) {
       topicsToRefresh.add(inFlight.batch().partition.topic());
     }
-    for (InFlight inFlight : carried) {
-      if (!inFlight.batch().isDone()) {
-        failOrRetry(inFlight.batch(), cause, now);
+    // Newest first: each retry goes to the head of its partition's queue, so this keeps send order.
+    for (int i = carried.size() - 1; i >= 0; i--) {
+      ProducerBatch batch = carried.get(i).batch();
+      if (!batch.isDone()) {
+        failOrRetry(batch, cause, now);
       }
     }
   }

@@ -220,6 +220,25 @@ class ProducerTest {
   }
 
   @Test
+  void fullBufferMemoryBlocksSendUpToMaxBlockMs() {
+    broker.ignoreProduce = true;
+    Producer<String, String> producer =
+        producer("buffer.memory", 4096, "batch.size", 1024, "max.block.ms", 200, "linger.ms", 0);
+    List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+    for (int p = 0; p < 3; p++) {
+      sent.add(producer.send(new ProducerRecord<>("t", p, null, "x".repeat(900))).toCompletableFuture());
+    }
+    sent.add(producer.send(new ProducerRecord<>("t", 0, null, "x".repeat(900))).toCompletableFuture());
+    // Four unacknowledged batch buffers hold all 4096 bytes: the next batch must wait, then give up.
+    long start = System.nanoTime();
+    SkeinException error = failure(producer.send(new ProducerRecord<>("t", 1, null, "x".repeat(900))));
+    assertEquals(ErrorCode.REQUEST_TIMED_OUT, error.errorCode());
+    assertTrue(error.getMessage().contains("buffer.memory"), error.getMessage());
+    assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(200));
+    assertFalse(sent.get(0).isDone());
+  }
+
+  @Test
   void unknownTopicAndPartitionFail() {
     Producer<String, String> producer = producer();
     assertEquals(
