@@ -78,6 +78,10 @@ public final class FakeBroker implements AutoCloseable {
   public final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
   public final AtomicInteger metadataRequests = new AtomicInteger();
   public final AtomicInteger produceStreamsOpened = new AtomicInteger();
+  /** The brokers Metadata reports, when this fake plays one node of a cluster; null: itself only. */
+  public volatile List<BrokerDescription> clusterBrokers;
+  /** The leader Metadata reports for each partition number. */
+  public volatile java.util.function.IntUnaryOperator leaders = partition -> BROKER_ID;
 
   private static final class Topic {
     final String id = UUID.randomUUID().toString();
@@ -105,6 +109,11 @@ public final class FakeBroker implements AutoCloseable {
   /** Opens channels to this broker, whatever address is asked for. */
   public ChannelFactory channelFactory() {
     return address -> InProcessChannelBuilder.forName(serverName).build();
+  }
+
+  /** Opens channels to the fake whose address (host:port) is asked for: a fake cluster. */
+  public static ChannelFactory clusterChannelFactory(Map<HostPort, FakeBroker> byAddress) {
+    return address -> InProcessChannelBuilder.forName(byAddress.get(address).serverName).build();
   }
 
   public static String bootstrap() {
@@ -360,7 +369,13 @@ public final class FakeBroker implements AutoCloseable {
     public void metadata(MetadataRequest request, StreamObserver<MetadataResponse> responses) {
       metadataRequests.incrementAndGet();
       synchronized (FakeBroker.this) {
-        MetadataResponse.Builder response = MetadataResponse.newBuilder().addBrokers(self());
+        MetadataResponse.Builder response = MetadataResponse.newBuilder();
+        List<BrokerDescription> brokers = clusterBrokers;
+        if (brokers == null) {
+          response.addBrokers(self());
+        } else {
+          response.addAllBrokers(brokers);
+        }
         List<String> names = request.getTopicsList().isEmpty() ? List.copyOf(topics.keySet()) : request.getTopicsList();
         for (String name : names) {
           Topic topic = topics.get(name);
@@ -370,7 +385,7 @@ public final class FakeBroker implements AutoCloseable {
           } else {
             for (int p = 0; p < topic.partitions.size(); p++) {
               metadata.addPartitions(
-                  PartitionMetadata.newBuilder().setPartition(p).setLeader(BROKER_ID).addReplicas(BROKER_ID).addIsr(BROKER_ID));
+                  PartitionMetadata.newBuilder().setPartition(p).setLeader(leaders.applyAsInt(p)).addReplicas(BROKER_ID).addIsr(BROKER_ID));
             }
           }
           response.addTopics(metadata);

@@ -169,6 +169,43 @@ class ProducerTest {
   }
 
   @Test
+  void eachPartitionGoesToItsLeaderAndFollowsALeaderChange() throws Exception {
+    try (FakeBroker second = new FakeBroker()) {
+      second.createTopic("t", 3);
+      HostPort firstAddress = new HostPort("node-1", 9092);
+      HostPort secondAddress = new HostPort("node-2", 9092);
+      List<io.skein.proto.v1.BrokerDescription> cluster =
+          List.of(
+              io.skein.proto.v1.BrokerDescription.newBuilder().setId(1).setHost("node-1").setPort(9092).build(),
+              io.skein.proto.v1.BrokerDescription.newBuilder().setId(2).setHost("node-2").setPort(9092).build());
+      for (FakeBroker node : List.of(broker, second)) {
+        node.clusterBrokers = cluster;
+        node.leaders = partition -> partition == 1 ? 2 : 1;
+      }
+      Producer<String, String> producer =
+          new Producer<>(
+              Map.of("bootstrap.servers", "node-1:9092", "retry.backoff.ms", 10),
+              new StringSerializer(),
+              new StringSerializer(),
+              FakeBroker.clusterChannelFactory(Map.of(firstAddress, broker, secondAddress, second)));
+      producers.add(producer);
+      await(producer.send(new ProducerRecord<>("t", 0, "k", "to-1")));
+      await(producer.send(new ProducerRecord<>("t", 1, "k", "to-2")));
+      assertEquals(1, broker.records("t", 0).size());
+      assertEquals(0, broker.records("t", 1).size());
+      assertEquals(1, second.records("t", 1).size());
+
+      // Partition 0 moves to node 2: node 1 refuses, the client refreshes and follows.
+      for (FakeBroker node : List.of(broker, second)) {
+        node.leaders = partition -> partition == 2 ? 1 : 2;
+      }
+      broker.produceErrors.add(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assertEquals(0, await(producer.send(new ProducerRecord<>("t", 0, "k", "moved"))).offset());
+      assertEquals(1, second.records("t", 0).size());
+    }
+  }
+
+  @Test
   void brokenStreamIsReopenedAndTheBatchResent() throws Exception {
     broker.streamsToBreak.set(1);
     Producer<String, String> producer = producer("retry.backoff.ms", 10);
