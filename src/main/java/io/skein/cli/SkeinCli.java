@@ -1,17 +1,111 @@
 package io.skein.cli;
 
+import io.skein.client.ChannelFactory;
+import io.skein.client.SkeinException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** The {@code skein} command. */
-@Command(name = "skein", mixinStandardHelpOptions = true, subcommands = {BrokerCommand.class},
-    description = "Skein: a Kafka-style event streaming broker.")
-public final class SkeinCli {
+/**
+ * The {@code skein} command. Subcommands are listed in the annotation below; a new one
+ * only needs adding there. Exit codes are decided here only:
+ * 0 success, 1 an error (one line on stderr), 2 a usage error.
+ */
+@Command(
+    name = "skein",
+    mixinStandardHelpOptions = true,
+    versionProvider = SkeinCli.Version.class,
+    description = "Skein event streaming: tools for topics, producing, consuming and benchmarks.",
+    subcommands = {
+      BrokerCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, PerfCommand.class
+    })
+public final class SkeinCli implements Callable<Integer> {
+
+  /** An expected failure: reported as one line on stderr, exit code 1. */
+  static final class CommandFailedException extends RuntimeException {
+    CommandFailedException(String message) {
+      super(message);
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = SkeinCli.class.getPackage().getImplementationVersion();
+      return new String[] {"skein " + (version != null ? version : "(development build)")};
+    }
+  }
+
+  @Spec CommandSpec spec;
+
+  private final ChannelFactory channelFactory;
+  private final InputStream in;
+
+  SkeinCli(ChannelFactory channelFactory, InputStream in) {
+    this.channelFactory = channelFactory;
+    this.in = in;
+  }
+
+  ChannelFactory channelFactory() {
+    return channelFactory;
+  }
+
+  InputStream in() {
+    return in;
+  }
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "Missing required subcommand");
+  }
 
   public static void main(String[] args) {
-    int code = new CommandLine(new SkeinCli()).execute(args);
-    if (code != 0) {
-      System.exit(code);
-    }
+    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    int exitCode = run(new SkeinCli(ChannelFactory.plaintext(), System.in), args, out, err);
+    out.flush();
+    err.flush();
+    System.exit(exitCode);
+  }
+
+  /** Runs a command line and returns its exit code. */
+  static int run(SkeinCli cli, String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine commandLine = new CommandLine(cli).setOut(out).setErr(err);
+    commandLine.setParameterExceptionHandler(
+        (ParameterException e, String[] ignored) -> {
+          CommandLine failed = e.getCommandLine();
+          err.println("Error: " + e.getMessage());
+          CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+          err.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for usage.");
+          return CommandLine.ExitCode.USAGE;
+        });
+    commandLine.setExecutionExceptionHandler(
+        (Exception e, CommandLine failed, CommandLine.ParseResult parsed) -> {
+          if (isExpected(e)) {
+            err.println("Error: " + e.getMessage());
+          } else {
+            err.println("Error: unexpected failure: " + e);
+            e.printStackTrace(err);
+          }
+          return CommandLine.ExitCode.SOFTWARE;
+        });
+    int exitCode = commandLine.execute(args);
+    out.flush();
+    err.flush();
+    return exitCode;
+  }
+
+  private static boolean isExpected(Exception e) {
+    return e instanceof SkeinException
+        || e instanceof CommandFailedException
+        || e instanceof IllegalArgumentException
+        || e instanceof IllegalStateException
+        || e instanceof java.io.IOException;
   }
 }

@@ -1,0 +1,134 @@
+package io.skein.client;
+
+import io.grpc.ManagedChannel;
+import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.AlterTopicConfigsRequest;
+import io.skein.proto.v1.ConsumerServiceGrpc;
+import io.skein.proto.v1.CreateTopicRequest;
+import io.skein.proto.v1.DeleteTopicRequest;
+import io.skein.proto.v1.DescribeClusterRequest;
+import io.skein.proto.v1.DescribeClusterResponse;
+import io.skein.proto.v1.DescribeTopicsRequest;
+import io.skein.proto.v1.ListOffsetsRequest;
+import io.skein.proto.v1.ListOffsetsResponse;
+import io.skein.proto.v1.ListTopicsRequest;
+import io.skein.proto.v1.MetadataResponse;
+import io.skein.proto.v1.OffsetSpec;
+import io.skein.proto.v1.TopicDescription;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Topic and cluster administration. Calls block until the broker answers (at most
+ * {@code request.timeout.ms}); failures are {@link SkeinException}s. Thread-safe.
+ */
+public final class Admin implements AutoCloseable {
+
+  private final ClusterMetadata metadata;
+  private final long requestTimeoutMs;
+
+  private Admin(Map<String, ?> config, ChannelFactory channelFactory) {
+    Configs configs = new Configs(config);
+    List<HostPort> bootstrap = HostPort.parseList(configs.requiredString("bootstrap.servers"));
+    this.requestTimeoutMs = configs.longValue("request.timeout.ms", 30_000, 1, Integer.MAX_VALUE);
+    long retryBackoffMs = configs.longValue("retry.backoff.ms", 100, 0, Long.MAX_VALUE);
+    // Admins always want current leaders, so nothing is cached for long.
+    this.metadata = new ClusterMetadata(bootstrap, channelFactory, 0, requestTimeoutMs, retryBackoffMs);
+  }
+
+  public static Admin create(String bootstrapServers) {
+    return create(Map.of("bootstrap.servers", bootstrapServers));
+  }
+
+  public static Admin create(Map<String, ?> config) {
+    return new Admin(config, ChannelFactory.plaintext());
+  }
+
+  /** With a custom way to open broker channels (TLS, or an in-process server in tests). */
+  public static Admin create(Map<String, ?> config, ChannelFactory channelFactory) {
+    return new Admin(config, channelFactory);
+  }
+
+  public TopicDescription createTopic(
+      String name, int partitions, int replicationFactor, Map<String, String> configs) {
+    CreateTopicRequest request =
+        CreateTopicRequest.newBuilder()
+            .setName(name)
+            .setPartitions(partitions)
+            .setReplicationFactor(replicationFactor)
+            .putAllConfigs(configs)
+            .build();
+    return call(stub -> stub.createTopic(request)).getTopic();
+  }
+
+  public void deleteTopic(String name) {
+    call(stub -> stub.deleteTopic(DeleteTopicRequest.newBuilder().setName(name).build()));
+  }
+
+  /** Topic names, sorted. */
+  public List<String> listTopics() {
+    return call(stub -> stub.listTopics(ListTopicsRequest.getDefaultInstance())).getNamesList();
+  }
+
+  /** Describes these topics; none means all. */
+  public List<TopicDescription> describeTopics(Collection<String> names) {
+    return call(stub -> stub.describeTopics(DescribeTopicsRequest.newBuilder().addAllNames(names).build()))
+        .getTopicsList();
+  }
+
+  /** Sets and removes per-topic config overrides; returns the topic as it is afterwards. */
+  public TopicDescription alterTopicConfigs(String name, Map<String, String> set, Collection<String> delete) {
+    AlterTopicConfigsRequest request =
+        AlterTopicConfigsRequest.newBuilder().setName(name).putAllSet(set).addAllDelete(delete).build();
+    return call(stub -> stub.alterTopicConfigs(request)).getTopic();
+  }
+
+  public DescribeClusterResponse describeCluster() {
+    return call(stub -> stub.describeCluster(DescribeClusterRequest.getDefaultInstance()));
+  }
+
+  /** Brokers and partition leaders of these topics (none means all). */
+  public MetadataResponse metadata(Collection<String> topics) {
+    return metadata.fetch(topics);
+  }
+
+  /**
+   * The earliest or latest offset of a partition, or with {@code OFFSET_SPEC_EXPLICIT} the
+   * first offset whose timestamp is at or after {@code timestamp}. Asks the partition's leader.
+   */
+  public ListOffsetsResponse listOffsets(TopicPartition partition, OffsetSpec spec, long timestamp) {
+    ManagedChannel leader = metadata.leaderChannel(partition, requestTimeoutMs);
+    ListOffsetsRequest request =
+        ListOffsetsRequest.newBuilder()
+            .setTopic(partition.topic())
+            .setPartition(partition.partition())
+            .setSpec(spec)
+            .setTimestamp(timestamp)
+            .build();
+    try {
+      return ConsumerServiceGrpc.newBlockingStub(leader)
+          .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)
+          .listOffsets(request);
+    } catch (RuntimeException e) {
+      throw SkeinException.fromGrpc(e);
+    }
+  }
+
+  private <T> T call(Function<AdminServiceGrpc.AdminServiceBlockingStub, T> rpc) {
+    try {
+      return rpc.apply(
+          AdminServiceGrpc.newBlockingStub(metadata.anyChannel())
+              .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS));
+    } catch (RuntimeException e) {
+      throw SkeinException.fromGrpc(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    metadata.close();
+  }
+}

@@ -1,0 +1,122 @@
+package io.skein.client;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.TimestampType;
+
+/**
+ * Records for one partition, written straight into one Kafka v2 batch as they are sent.
+ * Appends happen under the partition's lock in the accumulator; once closed, the batch
+ * belongs to the sender thread, which sends it (maybe several times) and completes it.
+ */
+final class ProducerBatch {
+
+  final TopicPartition partition;
+  final long createdMs;
+  final long deliveryDeadlineMs;
+  /** Completes when every record of the batch is acknowledged or failed; flush waits on it. */
+  final CompletableFuture<Void> done = new CompletableFuture<>();
+
+  private final ByteBuffer buffer;
+  private final int allocatedSize;
+  private final MemoryRecordsBuilder builder;
+  private CompletableFuture<?>[] futures = new CompletableFuture<?>[16];
+  private long[] timestamps = new long[16];
+  private int recordCount;
+  private ByteString records;
+
+  // Sender-thread state.
+  int attempts;
+  long retryAtMs;
+
+  ProducerBatch(
+      TopicPartition partition,
+      ByteBuffer buffer,
+      int allocatedSize,
+      Compression compression,
+      long nowMs,
+      long deliveryTimeoutMs) {
+    this.partition = partition;
+    this.buffer = buffer;
+    this.allocatedSize = allocatedSize;
+    this.createdMs = nowMs;
+    this.deliveryDeadlineMs = nowMs + deliveryTimeoutMs;
+    this.builder = MemoryRecords.builder(buffer, compression, TimestampType.CREATE_TIME, 0L);
+  }
+
+  /** Appends a record if it fits; the first record always fits (its buffer was sized for it). */
+  boolean tryAppend(
+      long timestamp, byte[] key, byte[] value, Header[] headers, CompletableFuture<RecordMetadata> future) {
+    if (records != null || !builder.hasRoomFor(timestamp, key, value, headers)) {
+      return false;
+    }
+    builder.append(timestamp, key, value, headers);
+    if (recordCount == futures.length) {
+      futures = Arrays.copyOf(futures, recordCount * 2);
+      timestamps = Arrays.copyOf(timestamps, recordCount * 2);
+    }
+    futures[recordCount] = future;
+    timestamps[recordCount] = timestamp;
+    recordCount++;
+    return true;
+  }
+
+  boolean isFull() {
+    return records != null || builder.isFull();
+  }
+
+  boolean isClosed() {
+    return records != null;
+  }
+
+  /** Ends appends and seals the batch bytes. Idempotent. */
+  void close() {
+    if (records == null) {
+      // The builder's buffer is not touched again until the batch is released, so the
+      // request can carry it without a copy.
+      records = UnsafeByteOperations.unsafeWrap(builder.build().buffer());
+    }
+  }
+
+  ByteString records() {
+    return records;
+  }
+
+  int recordCount() {
+    return recordCount;
+  }
+
+  /** Completes each record's future with its offset (base + index), or -1 for acks=0. */
+  @SuppressWarnings("unchecked")
+  void complete(long baseOffset, long logAppendTime) {
+    for (int i = 0; i < recordCount; i++) {
+      long offset = baseOffset < 0 ? -1 : baseOffset + i;
+      long timestamp = logAppendTime >= 0 ? logAppendTime : timestamps[i];
+      ((CompletableFuture<RecordMetadata>) futures[i])
+          .complete(new RecordMetadata(partition.topic(), partition.partition(), offset, timestamp));
+    }
+    done.complete(null);
+  }
+
+  void fail(SkeinException error) {
+    for (int i = 0; i < recordCount; i++) {
+      futures[i].completeExceptionally(error);
+    }
+    done.complete(null);
+  }
+
+  boolean isDone() {
+    return done.isDone();
+  }
+
+  void release(BufferPool pool) {
+    pool.deallocate(buffer, allocatedSize);
+  }
+}

@@ -1,0 +1,371 @@
+package io.skein.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.skein.proto.v1.ErrorCode;
+import io.skein.proto.v1.ProduceRequest;
+import io.skein.proto.v1.ProduceResponse;
+import io.skein.proto.v1.ProducerServiceGrpc;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The producer's background thread: takes ready batches from the accumulator and sends
+ * each to its partition leader over that broker's ProduceStream, at most
+ * {@code max.in.flight.requests.per.connection} at a time, then completes, retries or
+ * fails them from the answers. All of its state is touched by this one thread only:
+ * gRPC callbacks just queue an event and wake it.
+ */
+final class Sender implements Runnable {
+
+  /** Settings the sender needs, parsed by the producer. */
+  record Settings(
+      short acks,
+      int retries,
+      long retryBackoffMs,
+      long retryBackoffMaxMs,
+      long requestTimeoutMs,
+      int maxInFlight) {}
+
+  private record InFlight(ProducerBatch batch, long sentMs) {}
+
+  /** One ProduceStream to one broker; replaced by a new one when it breaks. */
+  private final class BrokerStream {
+    final int brokerId;
+    final Map<Long, InFlight> inFlight = new LinkedHashMap<>();
+    StreamObserver<ProduceRequest> requests;
+    boolean broken;
+
+    BrokerStream(int brokerId) {
+      this.brokerId = brokerId;
+    }
+  }
+
+  private final RecordAccumulator accumulator;
+  private final ClusterMetadata metadata;
+  private final Settings settings;
+  private final Map<Integer, BrokerStream> streams = new HashMap<>();
+  private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
+  private final Set<String> topicsToRefresh = new HashSet<>();
+  private long lastRefreshAttemptMs;
+  private long nextCorrelationId;
+  private volatile Thread thread;
+  private volatile boolean running = true;
+  private volatile boolean forceClose;
+
+  Sender(RecordAccumulator accumulator, ClusterMetadata metadata, Settings settings) {
+    this.accumulator = accumulator;
+    this.metadata = metadata;
+    this.settings = settings;
+  }
+
+  void start(String name) {
+    Thread started = new Thread(this, name);
+    started.setDaemon(true);
+    thread = started;
+    started.start();
+  }
+
+  void wakeup() {
+    Thread current = thread;
+    if (current != null) {
+      LockSupport.unpark(current);
+    }
+  }
+
+  /** Stops after sending what is queued; {@code force} fails what is left instead. */
+  void initiateClose(boolean force) {
+    running = false;
+    forceClose |= force;
+    wakeup();
+  }
+
+  boolean awaitTermination(long timeoutMs) throws InterruptedException {
+    thread.join(Math.max(1, timeoutMs));
+    return !thread.isAlive();
+  }
+
+  @Override
+  public void run() {
+    while (running) {
+      runOnce();
+    }
+    while (!forceClose && (accumulator.hasQueuedBatches() || hasInFlight())) {
+      runOnce();
+    }
+    SkeinException closed = new SkeinException(ErrorCode.UNKNOWN_SERVER_ERROR, "producer closed before delivery");
+    for (ProducerBatch batch : accumulator.drainAll()) {
+      finish(batch, closed);
+    }
+    for (BrokerStream stream : streams.values()) {
+      for (InFlight inFlight : stream.inFlight.values()) {
+        finish(inFlight.batch(), closed);
+      }
+      if (!stream.broken) {
+        stream.requests.onCompleted();
+      }
+    }
+    streams.clear();
+  }
+
+  private void runOnce() {
+    Runnable event;
+    while ((event = events.poll()) != null) {
+      event.run();
+    }
+    long now = System.currentTimeMillis();
+    for (ProducerBatch batch : accumulator.expire(now)) {
+      finish(batch, deliveryTimeout(batch, now));
+    }
+    long nextWakeMs = checkInFlight(now);
+
+    RecordAccumulator.Ready ready = accumulator.ready(now);
+    nextWakeMs = Math.min(nextWakeMs, ready.nextCheckMs());
+    for (TopicPartition partition : ready.partitions()) {
+      ClusterMetadata.TopicInfo info = metadata.cached(partition.topic());
+      int leader = info == null || partition.partition() >= info.partitionCount()
+          ? -1 : info.leaders()[partition.partition()];
+      if (leader < 0 || info.stale()) {
+        topicsToRefresh.add(partition.topic());
+        continue;
+      }
+      BrokerStream stream = stream(leader);
+      if (stream == null) {
+        topicsToRefresh.add(partition.topic());
+        continue;
+      }
+      if (stream.inFlight.size() >= settings.maxInFlight()) {
+        continue;
+      }
+      ProducerBatch batch = accumulator.drain(partition, now);
+      if (batch != null) {
+        send(stream, batch, now);
+      }
+    }
+
+    if (!topicsToRefresh.isEmpty()) {
+      if (now - lastRefreshAttemptMs >= settings.retryBackoffMs()) {
+        refreshMetadata(now);
+      }
+      nextWakeMs = Math.min(nextWakeMs, lastRefreshAttemptMs + settings.retryBackoffMs());
+    }
+    boolean workLeft = running || (!forceClose && (accumulator.hasQueuedBatches() || hasInFlight()));
+    if (events.isEmpty() && workLeft) {
+      long waitMs = Math.max(1, Math.min(nextWakeMs, now + settings.requestTimeoutMs()) - now);
+      LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(waitMs));
+    }
+  }
+
+  private void refreshMetadata(long now) {
+    lastRefreshAttemptMs = now;
+    try {
+      metadata.fetch(List.copyOf(topicsToRefresh));
+      topicsToRefresh.clear();
+    } catch (RuntimeException e) {
+      // Batches stay queued; their delivery timeout bounds how long we keep trying.
+    }
+  }
+
+  private BrokerStream stream(int brokerId) {
+    BrokerStream stream = streams.get(brokerId);
+    if (stream != null && !stream.broken) {
+      return stream;
+    }
+    ManagedChannel channel = metadata.channel(brokerId);
+    if (channel == null) {
+      return null;
+    }
+    BrokerStream opened = new BrokerStream(brokerId);
+    opened.requests =
+        ProducerServiceGrpc.newStub(channel)
+            .produceStream(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ProduceResponse response) {
+                    onEvent(() -> onResponse(opened, response));
+                  }
+
+                  @Override
+                  public void onError(Throwable failure) {
+                    onEvent(() -> onStreamBroken(opened, SkeinException.fromGrpc(failure)));
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    onEvent(
+                        () ->
+                            onStreamBroken(
+                                opened,
+                                SkeinException.fromGrpc(
+                                    Status.UNAVAILABLE.withDescription("broker ended the stream").asException())));
+                  }
+                });
+    streams.put(brokerId, opened);
+    return opened;
+  }
+
+  private void onEvent(Runnable event) {
+    events.add(event);
+    wakeup();
+  }
+
+  private void send(BrokerStream stream, ProducerBatch batch, long now) {
+    long correlationId = nextCorrelationId++;
+    ProduceRequest request =
+        ProduceRequest.newBuilder()
+            .setCorrelationId(correlationId)
+            .setTopic(batch.partition.topic())
+            .setPartition(batch.partition.partition())
+            .setAcks(settings.acks())
+            .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, settings.requestTimeoutMs()))
+            .setRecords(batch.records())
+            .build();
+    stream.inFlight.put(correlationId, new InFlight(batch, now));
+    batch.attempts++;
+    try {
+      stream.requests.onNext(request);
+    } catch (RuntimeException e) {
+      onStreamBroken(stream, SkeinException.fromGrpc(e));
+      return;
+    }
+    if (settings.acks() == 0) {
+      // Nothing to wait for; the entry stays in flight only to bound the requests on the wire.
+      batch.complete(-1, -1);
+      accumulator.completed(batch);
+    }
+  }
+
+  private void onResponse(BrokerStream stream, ProduceResponse response) {
+    InFlight inFlight = stream.inFlight.remove(response.getCorrelationId());
+    if (inFlight == null || inFlight.batch().isDone()) {
+      return; // acks=0, or already expired: nothing waits for this answer
+    }
+    ProducerBatch batch = inFlight.batch();
+    if (response.getError().getCode() == ErrorCode.NONE) {
+      batch.complete(response.getBaseOffset(), response.getLogAppendTime());
+      accumulator.completed(batch);
+    } else {
+      failOrRetry(batch, SkeinException.fromError(response.getError()), System.currentTimeMillis());
+    }
+  }
+
+  /** A broken stream (connection lost, request timed out): retry everything it carried. */
+  private void onStreamBroken(BrokerStream stream, SkeinException cause) {
+    if (stream.broken) {
+      return;
+    }
+    stream.broken = true;
+    streams.remove(stream.brokerId, stream);
+    long now = System.currentTimeMillis();
+    // Every partition it led may have moved.
+    List<InFlight> carried = new ArrayList<>(stream.inFlight.values());
+    stream.inFlight.clear();
+    for (InFlight inFlight : carried) {
+      topicsToRefresh.add(inFlight.batch().partition.topic());
+    }
+    // Newest first: each retry goes to the head of its partition's queue, so this keeps send order.
+    for (int i = carried.size() - 1; i >= 0; i--) {
+      ProducerBatch batch = carried.get(i).batch();
+      if (!batch.isDone()) {
+        failOrRetry(batch, cause, now);
+      }
+    }
+  }
+
+  private void failOrRetry(ProducerBatch batch, SkeinException error, long now) {
+    switch (error.errorCode()) {
+      case UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE -> {
+        metadata.invalidate(batch.partition.topic());
+        topicsToRefresh.add(batch.partition.topic());
+      }
+      default -> {}
+    }
+    long retryAtMs = now + backoffMs(batch.attempts);
+    if (error.retriable() && batch.attempts <= settings.retries() && retryAtMs < batch.deliveryDeadlineMs) {
+      batch.retryAtMs = retryAtMs;
+      accumulator.reenqueue(batch);
+    } else if (error.retriable() && batch.attempts <= settings.retries()) {
+      finish(batch, deliveryTimeout(batch, now));
+    } else {
+      finish(batch, error);
+    }
+  }
+
+  /** Exponential backoff with 20% jitter, as Kafka does, so retries do not synchronize. */
+  private long backoffMs(int attempts) {
+    double exponential = settings.retryBackoffMs() * Math.pow(2, Math.max(0, attempts - 1));
+    double capped = Math.min(exponential, settings.retryBackoffMaxMs());
+    return (long) (capped * ThreadLocalRandom.current().nextDouble(0.8, 1.2));
+  }
+
+  /**
+   * Fails batches in flight past their delivery timeout, and breaks streams with a request
+   * older than request.timeout.ms. Returns when to check again.
+   */
+  private long checkInFlight(long now) {
+    long nextCheckMs = Long.MAX_VALUE;
+    for (BrokerStream stream : List.copyOf(streams.values())) {
+      boolean timedOut = false;
+      for (Iterator<InFlight> it = stream.inFlight.values().iterator(); it.hasNext(); ) {
+        InFlight inFlight = it.next();
+        ProducerBatch batch = inFlight.batch();
+        if (!batch.isDone() && batch.deliveryDeadlineMs <= now) {
+          finish(batch, deliveryTimeout(batch, now));
+        }
+        if (inFlight.sentMs() + settings.requestTimeoutMs() <= now) {
+          timedOut = true;
+        } else {
+          nextCheckMs = Math.min(nextCheckMs, inFlight.sentMs() + settings.requestTimeoutMs());
+          if (!batch.isDone()) {
+            nextCheckMs = Math.min(nextCheckMs, batch.deliveryDeadlineMs);
+          }
+        }
+      }
+      if (timedOut) {
+        stream.requests.onError(Status.DEADLINE_EXCEEDED.withDescription("request timed out").asException());
+        onStreamBroken(
+            stream,
+            new SkeinException(
+                ErrorCode.REQUEST_TIMED_OUT,
+                "REQUEST_TIMED_OUT: no answer from broker " + stream.brokerId + " within request.timeout.ms"));
+      }
+    }
+    return nextCheckMs;
+  }
+
+  private boolean hasInFlight() {
+    for (BrokerStream stream : streams.values()) {
+      for (InFlight inFlight : stream.inFlight.values()) {
+        if (!inFlight.batch().isDone()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static SkeinException deliveryTimeout(ProducerBatch batch, long now) {
+    return new SkeinException(
+        ErrorCode.REQUEST_TIMED_OUT,
+        "REQUEST_TIMED_OUT: expiring " + batch.recordCount() + " record(s) for " + batch.partition + ": "
+            + (now - batch.createdMs) + " ms has passed since batch creation (delivery.timeout.ms)");
+  }
+
+  private void finish(ProducerBatch batch, SkeinException error) {
+    if (!batch.isDone()) {
+      batch.fail(error);
+      accumulator.completed(batch);
+    }
+  }
+}
