@@ -24,6 +24,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
@@ -223,8 +224,18 @@ public final class Consumer<K, V> implements AutoCloseable {
   /** The offset of the next record poll will return for this partition, resolving it if needed. */
   public long position(TopicPartition partition) {
     PartitionState state = state(partition);
-    if (state.position < 0 || state.pendingReset != null) {
+    long deadline = System.currentTimeMillis() + requestTimeoutMs;
+    while (state.position < 0 || state.pendingReset != null) {
       resolvePosition(state);
+      if (state.position >= 0 && state.pendingReset == null) {
+        break;
+      }
+      if (System.currentTimeMillis() + retryBackoffMs > deadline) {
+        throw new SkeinException(
+            ErrorCode.REQUEST_TIMED_OUT, "REQUEST_TIMED_OUT: could not find the position of " + partition);
+      }
+      // The leader was not reachable; resolvePosition asked for fresh metadata.
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(retryBackoffMs));
     }
     return state.position;
   }
