@@ -46,10 +46,14 @@ final class TopicsCommand implements Callable<Integer> {
   @Option(names = "--topic", paramLabel = "TOPIC", description = "The topic.")
   String topic;
 
-  @Option(names = "--partitions", paramLabel = "N", description = "Partitions of a new topic.")
+  /** The API's "broker default" for partitions and replication factor. */
+  private static final int BROKER_DEFAULT = -1;
+
+  @Option(names = "--partitions", paramLabel = "N",
+      description = "Partitions of a new topic (default: the broker's default-partitions).")
   Integer partitions;
 
-  @Option(names = "--replication-factor", paramLabel = "N", description = "Copies of each partition (default 1).")
+  @Option(names = "--replication-factor", paramLabel = "N", description = "Copies of each partition (default: the broker's default-replication-factor).")
   Integer replicationFactor;
 
   @Option(names = "--config", paramLabel = "KEY=VALUE", description = "A topic config override.")
@@ -64,7 +68,8 @@ final class TopicsCommand implements Callable<Integer> {
     validate();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", connection.bootstrapServer), cli.channelFactory())) {
       if (action.create) {
-        admin.createTopic(topic, partitions, replicationFactor == null ? 1 : replicationFactor, configs);
+        admin.createTopic(topic, partitions == null ? BROKER_DEFAULT : partitions,
+            replicationFactor == null ? BROKER_DEFAULT : replicationFactor, configs);
         out.println("Created topic " + topic + ".");
       } else if (action.list) {
         admin.listTopics().forEach(out::println);
@@ -85,9 +90,6 @@ final class TopicsCommand implements Callable<Integer> {
     boolean needsTopic = action.create || action.delete || action.alter;
     if (needsTopic && topic == null) {
       throw usage("--topic is required with --create, --delete and --alter");
-    }
-    if (action.create && partitions == null) {
-      throw usage("--partitions is required with --create");
     }
     if (!action.create && (partitions != null || replicationFactor != null)) {
       throw usage(action.alter

@@ -22,9 +22,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The producer's background thread: takes ready batches from the accumulator and sends
- * each to its partition leader over that broker's ProduceStream, at most
- * {@code max.in.flight.requests.per.connection} at a time, then completes, retries or
- * fails them from the answers. All of its state is touched by this one thread only:
+ * each to its partition leader over that broker's ProduceStream, then completes, retries
+ * or fails them from the answers. A Kafka request carries a batch for every partition of
+ * a broker, so Kafka's {@code max.in.flight.requests.per.connection} bounds requests per
+ * partition too; a Skein request carries one partition, so the bound applies per
+ * partition on each stream, which keeps Kafka's ordering guarantee and throughput. All of its state is touched by this one thread only:
  * gRPC callbacks just queue an event and wake it.
  */
 final class Sender implements Runnable {
@@ -44,6 +46,7 @@ final class Sender implements Runnable {
   private final class BrokerStream {
     final int brokerId;
     final Map<Long, InFlight> inFlight = new LinkedHashMap<>();
+    final Map<TopicPartition, Integer> inFlightByPartition = new HashMap<>();
     StreamObserver<ProduceRequest> requests;
     boolean broken;
 
@@ -145,7 +148,7 @@ final class Sender implements Runnable {
         topicsToRefresh.add(partition.topic());
         continue;
       }
-      if (stream.inFlight.size() >= settings.maxInFlight()) {
+      if (stream.inFlightByPartition.getOrDefault(partition, 0) >= settings.maxInFlight()) {
         continue;
       }
       ProducerBatch batch = accumulator.drain(partition, now);
@@ -232,6 +235,7 @@ final class Sender implements Runnable {
             .setRecords(batch.records())
             .build();
     stream.inFlight.put(correlationId, new InFlight(batch, now));
+    stream.inFlightByPartition.merge(batch.partition, 1, Integer::sum);
     batch.attempts++;
     try {
       stream.requests.onNext(request);
@@ -248,6 +252,9 @@ final class Sender implements Runnable {
 
   private void onResponse(BrokerStream stream, ProduceResponse response) {
     InFlight inFlight = stream.inFlight.remove(response.getCorrelationId());
+    if (inFlight != null) {
+      stream.inFlightByPartition.computeIfPresent(inFlight.batch().partition, (p, n) -> n == 1 ? null : n - 1);
+    }
     if (inFlight == null || inFlight.batch().isDone()) {
       return; // acks=0, or already expired: nothing waits for this answer
     }
@@ -271,6 +278,7 @@ final class Sender implements Runnable {
     // Every partition it led may have moved.
     List<InFlight> carried = new ArrayList<>(stream.inFlight.values());
     stream.inFlight.clear();
+    stream.inFlightByPartition.clear();
     for (InFlight inFlight : carried) {
       topicsToRefresh.add(inFlight.batch().partition.topic());
     }

@@ -65,7 +65,7 @@ class SkeinCliTest {
     assertUsageError("--bootstrap-server", "topics", "--list");
     assertUsageError("--create", "topics", "--bootstrap-server", BOOTSTRAP);
     assertUsageError("mutually exclusive", "topics", "--bootstrap-server", BOOTSTRAP, "--list", "--delete");
-    assertUsageError("--partitions is required", "topics", "--bootstrap-server", BOOTSTRAP, "--create", "--topic", "t");
+    assertUsageError("--topic is required", "topics", "--bootstrap-server", BOOTSTRAP, "--create", "--partitions", "3");
     assertUsageError("--offset needs --partition", "consume", "--bootstrap-server", BOOTSTRAP, "--topic", "t", "--offset", "3");
     assertUsageError("--offset must be", "consume", "--bootstrap-server", BOOTSTRAP, "--topic", "t", "--partition", "0", "--offset", "soon");
     assertUsageError("--throughput", "perf", "produce", "--bootstrap-server", BOOTSTRAP, "--topic", "t",

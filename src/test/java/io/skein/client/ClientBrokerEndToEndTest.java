@@ -1,0 +1,116 @@
+package io.skein.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.server.TestBroker;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Java client against a real in-process broker. */
+class ClientBrokerEndToEndTest {
+
+  static TestBroker broker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = TestBroker.start(Map.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  @Test
+  void keyedRecordsLandWhereKafkaWouldPutThemAndReadBackInOrder() throws Exception {
+    int partitions = 6;
+    int records = 30_000;
+    try (Admin admin = Admin.create(broker.bootstrap())) {
+      admin.createTopic("keyed", partitions, 1, Map.of());
+    }
+    List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
+    try (Producer<String, String> producer = new Producer<>(
+        Map.of("bootstrap.servers", broker.bootstrap(), "acks", "1", "compression.type", "lz4",
+            "max.in.flight.requests.per.connection", "1"),
+        new StringSerializer(), new StringSerializer())) {
+      for (int i = 0; i < records; i++) {
+        sends.add(producer.send(new ProducerRecord<>("keyed", "key-" + (i % 97), Integer.toString(i)))
+            .toCompletableFuture());
+      }
+      producer.flush();
+    }
+    for (CompletableFuture<RecordMetadata> send : sends) {
+      assertTrue(send.join().offset() >= 0);
+    }
+
+    Map<String, Integer> lastValueByKey = new HashMap<>();
+    int read = 0;
+    try (Consumer<String, String> consumer = new Consumer<>(
+        Map.of("bootstrap.servers", broker.bootstrap(), "auto.offset.reset", "earliest"),
+        new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> all = consumer.partitionsFor("keyed");
+      assertEquals(partitions, all.size());
+      consumer.assign(all);
+      consumer.seekToBeginning(all);
+      Instant deadline = Instant.now().plusSeconds(60);
+      while (read < records) {
+        assertTrue(Instant.now().isBefore(deadline), "read " + read + " of " + records + " in time");
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+          int expectedPartition =
+              Utils.toPositive(Utils.murmur2(record.key().getBytes(StandardCharsets.UTF_8))) % partitions;
+          assertEquals(expectedPartition, record.partition(), "partition of " + record.key());
+          int value = Integer.parseInt(record.value());
+          Integer previous = lastValueByKey.put(record.key(), value);
+          assertTrue(previous == null || previous < value, "order of key " + record.key());
+          assertEquals(sends.get(value).join().offset(), record.offset(), "offset acknowledged for " + value);
+          read++;
+        }
+      }
+    }
+    assertEquals(records, read);
+  }
+
+  @Test
+  void consumerSeeksByTimestampAndReplaysFromAnOffset() throws Exception {
+    try (Admin admin = Admin.create(broker.bootstrap())) {
+      admin.createTopic("replay", 1, 1, Map.of());
+    }
+    long before;
+    try (Producer<String, String> producer = new Producer<>(
+        Map.of("bootstrap.servers", broker.bootstrap()), new StringSerializer(), new StringSerializer())) {
+      for (int i = 0; i < 10; i++) {
+        producer.send(new ProducerRecord<>("replay", null, 1_000L * i, null, "v" + i, List.of()));
+      }
+      producer.flush();
+    }
+    TopicPartition tp = new TopicPartition("replay", 0);
+    try (Consumer<String, String> consumer = new Consumer<>(
+        Map.of("bootstrap.servers", broker.bootstrap()), new StringDeserializer(), new StringDeserializer())) {
+      consumer.assign(List.of(tp));
+      consumer.seekToTimestamp(tp, 4_500);
+      assertEquals(5, consumer.position(tp));
+      consumer.seek(tp, 7);
+      List<String> values = new ArrayList<>();
+      Instant deadline = Instant.now().plusSeconds(30);
+      while (values.size() < 3 && Instant.now().isBefore(deadline)) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+      }
+      assertEquals(List.of("v7", "v8", "v9"), values);
+      consumer.seekToEnd(List.of(tp));
+      assertEquals(10, consumer.position(tp));
+    }
+  }
+}
