@@ -38,11 +38,20 @@ public class SkeinException extends RuntimeException {
     ErrorCode code = ApiErrors.errorCode(failure);
     var info = ApiErrors.errorInfo(failure);
     boolean retriable = info.isEmpty() || ApiErrors.isRetriable(code);
-    String description = io.grpc.Status.fromThrowable(failure).getDescription();
-    String message =
-        description != null && description.startsWith(code.name())
-            ? description
-            : code.name() + ": " + (description != null ? description : failure.toString());
+    io.grpc.Status status = io.grpc.Status.fromThrowable(failure);
+    String description = status.getDescription();
+    String message;
+    if (info.isPresent()) {
+      message = description != null && description.startsWith(code.name())
+          ? description
+          : code.name() + ": " + (description != null ? description : failure.toString());
+    } else {
+      // No Skein error details: the call never reached a broker, so say what the transport saw.
+      Throwable cause = status.getCause();
+      message = code.name() + ": no answer from the broker (gRPC " + status.getCode()
+          + (description != null ? ": " + description : "")
+          + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : "") + ")";
+    }
     return new SkeinException(
         code, message, info.map(i -> i.getMetadataMap()).orElse(Map.of()), retriable, failure);
   }
