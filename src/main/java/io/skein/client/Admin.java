@@ -1,15 +1,12 @@
 package io.skein.client;
 
-import io.grpc.ManagedChannel;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.AlterTopicConfigsRequest;
-import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.DeleteTopicRequest;
 import io.skein.proto.v1.DescribeClusterRequest;
 import io.skein.proto.v1.DescribeClusterResponse;
 import io.skein.proto.v1.DescribeTopicsRequest;
-import io.skein.proto.v1.ListOffsetsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.proto.v1.MetadataResponse;
@@ -100,21 +97,7 @@ public final class Admin implements AutoCloseable {
    * first offset whose timestamp is at or after {@code timestamp}. Asks the partition's leader.
    */
   public ListOffsetsResponse listOffsets(TopicPartition partition, OffsetSpec spec, long timestamp) {
-    ManagedChannel leader = metadata.leaderChannel(partition, requestTimeoutMs);
-    ListOffsetsRequest request =
-        ListOffsetsRequest.newBuilder()
-            .setTopic(partition.topic())
-            .setPartition(partition.partition())
-            .setSpec(spec)
-            .setTimestamp(timestamp)
-            .build();
-    try {
-      return ConsumerServiceGrpc.newBlockingStub(leader)
-          .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)
-          .listOffsets(request);
-    } catch (RuntimeException e) {
-      throw SkeinException.fromGrpc(e);
-    }
+    return metadata.listOffsets(partition, spec, timestamp, requestTimeoutMs);
   }
 
   private <T> T call(Function<AdminServiceGrpc.AdminServiceBlockingStub, T> rpc) {

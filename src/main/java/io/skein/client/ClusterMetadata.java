@@ -3,9 +3,13 @@ package io.skein.client;
 import io.grpc.ManagedChannel;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.BrokerDescription;
+import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.ErrorCode;
+import io.skein.proto.v1.ListOffsetsRequest;
+import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.MetadataRequest;
 import io.skein.proto.v1.MetadataResponse;
+import io.skein.proto.v1.OffsetSpec;
 import io.skein.proto.v1.PartitionMetadata;
 import io.skein.proto.v1.TopicMetadata;
 import java.util.Collection;
@@ -166,6 +170,25 @@ final class ClusterMetadata implements AutoCloseable {
   }
 
   /** The channel to a partition's leader; LEADER_NOT_AVAILABLE (retriable) if there is none now. */
+  /** Asks the partition's leader for an offset: earliest, latest, or the first at a timestamp. */
+  ListOffsetsResponse listOffsets(
+      TopicPartition partition, OffsetSpec spec, long timestamp, long timeoutMs) {
+    ListOffsetsRequest request =
+        ListOffsetsRequest.newBuilder()
+            .setTopic(partition.topic())
+            .setPartition(partition.partition())
+            .setSpec(spec)
+            .setTimestamp(timestamp)
+            .build();
+    try {
+      return ConsumerServiceGrpc.newBlockingStub(leaderChannel(partition, timeoutMs))
+          .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+          .listOffsets(request);
+    } catch (RuntimeException e) {
+      throw SkeinException.fromGrpc(e);
+    }
+  }
+
   ManagedChannel leaderChannel(TopicPartition partition, long maxWaitMs) {
     TopicInfo topic = topic(partition.topic(), maxWaitMs);
     if (partition.partition() >= topic.partitionCount()) {

@@ -6,7 +6,6 @@ import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.FetchRequest;
 import io.skein.proto.v1.FetchResponse;
-import io.skein.proto.v1.ListOffsetsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.OffsetSpec;
 import java.time.Duration;
@@ -338,20 +337,7 @@ public final class Consumer<K, V> implements AutoCloseable {
   }
 
   private ListOffsetsResponse listOffsets(TopicPartition partition, OffsetSpec spec, long timestamp) {
-    ListOffsetsRequest request =
-        ListOffsetsRequest.newBuilder()
-            .setTopic(partition.topic())
-            .setPartition(partition.partition())
-            .setSpec(spec)
-            .setTimestamp(timestamp)
-            .build();
-    try {
-      return ConsumerServiceGrpc.newBlockingStub(metadata.leaderChannel(partition, requestTimeoutMs))
-          .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)
-          .listOffsets(request);
-    } catch (RuntimeException e) {
-      throw SkeinException.fromGrpc(e);
-    }
+    return metadata.listOffsets(partition, spec, timestamp, requestTimeoutMs);
   }
 
   /** Sends a fetch for each partition with a position, nothing buffered and none in flight. */
