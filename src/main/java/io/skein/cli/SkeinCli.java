@@ -106,6 +106,7 @@ public final class SkeinCli implements Callable<Integer> {
         || e instanceof CommandFailedException
         || e instanceof IllegalArgumentException
         || e instanceof IllegalStateException
+        || e instanceof com.typesafe.config.ConfigException
         || e instanceof java.io.IOException;
   }
 }

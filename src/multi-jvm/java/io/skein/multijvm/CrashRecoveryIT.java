@@ -1,5 +1,6 @@
 package io.skein.multijvm;
 
+import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,7 +62,8 @@ class CrashRecoveryIT {
       Thread producer = new Thread(() -> produceUntilFailure(channel, ackedByPartition, stop), "producer");
       producer.start();
       // Let a real load build up, then crash the broker in the middle of it.
-      awaitAcked(ackedByPartition, 2_000, Duration.ofSeconds(60));
+      assertEventually("2000 records acknowledged", Duration.ofSeconds(60),
+          () -> ackedByPartition.values().stream().mapToInt(Map::size).sum() >= 2_000);
       broker.kill();
       stop.set(true);
       producer.join(TimeUnit.SECONDS.toMillis(60));
@@ -137,17 +139,6 @@ class CrashRecoveryIT {
       records[i] = new SimpleRecord(values[i].getBytes(StandardCharsets.UTF_8));
     }
     return ByteString.copyFrom(MemoryRecords.withRecords(Compression.NONE, records).buffer());
-  }
-
-  private static void awaitAcked(Map<Integer, Map<Long, String>> acked, int count, Duration timeout)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (acked.values().stream().mapToInt(Map::size).sum() < count) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("fewer than " + count + " records acknowledged within " + timeout);
-      }
-      TimeUnit.MILLISECONDS.sleep(20);
-    }
   }
 
   private static Path activeSegment(Path partitionDir) throws Exception {

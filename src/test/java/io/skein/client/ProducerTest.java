@@ -1,5 +1,7 @@
 package io.skein.client;
 
+import static io.skein.testing.Eventually.assertEventually;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -291,7 +293,7 @@ class ProducerTest {
     Producer<String, String> producer = producer("acks", "0");
     RecordMetadata metadata = await(producer.send(new ProducerRecord<>("t", 0, "k", "v")));
     assertEquals(-1, metadata.offset());
-    Eventually.assertEventually("request arrives", Duration.ofSeconds(5), () -> !broker.produceRequests.isEmpty());
+    assertEventually("request arrives", Duration.ofSeconds(5), () -> !broker.produceRequests.isEmpty());
     assertEquals(0, broker.produceRequests.get(0).getAcks());
   }
 

@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -157,6 +158,9 @@ class BrokerGrpcTest {
         .anyMatch(c -> c.getName().equals("retention.ms") && !c.getIsOverride()));
 
     admin.deleteTopic(DeleteTopicRequest.newBuilder().setName("lifecycle").build());
+    java.nio.file.Path partitionOneData = broker.dataDir().resolve("logs").resolve("lifecycle-1");
+    assertEventually("the deleted topic's data is removed", java.time.Duration.ofSeconds(10),
+        () -> !java.nio.file.Files.exists(partitionOneData));
     assertFalse(admin.listTopics(ListTopicsRequest.getDefaultInstance()).getNamesList().contains("lifecycle"));
     assertError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, Status.Code.NOT_FOUND, () -> fetch("lifecycle", 0, 0, 0));
 

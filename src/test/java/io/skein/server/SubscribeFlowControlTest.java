@@ -1,6 +1,6 @@
 package io.skein.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.stub.ClientCallStreamObserver;
@@ -14,12 +14,10 @@ import io.skein.proto.v1.ProducerServiceGrpc;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.junit.jupiter.api.Test;
 
@@ -69,8 +67,8 @@ class SubscribeFlowControlTest {
           });
 
       // The broker stops reading the log once the transport is full, and waits for the client.
-      awaitTrue(() -> broker.node().grpc().subscriptions().stream()
-          .anyMatch(s -> s.waitingForClient() && !s.readInFlight()), Duration.ofSeconds(30));
+      assertEventually("the subscription waits for its client", Duration.ofSeconds(30),
+          () -> broker.node().grpc().subscriptions().stream().anyMatch(s -> s.waitingForClient() && !s.readInFlight()));
       List<SubscribeStream.Snapshot> stalled = broker.node().grpc().subscriptions();
       long sentWhileStalled = stalled.get(0).bytesSent();
       assertTrue(received.get() <= 1, "the client asked for one message");
@@ -79,19 +77,8 @@ class SubscribeFlowControlTest {
 
       // Once the client reads again, the stream resumes where it stopped and nothing is lost.
       call.get().request(Integer.MAX_VALUE);
-      awaitTrue(() -> recordsReceived.get() == BATCHES, Duration.ofSeconds(60));
+      assertEventually("every record arrives", Duration.ofSeconds(60), () -> recordsReceived.get() == BATCHES);
       call.get().cancel("done", null);
-    }
-  }
-
-  static void awaitTrue(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("condition not met within " + timeout);
-      }
-      Thread.onSpinWait();
-      java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
     }
   }
 }

@@ -1,4 +1,4 @@
-package io.skein.client;
+package io.skein.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
