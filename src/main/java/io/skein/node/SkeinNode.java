@@ -19,8 +19,6 @@ import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.server.GrpcServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,7 +76,8 @@ public final class SkeinNode implements AutoCloseable {
     BrokerConfig config = BrokerConfig.from(loaded);
     Files.createDirectories(config.dataDir());
     String clusterId = NodeIdentity.load(config.dataDir(), config.brokerId());
-    int port = config.grpcPort() == 0 ? freePort(config.grpcHost()) : config.grpcPort();
+    GrpcServer grpc = GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes());
+    int port = grpc.port();
     config = config.withGrpcPort(port);
     BrokerInfo self = new BrokerInfo(config.brokerId(), config.grpcHost(), port, config.rack());
     Config withRoles = ConfigFactory.parseMap(Map.of(
@@ -86,7 +85,13 @@ public final class SkeinNode implements AutoCloseable {
             "skein.grpc.port", port))
         .withFallback(loaded);
 
-    ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "skein", withRoles);
+    ActorSystem<SpawnProtocol.Command> system;
+    try {
+      system = ActorSystem.create(SpawnProtocol.create(), "skein", withRoles);
+    } catch (RuntimeException e) {
+      grpc.close();
+      throw e;
+    }
     try {
       Cluster cluster = Cluster.get(system);
       if (withRoles.getList("akka.cluster.seed-nodes").isEmpty()
@@ -98,7 +103,7 @@ public final class SkeinNode implements AutoCloseable {
       ActorRef<Controller.Command> controller = Controller.initSingleton(system, config);
       PartitionLeader.initSharding(system, config, controller);
       openPartitions(system, controller, config, deadline);
-      GrpcServer grpc = GrpcServer.start(system, controller, config, clusterId);
+      grpc.serve(system, controller, config, clusterId);
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-grpc", () -> {
         grpc.close();
         return CompletableFuture.completedFuture(Done.getInstance());
@@ -106,7 +111,8 @@ public final class SkeinNode implements AutoCloseable {
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
       return new SkeinNode(system, config, grpc);
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
+      grpc.close();
       system.terminate();
       throw e;
     }
@@ -156,13 +162,6 @@ public final class SkeinNode implements AutoCloseable {
       return future.get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("start-up failed while " + what + ": " + e, e);
-    }
-  }
-
-  private static int freePort(String host) throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(host, 0));
-      return socket.getLocalPort();
     }
   }
 

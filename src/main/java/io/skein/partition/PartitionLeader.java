@@ -110,7 +110,7 @@ public final class PartitionLeader {
   public static void initSharding(ActorSystem<?> system, BrokerConfig config, ActorRef<Controller.Command> controller) {
     ClusterSharding.get(system)
         .init(
-            Entity.of(TYPE_KEY, ctx -> create(PartitionKey.fromEntityId(ctx.getEntityId()), config, controller))
+            Entity.of(TYPE_KEY, ctx -> create(PartitionKey.fromEntityId(ctx.getEntityId()), config, controller, ctx.getShard()))
                 .withMessageExtractor(new ShardPerEntity<Command>())
                 .withEntityProps(DispatcherSelector.fromConfig("skein-log-dispatcher"))
                 // A partition leader holds an open log, retention timers and waiting readers:
@@ -118,14 +118,19 @@ public final class PartitionLeader {
                 .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
 
-  public static Behavior<Command> create(PartitionKey key, BrokerConfig config, ActorRef<Controller.Command> controller) {
+  public static Behavior<Command> create(
+      PartitionKey key,
+      BrokerConfig config,
+      ActorRef<Controller.Command> controller,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.withStash(
         STASH_CAPACITY,
         stash ->
             Behaviors.withTimers(
                 timers ->
                     Behaviors.setup(
-                        context -> new PartitionLeader(key, config, context, stash, timers).initializing(controller))));
+                        context -> new PartitionLeader(key, config, context, stash, timers, shard)
+                            .initializing(controller))));
   }
 
   private final PartitionKey key;
@@ -133,6 +138,7 @@ public final class PartitionLeader {
   private final ActorContext<Command> context;
   private final StashBuffer<Command> stash;
   private final TimerScheduler<Command> timers;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final Map<Long, Read> waitingReads = new HashMap<>();
   private long nextReadId;
 
@@ -145,12 +151,14 @@ public final class PartitionLeader {
       BrokerConfig config,
       ActorContext<Command> context,
       StashBuffer<Command> stash,
-      TimerScheduler<Command> timers) {
+      TimerScheduler<Command> timers,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     this.key = key;
     this.config = config;
     this.context = context;
     this.stash = stash;
     this.timers = timers;
+    this.shard = shard;
   }
 
   // ---- initializing ---------------------------------------------------------------------
@@ -217,7 +225,24 @@ public final class PartitionLeader {
   private Behavior<Command> failStashedAndStop(Failure failure) {
     stash.forEach(command -> fail(command, failure));
     stash.clear();
-    return Behaviors.stopped();
+    return passivate(failure);
+  }
+
+  /**
+   * Stops through the shard rather than directly: the shard buffers messages that arrive
+   * meanwhile and starts a fresh entity for them, so no request is silently dropped.
+   * Until the shard stops this one, requests get {@code failure}.
+   */
+  private Behavior<Command> passivate(Failure failure) {
+    timers.cancelAll();
+    shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+    return Behaviors.receive(Command.class)
+        .onMessage(Command.class, command -> {
+          fail(command, failure);
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, this::onPostStop)
+        .build();
   }
 
   // ---- serving --------------------------------------------------------------------------
@@ -340,7 +365,7 @@ public final class PartitionLeader {
       context.getLog().error("Partition {}: could not delete all of {}", key, dir(), e);
     }
     log = null;
-    return Behaviors.stopped();
+    return passivate(gone);
   }
 
   private Behavior<Command> onRetentionTick() {
@@ -407,13 +432,13 @@ public final class PartitionLeader {
   }
 
   /**
-   * A disk failure leaves the log in an unknown state: answer, then stop so that the next
-   * request reopens (and recovers) the log rather than appending after a partial write.
+   * A disk failure leaves the log in an unknown state: answer, then passivate so that the
+   * next request reopens (and recovers) the log rather than appending after a partial write.
    */
   private Behavior<Command> storageFailure(String operation, IOException e, Runnable answer) {
     context.getLog().error("Partition {}: {} failed; closing the log for recovery", key, operation, e);
     answer.run();
-    return Behaviors.stopped();
+    return passivate(Failure.of(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + key + " is recovering its log"));
   }
 
   private ReadReply readReply(LogReadResult result) {

@@ -15,27 +15,38 @@ import java.util.concurrent.TimeUnit;
 public final class GrpcServer implements AutoCloseable {
 
   private final Server server;
-  private final ConsumerGrpcService consumer;
 
-  private GrpcServer(Server server, ConsumerGrpcService consumer) {
+  private final StartupGate gate;
+  private volatile ConsumerGrpcService consumer;
+
+  private GrpcServer(Server server, StartupGate gate) {
     this.server = server;
-    this.consumer = consumer;
+    this.gate = gate;
   }
 
-  /** Binds and starts serving; fails if the address is taken. */
-  public static GrpcServer start(
-      ActorSystem<?> system, ActorRef<Controller.Command> controller, BrokerConfig config, String clusterId)
-      throws IOException {
-    PartitionRouter router = new PartitionRouter(system);
-    ConsumerGrpcService consumer = new ConsumerGrpcService(router, config);
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
-        .maxInboundMessageSize(config.maxInboundMessageBytes())
-        .addService(new AdminGrpcService(system, controller, config, clusterId))
-        .addService(new ProducerGrpcService(router, config, system))
-        .addService(consumer)
+  /**
+   * Binds the client endpoint (port 0 picks a free one) and answers every call with a
+   * retriable "starting" error until {@link #serve} opens it.
+   */
+  public static GrpcServer bind(String host, int port, int maxInboundMessageBytes) throws IOException {
+    StartupGate gate = new StartupGate();
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .maxInboundMessageSize(maxInboundMessageBytes)
+        .fallbackHandlerRegistry(gate)
         .build()
         .start();
-    return new GrpcServer(server, consumer);
+    return new GrpcServer(server, gate);
+  }
+
+  /** Starts serving the API. */
+  public void serve(
+      ActorSystem<?> system, ActorRef<Controller.Command> controller, BrokerConfig config, String clusterId) {
+    PartitionRouter router = new PartitionRouter(system);
+    consumer = new ConsumerGrpcService(router, config);
+    gate.open(List.of(
+        new AdminGrpcService(system, controller, config, clusterId),
+        new ProducerGrpcService(router, config, system),
+        consumer));
   }
 
   /** The bound port (useful when the configured port is 0). */

@@ -1,0 +1,78 @@
+package io.skein.server;
+
+import io.grpc.BindableService;
+import io.grpc.HandlerRegistry;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.StatusRuntimeException;
+import io.skein.api.ApiErrors;
+import io.skein.proto.v1.ErrorCode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Lets the broker bind its port before it can serve: until {@link #open} every call is
+ * answered LEADER_NOT_AVAILABLE (retriable), as Kafka answers while it loads its logs.
+ * Binding first means the port is known (and held) before the node announces it to the
+ * cluster, even when the configured port is 0.
+ */
+final class StartupGate extends HandlerRegistry {
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  };
+
+  /** Method name to handler, once the broker serves; null while it starts. */
+  private volatile Map<String, ServerMethodDefinition<?, ?>> methods;
+
+  void open(List<BindableService> services) {
+    Map<String, ServerMethodDefinition<?, ?>> byName = new HashMap<>();
+    for (BindableService service : services) {
+      for (ServerMethodDefinition<?, ?> method : service.bindService().getMethods()) {
+        byName.put(method.getMethodDescriptor().getFullMethodName(), method);
+      }
+    }
+    methods = Map.copyOf(byName);
+  }
+
+  @Override
+  public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
+    Map<String, ServerMethodDefinition<?, ?>> ready = methods;
+    return ready != null ? ready.get(methodName) : starting(methodName);
+  }
+
+  private static ServerMethodDefinition<byte[], byte[]> starting(String methodName) {
+    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNKNOWN)
+        .setFullMethodName(methodName)
+        .setRequestMarshaller(BYTES)
+        .setResponseMarshaller(BYTES)
+        .build();
+    ServerCallHandler<byte[], byte[]> refuse = (ServerCall<byte[], byte[]> call, Metadata headers) -> {
+      StatusRuntimeException starting =
+          ApiErrors.toStatus(ErrorCode.LEADER_NOT_AVAILABLE, "the broker is starting; retry shortly");
+      call.close(starting.getStatus(), starting.getTrailers());
+      return new ServerCall.Listener<>() {};
+    };
+    return ServerMethodDefinition.create(method, refuse);
+  }
+}
