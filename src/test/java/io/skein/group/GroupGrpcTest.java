@@ -334,6 +334,37 @@ class GroupGrpcTest {
     assertEquals(1, groups.fetchOffsets(FetchOffsetsRequest.newBuilder().setGroupId("orphans").build()).getOffsetsCount());
   }
 
+  @Test
+  void newPartitionsAndNewTopicsMatchingAPatternAreAssigned() {
+    createTopic(admin, "pat-a", 2);
+    TestMember member = TestMember.join(broker.channel(), io.skein.proto.v1.JoinGroup.newBuilder()
+        .setGroupId("patterns").setTopicPattern("pat-.*").setSessionTimeoutMs(SESSION_MS));
+    try {
+      await(() -> member.owned().size() == 2, "the existing matching topic");
+      createTopic(admin, "pat-b", 3);
+      createTopic(admin, "other", 1);
+      await(() -> member.owned().size() == 5, "the new matching topic, within the metadata refresh");
+      assertTrue(member.owned().stream().allMatch(p -> p.topic().startsWith("pat-")));
+    } finally {
+      member.close();
+    }
+  }
+
+  @Test
+  void aSessionStreamRejectsRequestsBeforeJoinAndBadGroupIds() {
+    TestMember member = new TestMember(broker.channel());
+    try {
+      member.send(io.skein.proto.v1.GroupRequest.newBuilder().setHeartbeat(
+          io.skein.proto.v1.Heartbeat.newBuilder().setMemberId("x")));
+      await(() -> member.gotError(ErrorCode.UNKNOWN_MEMBER_ID), "heartbeat before join rejected");
+      member.send(io.skein.proto.v1.GroupRequest.newBuilder().setJoin(
+          io.skein.proto.v1.JoinGroup.newBuilder().setGroupId("").addTopics("t")));
+      await(() -> member.gotError(ErrorCode.INVALID_GROUP_ID), "empty group id rejected");
+    } finally {
+      member.close();
+    }
+  }
+
   static long offsetOf(String group, int partition) {
     return groups.fetchOffsets(FetchOffsetsRequest.newBuilder().setGroupId(group).build()).getOffsetsList().stream()
         .filter(o -> o.getPartition() == partition).findFirst().orElseThrow().getOffset();

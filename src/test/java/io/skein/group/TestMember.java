@@ -70,9 +70,14 @@ final class TestMember implements AutoCloseable {
   }
 
   static TestMember join(ManagedChannel channel, String group, String topic, int sessionTimeoutMs, String assignor) {
+    return join(channel, JoinGroup.newBuilder().setGroupId(group).setClientId("test").addTopics(topic)
+        .setSessionTimeoutMs(sessionTimeoutMs).setAssignor(assignor));
+  }
+
+  static TestMember join(ManagedChannel channel, JoinGroup.Builder join) {
+    int sessionTimeoutMs = join.getSessionTimeoutMs();
     TestMember member = new TestMember(channel);
-    member.send(GroupRequest.newBuilder().setJoin(JoinGroup.newBuilder().setGroupId(group).setClientId("test")
-        .addTopics(topic).setSessionTimeoutMs(sessionTimeoutMs).setAssignor(assignor)));
+    member.send(GroupRequest.newBuilder().setJoin(join));
     member.await(() -> member.memberId() != null, "joined");
     member.heartbeats.scheduleAtFixedRate(member::heartbeat, 0, Math.max(50, sessionTimeoutMs / 5), TimeUnit.MILLISECONDS);
     return member;
