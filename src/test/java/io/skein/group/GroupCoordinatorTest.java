@@ -191,6 +191,28 @@ class GroupCoordinatorTest {
   }
 
   @Test
+  void offsetsOfAnEmptyGroupExpireAndTheGroupDeletesItself() {
+    GroupSettings shortRetention = new GroupSettings(Duration.ofMillis(100), Duration.ofMinutes(1),
+        Duration.ofSeconds(45), Duration.ofSeconds(30), Duration.ofMillis(300), Duration.ofMillis(200),
+        Duration.ofMillis(50), 32, Duration.ofSeconds(3));
+    TestProbe<GroupRegistry.Command> registry = testKit.createTestProbe();
+    var group = testKit.spawn(GroupCoordinator.create("fleeting", shortRetention, controllerWith("t", 1),
+        registry.ref(), self -> testKit.stop(self)));
+    TestProbe<GroupCoordinator.CommitReply> replies = testKit.createTestProbe();
+    group.tell(new GroupCoordinator.Commit(1, "", -1, List.of(new GroupCoordinator.OffsetToCommit("t", 0, 5, "")),
+        null, replies.ref()));
+    assertEquals(null, replies.receiveMessage().failure());
+    registry.expectMessage(new GroupRegistry.Register("fleeting"));
+    // After the retention the offsets expire, the empty group deletes itself and unregisters.
+    registry.expectMessage(Duration.ofSeconds(5), new GroupRegistry.Unregister("fleeting"));
+    var restarted = testKit.spawn(GroupCoordinator.create("fleeting", shortRetention, controllerWith("t", 1),
+        registry.ref(), self -> { }));
+    TestProbe<GroupCoordinator.Description> describe = testKit.createTestProbe();
+    restarted.tell(new GroupCoordinator.Describe(describe.ref()));
+    assertEquals(ErrorCode.GROUP_ID_NOT_FOUND, describe.receiveMessage().failure().code());
+  }
+
+  @Test
   void badJoinsAreRejected() {
     TestProbe<GroupRegistry.Command> registry = testKit.createTestProbe();
     var group = coordinator("picky", controllerWith("t", 1), registry);
