@@ -3,6 +3,7 @@ package io.skein.server;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.skein.cluster.Controller;
 import io.skein.node.BrokerConfig;
@@ -44,9 +45,11 @@ public final class GrpcServer implements AutoCloseable {
     PartitionRouter router = new PartitionRouter(system);
     consumer = new ConsumerGrpcService(router, config);
     gate.open(List.of(
-        new AdminGrpcService(system, controller, config, clusterId),
-        new ProducerGrpcService(router, config, system),
-        consumer));
+        new AdminGrpcService(system, controller, config, clusterId).bindService(),
+        new ProducerGrpcService(router, config, system).bindService(),
+        consumer.bindService(),
+        ServerInterceptors.intercept(new GroupGrpcService(system, controller, config),
+            GroupGrpcService.peerInterceptor())));
   }
 
   /** The bound port (useful when the configured port is 0). */

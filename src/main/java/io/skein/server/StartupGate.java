@@ -1,12 +1,12 @@
 package io.skein.server;
 
-import io.grpc.BindableService;
 import io.grpc.HandlerRegistry;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
 import io.skein.api.ApiErrors;
 import io.skein.proto.v1.ErrorCode;
@@ -44,10 +44,10 @@ final class StartupGate extends HandlerRegistry {
   /** Method name to handler, once the broker serves; null while it starts. */
   private volatile Map<String, ServerMethodDefinition<?, ?>> methods;
 
-  void open(List<BindableService> services) {
+  void open(List<ServerServiceDefinition> services) {
     Map<String, ServerMethodDefinition<?, ?>> byName = new HashMap<>();
-    for (BindableService service : services) {
-      for (ServerMethodDefinition<?, ?> method : service.bindService().getMethods()) {
+    for (ServerServiceDefinition service : services) {
+      for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
         byName.put(method.getMethodDescriptor().getFullMethodName(), method);
       }
     }
