@@ -111,6 +111,10 @@ def run_metrics(run_dir):
         records = r.get("records", num)
         payload = records * int(meta.get("size", 0))
         r["cpu_per_gib"] = r["broker_cpu"] / (payload / GIB) if payload else None
+    rate = float(meta.get("rate", -1))
+    if rate > 0 and r.get("rps") is not None and r["rps"] < 0.95 * rate:
+        # The system did not keep up with the fixed rate: its latencies are queueing delay.
+        r["below_rate"] = True
     return r
 
 
@@ -197,7 +201,8 @@ def report(work):
       f"linger.ms={env.get('linger_ms')}, no keys. Figures are medians over the runs that succeeded; "
       "the ratio is Skein/Kafka (above 1 is better for records/s and MB/s, worse for the rest). "
       "Kafka's percentiles are whole milliseconds. CPU and steal cover the measured phase only; "
-      "peak RSS is the broker's VmHWM. See bench/README.md.")
+      "peak RSS is the broker's VmHWM. A fixed-rate run that reached less than 95% of its target rate is "
+      "flagged 'below target rate': its latencies are mostly queueing. See bench/README.md.")
     w("")
     w("| case | system | " + " | ".join(c[0] for c in COLUMNS) + " | runs ok |")
     w("|---|---|" + "---:|" * (len(COLUMNS) + 1))
@@ -214,7 +219,9 @@ def report(work):
         for system in SYSTEMS:
             m = medians[system]
             cells = ["–" if (prod and consume) else cell(m[key], spec) for _, key, spec, prod in COLUMNS]
-            w(f"| {case} | {system} | " + " | ".join(cells) + f" | {m['n']} |")
+            slow = [r for r in case_runs if r["system"] == system and not r["error"] and r.get("below_rate")]
+            flag = f" ({len(slow)} below target rate)" if slow else ""
+            w(f"| {case} | {system} | " + " | ".join(cells) + f" | {m['n']}{flag} |")
         cells = ["–" if (prod and consume) or key == "steal_pct" else ratio(medians["skein"][key], medians["kafka"][key])
                  for _, key, _, prod in COLUMNS]
         w(f"| {case} | **Skein/Kafka** | " + " | ".join(cells) + " | |")
@@ -239,7 +246,7 @@ def report(work):
           f"{'–' if meta.get('kind') == 'consume' else fmt(r.get('p99'), 2)} | {fmt(r.get('wall'))} | "
           f"{fmt(r.get('broker_cpu'))} | {fmt(r.get('client_cpu'))} | {fmt(r.get('other_cpu'))} | "
           f"{fmt(r.get('busy_pct'), 0)} | {fmt(r.get('steal_pct'))} | {meta.get('load1_before', '–')} | "
-          f"{meta.get('startup_s', '–')} | {r['error'] or 'ok'} |")
+          f"{meta.get('startup_s', '–')} | {r['error'] or ('ok, below target rate' if r.get('below_rate') else 'ok')} |")
     w("")
     return "\n".join(out)
 
