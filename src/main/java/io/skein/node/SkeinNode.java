@@ -15,6 +15,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import io.skein.cluster.BrokerInfo;
 import io.skein.cluster.Controller;
+import io.skein.group.GroupCoordinator;
+import io.skein.group.GroupSettings;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.server.GrpcServer;
@@ -97,6 +99,7 @@ public final class SkeinNode implements AutoCloseable {
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
       ActorRef<Controller.Command> controller = Controller.initSingleton(system, config);
       PartitionLeader.initSharding(system, config, controller);
+      GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
       GrpcServer grpc = GrpcServer.start(system, controller, config, clusterId);
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-grpc", () -> {

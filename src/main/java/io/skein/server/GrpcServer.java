@@ -33,6 +33,8 @@ public final class GrpcServer implements AutoCloseable {
         .addService(new AdminGrpcService(system, controller, config, clusterId))
         .addService(new ProducerGrpcService(router, config, system))
         .addService(consumer)
+        .addService(io.grpc.ServerInterceptors.intercept(
+            new GroupGrpcService(system, controller, config), GroupGrpcService.peerInterceptor()))
         .build()
         .start();
     return new GrpcServer(server, consumer);

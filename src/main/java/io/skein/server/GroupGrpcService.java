@@ -1,0 +1,569 @@
+package io.skein.server;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.skein.cluster.Controller;
+import io.skein.common.Failure;
+import io.skein.group.GroupCoordinator;
+import io.skein.group.GroupIds;
+import io.skein.group.GroupMembership;
+import io.skein.group.GroupRegistry;
+import io.skein.group.GroupSession;
+import io.skein.group.GroupSettings;
+import io.skein.node.BrokerConfig;
+import io.skein.partition.PartitionKey;
+import io.skein.partition.PartitionLeader;
+import io.skein.proto.v1.Ack;
+import io.skein.proto.v1.Assignment;
+import io.skein.proto.v1.CommitOffsetsRequest;
+import io.skein.proto.v1.CommitOffsetsResponse;
+import io.skein.proto.v1.DeleteGroupRequest;
+import io.skein.proto.v1.DeleteGroupResponse;
+import io.skein.proto.v1.DescribeGroupRequest;
+import io.skein.proto.v1.DescribeGroupResponse;
+import io.skein.proto.v1.ErrorCode;
+import io.skein.proto.v1.FetchOffsetsRequest;
+import io.skein.proto.v1.FetchOffsetsResponse;
+import io.skein.proto.v1.GroupListing;
+import io.skein.proto.v1.GroupRequest;
+import io.skein.proto.v1.GroupResponse;
+import io.skein.proto.v1.GroupServiceGrpc;
+import io.skein.proto.v1.GroupState;
+import io.skein.proto.v1.Joined;
+import io.skein.proto.v1.ListGroupsRequest;
+import io.skein.proto.v1.ListGroupsResponse;
+import io.skein.proto.v1.MemberDescription;
+import io.skein.proto.v1.OffsetChange;
+import io.skein.proto.v1.PartitionLag;
+import io.skein.proto.v1.PartitionOffset;
+import io.skein.proto.v1.PartitionResult;
+import io.skein.proto.v1.ResetOffsetsRequest;
+import io.skein.proto.v1.ResetOffsetsResponse;
+import io.skein.proto.v1.Revocation;
+import io.skein.proto.v1.TopicPartitions;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
+
+/**
+ * GroupService: translates between protobuf and the group actors. A GroupSession stream
+ * becomes a {@link GroupSession} actor on this node; the unary calls ask the group's
+ * {@link GroupCoordinator} (wherever sharding placed it), the {@link GroupRegistry} and the
+ * partition leaders.
+ */
+final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
+
+  /** The client's address, captured by {@link #peerInterceptor()}. */
+  private static final Context.Key<String> PEER = Context.key("skein-peer");
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Controller.Command> controller;
+  private final ActorRef<GroupRegistry.Command> registry;
+  private final BrokerConfig config;
+  private final GroupSettings settings;
+  private final AtomicLong sessionIds = new AtomicLong();
+
+  GroupGrpcService(ActorSystem<?> system, ActorRef<Controller.Command> controller, BrokerConfig config) {
+    this.system = system;
+    this.controller = controller;
+    this.registry = GroupRegistry.initSingleton(system);
+    this.config = config;
+    this.settings = GroupSettings.from(system.settings().config());
+  }
+
+  /** Puts the caller's address in the gRPC context, for DescribeGroup's member host. */
+  static ServerInterceptor peerInterceptor() {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        SocketAddress address = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        String peer = address == null ? "" : address.toString().replaceFirst("^/", "");
+        return Contexts.interceptCall(Context.current().withValue(PEER, peer), call, headers, next);
+      }
+    };
+  }
+
+  // ---- session --------------------------------------------------------------------------
+
+  @Override
+  public StreamObserver<GroupRequest> groupSession(StreamObserver<GroupResponse> responses) {
+    ServerCallStreamObserver<GroupResponse> out = (ServerCallStreamObserver<GroupResponse>) responses;
+    out.disableAutoRequest();
+    String host = PEER.get() == null ? "" : PEER.get();
+    ActorRef<GroupSession.Command> session = system.systemActorOf(
+        GroupSession.create(groupId -> GroupCoordinator.of(system, groupId), host, new StreamOutbox(out),
+            settings.maxQueuedPushes()),
+        "group-session-" + sessionIds.incrementAndGet(), Props.empty());
+    out.setOnReadyHandler(() -> session.tell(new GroupSession.Ready()));
+    out.setOnCancelHandler(() -> session.tell(new GroupSession.ClientGone()));
+    out.request(1);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(GroupRequest request) {
+        session.tell(toCommand(request));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        session.tell(new GroupSession.ClientGone());
+      }
+
+      @Override
+      public void onCompleted() {
+        session.tell(new GroupSession.ClientGone());
+      }
+    };
+  }
+
+  private static GroupSession.Command toCommand(GroupRequest request) {
+    long id = request.getCorrelationId();
+    return switch (request.getKindCase()) {
+      case JOIN -> {
+        var j = request.getJoin();
+        yield new GroupSession.JoinRequest(id, j.getGroupId(), j.getMemberId(), j.getClientId(), j.getTopicsList(),
+            j.getTopicPattern(), j.getSessionTimeoutMs(), j.getRebalanceTimeoutMs(), j.getAssignor());
+      }
+      case HEARTBEAT -> new GroupSession.HeartbeatRequest(id, request.getHeartbeat().getMemberId(),
+          request.getHeartbeat().getGeneration());
+      case REVOCATION_ACK -> new GroupSession.AckRequest(id, request.getRevocationAck().getMemberId(),
+          request.getRevocationAck().getGeneration(), partitionKeys(request.getRevocationAck().getPartitionsList()));
+      case COMMIT -> new GroupSession.CommitRequest(id, request.getCommit().getMemberId(),
+          request.getCommit().getGeneration(), toCommit(request.getCommit().getOffsetsList()));
+      case LEAVE -> new GroupSession.LeaveRequest(id, request.getLeave().getMemberId());
+      case KIND_NOT_SET -> new GroupSession.BadRequest(id,
+          Failure.of(ErrorCode.INVALID_REQUEST, "a group request needs one of join, heartbeat, revocation_ack, commit, leave"));
+    };
+  }
+
+  /** Writes a session's messages to its stream; called only by the session actor. */
+  private static final class StreamOutbox implements GroupSession.Outbox {
+    private final ServerCallStreamObserver<GroupResponse> out;
+    private boolean done;
+
+    StreamOutbox(ServerCallStreamObserver<GroupResponse> out) {
+      this.out = out;
+    }
+
+    @Override
+    public boolean isReady() {
+      return !done && !out.isCancelled() && out.isReady();
+    }
+
+    @Override
+    public void send(GroupCoordinator.ToMember message) {
+      if (!done && !out.isCancelled()) {
+        out.onNext(toResponse(message));
+      }
+    }
+
+    @Override
+    public void complete() {
+      if (!done) {
+        done = true;
+        if (!out.isCancelled()) {
+          out.onCompleted();
+        }
+      }
+    }
+
+    @Override
+    public void fail(Failure failure) {
+      if (!done) {
+        done = true;
+        if (!out.isCancelled()) {
+          out.onError(Replies.toStatus(failure));
+        }
+      }
+    }
+
+    @Override
+    public void requestNext() {
+      if (!done && !out.isCancelled()) {
+        out.request(1);
+      }
+    }
+  }
+
+  static GroupResponse toResponse(GroupCoordinator.ToMember message) {
+    GroupResponse.Builder response = GroupResponse.newBuilder();
+    if (message instanceof GroupCoordinator.Joined j) {
+      response.setCorrelationId(j.correlationId()).setJoined(Joined.newBuilder().setMemberId(j.memberId())
+          .setGeneration(j.generation()).setAssignor(j.assignor()).setSessionTimeoutMs(j.sessionTimeoutMs()));
+    } else if (message instanceof GroupCoordinator.Assigned a) {
+      response.setAssignment(Assignment.newBuilder().setGeneration(a.generation())
+          .addAllPartitions(topicPartitions(a.partitions())).addAllAdded(topicPartitions(a.added()))
+          .setPending(a.pending()));
+    } else if (message instanceof GroupCoordinator.Revoked r) {
+      response.setRevocation(Revocation.newBuilder().setGeneration(r.generation())
+          .addAllPartitions(topicPartitions(r.partitions())));
+    } else if (message instanceof GroupCoordinator.Acked a) {
+      response.setCorrelationId(a.correlationId()).setAck(Ack.newBuilder().setGeneration(Math.max(a.generation(), 0)));
+    } else if (message instanceof GroupCoordinator.Rejected r) {
+      response.setCorrelationId(r.correlationId()).setError(Replies.toError(r.failure()));
+    } else if (message instanceof GroupCoordinator.CommitReply c) {
+      response.setCorrelationId(c.correlationId());
+      if (c.failure() != null) {
+        response.setError(Replies.toError(c.failure()));
+      } else {
+        response.setCommit(commitResponse(c));
+      }
+    }
+    return response.build();
+  }
+
+  // ---- offsets --------------------------------------------------------------------------
+
+  @Override
+  public void commitOffsets(CommitOffsetsRequest request, StreamObserver<CommitOffsetsResponse> observer) {
+    Replies.guard(observer, () -> {
+      checkGroupId(request.getGroupId());
+      CompletionStage<GroupCoordinator.CommitReply> reply = coordinator(request.getGroupId()).ask(
+          replyTo -> new GroupCoordinator.Commit(0, request.getMemberId(), request.getGeneration(),
+              toCommit(request.getOffsetsList()), null, replyTo), config.requestTimeout());
+      Replies.answer(observer, reply, GroupCoordinator.CommitReply::failure, GroupGrpcService::commitResponse);
+    });
+  }
+
+  @Override
+  public void fetchOffsets(FetchOffsetsRequest request, StreamObserver<FetchOffsetsResponse> observer) {
+    Replies.guard(observer, () -> {
+      checkGroupId(request.getGroupId());
+      CompletionStage<GroupCoordinator.OffsetsReply> reply = coordinator(request.getGroupId()).ask(
+          replyTo -> new GroupCoordinator.FetchOffsets(request.getMemberId(), request.getGeneration(),
+              partitionKeys(request.getPartitionsList()), replyTo), config.requestTimeout());
+      Replies.answer(observer, reply, GroupCoordinator.OffsetsReply::failure, offsets -> {
+        FetchOffsetsResponse.Builder response = FetchOffsetsResponse.newBuilder();
+        for (GroupCoordinator.CommittedOffset c : offsets.offsets()) {
+          response.addOffsets(PartitionOffset.newBuilder().setTopic(c.topic()).setPartition(c.partition())
+              .setOffset(c.offset()).setMetadata(c.metadata()));
+        }
+        return response.build();
+      });
+    });
+  }
+
+  // ---- administration -------------------------------------------------------------------
+
+  @Override
+  public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> observer) {
+    Replies.guard(observer, () -> AskPattern.<GroupRegistry.Command, GroupRegistry.Groups>ask(
+            registry, GroupRegistry.ListGroups::new, config.requestTimeout(), system.scheduler())
+        .thenCompose(groups -> {
+          List<CompletableFuture<GroupCoordinator.Description>> described = groups.groupIds().stream()
+              .map(id -> describe(id).toCompletableFuture()).toList();
+          return CompletableFuture.allOf(described.toArray(CompletableFuture[]::new))
+              .thenApply(done -> described.stream().map(CompletableFuture::join).toList());
+        })
+        .whenComplete((descriptions, error) -> {
+          if (error != null) {
+            observer.onError(Replies.toStatus(error));
+            return;
+          }
+          ListGroupsResponse.Builder response = ListGroupsResponse.newBuilder();
+          for (GroupCoordinator.Description d : descriptions) {
+            if (d.failure() == null) {
+              response.addGroups(GroupListing.newBuilder().setGroupId(d.groupId()).setState(state(d.state()))
+                  .setMembers(d.members().size()));
+            }
+          }
+          observer.onNext(response.build());
+          observer.onCompleted();
+        }));
+  }
+
+  @Override
+  public void describeGroup(DescribeGroupRequest request, StreamObserver<DescribeGroupResponse> observer) {
+    Replies.guard(observer, () -> {
+      checkGroupId(request.getGroupId());
+      describe(request.getGroupId())
+          .thenCompose(d -> {
+            if (d.failure() != null) {
+              return CompletableFuture.<DescribeGroupResponse>failedFuture(new RequestException(
+                  d.failure().code(), d.failure().message()));
+            }
+            return describeResponse(d);
+          })
+          .whenComplete((response, error) -> {
+            if (error != null) {
+              observer.onError(Replies.toStatus(error));
+            } else {
+              observer.onNext(response);
+              observer.onCompleted();
+            }
+          });
+    });
+  }
+
+  @Override
+  public void resetOffsets(ResetOffsetsRequest request, StreamObserver<ResetOffsetsResponse> observer) {
+    Replies.guard(observer, () -> {
+      checkGroupId(request.getGroupId());
+      if (request.getTargetCase() == ResetOffsetsRequest.TargetCase.TARGET_NOT_SET) {
+        throw new RequestException(ErrorCode.INVALID_REQUEST,
+            "a reset needs one of to_earliest, to_latest, to_datetime, to_offset");
+      }
+      describe(request.getGroupId())
+          .thenCompose(d -> {
+            if (d.failure() != null) {
+              throw new RequestException(d.failure().code(), d.failure().message());
+            }
+            if (!d.members().isEmpty()) {
+              throw new RequestException(ErrorCode.NON_EMPTY_GROUP, "group " + d.groupId() + " has "
+                  + d.members().size() + " active member(s); offsets can only be reset while it has none");
+            }
+            return topics().thenCompose(topics -> resetTargets(request, d, topics));
+          })
+          .thenCompose(changes -> {
+            if (!request.getExecute()) {
+              return CompletableFuture.completedFuture(changes);
+            }
+            List<GroupCoordinator.OffsetToCommit> offsets = changes.stream()
+                .map(c -> new GroupCoordinator.OffsetToCommit(c.getTopic(), c.getPartition(), c.getOffset(), ""))
+                .toList();
+            return coordinator(request.getGroupId())
+                .<GroupCoordinator.Done>ask(replyTo -> new GroupCoordinator.ResetOffsets(offsets, replyTo),
+                    config.requestTimeout())
+                .thenApply(done -> {
+                  if (done.failure() != null) {
+                    throw new RequestException(done.failure().code(), done.failure().message());
+                  }
+                  return changes;
+                });
+          })
+          .whenComplete((changes, error) -> {
+            if (error != null) {
+              observer.onError(Replies.toStatus(error));
+            } else {
+              observer.onNext(ResetOffsetsResponse.newBuilder().addAllChanges(changes)
+                  .setExecuted(request.getExecute()).build());
+              observer.onCompleted();
+            }
+          });
+    });
+  }
+
+  @Override
+  public void deleteGroup(DeleteGroupRequest request, StreamObserver<DeleteGroupResponse> observer) {
+    Replies.guard(observer, () -> {
+      checkGroupId(request.getGroupId());
+      CompletionStage<GroupCoordinator.Done> reply = coordinator(request.getGroupId())
+          .ask(GroupCoordinator.DeleteGroup::new, config.requestTimeout());
+      Replies.answer(observer, reply, GroupCoordinator.Done::failure, done -> DeleteGroupResponse.getDefaultInstance());
+    });
+  }
+
+  // ---- describe and reset helpers -------------------------------------------------------
+
+  private CompletionStage<DescribeGroupResponse> describeResponse(GroupCoordinator.Description d) {
+    Map<PartitionKey, String> owners = new TreeMap<>(io.skein.group.assign.Assignor.PARTITION_ORDER);
+    d.owned().forEach((member, partitions) -> partitions.forEach(p -> owners.put(p, member)));
+    d.revoking().forEach((member, partitions) -> partitions.forEach(p -> owners.put(p, member)));
+    Map<PartitionKey, Long> committed = new TreeMap<>(io.skein.group.assign.Assignor.PARTITION_ORDER);
+    d.offsets().forEach(c -> committed.put(new PartitionKey(c.topic(), c.partition()), c.offset()));
+    Set<PartitionKey> all = new TreeSet<>(io.skein.group.assign.Assignor.PARTITION_ORDER);
+    all.addAll(owners.keySet());
+    all.addAll(committed.keySet());
+    List<CompletableFuture<PartitionLag>> lags = new ArrayList<>();
+    for (PartitionKey p : all) {
+      lags.add(lag(p, owners.getOrDefault(p, ""), committed.getOrDefault(p, -1L)).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(lags.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      DescribeGroupResponse.Builder response = DescribeGroupResponse.newBuilder()
+          .setGroupId(d.groupId()).setState(state(d.state())).setAssignor(d.assignor()).setGeneration(d.generation());
+      for (GroupMembership.Member m : d.members()) {
+        response.addMembers(MemberDescription.newBuilder().setMemberId(m.memberId()).setClientId(m.clientId())
+            .setHost(m.host())
+            .addAllAssignment(topicPartitions(d.owned().getOrDefault(m.memberId(), Set.of())))
+            .addAllRevoking(topicPartitions(d.revoking().getOrDefault(m.memberId(), Set.of())))
+            .addAllTopics(m.topics()).setTopicPattern(m.pattern()));
+      }
+      lags.forEach(l -> response.addPartitions(l.join()));
+      return response.build();
+    });
+  }
+
+  /** Committed offset, high watermark, lag, and the age of the record at the committed offset. */
+  private CompletionStage<PartitionLag> lag(PartitionKey p, String owner, long committed) {
+    PartitionLag.Builder lag = PartitionLag.newBuilder().setTopic(p.topic()).setPartition(p.partition())
+        .setMemberId(owner).setCommittedOffset(committed).setHighWatermark(-1).setLag(-1).setLagMs(-1);
+    EntityRef<PartitionLeader.Command> leader = leader(p);
+    return leader.<PartitionLeader.Status>ask(PartitionLeader.Describe::new, config.requestTimeout())
+        .thenCompose(status -> {
+          if (status.failure() != null) {
+            return CompletableFuture.completedFuture(lag.build());
+          }
+          lag.setHighWatermark(status.highWatermark());
+          if (committed < 0) {
+            return CompletableFuture.completedFuture(lag.build());
+          }
+          lag.setLag(Math.max(0, status.highWatermark() - committed));
+          if (committed >= status.highWatermark() || committed < status.logStartOffset()) {
+            return CompletableFuture.completedFuture(lag.build());
+          }
+          return leader.<PartitionLeader.ReadReply>ask(
+                  replyTo -> new PartitionLeader.Read(committed, 1, Duration.ZERO, replyTo), config.requestTimeout())
+              .thenApply(read -> {
+                if (read.failure() == null) {
+                  long timestamp = timestampAt(read.records(), committed);
+                  if (timestamp >= 0) {
+                    lag.setLagMs(Math.max(0, System.currentTimeMillis() - timestamp));
+                  }
+                }
+                return lag.build();
+              });
+        })
+        .exceptionally(error -> lag.build());
+  }
+
+  private static long timestampAt(ByteBuffer records, long offset) {
+    for (RecordBatch batch : MemoryRecords.readableRecords(records.duplicate()).batches()) {
+      for (Record record : batch) {
+        if (record.offset() >= offset) {
+          return record.timestamp();
+        }
+      }
+    }
+    return -1;
+  }
+
+  private CompletionStage<List<OffsetChange>> resetTargets(
+      ResetOffsetsRequest request, GroupCoordinator.Description d, Controller.Topics topics) {
+    Map<PartitionKey, Long> previous = new TreeMap<>(io.skein.group.assign.Assignor.PARTITION_ORDER);
+    d.offsets().forEach(c -> previous.put(new PartitionKey(c.topic(), c.partition()), c.offset()));
+    Set<String> names = new TreeSet<>(request.getTopicsList());
+    if (names.isEmpty()) {
+      previous.keySet().forEach(p -> names.add(p.topic()));
+    }
+    List<CompletableFuture<OffsetChange>> changes = new ArrayList<>();
+    for (String name : names) {
+      Controller.Topic topic = topics.byName().get(name);
+      if (topic == null) {
+        throw new RequestException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
+      }
+      for (PartitionKey p : topic.partitionKeys()) {
+        long before = previous.getOrDefault(p, -1L);
+        changes.add(resetTarget(request, p).thenApply(offset -> OffsetChange.newBuilder().setTopic(p.topic())
+            .setPartition(p.partition()).setPreviousOffset(before).setOffset(offset).build()).toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new))
+        .thenApply(done -> changes.stream().map(CompletableFuture::join).toList());
+  }
+
+  private CompletionStage<Long> resetTarget(ResetOffsetsRequest request, PartitionKey p) {
+    return switch (request.getTargetCase()) {
+      case TO_EARLIEST -> listOffset(p, PartitionLeader.ListOffsets.EARLIEST);
+      case TO_LATEST -> listOffset(p, PartitionLeader.ListOffsets.LATEST);
+      case TO_DATETIME -> listOffset(p, Math.max(0, request.getToDatetime())).thenCompose(found -> found >= 0
+          ? CompletableFuture.completedFuture(found) : listOffset(p, PartitionLeader.ListOffsets.LATEST));
+      case TO_OFFSET -> listOffset(p, PartitionLeader.ListOffsets.EARLIEST).thenCombine(
+          listOffset(p, PartitionLeader.ListOffsets.LATEST),
+          (earliest, latest) -> Math.max(earliest, Math.min(latest, request.getToOffset())));
+      case TARGET_NOT_SET -> throw new RequestException(ErrorCode.INVALID_REQUEST, "no reset target");
+    };
+  }
+
+  private CompletionStage<Long> listOffset(PartitionKey p, long spec) {
+    return leader(p).<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo),
+            config.requestTimeout())
+        .thenApply(reply -> {
+          if (reply.failure() != null) {
+            throw new RequestException(reply.failure().code(), reply.failure().message());
+          }
+          return reply.offset();
+        });
+  }
+
+  // ---- small helpers --------------------------------------------------------------------
+
+  private CompletionStage<GroupCoordinator.Description> describe(String groupId) {
+    return coordinator(groupId).ask(GroupCoordinator.Describe::new, config.requestTimeout());
+  }
+
+  private CompletionStage<Controller.Topics> topics() {
+    return AskPattern.ask(controller, Controller.GetTopics::new, config.requestTimeout(), system.scheduler());
+  }
+
+  private EntityRef<GroupCoordinator.Command> coordinator(String groupId) {
+    return GroupCoordinator.of(system, groupId);
+  }
+
+  private EntityRef<PartitionLeader.Command> leader(PartitionKey p) {
+    return ClusterSharding.get(system).entityRefFor(PartitionLeader.TYPE_KEY, p.entityId());
+  }
+
+  private static void checkGroupId(String groupId) {
+    GroupIds.problem(groupId).ifPresent(problem -> {
+      throw new RequestException(ErrorCode.INVALID_GROUP_ID, problem);
+    });
+  }
+
+  private static GroupState state(String phase) {
+    try {
+      return GroupState.valueOf(phase);
+    } catch (IllegalArgumentException e) {
+      return GroupState.GROUP_STATE_UNKNOWN;
+    }
+  }
+
+  private static CommitOffsetsResponse commitResponse(GroupCoordinator.CommitReply reply) {
+    CommitOffsetsResponse.Builder response = CommitOffsetsResponse.newBuilder();
+    for (GroupCoordinator.PartitionResult r : reply.results()) {
+      PartitionResult.Builder result = PartitionResult.newBuilder().setTopic(r.topic()).setPartition(r.partition());
+      result.setError(r.failure() == null ? io.skein.proto.v1.Error.getDefaultInstance() : Replies.toError(r.failure()));
+      response.addResults(result);
+    }
+    return response.build();
+  }
+
+  static List<GroupCoordinator.OffsetToCommit> toCommit(List<PartitionOffset> offsets) {
+    return offsets.stream()
+        .map(o -> new GroupCoordinator.OffsetToCommit(o.getTopic(), o.getPartition(), o.getOffset(), o.getMetadata()))
+        .toList();
+  }
+
+  static List<PartitionKey> partitionKeys(List<TopicPartitions> groups) {
+    List<PartitionKey> keys = new ArrayList<>();
+    for (TopicPartitions g : groups) {
+      for (int p : g.getPartitionsList()) {
+        keys.add(new PartitionKey(g.getTopic(), p));
+      }
+    }
+    return keys;
+  }
+
+  static List<TopicPartitions> topicPartitions(Collection<PartitionKey> partitions) {
+    Map<String, TreeSet<Integer>> byTopic = new TreeMap<>();
+    partitions.forEach(p -> byTopic.computeIfAbsent(p.topic(), t -> new TreeSet<>()).add(p.partition()));
+    List<TopicPartitions> result = new ArrayList<>();
+    byTopic.forEach((topic, ps) -> result.add(TopicPartitions.newBuilder().setTopic(topic).addAllPartitions(ps).build()));
+    return result;
+  }
+}
