@@ -223,6 +223,142 @@ class GroupConsumerEndToEndTest {
     }
   }
 
+  @Test
+  void twoGroupsOnOneTopicEachReadEveryRecord() throws Exception {
+    createTopic(broker, "shared", 3);
+    Set<String> expected = produce(broker, "shared", 0, 300, 3).stream()
+        .map(m -> m.partition() + "@" + m.offset()).collect(Collectors.toSet());
+    try (GroupWorker first = new GroupWorker("first", groupConfig(broker, "readers-a"), "shared");
+        GroupWorker second = new GroupWorker("second", groupConfig(broker, "readers-b"), "shared")) {
+      for (GroupWorker worker : List.of(first, second)) {
+        assertEventually(worker.name + " reads every record", Duration.ofSeconds(20), () -> worker.processed.stream()
+            .map(p -> p.partition().partition() + "@" + p.offset()).collect(Collectors.toSet()).equals(expected));
+        assertEquals(300, worker.processed.size(), "nothing read twice without a rebalance");
+      }
+    }
+  }
+
+  @Test
+  void committedOffsetsSurviveABrokerRestartAndANewConsumerResumesThere() throws Exception {
+    try (TestBroker own = TestBroker.start(FAST_GROUPS)) {
+      createTopic(own, "durable", 1);
+      produce(own, "durable", 0, 100, 1);
+      TopicPartition partition = new TopicPartition("durable", 0);
+      try (Consumer<String, String> consumer = consumer(own, "resumers")) {
+        consumer.subscribe(List.of("durable"));
+        assertEquals(0, pollUntil(consumer, 1).get(0).offset());
+        consumer.commitSync(Map.of(partition, new OffsetAndMetadata(40, "checkpoint")));
+      }
+      own.restart();
+      try (Consumer<String, String> consumer = consumer(own, "resumers")) {
+        assertEquals(Map.of(partition, new OffsetAndMetadata(40, "checkpoint")), consumer.committed(Set.of(partition)));
+        consumer.subscribe(List.of("durable"));
+        List<ConsumerRecord<String, String>> resumed = pollUntil(consumer, 60);
+        assertEquals(40, resumed.get(0).offset(), "resumes at the committed offset");
+        assertEquals("v40", resumed.get(0).value());
+      }
+    }
+  }
+
+  @Test
+  void aConsumerThatStopsPollingLeavesItsCommitFailsClearlyAndItRejoins() throws Exception {
+    createTopic(broker, "slow", 2);
+    produce(broker, "slow", 0, 20, 2);
+    Map<String, Object> config = groupConfig(broker, "slowpokes");
+    config.put("max.poll.interval.ms", 1000);
+    List<Collection<TopicPartition>> lost = new ArrayList<>();
+    Set<TopicPartition> owned = new TreeSet<>((a, b) -> a.toString().compareTo(b.toString()));
+    try (Consumer<String, String> slow = consumer(config);
+        GroupWorker other = new GroupWorker("other", groupConfig(broker, "slowpokes"), "slow")) {
+      slow.subscribe(List.of("slow"), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          owned.removeAll(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          owned.addAll(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+          lost.add(List.copyOf(partitions));
+          owned.removeAll(partitions);
+        }
+      });
+      pollUntil(slow, 1);
+      Set<TopicPartition> held = Set.copyOf(owned);
+      assertTrue(!held.isEmpty());
+      // No poll for longer than max.poll.interval.ms: the consumer leaves, the other takes over.
+      assertEventually("the other member owns both partitions", Duration.ofSeconds(10), () -> other.owned.size() == 2);
+
+      TopicPartition partition = held.iterator().next();
+      CommitFailedException refused = assertThrows(CommitFailedException.class,
+          () -> slow.commitSync(Map.of(partition, new OffsetAndMetadata(5))));
+      assertTrue(refused.getMessage().contains("no longer a member of group slowpokes"), refused.getMessage());
+
+      slow.poll(Duration.ofMillis(10));
+      assertEquals(List.of(held), lost.stream().map(Set::copyOf).toList(), "its partitions are lost, in the next poll");
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (owned.size() != 1 && System.currentTimeMillis() < deadline) {
+        slow.poll(Duration.ofMillis(50));
+      }
+      assertEquals(1, owned.size(), "rejoined and got a partition back");
+      assertNoFailure(List.of(other));
+    }
+  }
+
+  @Test
+  void groupMisuseGetsClearErrors() throws Exception {
+    createTopic(broker, "misuse", 2);
+    createTopic(broker, "misuse-other", 1);
+    try (Consumer<String, String> noGroup = consumer(groupConfig(broker, ""))) {
+      SkeinException empty = assertThrows(SkeinException.class, () -> noGroup.subscribe(List.of("misuse")));
+      assertEquals(ErrorCode.INVALID_GROUP_ID, empty.errorCode());
+      assertTrue(empty.getMessage().contains("group.id"), empty.getMessage());
+    }
+    try (Consumer<String, String> badGroup = consumer(groupConfig(broker, "bad\u0001group"))) {
+      badGroup.subscribe(List.of("misuse"));
+      SkeinException refused = assertThrows(SkeinException.class, () -> pollUntil(badGroup, 1));
+      assertEquals(ErrorCode.INVALID_GROUP_ID, refused.errorCode(), refused.getMessage());
+    }
+    try (Admin admin = Admin.create(broker.bootstrap())) {
+      SkeinException unknown = assertThrows(SkeinException.class, () -> admin.describeGroup("no-such-group"));
+      assertEquals(ErrorCode.GROUP_ID_NOT_FOUND, unknown.errorCode());
+      assertTrue(unknown.getMessage().contains("no-such-group"), unknown.getMessage());
+    }
+    produce(broker, "misuse", 0, 10, 2);
+    try (Consumer<String, String> member = consumer(broker, "misusers")) {
+      member.subscribe(List.of("misuse"));
+      pollUntil(member, 1);
+      SkeinException notMine = assertThrows(SkeinException.class,
+          () -> member.commitSync(Map.of(new TopicPartition("misuse-other", 0), new OffsetAndMetadata(1))));
+      assertEquals(ErrorCode.PARTITION_NOT_ASSIGNED, notMine.errorCode());
+      assertTrue(notMine.getMessage().contains("misuse-other"), notMine.getMessage());
+      assertThrows(IllegalStateException.class, () -> member.assign(List.of(new TopicPartition("misuse", 0))));
+    }
+  }
+
+  static Consumer<String, String> consumer(TestBroker broker, String group) {
+    return consumer(groupConfig(broker, group));
+  }
+
+  static Consumer<String, String> consumer(Map<String, Object> config) {
+    return new Consumer<>(config, new StringDeserializer(), new StringDeserializer());
+  }
+
+  /** Polls until at least {@code count} records arrived, failing after a deadline. */
+  static List<ConsumerRecord<String, String>> pollUntil(Consumer<String, String> consumer, int count) {
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (records.size() < count) {
+      assertTrue(System.currentTimeMillis() < deadline, "only " + records.size() + " of " + count + " records in time");
+      consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+    }
+    return records;
+  }
+
   /** Sends a record to every partition, over and over, until told to stop. */
   private static void keepProducing(String topic, int partitions, CompletableFuture<Void> stop) {
     try (Producer<String, String> producer = new Producer<>(Map.of("bootstrap.servers", broker.bootstrap(),
