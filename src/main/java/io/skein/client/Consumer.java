@@ -565,8 +565,8 @@ public final class Consumer<K, V> implements AutoCloseable {
         onRevoked(revoked);
       } else if (event instanceof GroupMember.Assigned assigned) {
         onAssigned(assigned);
-      } else if (event instanceof GroupMember.Lost) {
-        onLost();
+      } else if (event instanceof GroupMember.Lost lost) {
+        onLost(lost);
       } else if (event instanceof GroupMember.Failed failed) {
         member.close();
         member = null;
@@ -631,8 +631,9 @@ public final class Consumer<K, V> implements AutoCloseable {
   }
 
   /** Out of the group: every partition is lost; join again. */
-  private void onLost() {
+  private void onLost(GroupMember.Lost event) {
     List<TopicPartition> lost = List.copyOf(assignment.keySet());
+    log.info("Group {}: partitions {} lost: {}", groupId, lost, event.reason());
     assignment.clear();
     try {
       if (!lost.isEmpty()) {
