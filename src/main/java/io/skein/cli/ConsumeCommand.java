@@ -1,11 +1,14 @@
 package io.skein.cli;
 
 import io.skein.client.Consumer;
+import io.skein.client.ConsumerRebalanceListener;
 import io.skein.client.ConsumerRecord;
+import io.skein.client.OffsetAndMetadata;
 import io.skein.client.TopicPartition;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "consume",
     mixinStandardHelpOptions = true,
-    description = "Print records of a topic (all partitions, or one) to standard output.")
+    description = "Print records of a topic (all partitions, one, or as a member of a consumer group) to standard output.")
 final class ConsumeCommand implements Callable<Integer> {
 
   @ParentCommand SkeinCli cli;
@@ -45,6 +48,10 @@ final class ConsumeCommand implements Callable<Integer> {
       paramLabel = "OFFSET",
       description = "With --partition: an offset, earliest or latest (default latest).")
   String offset;
+
+  @Option(names = "--group", paramLabel = "GROUP",
+      description = "Consume as a member of this consumer group, from its committed offsets, committing what is printed.")
+  String group;
 
   @Option(names = "--max-messages", paramLabel = "N", description = "Exit after N records.")
   Long maxMessages;
@@ -72,18 +79,31 @@ final class ConsumeCommand implements Callable<Integer> {
     String separator = properties.getOrDefault("key.separator", "\t");
     Map<String, Object> config = new HashMap<>(consumerProperties);
     config.put("bootstrap.servers", connection.bootstrapServer);
+    if (group != null) {
+      config.put("group.id", group);
+      // What is printed is committed below; positions of records polled but not printed are not.
+      config.put("enable.auto.commit", "false");
+      if (fromBeginning) {
+        config.put("auto.offset.reset", "earliest");
+      }
+    }
     long received = 0;
     try (Consumer<byte[], byte[]> consumer =
         new Consumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer(), cli.channelFactory())) {
-      List<TopicPartition> partitions =
-          partition == null ? consumer.partitionsFor(topic) : List.of(new TopicPartition(topic, partition));
-      consumer.assign(partitions);
-      if (startOffset >= 0) {
-        consumer.seek(partitions.get(0), startOffset);
-      } else if (fromBeginning || "earliest".equals(offset)) {
-        consumer.seekToBeginning(partitions);
+      PrintedOffsets printed = group == null ? null : new PrintedOffsets(consumer);
+      if (group != null) {
+        consumer.subscribe(List.of(topic), printed);
       } else {
-        consumer.seekToEnd(partitions);
+        List<TopicPartition> partitions =
+            partition == null ? consumer.partitionsFor(topic) : List.of(new TopicPartition(topic, partition));
+        consumer.assign(partitions);
+        if (startOffset >= 0) {
+          consumer.seek(partitions.get(0), startOffset);
+        } else if (fromBeginning || "earliest".equals(offset)) {
+          consumer.seekToBeginning(partitions);
+        } else {
+          consumer.seekToEnd(partitions);
+        }
       }
       long lastRecordAt = System.currentTimeMillis();
       Duration pollTimeout = Duration.ofMillis(timeoutMs == null ? 1000 : Math.min(timeoutMs, 1000));
@@ -106,17 +126,26 @@ final class ConsumeCommand implements Callable<Integer> {
           line.append(text(record.value()));
           out.println(line);
           received++;
+          if (printed != null) {
+            printed.printed(record);
+          }
           if (maxMessages != null && received >= maxMessages) {
             break;
           }
         }
         out.flush();
+        if (printed != null) {
+          printed.commitAsync();
+        }
         long now = System.currentTimeMillis();
         if (!records.isEmpty()) {
           lastRecordAt = now;
         } else if (timeoutMs != null && now - lastRecordAt >= timeoutMs) {
           break;
         }
+      }
+      if (printed != null) {
+        printed.commitSync();
       }
     }
     spec.commandLine().getErr().println("Processed a total of " + received + " messages");
@@ -125,6 +154,9 @@ final class ConsumeCommand implements Callable<Integer> {
 
   /** Checks the flag combinations; returns the explicit start offset, or -1. */
   private long validate() {
+    if (group != null && (partition != null || offset != null)) {
+      throw new ParameterException(spec.commandLine(), "--group cannot be combined with --partition or --offset");
+    }
     if (offset != null && partition == null) {
       throw new ParameterException(spec.commandLine(), "--offset needs --partition");
     }
@@ -146,6 +178,51 @@ final class ConsumeCommand implements Callable<Integer> {
     } catch (NumberFormatException e) {
       throw new ParameterException(
           spec.commandLine(), "--offset must be a non-negative number, earliest or latest, got '" + offset + "'");
+    }
+  }
+
+  /**
+   * The next offset of each owned partition after what was printed: committed as printing
+   * goes, and before a partition is revoked, so a group never skips a record it did not print.
+   */
+  private static final class PrintedOffsets implements ConsumerRebalanceListener {
+    private final Consumer<byte[], byte[]> consumer;
+    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+
+    PrintedOffsets(Consumer<byte[], byte[]> consumer) {
+      this.consumer = consumer;
+    }
+
+    void printed(ConsumerRecord<byte[], byte[]> record) {
+      uncommitted.put(record.topicPartition(), new OffsetAndMetadata(record.offset() + 1));
+    }
+
+    void commitAsync() {
+      if (!uncommitted.isEmpty()) {
+        consumer.commitAsync(Map.copyOf(uncommitted), null);
+        uncommitted.clear();
+      }
+    }
+
+    void commitSync() {
+      consumer.commitSync(Map.copyOf(uncommitted));
+      uncommitted.clear();
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      Map<TopicPartition, OffsetAndMetadata> revoked = new HashMap<>(uncommitted);
+      revoked.keySet().retainAll(partitions);
+      consumer.commitSync(revoked);
+      uncommitted.keySet().removeAll(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      uncommitted.keySet().removeAll(partitions);
     }
   }
 

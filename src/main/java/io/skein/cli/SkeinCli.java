@@ -21,9 +21,10 @@ import picocli.CommandLine.Spec;
     name = "skein",
     mixinStandardHelpOptions = true,
     versionProvider = SkeinCli.Version.class,
-    description = "Skein event streaming: tools for topics, producing, consuming and benchmarks.",
+    description = "Skein event streaming: tools for topics, producing, consuming, consumer groups and benchmarks.",
     subcommands = {
-      BrokerCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, PerfCommand.class
+      BrokerCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
+      PerfCommand.class
     })
 public final class SkeinCli implements Callable<Integer> {
 

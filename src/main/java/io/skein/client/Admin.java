@@ -3,14 +3,22 @@ package io.skein.client;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.AlterTopicConfigsRequest;
 import io.skein.proto.v1.CreateTopicRequest;
+import io.skein.proto.v1.DeleteGroupRequest;
 import io.skein.proto.v1.DeleteTopicRequest;
+import io.skein.proto.v1.DescribeGroupRequest;
+import io.skein.proto.v1.DescribeGroupResponse;
 import io.skein.proto.v1.DescribeClusterRequest;
 import io.skein.proto.v1.DescribeClusterResponse;
 import io.skein.proto.v1.DescribeTopicsRequest;
+import io.skein.proto.v1.GroupListing;
+import io.skein.proto.v1.GroupServiceGrpc;
+import io.skein.proto.v1.ListGroupsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.proto.v1.MetadataResponse;
 import io.skein.proto.v1.OffsetSpec;
+import io.skein.proto.v1.ResetOffsetsRequest;
+import io.skein.proto.v1.ResetOffsetsResponse;
 import io.skein.proto.v1.TopicDescription;
 import java.util.Collection;
 import java.util.List;
@@ -19,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Topic and cluster administration. Calls block until the broker answers (at most
+ * Topic, consumer group and cluster administration. Calls block until the broker answers (at most
  * {@code request.timeout.ms}); failures are {@link SkeinException}s. Thread-safe.
  */
 public final class Admin implements AutoCloseable {
@@ -98,6 +106,44 @@ public final class Admin implements AutoCloseable {
    */
   public ListOffsetsResponse listOffsets(TopicPartition partition, OffsetSpec spec, long timestamp) {
     return metadata.listOffsets(partition, spec, timestamp, requestTimeoutMs);
+  }
+
+  /** Consumer groups, sorted by id. */
+  public List<GroupListing> listGroups() {
+    return groupCall(stub -> stub.listGroups(ListGroupsRequest.getDefaultInstance())).getGroupsList();
+  }
+
+  /** A group's state, members and per-partition lag; GROUP_ID_NOT_FOUND if it does not exist. */
+  public DescribeGroupResponse describeGroup(String groupId) {
+    return groupCall(stub -> stub.describeGroup(DescribeGroupRequest.newBuilder().setGroupId(groupId).build()));
+  }
+
+  /** Every committed offset of a group; GROUP_ID_NOT_FOUND if it does not exist. */
+  public Map<TopicPartition, OffsetAndMetadata> listGroupOffsets(String groupId) {
+    return metadata.committedOffsets(groupId, List.of(), requestTimeoutMs);
+  }
+
+  /**
+   * Computes (and with {@code execute} commits) new offsets for a group without members;
+   * NON_EMPTY_GROUP while it has some.
+   */
+  public ResetOffsetsResponse resetOffsets(ResetOffsetsRequest request) {
+    return groupCall(stub -> stub.resetOffsets(request));
+  }
+
+  /** Deletes a group without members and its offsets. */
+  public void deleteGroup(String groupId) {
+    groupCall(stub -> stub.deleteGroup(DeleteGroupRequest.newBuilder().setGroupId(groupId).build()));
+  }
+
+  private <T> T groupCall(Function<GroupServiceGrpc.GroupServiceBlockingStub, T> rpc) {
+    try {
+      return rpc.apply(
+          GroupServiceGrpc.newBlockingStub(metadata.anyChannel())
+              .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS));
+    } catch (RuntimeException e) {
+      throw SkeinException.fromGrpc(e);
+    }
   }
 
   private <T> T call(Function<AdminServiceGrpc.AdminServiceBlockingStub, T> rpc) {

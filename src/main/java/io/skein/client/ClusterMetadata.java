@@ -1,22 +1,31 @@
 package io.skein.client;
 
 import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.BrokerDescription;
+import io.skein.proto.v1.CommitOffsetsRequest;
+import io.skein.proto.v1.CommitOffsetsResponse;
 import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.ErrorCode;
+import io.skein.proto.v1.FetchOffsetsRequest;
+import io.skein.proto.v1.FetchOffsetsResponse;
+import io.skein.proto.v1.GroupServiceGrpc;
 import io.skein.proto.v1.ListOffsetsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.MetadataRequest;
 import io.skein.proto.v1.MetadataResponse;
 import io.skein.proto.v1.OffsetSpec;
 import io.skein.proto.v1.PartitionMetadata;
+import io.skein.proto.v1.PartitionOffset;
 import io.skein.proto.v1.TopicMetadata;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -169,7 +178,6 @@ final class ClusterMetadata implements AutoCloseable {
     }
   }
 
-  /** The channel to a partition's leader; LEADER_NOT_AVAILABLE (retriable) if there is none now. */
   /** Asks the partition's leader for an offset: earliest, latest, or the first at a timestamp. */
   ListOffsetsResponse listOffsets(
       TopicPartition partition, OffsetSpec spec, long timestamp, long timeoutMs) {
@@ -189,6 +197,61 @@ final class ClusterMetadata implements AutoCloseable {
     }
   }
 
+  /**
+   * A group's committed offsets for these partitions (none: every committed one); partitions
+   * without a committed offset are absent. GROUP_ID_NOT_FOUND if the group does not exist.
+   */
+  Map<TopicPartition, OffsetAndMetadata> committedOffsets(
+      String groupId, Collection<TopicPartition> partitions, long timeoutMs) {
+    FetchOffsetsRequest request =
+        FetchOffsetsRequest.newBuilder().setGroupId(groupId).addAllPartitions(GroupMember.grouped(partitions)).build();
+    FetchOffsetsResponse response;
+    try {
+      response = GroupServiceGrpc.newBlockingStub(anyChannel())
+          .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+          .fetchOffsets(request);
+    } catch (RuntimeException e) {
+      throw SkeinException.fromGrpc(e);
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed = new LinkedHashMap<>();
+    for (PartitionOffset offset : response.getOffsetsList()) {
+      if (offset.getOffset() >= 0) {
+        committed.put(
+            new TopicPartition(offset.getTopic(), offset.getPartition()),
+            new OffsetAndMetadata(offset.getOffset(), offset.getMetadata()));
+      }
+    }
+    return committed;
+  }
+
+  /** Commits outside a group session (a group without members, or a tool); per-partition refusals fail it. */
+  CompletableFuture<Void> commitOffsets(CommitOffsetsRequest request, long timeoutMs) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    GroupServiceGrpc.newStub(anyChannel())
+        .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+        .commitOffsets(request, new StreamObserver<>() {
+          @Override
+          public void onNext(CommitOffsetsResponse response) {
+            SkeinException refused = GroupMember.refusedPartitions(response);
+            if (refused == null) {
+              done.complete(null);
+            } else {
+              done.completeExceptionally(refused);
+            }
+          }
+
+          @Override
+          public void onError(Throwable failure) {
+            done.completeExceptionally(SkeinException.fromGrpc(failure));
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    return done;
+  }
+
+  /** The channel to a partition's leader; LEADER_NOT_AVAILABLE (retriable) if there is none now. */
   ManagedChannel leaderChannel(TopicPartition partition, long maxWaitMs) {
     TopicInfo topic = topic(partition.topic(), maxWaitMs);
     if (partition.partition() >= topic.partitionCount()) {

@@ -64,6 +64,15 @@ final class Configs {
     return (int) longValue(name, defaultValue, min, max);
   }
 
+  boolean booleanValue(String name, boolean defaultValue) {
+    String value = string(name, Boolean.toString(defaultValue)).toLowerCase(Locale.ROOT);
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("config " + name + " must be true or false, got '" + value + "'");
+    };
+  }
+
   /** {@code acks}: 0, 1, or all (-1). */
   short acks() {
     String acks = string("acks", "all").toLowerCase(Locale.ROOT);

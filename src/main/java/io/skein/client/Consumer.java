@@ -2,12 +2,15 @@ package io.skein.client;
 
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
+import io.skein.proto.v1.CommitOffsetsRequest;
 import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.FetchRequest;
 import io.skein.proto.v1.FetchResponse;
+import io.skein.proto.v1.JoinGroup;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.OffsetSpec;
+import io.skein.proto.v1.PartitionOffset;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,19 +24,30 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Reads records from assigned partitions. Not thread-safe: use it from one thread, as a
- * Kafka consumer. Each assigned partition has at most one Fetch outstanding at a time (a
+ * Reads records from partitions it is given ({@link #assign}) or that its consumer group
+ * gives it ({@link #subscribe}). Not thread-safe: use it from one thread, as a Kafka
+ * consumer. Each assigned partition has at most one Fetch outstanding at a time (a
  * long poll of {@code fetch.max.wait.ms}), sent as soon as the records of the previous one
  * are handed out, so {@link #poll} usually finds data waiting while memory stays bounded by
  * about {@code max.partition.fetch.bytes} per partition.
@@ -43,6 +57,18 @@ import org.apache.kafka.common.utils.Utils;
  * {@code auto.offset.reset} (earliest|latest|none, default latest, used when a partition
  * has no position), {@code request.timeout.ms} (30000), {@code retry.backoff.ms} (100),
  * {@code metadata.max.age.ms}, {@code client.id}.
+ *
+ * <p>Groups (see groups.proto): with {@code group.id}, {@link #subscribe} joins the group, which
+ * splits the partitions of the subscribed topics among its members; rebalances are
+ * cooperative (only moved partitions are revoked) and the {@link ConsumerRebalanceListener} is
+ * called from inside poll. Heartbeats go on a background thread. Configs:
+ * {@code enable.auto.commit} (true; positions are committed every {@code auto.commit.interval.ms},
+ * 5000, at the start of poll, and on revocation, unsubscribe and close),
+ * {@code session.timeout.ms} (45000), {@code heartbeat.interval.ms} (3000),
+ * {@code max.poll.interval.ms} (300000: a consumer that does not poll for that long leaves the
+ * group, and rejoins at its next poll; also the time allowed to handle a revocation),
+ * {@code partition.assignment.strategy} (cooperative-sticky|range|roundrobin). A partition with
+ * no committed offset starts at {@code auto.offset.reset}.
  */
 public final class Consumer<K, V> implements AutoCloseable {
 
@@ -64,6 +90,12 @@ public final class Consumer<K, V> implements AutoCloseable {
     boolean fetchInFlight;
     FetchedRecords fetched;
     long retryAtMs;
+    /** Given by the group: its position is the group's committed offset, once looked up. */
+    boolean awaitingCommitted;
+    /** Being revoked by the group: no more fetches, no more records. */
+    boolean revoking;
+    /** The offset last committed for it by this consumer (or found committed); -1 if none. */
+    long committed = -1;
 
     PartitionState(TopicPartition partition) {
       this.partition = partition;
@@ -75,6 +107,11 @@ public final class Consumer<K, V> implements AutoCloseable {
   }
 
   private record FetchResult(PartitionState state, int epoch, FetchResponse response, Throwable error) {}
+
+  /** Queued to wake a waiting poll when the group has news or a commit completed. */
+  private static final FetchResult WAKEUP = new FetchResult(null, 0, null, null);
+
+  private static final Logger log = LoggerFactory.getLogger(Consumer.class);
 
   /** The records of one fetch answer, handed out over one or more polls. */
   private static final class FetchedRecords {
@@ -110,7 +147,23 @@ public final class Consumer<K, V> implements AutoCloseable {
   private final long retryBackoffMs;
   private final Map<TopicPartition, PartitionState> assignment = new LinkedHashMap<>();
   private final LinkedBlockingQueue<FetchResult> completedFetches = new LinkedBlockingQueue<>();
+  private final AtomicBoolean wakeupQueued = new AtomicBoolean();
   private boolean closed;
+
+  private final String groupId;
+  private final String clientId;
+  private final boolean autoCommit;
+  private final long autoCommitIntervalMs;
+  private final int sessionTimeoutMs;
+  private final long heartbeatIntervalMs;
+  private final int maxPollIntervalMs;
+  private final String assignor;
+  /** Completed commitAsync calls, whose callbacks run on the application thread. */
+  private final ConcurrentLinkedQueue<Runnable> completedCommits = new ConcurrentLinkedQueue<>();
+  /** Non-null while subscribed. */
+  private GroupMember member;
+  private ConsumerRebalanceListener listener;
+  private long nextAutoCommitMs;
 
   public Consumer(Map<String, ?> config, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
     this(config, keyDeserializer, valueDeserializer, ChannelFactory.plaintext());
@@ -145,7 +198,181 @@ public final class Consumer<K, V> implements AutoCloseable {
     this.requestTimeoutMs = configs.longValue("request.timeout.ms", 30_000, 1, Integer.MAX_VALUE);
     this.retryBackoffMs = configs.longValue("retry.backoff.ms", 100, 0, Long.MAX_VALUE);
     long metadataMaxAgeMs = configs.longValue("metadata.max.age.ms", 300_000, 0, Long.MAX_VALUE);
+    this.groupId = configs.string("group.id", null);
+    this.clientId = configs.string("client.id", "skein-consumer");
+    this.autoCommit = configs.booleanValue("enable.auto.commit", true);
+    this.autoCommitIntervalMs = configs.longValue("auto.commit.interval.ms", 5000, 0, Integer.MAX_VALUE);
+    this.sessionTimeoutMs = configs.intValue("session.timeout.ms", 45_000, 1, Integer.MAX_VALUE);
+    this.heartbeatIntervalMs = configs.longValue("heartbeat.interval.ms", 3000, 1, Integer.MAX_VALUE);
+    this.maxPollIntervalMs = configs.intValue("max.poll.interval.ms", 300_000, 1, Integer.MAX_VALUE);
+    if (heartbeatIntervalMs >= sessionTimeoutMs) {
+      throw new IllegalArgumentException("config heartbeat.interval.ms (" + heartbeatIntervalMs
+          + ") must be lower than session.timeout.ms (" + sessionTimeoutMs + ")");
+    }
+    this.assignor = assignorName(configs.string("partition.assignment.strategy", "cooperative-sticky"));
     this.metadata = new ClusterMetadata(bootstrap, channelFactory, metadataMaxAgeMs, requestTimeoutMs, retryBackoffMs);
+  }
+
+  /** The broker's name of an assignor, given by it or by the name of Kafka's class. */
+  private static String assignorName(String strategy) {
+    String name = strategy.substring(strategy.lastIndexOf('.') + 1);
+    return switch (name) {
+      case "cooperative-sticky", "CooperativeStickyAssignor" -> "cooperative-sticky";
+      case "range", "RangeAssignor" -> "range";
+      case "roundrobin", "RoundRobinAssignor" -> "roundrobin";
+      default -> throw new IllegalArgumentException(
+          "config partition.assignment.strategy must be cooperative-sticky, range or roundrobin, got '" + strategy + "'");
+    };
+  }
+
+  /**
+   * Joins the group ({@code group.id}) to read these topics; the group assigns partitions
+   * at the next polls. Replaces an earlier subscription (leaving the group first); an
+   * empty collection is {@link #unsubscribe}.
+   */
+  public void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
+    for (String topic : topics) {
+      if (topic == null || topic.isBlank()) {
+        throw new IllegalArgumentException("topic names must not be empty, got " + topics);
+      }
+    }
+    if (topics.isEmpty()) {
+      unsubscribe();
+      return;
+    }
+    subscribe(JoinGroup.newBuilder().addAllTopics(new TreeSet<>(topics)), listener);
+  }
+
+  public void subscribe(Collection<String> topics) {
+    subscribe(topics, ConsumerRebalanceListener.none());
+  }
+
+  /** Joins the group to read every topic whose whole name matches, including topics created later. */
+  public void subscribe(Pattern pattern, ConsumerRebalanceListener listener) {
+    subscribe(JoinGroup.newBuilder().setTopicPattern(pattern.pattern()), listener);
+  }
+
+  public void subscribe(Pattern pattern) {
+    subscribe(pattern, ConsumerRebalanceListener.none());
+  }
+
+  private void subscribe(JoinGroup.Builder subscription, ConsumerRebalanceListener listener) {
+    ensureOpen();
+    Objects.requireNonNull(listener, "listener");
+    if (groupId == null || groupId.isEmpty()) {
+      throw new SkeinException(ErrorCode.INVALID_GROUP_ID, "INVALID_GROUP_ID: subscribe needs the group.id config");
+    }
+    if (member == null && !assignment.isEmpty()) {
+      throw new IllegalStateException("subscribe() and assign() cannot be mixed; call unsubscribe() first");
+    }
+    unsubscribe();
+    JoinGroup join = subscription.setGroupId(groupId).setClientId(clientId).setSessionTimeoutMs(sessionTimeoutMs)
+        .setRebalanceTimeoutMs(maxPollIntervalMs).setAssignor(assignor).build();
+    this.listener = listener;
+    this.member = new GroupMember(join, metadata::anyChannel, this::wakeup, heartbeatIntervalMs, maxPollIntervalMs,
+        retryBackoffMs);
+    this.nextAutoCommitMs = System.currentTimeMillis() + autoCommitIntervalMs;
+  }
+
+  /**
+   * Leaves the group (after onPartitionsRevoked and, with auto-commit, a commit of the
+   * positions), or forgets the assigned partitions.
+   */
+  public void unsubscribe() {
+    ensureOpen();
+    if (member != null) {
+      leaveGroup();
+    }
+    assignment.clear();
+  }
+
+  /** This consumer's member id and generation in its group. */
+  public ConsumerGroupMetadata groupMetadata() {
+    requireGroupId("groupMetadata()");
+    return member == null
+        ? new ConsumerGroupMetadata(groupId, "", -1)
+        : new ConsumerGroupMetadata(groupId, member.memberId(), member.generation());
+  }
+
+  /**
+   * Commits the positions of every owned partition (the records returned by poll so far),
+   * waiting for the answer and retrying retriable failures for up to request.timeout.ms.
+   */
+  public void commitSync() {
+    commitSync(uncommittedPositions());
+  }
+
+  /**
+   * Commits these offsets (each the NEXT offset to read). Fails with
+   * {@link CommitFailedException} if the group fenced this consumer, and with
+   * PARTITION_NOT_ASSIGNED for a partition it does not own.
+   */
+  public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    ensureOpen();
+    if (offsets.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> toCommit = Map.copyOf(offsets);
+    long deadline = System.currentTimeMillis() + requestTimeoutMs;
+    while (true) {
+      try {
+        await(sendCommit(toCommit), deadline);
+        markCommitted(toCommit);
+        return;
+      } catch (SkeinException e) {
+        if (!e.retriable() || System.currentTimeMillis() + retryBackoffMs > deadline) {
+          throw e;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(retryBackoffMs));
+      }
+    }
+  }
+
+  /** Commits the positions of every owned partition without waiting; the callback runs in a later poll or commit. */
+  public void commitAsync(OffsetCommitCallback callback) {
+    commitAsync(uncommittedPositions(), callback);
+  }
+
+  public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+    ensureOpen();
+    Map<TopicPartition, OffsetAndMetadata> toCommit = Map.copyOf(offsets);
+    CompletableFuture<Void> sent;
+    try {
+      sent = toCommit.isEmpty() ? CompletableFuture.completedFuture(null) : sendCommit(toCommit);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    sent.whenComplete((ok, failure) -> {
+      completedCommits.add(() -> {
+        if (failure == null) {
+          markCommitted(toCommit);
+        }
+        if (callback != null) {
+          callback.onComplete(toCommit, failure == null ? null : unwrap(failure));
+        }
+      });
+      wakeup();
+    });
+  }
+
+  /**
+   * The group's committed offsets of these partitions; a partition with none (or a group
+   * that does not exist yet) is absent from the answer.
+   */
+  public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+    ensureOpen();
+    requireGroupId("committed()");
+    if (partitions.isEmpty()) {
+      return Map.of();
+    }
+    try {
+      return metadata.committedOffsets(groupId, partitions, requestTimeoutMs);
+    } catch (SkeinException e) {
+      if (e.errorCode() == ErrorCode.GROUP_ID_NOT_FOUND) {
+        return Map.of();
+      }
+      throw e;
+    }
   }
 
   /** The partitions of a topic, from the cluster's metadata. */
@@ -157,6 +384,9 @@ public final class Consumer<K, V> implements AutoCloseable {
   /** Reads exactly these partitions from now on; positions of partitions kept are kept. */
   public void assign(Collection<TopicPartition> partitions) {
     ensureOpen();
+    if (member != null) {
+      throw new IllegalStateException("assign() and subscribe() cannot be mixed; call unsubscribe() first");
+    }
     Map<TopicPartition, PartitionState> previous = new HashMap<>(assignment);
     assignment.clear();
     for (TopicPartition partition : partitions) {
@@ -245,11 +475,19 @@ public final class Consumer<K, V> implements AutoCloseable {
    */
   public ConsumerRecords<K, V> poll(Duration timeout) {
     ensureOpen();
-    if (assignment.isEmpty()) {
-      throw new IllegalStateException("no partitions assigned; call assign() first");
+    if (member == null && assignment.isEmpty()) {
+      throw new IllegalStateException("not subscribed and no partitions assigned; call subscribe() or assign() first");
+    }
+    if (member != null) {
+      member.polled();
     }
     long deadline = System.currentTimeMillis() + timeout.toMillis();
     while (true) {
+      runCommitCallbacks();
+      if (member != null) {
+        handleGroupEvents();
+        maybeAutoCommit();
+      }
       for (PartitionState state : assignment.values()) {
         if ((state.position < 0 || state.pendingReset != null) && state.retryAtMs <= System.currentTimeMillis()) {
           resolvePosition(state);
@@ -281,12 +519,242 @@ public final class Consumer<K, V> implements AutoCloseable {
     }
   }
 
+  /** Commits (with auto-commit) and leaves the group, then closes the connections. */
   @Override
   public void close() {
     if (!closed) {
-      closed = true;
-      metadata.close();
+      try {
+        if (member != null) {
+          leaveGroup();
+        }
+      } finally {
+        closed = true;
+        metadata.close();
+      }
     }
+  }
+
+  /** Test hook: stops heartbeats and drops the group session without leaving, as a crashed process would. */
+  void crash() {
+    if (member != null) {
+      member.halt();
+      member = null;
+      assignment.clear();
+    }
+  }
+
+  // ---- groups ------------------------------------------------------------------------------
+
+  private void wakeup() {
+    if (wakeupQueued.compareAndSet(false, true)) {
+      completedFetches.add(WAKEUP);
+    }
+  }
+
+  private void requireGroupId(String operation) {
+    if (groupId == null || groupId.isEmpty()) {
+      throw new SkeinException(ErrorCode.INVALID_GROUP_ID, "INVALID_GROUP_ID: " + operation + " needs the group.id config");
+    }
+  }
+
+  /** Acts on what the group said since the last poll, calling the listener. */
+  private void handleGroupEvents() {
+    GroupMember.Event event;
+    while (member != null && (event = member.nextEvent()) != null) {
+      if (event instanceof GroupMember.Revoked revoked) {
+        onRevoked(revoked);
+      } else if (event instanceof GroupMember.Assigned assigned) {
+        onAssigned(assigned);
+      } else if (event instanceof GroupMember.Lost lost) {
+        onLost(lost);
+      } else if (event instanceof GroupMember.Failed failed) {
+        member.close();
+        member = null;
+        assignment.clear();
+        throw failed.error();
+      }
+    }
+  }
+
+  /** Stops fetching the partitions, lets the application commit, commits (auto), then releases them. */
+  private void onRevoked(GroupMember.Revoked revoked) {
+    List<TopicPartition> owned = new ArrayList<>();
+    List<PartitionState> states = new ArrayList<>();
+    for (TopicPartition partition : revoked.partitions()) {
+      PartitionState state = assignment.get(partition);
+      if (state != null) {
+        state.revoking = true;
+        state.epoch++; // drops answers of fetches in flight
+        state.fetched = null;
+        owned.add(partition);
+        states.add(state);
+      }
+    }
+    GroupMember revokedBy = member;
+    try {
+      if (!owned.isEmpty()) {
+        listener.onPartitionsRevoked(owned);
+      }
+    } finally {
+      if (autoCommit) {
+        commitQuietly(uncommittedPositions(states));
+      }
+      owned.forEach(assignment::remove);
+      revokedBy.acknowledge(revoked.generation(), revoked.partitions());
+    }
+  }
+
+  /** Adopts the group's complete assignment: new partitions start at their committed offsets. */
+  private void onAssigned(GroupMember.Assigned assigned) {
+    Set<TopicPartition> now = assigned.partitions();
+    List<TopicPartition> lost = new ArrayList<>();
+    for (TopicPartition partition : assignment.keySet()) {
+      if (!now.contains(partition)) {
+        lost.add(partition);
+      }
+    }
+    lost.forEach(assignment::remove);
+    List<TopicPartition> added = new ArrayList<>();
+    for (TopicPartition partition : now) {
+      if (!assignment.containsKey(partition)) {
+        PartitionState state = new PartitionState(partition);
+        state.awaitingCommitted = true;
+        assignment.put(partition, state);
+        added.add(partition);
+      }
+    }
+    if (!lost.isEmpty()) {
+      // Taken without a revocation (e.g. after a reconnect the group had moved on).
+      listener.onPartitionsLost(lost);
+    }
+    listener.onPartitionsAssigned(added);
+  }
+
+  /** Out of the group: every partition is lost; join again. */
+  private void onLost(GroupMember.Lost event) {
+    List<TopicPartition> lost = List.copyOf(assignment.keySet());
+    log.info("Group {}: partitions {} lost: {}", groupId, lost, event.reason());
+    assignment.clear();
+    try {
+      if (!lost.isEmpty()) {
+        listener.onPartitionsLost(lost);
+      }
+    } finally {
+      if (member != null) {
+        member.rejoinIfOut();
+      }
+    }
+  }
+
+  private void leaveGroup() {
+    GroupMember leaving = member;
+    List<TopicPartition> owned = List.copyOf(assignment.keySet());
+    try {
+      if (leaving.isJoined()) {
+        try {
+          if (!owned.isEmpty()) {
+            listener.onPartitionsRevoked(owned);
+          }
+        } finally {
+          if (autoCommit) {
+            commitQuietly(uncommittedPositions());
+          }
+        }
+      } else if (!owned.isEmpty()) {
+        listener.onPartitionsLost(owned);
+      }
+    } finally {
+      member = null;
+      listener = null;
+      assignment.clear();
+      leaving.leave(requestTimeoutMs);
+      runCommitCallbacks();
+    }
+  }
+
+  private void maybeAutoCommit() {
+    long now = System.currentTimeMillis();
+    if (autoCommit && now >= nextAutoCommitMs && member.isJoined()) {
+      nextAutoCommitMs = now + autoCommitIntervalMs;
+      commitAsync(uncommittedPositions(), (offsets, failure) -> {
+        if (failure != null) {
+          log.warn("Group {}: auto-commit of {} failed: {}", groupId, offsets.keySet(), failure.getMessage());
+        }
+      });
+    }
+  }
+
+  private void commitQuietly(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    try {
+      commitSync(offsets);
+    } catch (SkeinException e) {
+      log.warn("Group {}: commit of {} failed: {}", groupId, offsets.keySet(), e.getMessage());
+    }
+  }
+
+  private Map<TopicPartition, OffsetAndMetadata> uncommittedPositions() {
+    return uncommittedPositions(assignment.values());
+  }
+
+  /** Positions that moved past what was last committed. */
+  private static Map<TopicPartition, OffsetAndMetadata> uncommittedPositions(Collection<PartitionState> states) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (PartitionState state : states) {
+      if (state.position >= 0 && state.pendingReset == null && state.position != state.committed) {
+        offsets.put(state.partition, new OffsetAndMetadata(state.position));
+      }
+    }
+    return offsets;
+  }
+
+  private void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    offsets.forEach((partition, offset) -> {
+      PartitionState state = assignment.get(partition);
+      if (state != null) {
+        state.committed = offset.offset();
+      }
+    });
+  }
+
+  private CompletableFuture<Void> sendCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    if (member != null) {
+      return member.commit(offsets);
+    }
+    requireGroupId("committing offsets");
+    CommitOffsetsRequest.Builder request = CommitOffsetsRequest.newBuilder().setGroupId(groupId).setGeneration(-1);
+    offsets.forEach((partition, offset) -> request.addOffsets(PartitionOffset.newBuilder()
+        .setTopic(partition.topic()).setPartition(partition.partition())
+        .setOffset(offset.offset()).setMetadata(offset.metadata())));
+    return metadata.commitOffsets(request.build(), requestTimeoutMs);
+  }
+
+  private void runCommitCallbacks() {
+    Runnable completed;
+    while ((completed = completedCommits.poll()) != null) {
+      completed.run();
+    }
+  }
+
+  private static void await(CompletableFuture<Void> commit, long deadline) {
+    try {
+      commit.get(Math.max(0, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Exception cause = unwrap(e);
+      throw cause instanceof RuntimeException runtime ? runtime : new SkeinException(ErrorCode.UNKNOWN_SERVER_ERROR, cause.toString());
+    } catch (TimeoutException e) {
+      throw new SkeinException(ErrorCode.REQUEST_TIMED_OUT, "REQUEST_TIMED_OUT: the commit was not answered in time");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SkeinException(ErrorCode.UNKNOWN_SERVER_ERROR, "interrupted while committing");
+    }
+  }
+
+  private static Exception unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause instanceof Exception exception ? exception : new RuntimeException(cause);
   }
 
   private PartitionState state(TopicPartition partition) {
@@ -299,6 +767,7 @@ public final class Consumer<K, V> implements AutoCloseable {
   }
 
   private static void reset(PartitionState state) {
+    state.awaitingCommitted = false;
     state.epoch++;
     state.fetched = null;
     state.pendingReset = null;
@@ -313,6 +782,24 @@ public final class Consumer<K, V> implements AutoCloseable {
 
   /** Turns a pending seek, or a missing position, into an offset by asking the leader. */
   private void resolvePosition(PartitionState state) {
+    if (state.awaitingCommitted && state.pendingReset == null) {
+      try {
+        OffsetAndMetadata committed = metadata.committedOffsets(groupId, List.of(state.partition), requestTimeoutMs)
+            .get(state.partition);
+        state.awaitingCommitted = false;
+        if (committed != null) {
+          state.position = committed.offset();
+          state.committed = committed.offset();
+          return;
+        }
+      } catch (SkeinException e) {
+        if (!e.retriable()) {
+          throw e;
+        }
+        state.retryAtMs = System.currentTimeMillis() + retryBackoffMs;
+        return;
+      }
+    }
     OffsetSpec spec = state.pendingReset;
     if (spec == null) {
       spec =
@@ -344,7 +831,8 @@ public final class Consumer<K, V> implements AutoCloseable {
   private long sendFetches(long now) {
     long nextRetryMs = Long.MAX_VALUE;
     for (PartitionState state : assignment.values()) {
-      if (state.fetchInFlight || state.hasFetchedRecords() || state.position < 0 || state.pendingReset != null) {
+      if (state.fetchInFlight || state.hasFetchedRecords() || state.position < 0 || state.pendingReset != null
+          || state.revoking) {
         continue;
       }
       if (state.retryAtMs > now) {
@@ -399,6 +887,10 @@ public final class Consumer<K, V> implements AutoCloseable {
   }
 
   private void handle(FetchResult result) {
+    if (result == WAKEUP) {
+      wakeupQueued.set(false);
+      return;
+    }
     PartitionState state = result.state();
     state.fetchInFlight = false;
     if (assignment.get(state.partition) != state || state.epoch != result.epoch()) {
@@ -440,7 +932,7 @@ public final class Consumer<K, V> implements AutoCloseable {
         break;
       }
       FetchedRecords fetched = state.fetched;
-      if (fetched == null) {
+      if (fetched == null || state.revoking) {
         continue;
       }
       List<ConsumerRecord<K, V>> records = null;
