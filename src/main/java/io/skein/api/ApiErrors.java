@@ -31,7 +31,8 @@ public final class ApiErrors {
           INVALID_REPLICATION_FACTOR, INVALID_CONFIG, INVALID_REQUEST, INVALID_REQUIRED_ACKS ->
           Status.Code.INVALID_ARGUMENT;
       case TOPIC_ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
-      case NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, LEADER_NOT_AVAILABLE -> Status.Code.UNAVAILABLE;
+      case NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH ->
+          Status.Code.UNAVAILABLE;
       case REQUEST_TIMED_OUT -> Status.Code.DEADLINE_EXCEEDED;
       case KAFKA_STORAGE_ERROR -> Status.Code.FAILED_PRECONDITION;
       case UNKNOWN_SERVER_ERROR, UNRECOGNIZED -> Status.Code.INTERNAL;
@@ -41,7 +42,8 @@ public final class ApiErrors {
   /** Whether the same request may succeed if sent again later. */
   public static boolean isRetriable(ErrorCode code) {
     return switch (code) {
-      case NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT, LEADER_NOT_AVAILABLE -> true;
+      case NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH ->
+          true;
       default -> false;
     };
   }
