@@ -1,20 +1,27 @@
 package io.skein.cluster;
 
+import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.cluster.ClusterEvent;
+import akka.cluster.sharding.external.ExternalShardAllocation;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.SingletonActor;
+import akka.cluster.typed.Subscribe;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.persistence.typed.javadsl.SignalHandler;
 import io.skein.common.CborSerializable;
 import io.skein.common.Failure;
 import io.skein.common.TopicNames;
@@ -23,12 +30,16 @@ import io.skein.log.LogConfig;
 import io.skein.node.BrokerConfig;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
+import io.skein.partition.ReplicaManager;
 import io.skein.proto.v1.ErrorCode;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -68,6 +79,26 @@ public final class Controller
 
   public record GetTopic(String name, ActorRef<TopicReply> replyTo) implements Command {}
 
+  /**
+   * A partition leader asks to change its ISR (shrink a lagging follower, add a caught-up
+   * one). Accepted only from the current leader at the current epoch, and in effect only once
+   * persisted: a leader left over from before a failover is told it is fenced.
+   */
+  public record AlterIsr(
+      String topic, int partition, int leader, int leaderEpoch, List<Integer> isr, ActorRef<AlterIsrReply> replyTo)
+      implements Command {}
+
+  /** The partition's assignment after an AlterIsr, or why it was refused (with the current one, if any). */
+  public record AlterIsrReply(Assignment assignment, Failure failure) implements CborSerializable {}
+
+  /** Membership changed (or the Controller just started): re-elect where needed. */
+  private enum MembershipChanged implements Command {
+    INSTANCE
+  }
+
+  /** The brokers' replica managers, which learn every assignment change from here. */
+  private record ReplicaManagersChanged(Set<ActorRef<ReplicaManager.Command>> managers) implements Command {}
+
   /** The topic after a successful command, or why it failed. Exactly one is set. */
   public record TopicReply(Topic topic, Failure failure) implements CborSerializable {
     static TopicReply ok(Topic topic) {
@@ -91,6 +122,13 @@ public final class Controller
 
   public record TopicConfigsChanged(String name, Map<String, String> configs) implements Event {}
 
+  /** New leaders (and leader epochs, and ISRs without the dead) after membership changed. */
+  public record LeadersElected(List<PartitionAssignment> changes) implements Event {}
+
+  public record IsrChanged(String topic, int partition, List<Integer> isr) implements Event {}
+
+  public record PartitionAssignment(String topic, int partition, Assignment assignment) implements CborSerializable {}
+
   // ---- state ----------------------------------------------------------------------------
 
   /** A topic and where its partitions live. */
@@ -105,6 +143,12 @@ public final class Controller
 
     Topic withConfigs(Map<String, String> newConfigs) {
       return new Topic(name, topicId, partitions, newConfigs);
+    }
+
+    Topic withAssignment(int partition, Assignment assignment) {
+      List<Assignment> next = new ArrayList<>(partitions);
+      next.set(partition, assignment);
+      return new Topic(name, topicId, next, configs);
     }
 
     public List<PartitionKey> partitionKeys() {
@@ -136,6 +180,11 @@ public final class Controller
       return new State(next);
     }
 
+    State withAssignment(String topic, int partition, Assignment assignment) {
+      Topic current = topics.get(topic);
+      return current == null ? this : with(current.withAssignment(partition, assignment));
+    }
+
     State without(String name) {
       Map<String, Topic> next = new HashMap<>(topics);
       next.remove(name);
@@ -151,11 +200,21 @@ public final class Controller
   }
 
   public static Behavior<Command> create(BrokerConfig config) {
-    return Behaviors.setup(context -> new Controller(context, config));
+    return Behaviors.setup(context -> {
+      // Commands from these arrive once recovery is done (they are stashed until then).
+      Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
+          context.messageAdapter(ClusterEvent.MemberEvent.class, event -> MembershipChanged.INSTANCE),
+          ClusterEvent.MemberEvent.class));
+      context.getSystem().receptionist().tell(Receptionist.subscribe(ReplicaManager.SERVICE_KEY,
+          context.messageAdapter(Receptionist.Listing.class,
+              listing -> new ReplicaManagersChanged(listing.getServiceInstances(ReplicaManager.SERVICE_KEY)))));
+      return new Controller(context, config);
+    });
   }
 
   private final ActorContext<Command> context;
   private final BrokerConfig config;
+  private Set<ActorRef<ReplicaManager.Command>> replicaManagers = Set.of();
 
   private Controller(ActorContext<Command> context, BrokerConfig config) {
     super(PERSISTENCE_ID);
@@ -182,6 +241,9 @@ public final class Controller
         .onCommand(AlterTopicConfigs.class, this::onAlterTopicConfigs)
         .onCommand(GetTopics.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Topics(state.topics())))
         .onCommand(GetTopic.class, this::onGetTopic)
+        .onCommand(AlterIsr.class, this::onAlterIsr)
+        .onCommand(MembershipChanged.class, (state, cmd) -> onMembershipChanged(state))
+        .onCommand(ReplicaManagersChanged.class, this::onReplicaManagersChanged)
         .build();
   }
 
@@ -194,7 +256,35 @@ public final class Controller
         .onEvent(
             TopicConfigsChanged.class,
             (state, event) -> state.with(state.topics().get(event.name()).withConfigs(event.configs())))
+        .onEvent(LeadersElected.class, Controller::applyLeadersElected)
+        .onEvent(IsrChanged.class, Controller::applyIsrChanged)
         .build();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        // A Controller that moved here may have missed the membership change that moved it.
+        .onSignal(RecoveryCompleted.instance(), state -> context.getSelf().tell(MembershipChanged.INSTANCE))
+        .build();
+  }
+
+  private static State applyLeadersElected(State state, LeadersElected event) {
+    State next = state;
+    for (PartitionAssignment change : event.changes()) {
+      next = next.withAssignment(change.topic(), change.partition(), change.assignment());
+    }
+    return next;
+  }
+
+  private static State applyIsrChanged(State state, IsrChanged event) {
+    Topic topic = state.topics().get(event.topic());
+    if (topic == null) {
+      return state;
+    }
+    Assignment current = topic.partitions().get(event.partition());
+    return state.withAssignment(event.topic(), event.partition(),
+        new Assignment(current.replicas(), current.leader(), current.leaderEpoch(), event.isr()));
   }
 
   // ---- handlers -------------------------------------------------------------------------
@@ -229,7 +319,7 @@ public final class Controller
     }
     return Effect()
         .persist(new TopicCreated(topic))
-        .thenRun(next -> openPartitions(topic))
+        .thenRun(this::announceAssignments)
         .thenReply(cmd.replyTo(), next -> TopicReply.ok(topic));
   }
 
@@ -240,7 +330,10 @@ public final class Controller
     }
     return Effect()
         .persist(new TopicDeleted(topic.name(), topic.topicId()))
-        .thenRun(next -> deletePartitions(topic))
+        .thenRun(next -> {
+          deletePartitions(topic);
+          announceAssignments(next);
+        })
         .thenReply(cmd.replyTo(), next -> TopicReply.ok(topic));
   }
 
@@ -274,7 +367,126 @@ public final class Controller
     return Effect().reply(cmd.replyTo(), topic == null ? unknownTopic(cmd.name()) : TopicReply.ok(topic));
   }
 
+  private Effect<Event, State> onAlterIsr(State state, AlterIsr cmd) {
+    Topic topic = state.topics().get(cmd.topic());
+    if (topic == null || cmd.partition() < 0 || cmd.partition() >= topic.partitions().size()) {
+      return Effect().reply(cmd.replyTo(), new AlterIsrReply(null, Failure.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          "topic partition " + cmd.topic() + "-" + cmd.partition() + " does not exist")));
+    }
+    Assignment current = topic.partitions().get(cmd.partition());
+    if (cmd.leader() != current.leader() || cmd.leaderEpoch() != current.leaderEpoch()) {
+      return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, Failure.of(ErrorCode.FENCED_LEADER_EPOCH,
+          "broker " + cmd.leader() + " at epoch " + cmd.leaderEpoch() + " does not lead " + cmd.topic() + "-"
+              + cmd.partition() + " (leader " + current.leader() + ", epoch " + current.leaderEpoch() + ")")));
+    }
+    if (!cmd.isr().contains(cmd.leader()) || !current.replicas().containsAll(cmd.isr())) {
+      return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, Failure.of(ErrorCode.INVALID_REQUEST,
+          "ISR " + cmd.isr() + " must hold the leader and only replicas " + current.replicas())));
+    }
+    if (cmd.isr().equals(current.isr())) {
+      return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, null));
+    }
+    Assignment changed = new Assignment(current.replicas(), current.leader(), current.leaderEpoch(), cmd.isr());
+    context.getLog().info("Partition {}-{}: ISR {} -> {} (epoch {})", cmd.topic(), cmd.partition(), current.isr(),
+        cmd.isr(), current.leaderEpoch());
+    return Effect()
+        .persist(new IsrChanged(cmd.topic(), cmd.partition(), List.copyOf(cmd.isr())))
+        // The preferred replica may just have come back into the ISR: it may lead again.
+        .thenRun(next -> context.getSelf().tell(MembershipChanged.INSTANCE))
+        .thenReply(cmd.replyTo(), next -> new AlterIsrReply(changed, null));
+  }
+
+  private Effect<Event, State> onMembershipChanged(State state) {
+    Set<Integer> live = liveBrokerAddresses().keySet();
+    Set<Integer> members = BrokerAddresses.members(Cluster.get(context.getSystem()));
+    List<PartitionAssignment> changes = new ArrayList<>();
+    List<Topic> topics = new ArrayList<>(state.topics().values());
+    topics.sort(Comparator.comparing(Topic::name));
+    for (Topic topic : topics) {
+      for (int p = 0; p < topic.partitions().size(); p++) {
+        Assignment current = topic.partitions().get(p);
+        Assignment elected = LeaderElection.reconcile(current, live, members);
+        if (elected != current) {
+          context.getLog().info("Partition {}-{}: leader {} -> {}, epoch {}, ISR {} (live brokers {})", topic.name(), p,
+              current.leader(), elected.leader(), elected.leaderEpoch(), elected.isr(), live);
+          changes.add(new PartitionAssignment(topic.name(), p, elected));
+        }
+      }
+    }
+    if (changes.isEmpty()) {
+      // Nothing to elect, but a node that (re)joined needs the shards it leads pinned to it.
+      pinLeaders(state);
+      return Effect().none();
+    }
+    return Effect()
+        .persist(new LeadersElected(changes))
+        .thenRun(next -> {
+          announceAssignments(next);
+          for (PartitionAssignment change : changes) {
+            Topic topic = next.topics().get(change.topic());
+            partition(new PartitionKey(change.topic(), change.partition()))
+                .tell(new PartitionLeader.LeaderAndIsr(topic.topicId(), change.assignment()));
+          }
+        });
+  }
+
+  private Effect<Event, State> onReplicaManagersChanged(State state, ReplicaManagersChanged cmd) {
+    Set<ActorRef<ReplicaManager.Command>> added = new HashSet<>(cmd.managers());
+    added.removeAll(replicaManagers);
+    replicaManagers = cmd.managers();
+    ReplicaManager.AssignmentsChanged snapshot = new ReplicaManager.AssignmentsChanged(state.topics());
+    added.forEach(manager -> manager.tell(snapshot));
+    return Effect().none();
+  }
+
   // ---- helpers --------------------------------------------------------------------------
+
+  /** Pins every led partition's shard to its leader's node, and tells every broker the assignments. */
+  private void announceAssignments(State state) {
+    pinLeaders(state);
+    ReplicaManager.AssignmentsChanged snapshot = new ReplicaManager.AssignmentsChanged(state.topics());
+    replicaManagers.forEach(manager -> manager.tell(snapshot));
+  }
+
+  /**
+   * External shard allocation places each partition's shard on the node of its elected
+   * leader (and moves it there at the next rebalance if it runs elsewhere). Election does not
+   * wait for this: fencing by epoch keeps a shard on the wrong node from serving.
+   */
+  private void pinLeaders(State state) {
+    akka.cluster.ClusterEvent.CurrentClusterState cluster = Cluster.get(context.getSystem()).state();
+    boolean memberDownOrUnreachable = !cluster.getUnreachable().isEmpty()
+        || java.util.stream.StreamSupport.stream(cluster.getMembers().spliterator(), false)
+            .anyMatch(member -> member.status() == akka.cluster.MemberStatus.down());
+    if (memberDownOrUnreachable) {
+      // A rebalance away from a dead node's region hangs until the hand-off timeout. Pin once
+      // it is removed (that membership event comes here too): its shards are free by then.
+      return;
+    }
+    Map<Integer, Address> live = liveBrokerAddresses();
+    Map<String, Address> locations = new HashMap<>();
+    for (Topic topic : state.topics().values()) {
+      for (PartitionKey key : topic.partitionKeys()) {
+        Address leader = live.get(topic.partitions().get(key.partition()).leader());
+        if (leader != null) {
+          locations.put(key.entityId(), leader);
+        }
+      }
+    }
+    if (!locations.isEmpty()) {
+      ExternalShardAllocation.get(context.getSystem()).getClient(PartitionLeader.TYPE_KEY.name())
+          .setShardLocations(locations)
+          .whenComplete((done, failure) -> {
+            if (failure != null) {
+              context.getSystem().log().warn("Could not pin partition shards to their leaders: {}", failure.toString());
+            }
+          });
+    }
+  }
+
+  private Map<Integer, Address> liveBrokerAddresses() {
+    return BrokerAddresses.live(Cluster.get(context.getSystem()));
+  }
 
   private static TopicReply unknownTopic(String name) {
     return TopicReply.failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
@@ -304,12 +516,6 @@ public final class Controller
       assignments.add(new Assignment(replicas, replicas.get(0), 0, replicas));
     }
     return assignments;
-  }
-
-  private void openPartitions(Topic topic) {
-    for (PartitionKey key : topic.partitionKeys()) {
-      partition(key).tell(new PartitionLeader.Open(context.getSystem().ignoreRef()));
-    }
   }
 
   private void deletePartitions(Topic topic) {

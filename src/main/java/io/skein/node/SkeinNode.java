@@ -19,6 +19,8 @@ import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
+import io.skein.partition.ReplicaManager;
+import io.skein.partition.ReplicationConfig;
 import io.skein.server.GrpcServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -103,7 +105,10 @@ public final class SkeinNode implements AutoCloseable {
       Instant deadline = Instant.now().plus(config.startupTimeout());
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
       ActorRef<Controller.Command> controller = Controller.initSingleton(system, config);
-      PartitionLeader.initSharding(system, config, controller);
+      ActorRef<ReplicaManager.Command> replicaManager = system.systemActorOf(
+          ReplicaManager.create(config, ReplicationConfig.from(withRoles), controller), "replica-manager",
+          akka.actor.typed.Props.empty());
+      PartitionLeader.initSharding(system, config, controller, replicaManager);
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
       grpc.serve(system, controller, config, clusterId);
@@ -144,7 +149,8 @@ public final class SkeinNode implements AutoCloseable {
     List<CompletableFuture<PartitionLeader.Opened>> opening = new ArrayList<>();
     for (Controller.Topic topic : topics.byName().values()) {
       for (PartitionKey key : topic.partitionKeys()) {
-        if (topic.partitions().get(key.partition()).replicas().contains(config.brokerId())) {
+        // Logs this broker follows are opened by their followers (see ReplicaManager).
+        if (topic.partitions().get(key.partition()).leader() == config.brokerId()) {
           opening.add(sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId())
               .<PartitionLeader.Opened>ask(PartitionLeader.Open::new, Duration.between(Instant.now(), deadline))
               .toCompletableFuture());

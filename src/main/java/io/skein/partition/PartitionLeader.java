@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.sharding.external.ExternalShardAllocationStrategy;
 import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
@@ -27,12 +28,15 @@ import io.skein.log.RecordTooLargeException;
 import io.skein.log.TimestampAndOffset;
 import io.skein.node.BrokerConfig;
 import io.skein.proto.v1.ErrorCode;
+import akka.util.Timeout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -44,7 +48,16 @@ import java.util.Optional;
  *
  * <p>On start it asks the Controller for the topic (id, config overrides, leader epoch) and
  * stashes requests until the log is open. A partition whose topic no longer exists answers
- * UNKNOWN_TOPIC_OR_PARTITION, removes leftover data and stops.
+ * UNKNOWN_TOPIC_OR_PARTITION, removes leftover data and stops. Where the Controller elected
+ * another broker (the shard has not moved yet) it answers NOT_LEADER_OR_FOLLOWER and never
+ * touches the local log. Where it leads, it first takes the log over from this node's
+ * {@link ReplicaFollower} through the {@link ReplicaManager}: one writer per log per node.
+ *
+ * <p>Replication: followers long-poll with {@link ReplicaFetch}; their fetch offsets are their
+ * log end offsets, from which {@link ReplicaProgress} gives the high watermark and the ISR to
+ * ask the Controller for. acks=all appends wait until the high watermark passes them. Every
+ * replication message carries the leader epoch; an older one is refused, a newer one (or a
+ * Controller that refuses an ISR change) means this leader is stale: it stops.
  */
 public final class PartitionLeader {
 
@@ -60,8 +73,15 @@ public final class PartitionLeader {
   /** Open the log now (recovering it if needed) and answer when it serves. */
   public record Open(ActorRef<Opened> replyTo) implements Command {}
 
-  /** Append Kafka v2 batches (offsets are assigned here). */
-  public record Append(ByteBuffer records, ActorRef<AppendReply> replyTo) implements Command {}
+  /** Append Kafka v2 batches (offsets are assigned here); acks -1 (all) waits for the ISR. */
+  public record Append(ByteBuffer records, int acks, ActorRef<AppendReply> replyTo) implements Command {
+    public static final int ACKS_ALL = -1;
+
+    /** An acks=1 append: answered once the leader has written it. */
+    public Append(ByteBuffer records, ActorRef<AppendReply> replyTo) {
+      this(records, 1, replyTo);
+    }
+  }
 
   /** Read whole batches from {@code offset}, waiting up to {@code maxWait} for data. */
   public record Read(long offset, int maxBytes, Duration maxWait, ActorRef<ReadReply> replyTo)
@@ -81,13 +101,36 @@ public final class PartitionLeader {
   /** Pushed by the Controller after it persisted the topic's deletion. */
   public record DeleteLog(String topicId) implements Command {}
 
+  /** Pushed by the Controller after it persisted a new leader, epoch or ISR for this partition. */
+  public record LeaderAndIsr(String topicId, Controller.Assignment assignment) implements Command {}
+
+  /**
+   * A follower asks for batches from {@code fetchOffset} (its log end offset), at the epoch it
+   * believes current; parked up to {@code maxWait} when there is nothing new.
+   */
+  public record ReplicaFetch(
+      int brokerId, int leaderEpoch, long fetchOffset, int maxBytes, Duration maxWait,
+      ActorRef<ReplicaFetchReply> replyTo)
+      implements Command {}
+
+  /** KIP-101: where does {@code epoch} end in the leader's log? Asked by a follower at {@code leaderEpoch}. */
+  public record OffsetsForLeaderEpoch(int epoch, int leaderEpoch, ActorRef<EpochEndOffset> replyTo)
+      implements Command {}
+
   private record Initialized(Controller.TopicReply reply, Throwable failure) implements Command {}
+
+  private record LogHandedOver(Controller.Topic topic, Throwable failure) implements Command {}
+
+  private record IsrAltered(Controller.AlterIsrReply reply, Throwable failure) implements Command {}
+
+  private record ReplicaFetchDeadline(int brokerId) implements Command {}
 
   private record ReadDeadline(long readId) implements Command {}
 
   private enum Tick implements Command {
     RETENTION,
-    FLUSH
+    FLUSH,
+    ISR
   }
 
   public record Opened(PartitionKey key, Failure failure) implements CborSerializable {}
@@ -101,17 +144,37 @@ public final class PartitionLeader {
 
   public record OffsetReply(long offset, long timestamp, Failure failure) implements CborSerializable {}
 
+  /**
+   * Batches for a follower, as stored. Not CBOR: {@link ReplicationSerializer} writes the
+   * bytes as they are. {@code error} is NONE on success.
+   */
+  public record ReplicaFetchReply(
+      ByteBuffer records, long highWatermark, long logStartOffset, long logEndOffset, ErrorCode error, String message) {
+    static ReplicaFetchReply failed(ErrorCode error, String message) {
+      return new ReplicaFetchReply(ByteBuffer.allocate(0), -1, -1, -1, error, message);
+    }
+  }
+
+  public record EpochEndOffset(long endOffset, Failure failure) implements CborSerializable {}
+
   public record Status(
       long logStartOffset, long highWatermark, long logEndOffset, long sizeBytes, int segments, Failure failure)
       implements CborSerializable {}
 
   // ---- setup ----------------------------------------------------------------------------
 
-  public static void initSharding(ActorSystem<?> system, BrokerConfig config, ActorRef<Controller.Command> controller) {
+  public static void initSharding(
+      ActorSystem<?> system, BrokerConfig config, ActorRef<Controller.Command> controller,
+      ActorRef<ReplicaManager.Command> replicaManager) {
+    ReplicationConfig replication = ReplicationConfig.from(system.settings().config());
     ClusterSharding.get(system)
         .init(
-            Entity.of(TYPE_KEY, ctx -> create(PartitionKey.fromEntityId(ctx.getEntityId()), config, controller, ctx.getShard()))
+            Entity.of(TYPE_KEY, ctx -> create(PartitionKey.fromEntityId(ctx.getEntityId()), config, replication,
+                    controller, replicaManager, ctx.getShard()))
                 .withMessageExtractor(new ShardPerEntity<Command>())
+                // The Controller pins each partition's shard to the node of its elected leader.
+                .withAllocationStrategy(new ExternalShardAllocationStrategy(system, TYPE_KEY.name(),
+                    Timeout.create(Duration.ofSeconds(5))))
                 .withEntityProps(DispatcherSelector.fromConfig("skein-log-dispatcher"))
                 // A partition leader holds an open log, retention timers and waiting readers:
                 // it lives as long as its node leads the partition.
@@ -119,22 +182,23 @@ public final class PartitionLeader {
   }
 
   public static Behavior<Command> create(
-      PartitionKey key,
-      BrokerConfig config,
-      ActorRef<Controller.Command> controller,
-      ActorRef<ClusterSharding.ShardCommand> shard) {
+      PartitionKey key, BrokerConfig config, ReplicationConfig replication, ActorRef<Controller.Command> controller,
+      ActorRef<ReplicaManager.Command> replicaManager, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.withStash(
         STASH_CAPACITY,
         stash ->
             Behaviors.withTimers(
                 timers ->
                     Behaviors.setup(
-                        context -> new PartitionLeader(key, config, context, stash, timers, shard)
-                            .initializing(controller))));
+                        context -> new PartitionLeader(key, config, replication, controller, replicaManager, shard,
+                            context, stash, timers).initializing())));
   }
 
   private final PartitionKey key;
   private final BrokerConfig config;
+  private final ReplicationConfig replication;
+  private final ActorRef<Controller.Command> controller;
+  private final ActorRef<ReplicaManager.Command> replicaManager;
   private final ActorContext<Command> context;
   private final StashBuffer<Command> stash;
   private final TimerScheduler<Command> timers;
@@ -142,19 +206,36 @@ public final class PartitionLeader {
   private final Map<Long, Read> waitingReads = new HashMap<>();
   private long nextReadId;
 
+  /** acks=all appends, in offset order, waiting for the high watermark to pass them. */
+  private final ArrayDeque<PendingAck> pendingAcks = new ArrayDeque<>();
+  /** Followers' fetches waiting for new data, at most one per follower. */
+  private final Map<Integer, ReplicaFetch> parkedFetches = new HashMap<>();
+
   private Log log;
+  private LogConfig logConfig;
+  private boolean logHandedOver;
   private String topicId;
   private int leaderEpoch;
+  private ReplicaProgress progress;
+  private boolean isrChangeInFlight;
+
+  private record PendingAck(AppendReply reply, long deadlineNanos, ActorRef<AppendReply> replyTo) {}
 
   private PartitionLeader(
       PartitionKey key,
       BrokerConfig config,
+      ReplicationConfig replication,
+      ActorRef<Controller.Command> controller,
+      ActorRef<ReplicaManager.Command> replicaManager,
+      ActorRef<ClusterSharding.ShardCommand> shard,
       ActorContext<Command> context,
       StashBuffer<Command> stash,
-      TimerScheduler<Command> timers,
-      ActorRef<ClusterSharding.ShardCommand> shard) {
+      TimerScheduler<Command> timers) {
     this.key = key;
     this.config = config;
+    this.replication = replication;
+    this.controller = controller;
+    this.replicaManager = replicaManager;
     this.context = context;
     this.stash = stash;
     this.timers = timers;
@@ -163,7 +244,7 @@ public final class PartitionLeader {
 
   // ---- initializing ---------------------------------------------------------------------
 
-  private Behavior<Command> initializing(ActorRef<Controller.Command> controller) {
+  private Behavior<Command> initializing() {
     context.ask(
         Controller.TopicReply.class,
         controller,
@@ -172,8 +253,10 @@ public final class PartitionLeader {
         Initialized::new);
     return Behaviors.receive(Command.class)
         .onMessage(Initialized.class, this::onInitialized)
+        .onMessage(LogHandedOver.class, this::onLogHandedOver)
         .onMessage(DeleteLog.class, this::onDeleteBeforeOpen)
         .onMessage(Command.class, this::stashUntilOpen)
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
@@ -197,24 +280,78 @@ public final class PartitionLeader {
       removeData(PartitionDirectory.ANY_TOPIC_ID);
       return failStashedAndStop(unknownPartition());
     }
+    Controller.Assignment assignment = topic.partitions().get(key.partition());
+    if (assignment.leader() != config.brokerId()) {
+      return notLeader(assignment);
+    }
+    // This node's follower of the partition must stop writing the log before we open it.
+    context.ask(ReplicaManager.LogHandedOver.class, replicaManager, CONTROLLER_TIMEOUT,
+        replyTo -> new ReplicaManager.AcquireLog(key, replyTo),
+        (handedOver, failure) -> new LogHandedOver(topic, failure));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLogHandedOver(LogHandedOver handedOver) {
+    if (handedOver.failure() != null) {
+      context.getLog().warn("Partition {}: the local follower did not hand the log over: {}", key,
+          handedOver.failure().toString());
+      return failStashedAndStop(
+          Failure.of(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + key + " is not available yet: log hand-over"));
+    }
+    logHandedOver = true;
+    Controller.Topic topic = handedOver.topic();
     try {
       LogConfig logConfig = LogConfig.fromMap(topic.configs(), config.topicDefaults());
       PartitionDirectory.claim(dir(), topic.topicId());
       log = Log.open(dir(), logConfig, Clock.systemUTC());
+      this.logConfig = logConfig;
     } catch (IOException | RuntimeException e) {
       context.getLog().error("Partition {}: cannot open its log in {}", key, dir(), e);
       return failStashedAndStop(Failure.of(ErrorCode.KAFKA_STORAGE_ERROR,
           "partition " + key + " cannot open its log: " + e.getMessage()));
     }
     topicId = topic.topicId();
-    leaderEpoch = topic.partitions().get(key.partition()).leaderEpoch();
-    // Sole in-sync replica: everything in the log is committed, including what was
-    // written after the last high-watermark checkpoint before a crash.
-    log.updateHighWatermark(log.logEndOffset());
+    Controller.Assignment assignment = topic.partitions().get(key.partition());
+    leaderEpoch = assignment.leaderEpoch();
+    progress = new ReplicaProgress(config.brokerId(), assignment.replicas(), assignment.isr(), nowMs());
+    // As sole in-sync replica everything in the log is committed, including what was written
+    // after the last high-watermark checkpoint before a crash. With followers in the ISR the
+    // high watermark waits until each has reported its log end.
+    advanceHighWatermark();
     timers.startTimerWithFixedDelay(Tick.RETENTION, config.retentionCheckInterval());
     timers.startTimerWithFixedDelay(Tick.FLUSH, config.flushCheckInterval());
-    context.getLog().info("Partition {}: serving, log offsets [{}, {})", key, log.logStartOffset(), log.logEndOffset());
+    timers.startTimerWithFixedDelay(Tick.ISR, isrCheckInterval());
+    context.getLog().info("Partition {}: leading at epoch {} with ISR {}, log offsets [{}, {}), high watermark {}", key,
+        leaderEpoch, progress.isr(), log.logStartOffset(), log.logEndOffset(), log.highWatermark());
     return stash.unstashAll(serving());
+  }
+
+  // ---- not the leader -------------------------------------------------------------------
+
+  /**
+   * The shard runs here but another broker was elected (or none): answer so that clients
+   * refresh metadata, until the shard moves or the Controller elects this broker.
+   */
+  private Behavior<Command> notLeader(Controller.Assignment assignment) {
+    Failure notLeader = Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        "broker " + config.brokerId() + " does not lead " + key + " (leader " + assignment.leader() + ", epoch "
+            + assignment.leaderEpoch() + ")");
+    stash.forEach(command -> fail(command, notLeader));
+    stash.clear();
+    return Behaviors.receive(Command.class)
+        .onMessage(LeaderAndIsr.class, update -> update.assignment().leader() == config.brokerId()
+            ? initializing() : Behaviors.same())
+        // The local replica manager wakes the partitions it believes this broker leads: check again.
+        .onMessage(Open.class, open -> {
+          stash.stash(open);
+          return initializing();
+        })
+        .onMessage(DeleteLog.class, delete -> passivate(unknownPartition()))
+        .onMessage(Command.class, command -> {
+          fail(command, notLeader);
+          return Behaviors.same();
+        })
+        .build();
   }
 
   private Behavior<Command> onDeleteBeforeOpen(DeleteLog delete) {
@@ -251,6 +388,12 @@ public final class PartitionLeader {
     return Behaviors.receive(Command.class)
         .onMessage(Open.class, this::onOpen)
         .onMessage(Append.class, this::onAppend)
+        .onMessage(ReplicaFetch.class, this::onReplicaFetch)
+        .onMessage(ReplicaFetchDeadline.class, this::onReplicaFetchDeadline)
+        .onMessage(OffsetsForLeaderEpoch.class, this::onOffsetsForLeaderEpoch)
+        .onMessage(LeaderAndIsr.class, this::onLeaderAndIsr)
+        .onMessage(IsrAltered.class, this::onIsrAltered)
+        .onMessageEquals(Tick.ISR, this::onIsrTick)
         .onMessage(Read.class, this::onRead)
         .onMessage(ReadDeadline.class, this::onReadDeadline)
         .onMessage(ListOffsets.class, this::onListOffsets)
@@ -270,6 +413,13 @@ public final class PartitionLeader {
   }
 
   private Behavior<Command> onAppend(Append append) {
+    if (append.acks() == Append.ACKS_ALL && progress.isr().size() < logConfig.minInsyncReplicas()) {
+      // Refused before writing: nothing of it is half-written on some replicas.
+      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS, "partition " + key + " has "
+          + progress.isr().size() + " in-sync replica(s) " + progress.isr() + ", min.insync.replicas is "
+          + logConfig.minInsyncReplicas())));
+      return Behaviors.same();
+    }
     LogAppendInfo info;
     try {
       info = log.appendAsLeader(org.apache.kafka.common.record.MemoryRecords.readableRecords(append.records()), leaderEpoch);
@@ -283,10 +433,129 @@ public final class PartitionLeader {
     } catch (IOException e) {
       return storageFailure("append", e, () -> append.replyTo().tell(appendFailed(storageError(e))));
     }
-    // Sole in-sync replica: the append is committed as soon as it is written.
-    log.updateHighWatermark(log.logEndOffset());
-    append.replyTo().tell(new AppendReply(info.firstOffset(), info.lastOffset(), info.logAppendTime(), log.logStartOffset(), null));
-    answerWaitingReads();
+    AppendReply reply =
+        new AppendReply(info.firstOffset(), info.lastOffset(), info.logAppendTime(), log.logStartOffset(), null);
+    if (append.acks() == Append.ACKS_ALL) {
+      pendingAcks.add(new PendingAck(reply, System.nanoTime() + config.requestTimeout().toNanos(), append.replyTo()));
+    } else {
+      append.replyTo().tell(reply);
+    }
+    // A sole in-sync replica commits what it writes at once; followers hear of it now.
+    advanceHighWatermark();
+    answerParkedFetches();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onReplicaFetch(ReplicaFetch fetch) {
+    if (fetch.leaderEpoch() < leaderEpoch) {
+      fetch.replyTo().tell(ReplicaFetchReply.failed(ErrorCode.FENCED_LEADER_EPOCH,
+          "epoch " + fetch.leaderEpoch() + " is older than " + leaderEpoch));
+      return Behaviors.same();
+    }
+    if (fetch.leaderEpoch() > leaderEpoch) {
+      fetch.replyTo().tell(ReplicaFetchReply.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          "this leader is at epoch " + leaderEpoch + ", older than " + fetch.leaderEpoch()));
+      return stepDown("a follower fetched at the newer epoch " + fetch.leaderEpoch());
+    }
+    if (!progress.isReplica(fetch.brokerId())) {
+      fetch.replyTo().tell(ReplicaFetchReply.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          "broker " + fetch.brokerId() + " is not a follower of " + key));
+      return Behaviors.same();
+    }
+    if (fetch.fetchOffset() > log.logEndOffset() || fetch.fetchOffset() < log.logStartOffset()) {
+      fetch.replyTo().tell(ReplicaFetchReply.failed(ErrorCode.OFFSET_OUT_OF_RANGE, "fetch offset "
+          + fetch.fetchOffset() + " is outside [" + log.logStartOffset() + ", " + log.logEndOffset() + "]"));
+      return Behaviors.same();
+    }
+    progress.onFetch(fetch.brokerId(), fetch.fetchOffset(), log.logEndOffset(), nowMs());
+    advanceHighWatermark();
+    ReplicaFetch previous = parkedFetches.remove(fetch.brokerId());
+    if (previous != null) {
+      answerReplicaFetch(previous);
+    }
+    if (fetch.fetchOffset() == log.logEndOffset() && !fetch.maxWait().isZero()) {
+      parkedFetches.put(fetch.brokerId(), fetch);
+      timers.startSingleTimer(new ReplicaFetchDeadline(fetch.brokerId()), fetch.maxWait());
+      return Behaviors.same();
+    }
+    return answerReplicaFetch(fetch);
+  }
+
+  private Behavior<Command> onReplicaFetchDeadline(ReplicaFetchDeadline deadline) {
+    ReplicaFetch fetch = parkedFetches.remove(deadline.brokerId());
+    return fetch == null ? Behaviors.same() : answerReplicaFetch(fetch);
+  }
+
+  private Behavior<Command> onOffsetsForLeaderEpoch(OffsetsForLeaderEpoch request) {
+    if (request.leaderEpoch() != leaderEpoch) {
+      ErrorCode code = request.leaderEpoch() < leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      request.replyTo().tell(new EpochEndOffset(-1, Failure.of(code,
+          "leader of " + key + " is at epoch " + leaderEpoch + ", request at " + request.leaderEpoch())));
+      return Behaviors.same();
+    }
+    // An epoch newer than the last one with data here ends at the log end (this leader's
+    // epoch starts there); one older than every epoch here ends where the log starts.
+    long endOffset = request.epoch() > log.latestEpoch()
+        ? log.logEndOffset()
+        : log.endOffsetForEpoch(request.epoch()).orElse(log.logStartOffset());
+    request.replyTo().tell(new EpochEndOffset(endOffset, null));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLeaderAndIsr(LeaderAndIsr update) {
+    Controller.Assignment assignment = update.assignment();
+    if (!update.topicId().equals(topicId) || assignment.leaderEpoch() <= leaderEpoch) {
+      return Behaviors.same();
+    }
+    if (assignment.leader() != config.brokerId()) {
+      return stepDown("the Controller elected broker " + assignment.leader() + " at epoch " + assignment.leaderEpoch());
+    }
+    leaderEpoch = assignment.leaderEpoch();
+    progress = new ReplicaProgress(config.brokerId(), assignment.replicas(), assignment.isr(), nowMs());
+    context.getLog().info("Partition {}: still leading, now at epoch {} with ISR {}", key, leaderEpoch,
+        assignment.isr());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onIsrTick() {
+    long now = System.nanoTime();
+    while (!pendingAcks.isEmpty() && pendingAcks.peek().deadlineNanos() - now < 0) {
+      pendingAcks.poll().replyTo().tell(appendFailed(Failure.of(ErrorCode.REQUEST_TIMED_OUT,
+          "partition " + key + ": the in-sync replicas did not confirm in time")));
+    }
+    if (isrChangeInFlight) {
+      return Behaviors.same();
+    }
+    Optional<List<Integer>> proposed =
+        progress.proposedIsr(log.highWatermark(), nowMs(), replication.replicaLagTimeMax().toMillis());
+    if (proposed.isPresent()) {
+      isrChangeInFlight = true;
+      List<Integer> isr = proposed.get();
+      context.ask(Controller.AlterIsrReply.class, controller, CONTROLLER_TIMEOUT,
+          replyTo -> new Controller.AlterIsr(key.topic(), key.partition(), config.brokerId(), leaderEpoch, isr, replyTo),
+          IsrAltered::new);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onIsrAltered(IsrAltered altered) {
+    isrChangeInFlight = false;
+    if (altered.failure() != null) {
+      context.getLog().warn("Partition {}: ISR change not confirmed: {}", key, altered.failure().toString());
+      return Behaviors.same();
+    }
+    Controller.AlterIsrReply reply = altered.reply();
+    if (reply.failure() != null) {
+      if (reply.failure().code() == ErrorCode.FENCED_LEADER_EPOCH) {
+        return stepDown(reply.failure().message());
+      }
+      context.getLog().warn("Partition {}: ISR change refused: {}", key, reply.failure().message());
+      return Behaviors.same();
+    }
+    if (reply.assignment().leaderEpoch() == leaderEpoch) {
+      progress.setIsr(reply.assignment().isr());
+      advanceHighWatermark();
+    }
     return Behaviors.same();
   }
 
@@ -342,7 +611,8 @@ public final class PartitionLeader {
       return Behaviors.same();
     }
     try {
-      log.updateConfig(LogConfig.fromMap(change.overrides(), config.topicDefaults()));
+      logConfig = LogConfig.fromMap(change.overrides(), config.topicDefaults());
+      log.updateConfig(logConfig);
       context.getLog().info("Partition {}: config overrides now {}", key, change.overrides());
     } catch (InvalidConfigException e) {
       // The Controller validated these; a mismatch means broker defaults differ between nodes.
@@ -391,6 +661,12 @@ public final class PartitionLeader {
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {
+    Failure gone = Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER, "partition " + key + " stopped leading here");
+    pendingAcks.forEach(pending -> pending.replyTo().tell(appendFailed(gone)));
+    pendingAcks.clear();
+    parkedFetches.values().forEach(fetch -> fetch.replyTo().tell(
+        ReplicaFetchReply.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, gone.message())));
+    parkedFetches.clear();
     if (log != null) {
       try {
         log.close();
@@ -398,10 +674,71 @@ public final class PartitionLeader {
         context.getLog().error("Partition {}: clean close failed; the next start recovers the log", key, e);
       }
     }
+    if (logHandedOver) {
+      replicaManager.tell(new ReplicaManager.ReleaseLog(key));
+    }
     return Behaviors.same();
   }
 
   // ---- helpers --------------------------------------------------------------------------
+
+  /**
+   * This broker no longer leads at the current epoch: passivate; stopping fails what waits
+   * here and gives the log back to the replica manager (which starts a follower if this
+   * broker is one). The next request recreates the entity, which asks the Controller again.
+   */
+  private Behavior<Command> stepDown(String why) {
+    context.getLog().info("Partition {}: stepping down from epoch {}: {}", key, leaderEpoch, why);
+    return passivate(Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        "broker " + config.brokerId() + " no longer leads " + key + ": " + why));
+  }
+
+  /** Moves the high watermark to the smallest log end in the ISR; completes what it passed. */
+  private void advanceHighWatermark() {
+    long hw = progress.highWatermark(log.logEndOffset(), log.highWatermark());
+    if (hw > log.highWatermark()) {
+      log.updateHighWatermark(hw);
+    }
+    while (!pendingAcks.isEmpty() && pendingAcks.peek().reply().lastOffset() < log.highWatermark()) {
+      PendingAck done = pendingAcks.poll();
+      done.replyTo().tell(done.reply());
+    }
+    answerWaitingReads();
+  }
+
+  private void answerParkedFetches() {
+    for (ReplicaFetch fetch : List.copyOf(parkedFetches.values())) {
+      if (fetch.fetchOffset() < log.logEndOffset()) {
+        parkedFetches.remove(fetch.brokerId());
+        timers.cancel(new ReplicaFetchDeadline(fetch.brokerId()));
+        answerReplicaFetch(fetch);
+      }
+    }
+  }
+
+  private Behavior<Command> answerReplicaFetch(ReplicaFetch fetch) {
+    try {
+      LogReadResult result =
+          log.read(fetch.fetchOffset(), Math.min(fetch.maxBytes(), replication.fetchMaxBytes()), log.logEndOffset());
+      fetch.replyTo().tell(new ReplicaFetchReply(result.records(), log.highWatermark(), log.logStartOffset(),
+          log.logEndOffset(), ErrorCode.NONE, ""));
+    } catch (OffsetOutOfRangeException e) {
+      fetch.replyTo().tell(ReplicaFetchReply.failed(ErrorCode.OFFSET_OUT_OF_RANGE, e.getMessage()));
+    } catch (IOException e) {
+      return storageFailure("replica fetch", e,
+          () -> fetch.replyTo().tell(ReplicaFetchReply.failed(ErrorCode.KAFKA_STORAGE_ERROR, e.getMessage())));
+    }
+    return Behaviors.same();
+  }
+
+  private Duration isrCheckInterval() {
+    Duration half = replication.replicaLagTimeMax().dividedBy(2);
+    return half.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : half;
+  }
+
+  private static long nowMs() {
+    return System.currentTimeMillis();
+  }
 
   /** The read's result, or empty after answering it with an error. */
   private Optional<LogReadResult> readNow(Read read) {
@@ -474,6 +811,10 @@ public final class PartitionLeader {
       list.replyTo().tell(new OffsetReply(-1, -1, failure));
     } else if (command instanceof Describe describe) {
       describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, failure));
+    } else if (command instanceof ReplicaFetch fetch) {
+      fetch.replyTo().tell(ReplicaFetchReply.failed(failure.code(), failure.message()));
+    } else if (command instanceof OffsetsForLeaderEpoch request) {
+      request.replyTo().tell(new EpochEndOffset(-1, failure));
     }
   }
 

@@ -63,7 +63,7 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
       return CompletableFuture.completedFuture(new PartitionLeader.AppendReply(-1, -1, -1, -1, null));
     }
     Duration timeout = request.getTimeoutMs() == 0 ? config.requestTimeout() : Duration.ofMillis(request.getTimeoutMs());
-    return leader.ask(replyTo -> new PartitionLeader.Append(records, replyTo), timeout);
+    return leader.ask(replyTo -> new PartitionLeader.Append(records, acks, replyTo), timeout);
   }
 
   private static ProduceResponse.Builder response(ProduceRequest request, PartitionLeader.AppendReply reply) {

@@ -25,14 +25,22 @@ final class BrokerProcess implements AutoCloseable {
   final Path logFile;
   final String host;
   final int port;
+  private final List<String> jvmOptions;
   private Process process;
   private int starts;
 
   BrokerProcess(Path dataDir, String host, int port) {
+    this(dataDir, host, port, List.of("-Dakka.remote.artery.canonical.hostname=" + host,
+        "-Dakka.remote.artery.canonical.port=0"));
+  }
+
+  /** A broker whose JVM gets {@code jvmOptions} (-D settings: cluster address, seed nodes, journal). */
+  BrokerProcess(Path dataDir, String host, int port, List<String> jvmOptions) {
     this.dataDir = dataDir;
     this.logFile = dataDir.resolveSibling(dataDir.getFileName() + ".out");
     this.host = host;
     this.port = port;
+    this.jvmOptions = List.copyOf(jvmOptions);
   }
 
   static int freePort(String host) throws IOException {
@@ -44,11 +52,17 @@ final class BrokerProcess implements AutoCloseable {
 
   /** Starts the JVM and waits until it answers on gRPC. */
   void start(Duration timeout) throws Exception {
+    launch();
+    awaitReady(timeout);
+  }
+
+  /** Starts the JVM without waiting for it (cluster members start together). */
+  void launch() throws IOException {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Dakka.remote.artery.canonical.hostname=" + host,
-        "-Dakka.remote.artery.canonical.port=0",
+        "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of(
         "-cp", System.getProperty("java.class.path"),
         "io.skein.cli.SkeinCli", "broker",
         "--data-dir", dataDir.toString(),
@@ -61,10 +75,9 @@ final class BrokerProcess implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
         .start();
-    awaitReady(timeout);
   }
 
-  private void awaitReady(Duration timeout) throws Exception {
+  void awaitReady(Duration timeout) throws Exception {
     Instant deadline = Instant.now().plus(timeout);
     ManagedChannel channel = channel();
     try {
@@ -94,6 +107,10 @@ final class BrokerProcess implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  boolean isAlive() {
+    return process != null && process.isAlive();
   }
 
   /** kill -9: no shutdown hook, no flush, no clean-shutdown marker. */

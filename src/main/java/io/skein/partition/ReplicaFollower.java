@@ -1,0 +1,235 @@
+package io.skein.partition;
+
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.skein.cluster.Controller;
+import io.skein.log.Log;
+import io.skein.log.LogConfig;
+import io.skein.log.LogException;
+import io.skein.node.BrokerConfig;
+import io.skein.proto.v1.ErrorCode;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import org.apache.kafka.common.record.MemoryRecords;
+
+/**
+ * This broker's copy of a partition it follows: the one writer of the local log while
+ * another broker leads. Started and stopped by the node's {@link ReplicaManager}, on the log
+ * dispatcher.
+ *
+ * <p>At each new leader epoch it first asks the leader where its own last epoch ends and
+ * truncates a divergent tail there (KIP-101), then long-polls the leader with
+ * {@link PartitionLeader.ReplicaFetch} from its log end offset, which is also how the leader
+ * learns that offset. Every request carries the epoch; replies to an older round are ignored.
+ * Any error goes back to validating the epoch after a short back-off.
+ */
+public final class ReplicaFollower {
+
+  public interface Command {}
+
+  /** The Controller elected a (possibly the same) leader at a newer epoch. */
+  public record NewLeader(int leader, int leaderEpoch) implements Command {}
+
+  private record EpochValidated(int round, PartitionLeader.EpochEndOffset reply, Throwable failure)
+      implements Command {}
+
+  private record Fetched(int round, PartitionLeader.ReplicaFetchReply reply, Throwable failure) implements Command {}
+
+  private record Retry(int round) implements Command {}
+
+  private enum Tick implements Command {
+    FLUSH,
+    RETENTION
+  }
+
+  private static final Duration ASK_MARGIN = Duration.ofSeconds(10);
+
+  public static Behavior<Command> create(
+      PartitionKey key, Controller.Topic topic, int leaderEpoch, BrokerConfig config, ReplicationConfig replication) {
+    return Behaviors.withTimers(timers -> Behaviors.setup(context ->
+        new ReplicaFollower(key, topic, leaderEpoch, config, replication, context, timers).opening()));
+  }
+
+  private final PartitionKey key;
+  private final Controller.Topic topic;
+  private final BrokerConfig config;
+  private final ReplicationConfig replication;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final EntityRef<PartitionLeader.Command> leader;
+  private int leaderEpoch;
+  /** Bumped at every new request round, so that late replies of an older one are dropped. */
+  private int round;
+  private Log log;
+
+  private ReplicaFollower(
+      PartitionKey key, Controller.Topic topic, int leaderEpoch, BrokerConfig config, ReplicationConfig replication,
+      ActorContext<Command> context, TimerScheduler<Command> timers) {
+    this.key = key;
+    this.topic = topic;
+    this.leaderEpoch = leaderEpoch;
+    this.config = config;
+    this.replication = replication;
+    this.context = context;
+    this.timers = timers;
+    this.leader = ClusterSharding.get(context.getSystem()).entityRefFor(PartitionLeader.TYPE_KEY, key.entityId());
+  }
+
+  private Behavior<Command> opening() {
+    try {
+      PartitionDirectory.claim(dir(), topic.topicId());
+      log = Log.open(dir(), LogConfig.fromMap(topic.configs(), config.topicDefaults()), Clock.systemUTC());
+    } catch (IOException | RuntimeException e) {
+      context.getLog().error("Partition {}: follower cannot open its log in {}", key, dir(), e);
+      return Behaviors.stopped();
+    }
+    timers.startTimerWithFixedDelay(Tick.FLUSH, config.flushCheckInterval());
+    timers.startTimerWithFixedDelay(Tick.RETENTION, config.retentionCheckInterval());
+    context.getLog().info("Partition {}: following at epoch {}, log offsets [{}, {})", key, leaderEpoch,
+        log.logStartOffset(), log.logEndOffset());
+    validateEpoch();
+    return Behaviors.receive(Command.class)
+        .onMessage(NewLeader.class, this::onNewLeader)
+        .onMessage(EpochValidated.class, this::onEpochValidated)
+        .onMessage(Fetched.class, this::onFetched)
+        .onMessage(Retry.class, this::onRetry)
+        .onMessageEquals(Tick.FLUSH, this::onFlushTick)
+        .onMessageEquals(Tick.RETENTION, this::onRetentionTick)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onNewLeader(NewLeader update) {
+    if (update.leaderEpoch() <= leaderEpoch) {
+      return Behaviors.same();
+    }
+    leaderEpoch = update.leaderEpoch();
+    context.getLog().info("Partition {}: following broker {} at epoch {}", key, update.leader(), leaderEpoch);
+    validateEpoch();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onEpochValidated(EpochValidated validated) {
+    if (validated.round() != round) {
+      return Behaviors.same();
+    }
+    if (validated.failure() != null || validated.reply().failure() != null) {
+      return retryLater(validated.failure() != null ? validated.failure().toString() : validated.reply().failure().message());
+    }
+    long endOffset = validated.reply().endOffset();
+    if (endOffset < log.logEndOffset()) {
+      try {
+        context.getLog().info("Partition {}: truncating to {} (the leader's end of epoch {}), log end was {}", key,
+            endOffset, log.latestEpoch(), log.logEndOffset());
+        log.truncateTo(endOffset);
+      } catch (IOException e) {
+        context.getLog().error("Partition {}: truncation failed; restarting the follower", key, e);
+        return Behaviors.stopped();
+      }
+    }
+    fetch();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onFetched(Fetched fetched) {
+    if (fetched.round() != round) {
+      return Behaviors.same();
+    }
+    if (fetched.failure() != null) {
+      return retryLater(fetched.failure().toString());
+    }
+    PartitionLeader.ReplicaFetchReply reply = fetched.reply();
+    if (reply.error() != ErrorCode.NONE) {
+      return retryLater(reply.error() + ": " + reply.message());
+    }
+    try {
+      if (reply.records().hasRemaining()) {
+        log.appendAsFollower(MemoryRecords.readableRecords(reply.records()));
+      }
+      log.updateHighWatermark(Math.min(reply.highWatermark(), log.logEndOffset()));
+    } catch (LogException e) {
+      return retryLater("append at " + log.logEndOffset() + " refused: " + e.getMessage());
+    } catch (IOException e) {
+      context.getLog().error("Partition {}: follower append failed; restarting the follower", key, e);
+      return Behaviors.stopped();
+    }
+    fetch();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRetry(Retry retry) {
+    if (retry.round() == round) {
+      validateEpoch();
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> retryLater(String why) {
+    context.getLog().debug("Partition {}: replication at epoch {} paused: {}", key, leaderEpoch, why);
+    timers.startSingleTimer(new Retry(++round), replication.retryBackoff());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onFlushTick() {
+    try {
+      log.flushIfDue();
+    } catch (IOException e) {
+      context.getLog().error("Partition {}: follower flush failed; restarting the follower", key, e);
+      return Behaviors.stopped();
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRetentionTick() {
+    try {
+      log.deleteRetainedSegments();
+    } catch (IOException e) {
+      context.getLog().error("Partition {}: follower retention failed; restarting the follower", key, e);
+      return Behaviors.stopped();
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPostStop() {
+    try {
+      log.close();
+    } catch (IOException e) {
+      context.getLog().error("Partition {}: follower close failed; the next start recovers the log", key, e);
+    }
+    return Behaviors.same();
+  }
+
+  private void validateEpoch() {
+    int thisRound = ++round;
+    int lastEpoch = log.latestEpoch();
+    if (lastEpoch < 0) {
+      // Nothing written under any epoch: nothing can diverge.
+      fetch();
+      return;
+    }
+    int epoch = leaderEpoch;
+    context.ask(PartitionLeader.EpochEndOffset.class, leader, replication.retryBackoff().plus(ASK_MARGIN),
+        replyTo -> new PartitionLeader.OffsetsForLeaderEpoch(lastEpoch, epoch, replyTo),
+        (reply, failure) -> new EpochValidated(thisRound, reply, failure));
+  }
+
+  private void fetch() {
+    int thisRound = ++round;
+    long offset = log.logEndOffset();
+    int epoch = leaderEpoch;
+    context.ask(PartitionLeader.ReplicaFetchReply.class, leader, replication.fetchMaxWait().plus(ASK_MARGIN),
+        replyTo -> new PartitionLeader.ReplicaFetch(config.brokerId(), epoch, offset, replication.fetchMaxBytes(),
+            replication.fetchMaxWait(), replyTo),
+        (reply, failure) -> new Fetched(thisRound, reply, failure));
+  }
+
+  private java.nio.file.Path dir() {
+    return config.partitionDir(key.topic(), key.partition());
+  }
+}

@@ -1,0 +1,106 @@
+package io.skein.partition;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A leader's view of its followers (plain Java, no Akka): each follower's log end offset as
+ * its fetches report it, and when it was last caught up. From that: the high watermark
+ * (smallest log end offset in the ISR) and the ISR the leader should ask the Controller for.
+ *
+ * <p>"Caught up" follows Kafka: a fetch from at least the leader's log end offset at the
+ * time of the follower's previous fetch means the follower was caught up then. Under a
+ * steady load a healthy follower is always a little behind the log end, and this rule still
+ * counts it as in sync.
+ */
+final class ReplicaProgress {
+
+  static final long UNKNOWN = -1;
+
+  private final int leaderId;
+  private final List<Integer> replicas;
+  private final Map<Integer, Follower> followers = new HashMap<>();
+  private List<Integer> isr;
+
+  private record Follower(long logEndOffset, long lastCaughtUpMs, long lastFetchMs, long leaderEndAtLastFetch) {}
+
+  ReplicaProgress(int leaderId, List<Integer> replicas, List<Integer> isr, long nowMs) {
+    this.leaderId = leaderId;
+    this.replicas = List.copyOf(replicas);
+    this.isr = List.copyOf(isr);
+    for (int replica : replicas) {
+      if (replica != leaderId) {
+        // A new leader gives every follower the full lag time to show up.
+        followers.put(replica, new Follower(UNKNOWN, nowMs, nowMs, Long.MAX_VALUE));
+      }
+    }
+  }
+
+  List<Integer> isr() {
+    return isr;
+  }
+
+  void setIsr(List<Integer> isr) {
+    this.isr = List.copyOf(isr);
+  }
+
+  boolean isReplica(int brokerId) {
+    return followers.containsKey(brokerId);
+  }
+
+  /** A follower fetches from {@code fetchOffset}: everything before it is in its log. */
+  void onFetch(int brokerId, long fetchOffset, long leaderLogEnd, long nowMs) {
+    Follower previous = followers.get(brokerId);
+    long caughtUp = previous.lastCaughtUpMs();
+    if (fetchOffset >= leaderLogEnd) {
+      caughtUp = nowMs;
+    } else if (fetchOffset >= previous.leaderEndAtLastFetch()) {
+      caughtUp = Math.max(caughtUp, previous.lastFetchMs());
+    }
+    followers.put(brokerId, new Follower(fetchOffset, caughtUp, nowMs, leaderLogEnd));
+  }
+
+  /**
+   * The smallest log end offset in the ISR, never below {@code currentHw}. A member whose
+   * position is not known yet (no fetch since this leader started) holds it where it is.
+   */
+  long highWatermark(long leaderLogEnd, long currentHw) {
+    long min = leaderLogEnd;
+    for (int member : isr) {
+      if (member != leaderId) {
+        Follower follower = followers.get(member);
+        if (follower == null || follower.logEndOffset() == UNKNOWN) {
+          return currentHw;
+        }
+        min = Math.min(min, follower.logEndOffset());
+      }
+    }
+    return Math.max(currentHw, min);
+  }
+
+  /**
+   * The ISR there should be: without members that were not caught up within
+   * {@code lagTimeMaxMs}, with replicas that reached the high watermark. Empty if unchanged.
+   */
+  Optional<List<Integer>> proposedIsr(long highWatermark, long nowMs, long lagTimeMaxMs) {
+    List<Integer> proposed = new ArrayList<>();
+    for (int replica : replicas) {
+      if (replica == leaderId) {
+        proposed.add(replica);
+        continue;
+      }
+      Follower follower = followers.get(replica);
+      boolean inIsr = isr.contains(replica);
+      boolean lagging = nowMs - follower.lastCaughtUpMs() > lagTimeMaxMs;
+      boolean reachedHw = follower.logEndOffset() != UNKNOWN && follower.logEndOffset() >= highWatermark;
+      if (inIsr ? !lagging : reachedHw && !lagging) {
+        proposed.add(replica);
+      }
+    }
+    return new HashSet<>(proposed).equals(new HashSet<>(isr)) ? Optional.empty() : Optional.of(proposed);
+  }
+}

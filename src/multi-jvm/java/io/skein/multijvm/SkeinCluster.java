@@ -1,0 +1,143 @@
+package io.skein.multijvm;
+
+import static io.skein.testing.Eventually.assertEventually;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.CreateTopicRequest;
+import io.skein.proto.v1.MetadataRequest;
+import io.skein.proto.v1.PartitionMetadata;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * N broker JVMs forming one Akka cluster on loopback addresses 127.0.0.11, .12, ... with
+ * broker ids 1..N, sharing a real PostgreSQL journal (embedded, in this JVM, on 127.0.0.1).
+ */
+final class SkeinCluster implements AutoCloseable {
+
+  private final EmbeddedPostgres postgres;
+  private final List<BrokerProcess> brokers;
+
+  private SkeinCluster(EmbeddedPostgres postgres, List<BrokerProcess> brokers) {
+    this.postgres = postgres;
+    this.brokers = brokers;
+  }
+
+  /** Starts PostgreSQL and the brokers (the first seed node first) and waits until all serve. */
+  static SkeinCluster start(int size, Path baseDir, Map<String, String> settings, Duration timeout) throws Exception {
+    int pgPort = BrokerProcess.freePort("127.0.0.1");
+    EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+        .setPort(pgPort)
+        .setServerConfig("listen_addresses", "127.0.0.1")
+        .setDataDirectory(baseDir.resolve("postgres"))
+        .start();
+    List<String> seeds = new ArrayList<>();
+    List<Integer> arteryPorts = new ArrayList<>();
+    for (int id = 1; id <= size; id++) {
+      int port = BrokerProcess.freePort(host(id));
+      arteryPorts.add(port);
+      seeds.add("akka://skein@" + host(id) + ":" + port);
+    }
+    List<BrokerProcess> brokers = new ArrayList<>();
+    for (int id = 1; id <= size; id++) {
+      List<String> options = new ArrayList<>(List.of(
+          "-Dskein.broker.id=" + id,
+          "-Dakka.remote.artery.canonical.hostname=" + host(id),
+          "-Dakka.remote.artery.canonical.port=" + arteryPorts.get(id - 1),
+          "-Dakka-persistence-jdbc.shared-databases.slick.profile=slick.jdbc.PostgresProfile$",
+          "-Dakka-persistence-jdbc.shared-databases.slick.db.url=jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres",
+          "-Dakka-persistence-jdbc.shared-databases.slick.db.user=postgres",
+          "-Dakka-persistence-jdbc.shared-databases.slick.db.password=",
+          "-Dakka-persistence-jdbc.shared-databases.slick.db.driver=org.postgresql.Driver"));
+      for (int s = 0; s < seeds.size(); s++) {
+        options.add("-Dakka.cluster.seed-nodes." + s + "=" + seeds.get(s));
+      }
+      settings.forEach((key, value) -> options.add("-D" + key + "=" + value));
+      brokers.add(new BrokerProcess(baseDir.resolve("broker-" + id), host(id), BrokerProcess.freePort(host(id)),
+          options));
+    }
+    SkeinCluster cluster = new SkeinCluster(postgres, brokers);
+    try {
+      // The first seed node forms the cluster (and creates the journal schema) alone.
+      brokers.get(0).start(timeout);
+      for (int i = 1; i < size; i++) {
+        brokers.get(i).launch();
+      }
+      for (int i = 1; i < size; i++) {
+        brokers.get(i).awaitReady(timeout);
+      }
+      return cluster;
+    } catch (Exception | Error e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  static String host(int brokerId) {
+    return "127.0.0." + (10 + brokerId);
+  }
+
+  BrokerProcess broker(int id) {
+    return brokers.get(id - 1);
+  }
+
+  List<Integer> ids() {
+    List<Integer> ids = new ArrayList<>();
+    for (int id = 1; id <= brokers.size(); id++) {
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  /** Creates a topic, retrying while not every broker has joined yet. */
+  void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
+    assertEventually("topic " + name + " created", Duration.ofSeconds(60), () -> {
+      ManagedChannel channel = anyLive().channel();
+      try {
+        AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .createTopic(CreateTopicRequest.newBuilder().setName(name).setPartitions(partitions)
+                .setReplicationFactor(replicationFactor).putAllConfigs(configs).build());
+        return true;
+      } catch (StatusRuntimeException notYet) {
+        return false;
+      } finally {
+        channel.shutdownNow();
+      }
+    });
+  }
+
+  /** The partition's leader, replicas and ISR as the Controller has them, asked from a live broker. */
+  Optional<PartitionMetadata> partition(String topic, int partition) {
+    ManagedChannel channel = anyLive().channel();
+    try {
+      var response = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .metadata(MetadataRequest.newBuilder().addTopics(topic).build());
+      return Optional.of(response.getTopics(0).getPartitions(partition));
+    } catch (StatusRuntimeException | IndexOutOfBoundsException e) {
+      return Optional.empty();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  BrokerProcess anyLive() {
+    return brokers.stream().filter(BrokerProcess::isAlive).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no broker is running"));
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (BrokerProcess broker : brokers) {
+      broker.close();
+    }
+    postgres.close();
+  }
+}

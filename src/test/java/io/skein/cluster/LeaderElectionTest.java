@@ -1,0 +1,58 @@
+package io.skein.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.skein.cluster.Controller.Assignment;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class LeaderElectionTest {
+
+  private static Assignment assignment(int leader, int epoch, Integer... isr) {
+    return new Assignment(List.of(1, 2, 3), leader, epoch, List.of(isr));
+  }
+
+  @Test
+  void aLiveLeaderKeepsLeading() {
+    Assignment current = assignment(1, 4, 1, 2, 3);
+    assertSame(current, LeaderElection.reconcile(current, Set.of(1, 2, 3)));
+    assertSame(current, LeaderElection.reconcile(current, Set.of(1)), "dead followers leave the ISR by lag, not here");
+  }
+
+  @Test
+  void aDeadLeaderIsReplacedByTheFirstLiveIsrMemberWithTheNextEpoch() {
+    Assignment elected = LeaderElection.reconcile(assignment(1, 4, 1, 2, 3), Set.of(2, 3));
+    assertEquals(assignment(2, 5, 2, 3), elected);
+  }
+
+  @Test
+  void onlyInSyncReplicasAreElected() {
+    // 2 is alive but out of sync: 3 leads although 2 comes first in replica order.
+    assertEquals(assignment(3, 8, 3), LeaderElection.reconcile(assignment(1, 7, 1, 3), Set.of(2, 3)));
+  }
+
+  @Test
+  void withNoLiveInSyncReplicaThePartitionGoesOfflineAndKeepsItsIsr() {
+    Assignment offline = LeaderElection.reconcile(assignment(1, 2, 1, 3), Set.of(2));
+    assertEquals(assignment(LeaderElection.NO_LEADER, 3, 1, 3), offline);
+    assertSame(offline, LeaderElection.reconcile(offline, Set.of(2)), "no unclean election");
+    assertEquals(assignment(3, 4, 3), LeaderElection.reconcile(offline, Set.of(2, 3)),
+        "an ISR member that comes back leads again");
+  }
+
+  @Test
+  void leadershipReturnsToThePreferredReplicaOnceItIsInSync() {
+    Assignment led = assignment(2, 5, 2, 3);
+    assertSame(led, LeaderElection.reconcile(led, Set.of(1, 2, 3)), "back but not in sync yet");
+    assertEquals(assignment(1, 6, 1, 2, 3), LeaderElection.reconcile(assignment(2, 5, 1, 2, 3), Set.of(1, 2, 3)));
+  }
+
+  @Test
+  void aLeavingLeaderHandsOverOrKeepsLeadingIfNobodyElseIsInSync() {
+    assertEquals(assignment(2, 2, 2), LeaderElection.reconcile(assignment(1, 1, 1, 2), Set.of(2, 3), Set.of(1, 2, 3)));
+    Assignment alone = assignment(1, 1, 1);
+    assertSame(alone, LeaderElection.reconcile(alone, Set.of(2, 3), Set.of(1, 2, 3)));
+  }
+}

@@ -1,0 +1,51 @@
+package io.skein.partition;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ReplicaProgressTest {
+
+  private static final long LAG_MAX = 1_000;
+
+  @Test
+  void theHighWatermarkIsTheSmallestLogEndInTheIsrAndWaitsForUnknownFollowers() {
+    ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
+    assertEquals(5, progress.highWatermark(100, 5), "followers not heard from yet hold it");
+    progress.onFetch(2, 40, 100, 10);
+    assertEquals(5, progress.highWatermark(100, 5));
+    progress.onFetch(3, 70, 100, 10);
+    assertEquals(40, progress.highWatermark(100, 5));
+    assertEquals(50, progress.highWatermark(100, 50), "never moves back");
+  }
+
+  @Test
+  void aSoleInSyncReplicaCommitsItsWholeLog() {
+    ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2), List.of(1), 0);
+    assertEquals(100, progress.highWatermark(100, 0));
+  }
+
+  @Test
+  void aFollowerThatKeepsUpUnderLoadStaysInSyncAndASilentOneLeaves() {
+    ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
+    // Follower 2 is always a little behind the log end, but reaches where it was at its previous fetch.
+    long leaderEnd = 10;
+    for (long now = 100; now <= 3_000; now += 100) {
+      progress.onFetch(2, leaderEnd - 5, leaderEnd, now);
+      leaderEnd += 10;
+    }
+    assertEquals(Optional.of(List.of(1, 2)), progress.proposedIsr(0, 3_000, LAG_MAX), "3 never fetched");
+  }
+
+  @Test
+  void aFollowerRejoinsOnceItReachesTheHighWatermark() {
+    ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2), 0);
+    progress.onFetch(2, 100, 100, 10);
+    progress.onFetch(3, 50, 100, 10);
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 20, LAG_MAX));
+    progress.onFetch(3, 100, 100, 30);
+    assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 40, LAG_MAX));
+  }
+}
