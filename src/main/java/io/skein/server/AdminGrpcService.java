@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.FailureException;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
@@ -93,7 +94,7 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
           for (String name : request.getNamesList()) {
             Controller.Topic topic = topics.byName().get(name);
             if (topic == null) {
-              throw new RequestException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
+              throw new FailureException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
             }
             selected.add(topic);
           }
@@ -165,7 +166,7 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
     reply.thenCompose(topicReply -> {
           if (topicReply.failure() != null) {
             return CompletableFuture.<TopicDescription>failedFuture(
-                new RequestException(topicReply.failure().code(), topicReply.failure().message()));
+                new FailureException(topicReply.failure().code(), topicReply.failure().message()));
           }
           return describe(topicReply.topic(), withPartitionState);
         })

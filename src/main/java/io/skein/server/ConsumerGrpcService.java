@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.FailureException;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -41,7 +42,7 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
     Replies.guard(observer, () -> {
       var leader = router.leaderOf(request.getTopic(), request.getPartition());
       if (request.getMaxWaitMs() < 0) {
-        throw new RequestException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be >= 0, was " + request.getMaxWaitMs());
+        throw new FailureException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be >= 0, was " + request.getMaxWaitMs());
       }
       Duration wait = min(Duration.ofMillis(request.getMaxWaitMs()), config.maxFetchWait());
       int maxBytes = maxBytes(request.getMaxBytes());
@@ -63,7 +64,7 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
     Replies.guard(observer, () -> {
       var leader = router.leaderOf(request.getTopic(), request.getPartition());
       if (request.getStart() == OffsetSpec.OFFSET_SPEC_EXPLICIT && request.getOffset() < 0) {
-        throw new RequestException(ErrorCode.INVALID_REQUEST, "offset must be >= 0, was " + request.getOffset());
+        throw new FailureException(ErrorCode.INVALID_REQUEST, "offset must be >= 0, was " + request.getOffset());
       }
       SubscribeStream stream = new SubscribeStream(
           leader, request, maxBytes(request.getMaxBytes()), SUBSCRIBE_POLL, config.requestTimeout(),
@@ -82,11 +83,11 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
         case LATEST -> PartitionLeader.ListOffsets.LATEST;
         case OFFSET_SPEC_EXPLICIT -> {
           if (request.getTimestamp() < 0) {
-            throw new RequestException(ErrorCode.INVALID_REQUEST, "timestamp must be >= 0, was " + request.getTimestamp());
+            throw new FailureException(ErrorCode.INVALID_REQUEST, "timestamp must be >= 0, was " + request.getTimestamp());
           }
           yield request.getTimestamp();
         }
-        case UNRECOGNIZED -> throw new RequestException(ErrorCode.INVALID_REQUEST, "unknown offset spec");
+        case UNRECOGNIZED -> throw new FailureException(ErrorCode.INVALID_REQUEST, "unknown offset spec");
       };
       CompletionStage<PartitionLeader.OffsetReply> reply = leader.ask(
           replyTo -> new PartitionLeader.ListOffsets(timestamp, replyTo), config.requestTimeout());
@@ -104,7 +105,7 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
 
   private int maxBytes(int requested) {
     if (requested < 0) {
-      throw new RequestException(ErrorCode.INVALID_REQUEST, "max_bytes must be >= 0, was " + requested);
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "max_bytes must be >= 0, was " + requested);
     }
     return requested == 0 ? DEFAULT_MAX_BYTES : Math.min(requested, config.maxFetchBytes());
   }

@@ -1,10 +1,10 @@
 package io.skein.server;
 
+import io.skein.common.FailureException;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -20,12 +20,12 @@ import io.skein.common.Failure;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupIds;
 import io.skein.group.GroupMembership;
+import io.skein.group.GroupOffsetQueries;
 import io.skein.group.GroupRegistry;
 import io.skein.group.GroupSession;
 import io.skein.group.GroupSettings;
 import io.skein.node.BrokerConfig;
 import io.skein.partition.PartitionKey;
-import io.skein.partition.PartitionLeader;
 import io.skein.proto.v1.Ack;
 import io.skein.proto.v1.Assignment;
 import io.skein.proto.v1.CommitOffsetsRequest;
@@ -55,8 +55,6 @@ import io.skein.proto.v1.ResetOffsetsResponse;
 import io.skein.proto.v1.Revocation;
 import io.skein.proto.v1.TopicPartitions;
 import java.net.SocketAddress;
-import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -67,9 +65,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.Record;
-import org.apache.kafka.common.record.RecordBatch;
 
 /**
  * GroupService: translates between protobuf and the group actors. A GroupSession stream
@@ -87,6 +82,7 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   private final ActorRef<GroupRegistry.Command> registry;
   private final BrokerConfig config;
   private final GroupSettings settings;
+  private final GroupOffsetQueries queries;
   private final AtomicLong sessionIds = new AtomicLong();
 
   GroupGrpcService(ActorSystem<?> system, ActorRef<Controller.Command> controller, BrokerConfig config) {
@@ -95,6 +91,7 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
     this.registry = GroupRegistry.initSingleton(system);
     this.config = config;
     this.settings = GroupSettings.from(system.settings().config());
+    this.queries = new GroupOffsetQueries(system, config.requestTimeout(), java.time.Clock.systemUTC());
   }
 
   /** Puts the caller's address in the gRPC context, for DescribeGroup's member host. */
@@ -305,10 +302,10 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
       describe(request.getGroupId())
           .thenCompose(d -> {
             if (d.failure() != null) {
-              return CompletableFuture.<DescribeGroupResponse>failedFuture(new RequestException(
+              return CompletableFuture.<DescribeGroupResponse>failedFuture(new FailureException(
                   d.failure().code(), d.failure().message()));
             }
-            return describeResponse(d);
+            return queries.lags(d).thenApply(lags -> describeResponse(d, lags));
           })
           .whenComplete((response, error) -> {
             if (error != null) {
@@ -326,33 +323,35 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
     Replies.guard(observer, () -> {
       checkGroupId(request.getGroupId());
       if (request.getTargetCase() == ResetOffsetsRequest.TargetCase.TARGET_NOT_SET) {
-        throw new RequestException(ErrorCode.INVALID_REQUEST,
+        throw new FailureException(ErrorCode.INVALID_REQUEST,
             "a reset needs one of to_earliest, to_latest, to_datetime, to_offset");
       }
       describe(request.getGroupId())
           .thenCompose(d -> {
             if (d.failure() != null) {
-              throw new RequestException(d.failure().code(), d.failure().message());
+              throw new FailureException(d.failure().code(), d.failure().message());
             }
             if (!d.members().isEmpty()) {
-              throw new RequestException(ErrorCode.NON_EMPTY_GROUP, "group " + d.groupId() + " has "
+              throw new FailureException(ErrorCode.NON_EMPTY_GROUP, "group " + d.groupId() + " has "
                   + d.members().size() + " active member(s); offsets can only be reset while it has none");
             }
-            return topics().thenCompose(topics -> resetTargets(request, d, topics));
+            return topics().thenCompose(topics ->
+                queries.planReset(d, request.getTopicsList(), resetTarget(request), topics));
           })
           .thenCompose(changes -> {
             if (!request.getExecute()) {
               return CompletableFuture.completedFuture(changes);
             }
             List<GroupCoordinator.OffsetToCommit> offsets = changes.stream()
-                .map(c -> new GroupCoordinator.OffsetToCommit(c.getTopic(), c.getPartition(), c.getOffset(), ""))
+                .map(c -> new GroupCoordinator.OffsetToCommit(c.partition().topic(), c.partition().partition(),
+                    c.offset(), ""))
                 .toList();
             return coordinator(request.getGroupId())
                 .<GroupCoordinator.Done>ask(replyTo -> new GroupCoordinator.ResetOffsets(offsets, replyTo),
                     config.requestTimeout())
                 .thenApply(done -> {
                   if (done.failure() != null) {
-                    throw new RequestException(done.failure().code(), done.failure().message());
+                    throw new FailureException(done.failure().code(), done.failure().message());
                   }
                   return changes;
                 });
@@ -361,7 +360,8 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
             if (error != null) {
               observer.onError(Replies.toStatus(error));
             } else {
-              observer.onNext(ResetOffsetsResponse.newBuilder().addAllChanges(changes)
+              observer.onNext(ResetOffsetsResponse.newBuilder()
+                  .addAllChanges(changes.stream().map(GroupGrpcService::offsetChange).toList())
                   .setExecuted(request.getExecute()).build());
               observer.onCompleted();
             }
@@ -379,126 +379,41 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
     });
   }
 
-  // ---- describe and reset helpers -------------------------------------------------------
+  // ---- describe and reset translation --------------------------------------------------
 
-  private CompletionStage<DescribeGroupResponse> describeResponse(GroupCoordinator.Description d) {
-    Map<PartitionKey, String> owners = new TreeMap<>(io.skein.group.assign.Assignor.PARTITION_ORDER);
-    d.owned().forEach((member, partitions) -> partitions.forEach(p -> owners.put(p, member)));
-    d.revoking().forEach((member, partitions) -> partitions.forEach(p -> owners.put(p, member)));
-    Map<PartitionKey, Long> committed = new TreeMap<>(io.skein.group.assign.Assignor.PARTITION_ORDER);
-    d.offsets().forEach(c -> committed.put(new PartitionKey(c.topic(), c.partition()), c.offset()));
-    Set<PartitionKey> all = new TreeSet<>(io.skein.group.assign.Assignor.PARTITION_ORDER);
-    all.addAll(owners.keySet());
-    all.addAll(committed.keySet());
-    List<CompletableFuture<PartitionLag>> lags = new ArrayList<>();
-    for (PartitionKey p : all) {
-      lags.add(lag(p, owners.getOrDefault(p, ""), committed.getOrDefault(p, -1L)).toCompletableFuture());
+  private static DescribeGroupResponse describeResponse(
+      GroupCoordinator.Description d, List<GroupOffsetQueries.PartitionLag> lags) {
+    DescribeGroupResponse.Builder response = DescribeGroupResponse.newBuilder()
+        .setGroupId(d.groupId()).setState(state(d.state())).setAssignor(d.assignor()).setGeneration(d.generation());
+    for (GroupMembership.Member m : d.members()) {
+      response.addMembers(MemberDescription.newBuilder().setMemberId(m.memberId()).setClientId(m.clientId())
+          .setHost(m.host())
+          .addAllAssignment(topicPartitions(d.owned().getOrDefault(m.memberId(), Set.of())))
+          .addAllRevoking(topicPartitions(d.revoking().getOrDefault(m.memberId(), Set.of())))
+          .addAllTopics(m.topics()).setTopicPattern(m.pattern()));
     }
-    return CompletableFuture.allOf(lags.toArray(CompletableFuture[]::new)).thenApply(done -> {
-      DescribeGroupResponse.Builder response = DescribeGroupResponse.newBuilder()
-          .setGroupId(d.groupId()).setState(state(d.state())).setAssignor(d.assignor()).setGeneration(d.generation());
-      for (GroupMembership.Member m : d.members()) {
-        response.addMembers(MemberDescription.newBuilder().setMemberId(m.memberId()).setClientId(m.clientId())
-            .setHost(m.host())
-            .addAllAssignment(topicPartitions(d.owned().getOrDefault(m.memberId(), Set.of())))
-            .addAllRevoking(topicPartitions(d.revoking().getOrDefault(m.memberId(), Set.of())))
-            .addAllTopics(m.topics()).setTopicPattern(m.pattern()));
-      }
-      lags.forEach(l -> response.addPartitions(l.join()));
-      return response.build();
-    });
+    for (GroupOffsetQueries.PartitionLag lag : lags) {
+      response.addPartitions(PartitionLag.newBuilder()
+          .setTopic(lag.partition().topic()).setPartition(lag.partition().partition())
+          .setMemberId(lag.memberId()).setCommittedOffset(lag.committedOffset())
+          .setHighWatermark(lag.highWatermark()).setLag(lag.lag()).setLagMs(lag.lagMs()));
+    }
+    return response.build();
   }
 
-  /** Committed offset, high watermark, lag, and the age of the record at the committed offset. */
-  private CompletionStage<PartitionLag> lag(PartitionKey p, String owner, long committed) {
-    PartitionLag.Builder lag = PartitionLag.newBuilder().setTopic(p.topic()).setPartition(p.partition())
-        .setMemberId(owner).setCommittedOffset(committed).setHighWatermark(-1).setLag(-1).setLagMs(-1);
-    EntityRef<PartitionLeader.Command> leader = leader(p);
-    return leader.<PartitionLeader.Status>ask(PartitionLeader.Describe::new, config.requestTimeout())
-        .thenCompose(status -> {
-          if (status.failure() != null) {
-            return CompletableFuture.completedFuture(lag.build());
-          }
-          lag.setHighWatermark(status.highWatermark());
-          if (committed < 0) {
-            return CompletableFuture.completedFuture(lag.build());
-          }
-          lag.setLag(Math.max(0, status.highWatermark() - committed));
-          if (committed >= status.highWatermark() || committed < status.logStartOffset()) {
-            return CompletableFuture.completedFuture(lag.build());
-          }
-          return leader.<PartitionLeader.ReadReply>ask(
-                  replyTo -> new PartitionLeader.Read(committed, 1, Duration.ZERO, replyTo), config.requestTimeout())
-              .thenApply(read -> {
-                if (read.failure() == null) {
-                  long timestamp = timestampAt(read.records(), committed);
-                  if (timestamp >= 0) {
-                    lag.setLagMs(Math.max(0, System.currentTimeMillis() - timestamp));
-                  }
-                }
-                return lag.build();
-              });
-        })
-        .exceptionally(error -> lag.build());
-  }
-
-  private static long timestampAt(ByteBuffer records, long offset) {
-    for (RecordBatch batch : MemoryRecords.readableRecords(records.duplicate()).batches()) {
-      for (Record record : batch) {
-        if (record.offset() >= offset) {
-          return record.timestamp();
-        }
-      }
-    }
-    return -1;
-  }
-
-  private CompletionStage<List<OffsetChange>> resetTargets(
-      ResetOffsetsRequest request, GroupCoordinator.Description d, Controller.Topics topics) {
-    Map<PartitionKey, Long> previous = new TreeMap<>(io.skein.group.assign.Assignor.PARTITION_ORDER);
-    d.offsets().forEach(c -> previous.put(new PartitionKey(c.topic(), c.partition()), c.offset()));
-    Set<String> names = new TreeSet<>(request.getTopicsList());
-    if (names.isEmpty()) {
-      previous.keySet().forEach(p -> names.add(p.topic()));
-    }
-    List<CompletableFuture<OffsetChange>> changes = new ArrayList<>();
-    for (String name : names) {
-      Controller.Topic topic = topics.byName().get(name);
-      if (topic == null) {
-        throw new RequestException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
-      }
-      for (PartitionKey p : topic.partitionKeys()) {
-        long before = previous.getOrDefault(p, -1L);
-        changes.add(resetTarget(request, p).thenApply(offset -> OffsetChange.newBuilder().setTopic(p.topic())
-            .setPartition(p.partition()).setPreviousOffset(before).setOffset(offset).build()).toCompletableFuture());
-      }
-    }
-    return CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new))
-        .thenApply(done -> changes.stream().map(CompletableFuture::join).toList());
-  }
-
-  private CompletionStage<Long> resetTarget(ResetOffsetsRequest request, PartitionKey p) {
+  private static GroupOffsetQueries.ResetTarget resetTarget(ResetOffsetsRequest request) {
     return switch (request.getTargetCase()) {
-      case TO_EARLIEST -> listOffset(p, PartitionLeader.ListOffsets.EARLIEST);
-      case TO_LATEST -> listOffset(p, PartitionLeader.ListOffsets.LATEST);
-      case TO_DATETIME -> listOffset(p, Math.max(0, request.getToDatetime())).thenCompose(found -> found >= 0
-          ? CompletableFuture.completedFuture(found) : listOffset(p, PartitionLeader.ListOffsets.LATEST));
-      case TO_OFFSET -> listOffset(p, PartitionLeader.ListOffsets.EARLIEST).thenCombine(
-          listOffset(p, PartitionLeader.ListOffsets.LATEST),
-          (earliest, latest) -> Math.max(earliest, Math.min(latest, request.getToOffset())));
-      case TARGET_NOT_SET -> throw new RequestException(ErrorCode.INVALID_REQUEST, "no reset target");
+      case TO_EARLIEST -> new GroupOffsetQueries.ToEarliest();
+      case TO_LATEST -> new GroupOffsetQueries.ToLatest();
+      case TO_DATETIME -> new GroupOffsetQueries.ToTimestamp(request.getToDatetime());
+      case TO_OFFSET -> new GroupOffsetQueries.ToOffset(request.getToOffset());
+      case TARGET_NOT_SET -> throw new FailureException(ErrorCode.INVALID_REQUEST, "no reset target");
     };
   }
 
-  private CompletionStage<Long> listOffset(PartitionKey p, long spec) {
-    return leader(p).<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo),
-            config.requestTimeout())
-        .thenApply(reply -> {
-          if (reply.failure() != null) {
-            throw new RequestException(reply.failure().code(), reply.failure().message());
-          }
-          return reply.offset();
-        });
+  private static OffsetChange offsetChange(GroupOffsetQueries.OffsetReset reset) {
+    return OffsetChange.newBuilder().setTopic(reset.partition().topic()).setPartition(reset.partition().partition())
+        .setPreviousOffset(reset.previousOffset()).setOffset(reset.offset()).build();
   }
 
   // ---- small helpers --------------------------------------------------------------------
@@ -515,13 +430,9 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
     return GroupCoordinator.of(system, groupId);
   }
 
-  private EntityRef<PartitionLeader.Command> leader(PartitionKey p) {
-    return ClusterSharding.get(system).entityRefFor(PartitionLeader.TYPE_KEY, p.entityId());
-  }
-
   private static void checkGroupId(String groupId) {
     GroupIds.problem(groupId).ifPresent(problem -> {
-      throw new RequestException(ErrorCode.INVALID_GROUP_ID, problem);
+      throw new FailureException(ErrorCode.INVALID_GROUP_ID, problem);
     });
   }
 

@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.FailureException;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
@@ -19,10 +20,10 @@ final class PartitionRouter {
 
   EntityRef<PartitionLeader.Command> leaderOf(String topic, int partition) {
     TopicNames.problem(topic).ifPresent(problem -> {
-      throw new RequestException(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+      throw new FailureException(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
     });
     if (partition < 0) {
-      throw new RequestException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      throw new FailureException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           "partition must be >= 0, was " + partition);
     }
     return sharding.entityRefFor(PartitionLeader.TYPE_KEY, new PartitionKey(topic, partition).entityId());

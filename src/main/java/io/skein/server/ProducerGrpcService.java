@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.FailureException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.skein.node.BrokerConfig;
@@ -48,13 +49,13 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
     var leader = router.leaderOf(request.getTopic(), request.getPartition());
     int acks = request.getAcks();
     if (acks != 0 && acks != 1 && acks != -1) {
-      throw new RequestException(ErrorCode.INVALID_REQUIRED_ACKS, "acks must be 0, 1 or -1 (all), was " + acks);
+      throw new FailureException(ErrorCode.INVALID_REQUIRED_ACKS, "acks must be 0, 1 or -1 (all), was " + acks);
     }
     if (request.getTimeoutMs() < 0) {
-      throw new RequestException(ErrorCode.INVALID_REQUEST, "timeout_ms must be >= 0, was " + request.getTimeoutMs());
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "timeout_ms must be >= 0, was " + request.getTimeoutMs());
     }
     if (request.getRecords().isEmpty()) {
-      throw new RequestException(ErrorCode.CORRUPT_MESSAGE, "the request holds no record batch");
+      throw new FailureException(ErrorCode.CORRUPT_MESSAGE, "the request holds no record batch");
     }
     // The leader assigns offsets in place, so it needs its own writable copy of the bytes.
     ByteBuffer records = ByteBuffer.wrap(request.getRecords().toByteArray());

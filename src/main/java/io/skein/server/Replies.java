@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.FailureException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.skein.api.ApiErrors;
@@ -65,7 +66,7 @@ final class Replies {
   /** The status for an exception: request errors keep their name, time-outs are retriable. */
   static StatusRuntimeException toStatus(Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof RequestException rejected) {
+    if (cause instanceof FailureException rejected) {
       return toStatus(rejected.failure());
     }
     if (cause instanceof StatusRuntimeException status) {
@@ -81,7 +82,7 @@ final class Replies {
   /** The same as {@link #toStatus(Throwable)} for a stream message's error field. */
   static io.skein.proto.v1.Error toError(Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof RequestException rejected) {
+    if (cause instanceof FailureException rejected) {
       return toError(rejected.failure());
     }
     if (cause instanceof TimeoutException) {

@@ -149,9 +149,14 @@ class GroupConsumerEndToEndTest {
     createTopic(broker, "coop", 6);
     CountDownLatch revocationStarted = new CountDownLatch(1);
     CountDownLatch releaseRevocation = new CountDownLatch(1);
+    // Revocations while the first three members form the group are not the ones under test.
+    java.util.concurrent.atomic.AtomicBoolean holdRevocations = new java.util.concurrent.atomic.AtomicBoolean();
     ConsumerRebalanceListener holdRevocation = new ConsumerRebalanceListener() {
       @Override
       public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        if (!holdRevocations.get()) {
+          return;
+        }
         revocationStarted.countDown();
         try {
           releaseRevocation.await(20, TimeUnit.SECONDS);
@@ -174,6 +179,8 @@ class GroupConsumerEndToEndTest {
           () -> workers.stream().allMatch(w -> w.owned.size() == 2) && union(workers).size() == 6);
       producer.start();
       List<Set<TopicPartition>> before = workers.stream().map(w -> Set.copyOf(w.owned)).toList();
+      workers.forEach(w -> w.revocations.clear());
+      holdRevocations.set(true);
 
       GroupWorker fourth = new GroupWorker("coop-3", groupConfig(broker, "cooperative"), "coop");
       workers.add(fourth);
