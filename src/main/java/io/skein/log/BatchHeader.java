@@ -1,87 +1,98 @@
 package io.skein.log;
 
 import java.nio.ByteBuffer;
-
 import org.apache.kafka.common.record.RecordBatch;
 
 /**
- * Layout of the fixed 61-byte header of a Kafka v2 record batch, read in place from a buffer at a batch start.
- * Reading fields this way lets the append and scan paths walk batches without allocating per batch.
+ * Layout of the fixed 61-byte header of a Kafka v2 record batch, read in place from a buffer at a
+ * batch start. Reading fields this way lets the append and scan paths walk batches without
+ * allocating per batch.
  */
 final class BatchHeader {
-    static final int BASE_OFFSET_OFFSET = 0;
-    static final int LENGTH_OFFSET = 8;
-    static final int PARTITION_LEADER_EPOCH_OFFSET = 12;
-    static final int MAGIC_OFFSET = 16;
-    static final int LAST_OFFSET_DELTA_OFFSET = 23;
-    static final int MAX_TIMESTAMP_OFFSET = 35;
-    static final int RECORDS_COUNT_OFFSET = 57;
-    static final int RECORD_BATCH_OVERHEAD = 61;
-    /** The length field counts the bytes after itself, so a batch occupies length + LOG_OVERHEAD bytes. */
-    static final int LOG_OVERHEAD = 12;
-    /** Invariant: the length field covers at least the rest of the fixed header. */
-    static final int MIN_LENGTH = RECORD_BATCH_OVERHEAD - LOG_OVERHEAD;
-    /** The only batch format this log stores. */
-    static final byte MAGIC_V2 = RecordBatch.MAGIC_VALUE_V2;
+  static final int BASE_OFFSET_OFFSET = 0;
+  static final int LENGTH_OFFSET = 8;
+  static final int PARTITION_LEADER_EPOCH_OFFSET = 12;
+  static final int MAGIC_OFFSET = 16;
+  static final int LAST_OFFSET_DELTA_OFFSET = 23;
+  static final int MAX_TIMESTAMP_OFFSET = 35;
+  static final int RECORDS_COUNT_OFFSET = 57;
+  static final int RECORD_BATCH_OVERHEAD = 61;
 
-    private BatchHeader() {
-    }
+  /**
+   * The length field counts the bytes after itself, so a batch occupies length + LOG_OVERHEAD
+   * bytes.
+   */
+  static final int LOG_OVERHEAD = 12;
 
-    static long baseOffset(ByteBuffer buffer, int batchStart) {
-        return buffer.getLong(batchStart + BASE_OFFSET_OFFSET);
-    }
+  /** Invariant: the length field covers at least the rest of the fixed header. */
+  static final int MIN_LENGTH = RECORD_BATCH_OVERHEAD - LOG_OVERHEAD;
 
-    static int lengthField(ByteBuffer buffer, int batchStart) {
-        return buffer.getInt(batchStart + LENGTH_OFFSET);
-    }
+  /** The only batch format this log stores. */
+  static final byte MAGIC_V2 = RecordBatch.MAGIC_VALUE_V2;
 
-    static int batchSize(ByteBuffer buffer, int batchStart) {
-        return lengthField(buffer, batchStart) + LOG_OVERHEAD;
-    }
+  private BatchHeader() {}
 
-    static byte magic(ByteBuffer buffer, int batchStart) {
-        return buffer.get(batchStart + MAGIC_OFFSET);
-    }
+  static long baseOffset(ByteBuffer buffer, int batchStart) {
+    return buffer.getLong(batchStart + BASE_OFFSET_OFFSET);
+  }
 
-    static int lastOffsetDelta(ByteBuffer buffer, int batchStart) {
-        return buffer.getInt(batchStart + LAST_OFFSET_DELTA_OFFSET);
-    }
+  static int lengthField(ByteBuffer buffer, int batchStart) {
+    return buffer.getInt(batchStart + LENGTH_OFFSET);
+  }
 
-    static long lastOffset(ByteBuffer buffer, int batchStart) {
-        return baseOffset(buffer, batchStart) + lastOffsetDelta(buffer, batchStart);
-    }
+  static int batchSize(ByteBuffer buffer, int batchStart) {
+    return lengthField(buffer, batchStart) + LOG_OVERHEAD;
+  }
 
-    static long maxTimestamp(ByteBuffer buffer, int batchStart) {
-        return buffer.getLong(batchStart + MAX_TIMESTAMP_OFFSET);
-    }
+  static byte magic(ByteBuffer buffer, int batchStart) {
+    return buffer.get(batchStart + MAGIC_OFFSET);
+  }
 
-    static int partitionLeaderEpoch(ByteBuffer buffer, int batchStart) {
-        return buffer.getInt(batchStart + PARTITION_LEADER_EPOCH_OFFSET);
-    }
+  static int lastOffsetDelta(ByteBuffer buffer, int batchStart) {
+    return buffer.getInt(batchStart + LAST_OFFSET_DELTA_OFFSET);
+  }
 
-    /**
-     * Checks that a complete v2 batch header starts at {@code batchStart} and that the batch its length field
-     * describes ends within {@code available} bytes. Returns null if so, else why not.
-     */
-    static String framingProblem(ByteBuffer header, int batchStart, long available) {
-        if (available < RECORD_BATCH_OVERHEAD) {
-            return "incomplete batch header: " + available + " bytes left, a header needs " + RECORD_BATCH_OVERHEAD;
-        }
-        int length = lengthField(header, batchStart);
-        if (length < MIN_LENGTH) {
-            return "batch length field " + length + " is smaller than the header (" + MIN_LENGTH + ")";
-        }
-        if ((long) length + LOG_OVERHEAD > available) {
-            return "incomplete batch: length field says " + ((long) length + LOG_OVERHEAD) + " bytes, only "
-                    + available + " left";
-        }
-        byte magic = magic(header, batchStart);
-        if (magic != MAGIC_V2) {
-            return "unsupported batch magic " + magic + " (only v2 batches are stored)";
-        }
-        if (lastOffsetDelta(header, batchStart) < 0) {
-            return "negative lastOffsetDelta " + lastOffsetDelta(header, batchStart);
-        }
-        return null;
+  static long lastOffset(ByteBuffer buffer, int batchStart) {
+    return baseOffset(buffer, batchStart) + lastOffsetDelta(buffer, batchStart);
+  }
+
+  static long maxTimestamp(ByteBuffer buffer, int batchStart) {
+    return buffer.getLong(batchStart + MAX_TIMESTAMP_OFFSET);
+  }
+
+  static int partitionLeaderEpoch(ByteBuffer buffer, int batchStart) {
+    return buffer.getInt(batchStart + PARTITION_LEADER_EPOCH_OFFSET);
+  }
+
+  /**
+   * Checks that a complete v2 batch header starts at {@code batchStart} and that the batch its
+   * length field describes ends within {@code available} bytes. Returns null if so, else why not.
+   */
+  static String framingProblem(ByteBuffer header, int batchStart, long available) {
+    if (available < RECORD_BATCH_OVERHEAD) {
+      return "incomplete batch header: "
+          + available
+          + " bytes left, a header needs "
+          + RECORD_BATCH_OVERHEAD;
     }
+    int length = lengthField(header, batchStart);
+    if (length < MIN_LENGTH) {
+      return "batch length field " + length + " is smaller than the header (" + MIN_LENGTH + ")";
+    }
+    if ((long) length + LOG_OVERHEAD > available) {
+      return "incomplete batch: length field says "
+          + ((long) length + LOG_OVERHEAD)
+          + " bytes, only "
+          + available
+          + " left";
+    }
+    byte magic = magic(header, batchStart);
+    if (magic != MAGIC_V2) {
+      return "unsupported batch magic " + magic + " (only v2 batches are stored)";
+    }
+    if (lastOffsetDelta(header, batchStart) < 0) {
+      return "negative lastOffsetDelta " + lastOffsetDelta(header, batchStart);
+    }
+    return null;
+  }
 }

@@ -5,141 +5,152 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Leader epoch to the first offset written in it (KIP-101), persisted in {@code leader-epoch-checkpoint} in
- * Kafka's format: a version line (0), a count line, then one "epoch startOffset" line per entry.
+ * Leader epoch to the first offset written in it (KIP-101), persisted in {@code
+ * leader-epoch-checkpoint} in Kafka's format: a version line (0), a count line, then one "epoch
+ * startOffset" line per entry.
  *
- * <p>Invariant: epochs and start offsets both strictly increase. Appends touch it only when the epoch changes;
- * methods are synchronized because replication may ask for end offsets from another thread.
+ * <p>Invariant: epochs and start offsets both strictly increase. Appends touch it only when the
+ * epoch changes; methods are synchronized because replication may ask for end offsets from another
+ * thread.
  */
 final class LeaderEpochCache {
-    static final String FILE_NAME = "leader-epoch-checkpoint";
-    private static final Logger LOG = LoggerFactory.getLogger(LeaderEpochCache.class);
-    private static final int VERSION = 0;
+  static final String FILE_NAME = "leader-epoch-checkpoint";
+  private static final Logger LOG = LoggerFactory.getLogger(LeaderEpochCache.class);
+  private static final int VERSION = 0;
 
-    record EpochEntry(int epoch, long startOffset) {
+  record EpochEntry(int epoch, long startOffset) {}
+
+  private final CheckpointFile checkpoint;
+  private final List<EpochEntry> entries = new ArrayList<>();
+  private volatile int latestEpoch = -1;
+
+  private LeaderEpochCache(CheckpointFile checkpoint) {
+    this.checkpoint = checkpoint;
+  }
+
+  /**
+   * Loads the checkpoint in {@code dir}; a missing file is an empty cache, an unreadable one is
+   * dropped with a warning.
+   */
+  static LeaderEpochCache load(Path dir) throws IOException {
+    LeaderEpochCache cache = new LeaderEpochCache(new CheckpointFile(dir.resolve(FILE_NAME)));
+    if (cache.checkpoint.exists()) {
+      try {
+        cache.parse(cache.checkpoint.readLines());
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "Ignoring unreadable leader epoch checkpoint {}: {}",
+            cache.checkpoint.file(),
+            e.getMessage());
+        cache.entries.clear();
+      }
     }
+    cache.latestEpoch =
+        cache.entries.isEmpty() ? -1 : cache.entries.get(cache.entries.size() - 1).epoch();
+    return cache;
+  }
 
-    private final CheckpointFile checkpoint;
-    private final List<EpochEntry> entries = new ArrayList<>();
-    private volatile int latestEpoch = -1;
-
-    private LeaderEpochCache(CheckpointFile checkpoint) {
-        this.checkpoint = checkpoint;
+  private void parse(List<String> lines) {
+    if (lines.size() < 2 || Integer.parseInt(lines.get(0).trim()) != VERSION) {
+      throw new IllegalArgumentException("expected version " + VERSION + " and a count");
     }
-
-    /** Loads the checkpoint in {@code dir}; a missing file is an empty cache, an unreadable one is dropped with a warning. */
-    static LeaderEpochCache load(Path dir) throws IOException {
-        LeaderEpochCache cache = new LeaderEpochCache(new CheckpointFile(dir.resolve(FILE_NAME)));
-        if (cache.checkpoint.exists()) {
-            try {
-                cache.parse(cache.checkpoint.readLines());
-            } catch (RuntimeException e) {
-                LOG.warn("Ignoring unreadable leader epoch checkpoint {}: {}", cache.checkpoint.file(), e.getMessage());
-                cache.entries.clear();
-            }
-        }
-        cache.latestEpoch = cache.entries.isEmpty() ? -1 : cache.entries.get(cache.entries.size() - 1).epoch();
-        return cache;
+    int count = Integer.parseInt(lines.get(1).trim());
+    if (lines.size() < 2 + count) {
+      throw new IllegalArgumentException(
+          "expected " + count + " entries, found " + (lines.size() - 2));
     }
-
-    private void parse(List<String> lines) {
-        if (lines.size() < 2 || Integer.parseInt(lines.get(0).trim()) != VERSION) {
-            throw new IllegalArgumentException("expected version " + VERSION + " and a count");
-        }
-        int count = Integer.parseInt(lines.get(1).trim());
-        if (lines.size() < 2 + count) {
-            throw new IllegalArgumentException("expected " + count + " entries, found " + (lines.size() - 2));
-        }
-        for (int i = 0; i < count; i++) {
-            String[] fields = lines.get(2 + i).trim().split("\\s+");
-            EpochEntry entry = new EpochEntry(Integer.parseInt(fields[0]), Long.parseLong(fields[1]));
-            if (!entries.isEmpty() && (entry.epoch() <= last().epoch() || entry.startOffset() <= last().startOffset())) {
-                throw new IllegalArgumentException("entries do not increase at line " + (3 + i));
-            }
-            entries.add(entry);
-        }
+    for (int i = 0; i < count; i++) {
+      String[] fields = lines.get(2 + i).trim().split("\\s+");
+      EpochEntry entry = new EpochEntry(Integer.parseInt(fields[0]), Long.parseLong(fields[1]));
+      if (!entries.isEmpty()
+          && (entry.epoch() <= last().epoch() || entry.startOffset() <= last().startOffset())) {
+        throw new IllegalArgumentException("entries do not increase at line " + (3 + i));
+      }
+      entries.add(entry);
     }
+  }
 
-    int latestEpoch() {
-        return latestEpoch;
-    }
+  int latestEpoch() {
+    return latestEpoch;
+  }
 
-    /**
-     * Records that {@code epoch} starts at {@code startOffset}. As in Kafka, entries that would break monotonicity
-     * (an epoch at or above, or a start offset at or above the new one) are replaced.
-     */
-    synchronized void assign(int epoch, long startOffset) throws IOException {
-        if (epoch < 0) {
-            return;
-        }
-        if (!entries.isEmpty() && last().epoch() == epoch && startOffset >= last().startOffset()) {
-            return;
-        }
-        entries.removeIf(e -> e.epoch() >= epoch || e.startOffset() >= startOffset);
-        entries.add(new EpochEntry(epoch, startOffset));
-        latestEpoch = epoch;
-        persist();
+  /**
+   * Records that {@code epoch} starts at {@code startOffset}. As in Kafka, entries that would break
+   * monotonicity (an epoch at or above, or a start offset at or above the new one) are replaced.
+   */
+  synchronized void assign(int epoch, long startOffset) throws IOException {
+    if (epoch < 0) {
+      return;
     }
+    if (!entries.isEmpty() && last().epoch() == epoch && startOffset >= last().startOffset()) {
+      return;
+    }
+    entries.removeIf(e -> e.epoch() >= epoch || e.startOffset() >= startOffset);
+    entries.add(new EpochEntry(epoch, startOffset));
+    latestEpoch = epoch;
+    persist();
+  }
 
-    /**
-     * The end offset of {@code epoch}: the start of the first later epoch, or {@code logEndOffset} if it is the
-     * latest. Empty if the cache is empty, the epoch is undefined (negative) or later than the latest.
-     */
-    synchronized OptionalLong endOffsetForEpoch(int epoch, long logEndOffset) {
-        if (entries.isEmpty() || epoch < 0 || epoch > last().epoch()) {
-            return OptionalLong.empty();
-        }
-        if (epoch == last().epoch()) {
-            return OptionalLong.of(logEndOffset);
-        }
-        for (EpochEntry entry : entries) {
-            if (entry.epoch() > epoch) {
-                return OptionalLong.of(entry.startOffset());
-            }
-        }
-        throw new IllegalStateException("unreachable: epoch " + epoch + " is below the latest");
+  /**
+   * The end offset of {@code epoch}: the start of the first later epoch, or {@code logEndOffset} if
+   * it is the latest. Empty if the cache is empty, the epoch is undefined (negative) or later than
+   * the latest.
+   */
+  synchronized OptionalLong endOffsetForEpoch(int epoch, long logEndOffset) {
+    if (entries.isEmpty() || epoch < 0 || epoch > last().epoch()) {
+      return OptionalLong.empty();
     }
+    if (epoch == last().epoch()) {
+      return OptionalLong.of(logEndOffset);
+    }
+    for (EpochEntry entry : entries) {
+      if (entry.epoch() > epoch) {
+        return OptionalLong.of(entry.startOffset());
+      }
+    }
+    throw new IllegalStateException("unreachable: epoch " + epoch + " is below the latest");
+  }
 
-    /** Drops entries starting at or after {@code endOffset}, after the log was truncated there. */
-    synchronized void truncateFromEnd(long endOffset) throws IOException {
-        if (entries.removeIf(e -> e.startOffset() >= endOffset)) {
-            latestEpoch = entries.isEmpty() ? -1 : last().epoch();
-            persist();
-        }
+  /** Drops entries starting at or after {@code endOffset}, after the log was truncated there. */
+  synchronized void truncateFromEnd(long endOffset) throws IOException {
+    if (entries.removeIf(e -> e.startOffset() >= endOffset)) {
+      latestEpoch = entries.isEmpty() ? -1 : last().epoch();
+      persist();
     }
+  }
 
-    /**
-     * After the log start moved to {@code startOffset}: drops epochs wholly before it and moves the start of the
-     * epoch covering it up to it.
-     */
-    synchronized void truncateFromStart(long startOffset) throws IOException {
-        int covering = -1;
-        for (int i = 0; i < entries.size() && entries.get(i).startOffset() <= startOffset; i++) {
-            covering = i;
-        }
-        if (covering < 0 || (covering == 0 && entries.get(0).startOffset() == startOffset)) {
-            return;
-        }
-        EpochEntry moved = new EpochEntry(entries.get(covering).epoch(), startOffset);
-        entries.subList(0, covering + 1).clear();
-        entries.add(0, moved);
-        persist();
+  /**
+   * After the log start moved to {@code startOffset}: drops epochs wholly before it and moves the
+   * start of the epoch covering it up to it.
+   */
+  synchronized void truncateFromStart(long startOffset) throws IOException {
+    int covering = -1;
+    for (int i = 0; i < entries.size() && entries.get(i).startOffset() <= startOffset; i++) {
+      covering = i;
     }
+    if (covering < 0 || (covering == 0 && entries.get(0).startOffset() == startOffset)) {
+      return;
+    }
+    EpochEntry moved = new EpochEntry(entries.get(covering).epoch(), startOffset);
+    entries.subList(0, covering + 1).clear();
+    entries.add(0, moved);
+    persist();
+  }
 
-    private EpochEntry last() {
-        return entries.get(entries.size() - 1);
-    }
+  private EpochEntry last() {
+    return entries.get(entries.size() - 1);
+  }
 
-    private void persist() throws IOException {
-        StringBuilder content = new StringBuilder().append(VERSION).append('\n').append(entries.size()).append('\n');
-        for (EpochEntry entry : entries) {
-            content.append(entry.epoch()).append(' ').append(entry.startOffset()).append('\n');
-        }
-        checkpoint.write(content.toString());
+  private void persist() throws IOException {
+    StringBuilder content =
+        new StringBuilder().append(VERSION).append('\n').append(entries.size()).append('\n');
+    for (EpochEntry entry : entries) {
+      content.append(entry.epoch()).append(' ').append(entry.startOffset()).append('\n');
     }
+    checkpoint.write(content.toString());
+  }
 }

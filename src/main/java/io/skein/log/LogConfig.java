@@ -5,169 +5,225 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
-
 import org.apache.kafka.common.record.TimestampType;
 
 /**
- * Per-partition log settings, named and defaulted as Kafka's topic configs.
- * Every instance is valid: the compact constructor checks each range and names the offending config.
+ * Per-partition log settings, named and defaulted as Kafka's topic configs. Every instance is
+ * valid: the compact constructor checks each range and names the offending config.
  */
-public record LogConfig(long segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
-                        long flushMessages, long flushMs, int maxMessageBytes, TimestampType timestampType,
-                        int indexIntervalBytes, int segmentIndexBytes, int minInsyncReplicas, String cleanupPolicy) {
+public record LogConfig(
+    long segmentBytes,
+    long segmentMs,
+    long retentionMs,
+    long retentionBytes,
+    long flushMessages,
+    long flushMs,
+    int maxMessageBytes,
+    TimestampType timestampType,
+    int indexIntervalBytes,
+    int segmentIndexBytes,
+    int minInsyncReplicas,
+    String cleanupPolicy) {
 
-    public static final String SEGMENT_BYTES = "segment.bytes";
-    public static final String SEGMENT_MS = "segment.ms";
-    public static final String RETENTION_MS = "retention.ms";
-    public static final String RETENTION_BYTES = "retention.bytes";
-    public static final String FLUSH_MESSAGES = "flush.messages";
-    public static final String FLUSH_MS = "flush.ms";
-    public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
-    public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
-    public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
-    public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
-    public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
-    public static final String CLEANUP_POLICY = "cleanup.policy";
+  public static final String SEGMENT_BYTES = "segment.bytes";
+  public static final String SEGMENT_MS = "segment.ms";
+  public static final String RETENTION_MS = "retention.ms";
+  public static final String RETENTION_BYTES = "retention.bytes";
+  public static final String FLUSH_MESSAGES = "flush.messages";
+  public static final String FLUSH_MS = "flush.ms";
+  public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
+  public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
+  public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
+  public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
+  public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+  public static final String CLEANUP_POLICY = "cleanup.policy";
 
-    public static final SortedSet<String> NAMES = Collections.unmodifiableSortedSet(new TreeSet<>(java.util.List.of(
-            SEGMENT_BYTES, SEGMENT_MS, RETENTION_MS, RETENTION_BYTES, FLUSH_MESSAGES, FLUSH_MS, MAX_MESSAGE_BYTES,
-            MESSAGE_TIMESTAMP_TYPE, INDEX_INTERVAL_BYTES, SEGMENT_INDEX_BYTES, MIN_INSYNC_REPLICAS, CLEANUP_POLICY)));
+  public static final SortedSet<String> NAMES =
+      Collections.unmodifiableSortedSet(
+          new TreeSet<>(
+              java.util.List.of(
+                  SEGMENT_BYTES,
+                  SEGMENT_MS,
+                  RETENTION_MS,
+                  RETENTION_BYTES,
+                  FLUSH_MESSAGES,
+                  FLUSH_MS,
+                  MAX_MESSAGE_BYTES,
+                  MESSAGE_TIMESTAMP_TYPE,
+                  INDEX_INTERVAL_BYTES,
+                  SEGMENT_INDEX_BYTES,
+                  MIN_INSYNC_REPLICAS,
+                  CLEANUP_POLICY)));
 
-    public static final String CLEANUP_POLICY_DELETE = "delete";
-    public static final String CLEANUP_POLICY_COMPACT = "compact";
+  public static final String CLEANUP_POLICY_DELETE = "delete";
+  public static final String CLEANUP_POLICY_COMPACT = "compact";
 
-    private static final long DAY_MS = 24L * 60 * 60 * 1000;
+  private static final long DAY_MS = 24L * 60 * 60 * 1000;
 
-    /** A segment must hold at least one batch header; positions in the index are 4-byte ints. */
-    static final int MIN_SEGMENT_BYTES = BatchHeader.RECORD_BATCH_OVERHEAD;
-    /** Room for two time index entries: one for data, one reserved for the entry written when the segment rolls. */
-    static final int MIN_SEGMENT_INDEX_BYTES = 2 * TimeIndex.ENTRY_SIZE;
+  /** A segment must hold at least one batch header; positions in the index are 4-byte ints. */
+  static final int MIN_SEGMENT_BYTES = BatchHeader.RECORD_BATCH_OVERHEAD;
 
-    public LogConfig {
-        requireRange(SEGMENT_BYTES, segmentBytes, MIN_SEGMENT_BYTES, Integer.MAX_VALUE);
-        requireRange(SEGMENT_MS, segmentMs, 1, Long.MAX_VALUE);
-        requireRange(RETENTION_MS, retentionMs, -1, Long.MAX_VALUE);
-        requireRange(RETENTION_BYTES, retentionBytes, -1, Long.MAX_VALUE);
-        requireRange(FLUSH_MESSAGES, flushMessages, 1, Long.MAX_VALUE);
-        requireRange(FLUSH_MS, flushMs, 0, Long.MAX_VALUE);
-        requireRange(MAX_MESSAGE_BYTES, maxMessageBytes, 0, Integer.MAX_VALUE);
-        if (timestampType != TimestampType.CREATE_TIME && timestampType != TimestampType.LOG_APPEND_TIME) {
-            throw new InvalidConfigException(MESSAGE_TIMESTAMP_TYPE + " must be CreateTime or LogAppendTime, got "
-                    + timestampType);
-        }
-        requireRange(INDEX_INTERVAL_BYTES, indexIntervalBytes, 0, Integer.MAX_VALUE);
-        requireRange(SEGMENT_INDEX_BYTES, segmentIndexBytes, MIN_SEGMENT_INDEX_BYTES, Integer.MAX_VALUE);
-        requireRange(MIN_INSYNC_REPLICAS, minInsyncReplicas, 1, Integer.MAX_VALUE);
-        cleanupPolicy = checkCleanupPolicy(cleanupPolicy);
+  /**
+   * Room for two time index entries: one for data, one reserved for the entry written when the
+   * segment rolls.
+   */
+  static final int MIN_SEGMENT_INDEX_BYTES = 2 * TimeIndex.ENTRY_SIZE;
+
+  public LogConfig {
+    requireRange(SEGMENT_BYTES, segmentBytes, MIN_SEGMENT_BYTES, Integer.MAX_VALUE);
+    requireRange(SEGMENT_MS, segmentMs, 1, Long.MAX_VALUE);
+    requireRange(RETENTION_MS, retentionMs, -1, Long.MAX_VALUE);
+    requireRange(RETENTION_BYTES, retentionBytes, -1, Long.MAX_VALUE);
+    requireRange(FLUSH_MESSAGES, flushMessages, 1, Long.MAX_VALUE);
+    requireRange(FLUSH_MS, flushMs, 0, Long.MAX_VALUE);
+    requireRange(MAX_MESSAGE_BYTES, maxMessageBytes, 0, Integer.MAX_VALUE);
+    if (timestampType != TimestampType.CREATE_TIME
+        && timestampType != TimestampType.LOG_APPEND_TIME) {
+      throw new InvalidConfigException(
+          MESSAGE_TIMESTAMP_TYPE + " must be CreateTime or LogAppendTime, got " + timestampType);
     }
+    requireRange(INDEX_INTERVAL_BYTES, indexIntervalBytes, 0, Integer.MAX_VALUE);
+    requireRange(
+        SEGMENT_INDEX_BYTES, segmentIndexBytes, MIN_SEGMENT_INDEX_BYTES, Integer.MAX_VALUE);
+    requireRange(MIN_INSYNC_REPLICAS, minInsyncReplicas, 1, Integer.MAX_VALUE);
+    cleanupPolicy = checkCleanupPolicy(cleanupPolicy);
+  }
 
-    /** Kafka's topic defaults. */
-    public static LogConfig defaults() {
-        return new LogConfig(1024L * 1024 * 1024, 7 * DAY_MS, 7 * DAY_MS, -1, Long.MAX_VALUE, Long.MAX_VALUE,
-                1048588, TimestampType.CREATE_TIME, 4096, 10 * 1024 * 1024, 1, CLEANUP_POLICY_DELETE);
-    }
+  /** Kafka's topic defaults. */
+  public static LogConfig defaults() {
+    return new LogConfig(
+        1024L * 1024 * 1024,
+        7 * DAY_MS,
+        7 * DAY_MS,
+        -1,
+        Long.MAX_VALUE,
+        Long.MAX_VALUE,
+        1048588,
+        TimestampType.CREATE_TIME,
+        4096,
+        10 * 1024 * 1024,
+        1,
+        CLEANUP_POLICY_DELETE);
+  }
 
-    /** {@code defaults} with {@code overrides} (Kafka config name to value string) applied. */
-    public static LogConfig fromMap(Map<String, String> overrides, LogConfig defaults) {
-        long segmentBytes = defaults.segmentBytes;
-        long segmentMs = defaults.segmentMs;
-        long retentionMs = defaults.retentionMs;
-        long retentionBytes = defaults.retentionBytes;
-        long flushMessages = defaults.flushMessages;
-        long flushMs = defaults.flushMs;
-        int maxMessageBytes = defaults.maxMessageBytes;
-        TimestampType timestampType = defaults.timestampType;
-        int indexIntervalBytes = defaults.indexIntervalBytes;
-        int segmentIndexBytes = defaults.segmentIndexBytes;
-        int minInsyncReplicas = defaults.minInsyncReplicas;
-        String cleanupPolicy = defaults.cleanupPolicy;
-        for (Map.Entry<String, String> override : overrides.entrySet()) {
-            String name = override.getKey();
-            String value = override.getValue() == null ? "" : override.getValue().trim();
-            switch (name) {
-                case SEGMENT_BYTES -> segmentBytes = parseLong(name, value);
-                case SEGMENT_MS -> segmentMs = parseLong(name, value);
-                case RETENTION_MS -> retentionMs = parseLong(name, value);
-                case RETENTION_BYTES -> retentionBytes = parseLong(name, value);
-                case FLUSH_MESSAGES -> flushMessages = parseLong(name, value);
-                case FLUSH_MS -> flushMs = parseLong(name, value);
-                case MAX_MESSAGE_BYTES -> maxMessageBytes = parseInt(name, value);
-                case MESSAGE_TIMESTAMP_TYPE -> timestampType = parseTimestampType(value);
-                case INDEX_INTERVAL_BYTES -> indexIntervalBytes = parseInt(name, value);
-                case SEGMENT_INDEX_BYTES -> segmentIndexBytes = parseInt(name, value);
-                case MIN_INSYNC_REPLICAS -> minInsyncReplicas = parseInt(name, value);
-                case CLEANUP_POLICY -> cleanupPolicy = value;
-                default -> throw new InvalidConfigException("Unknown log config '" + name + "'; known configs: " + NAMES);
-            }
-        }
-        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, flushMessages, flushMs,
-                maxMessageBytes, timestampType, indexIntervalBytes, segmentIndexBytes, minInsyncReplicas, cleanupPolicy);
+  /** {@code defaults} with {@code overrides} (Kafka config name to value string) applied. */
+  public static LogConfig fromMap(Map<String, String> overrides, LogConfig defaults) {
+    long segmentBytes = defaults.segmentBytes;
+    long segmentMs = defaults.segmentMs;
+    long retentionMs = defaults.retentionMs;
+    long retentionBytes = defaults.retentionBytes;
+    long flushMessages = defaults.flushMessages;
+    long flushMs = defaults.flushMs;
+    int maxMessageBytes = defaults.maxMessageBytes;
+    TimestampType timestampType = defaults.timestampType;
+    int indexIntervalBytes = defaults.indexIntervalBytes;
+    int segmentIndexBytes = defaults.segmentIndexBytes;
+    int minInsyncReplicas = defaults.minInsyncReplicas;
+    String cleanupPolicy = defaults.cleanupPolicy;
+    for (Map.Entry<String, String> override : overrides.entrySet()) {
+      String name = override.getKey();
+      String value = override.getValue() == null ? "" : override.getValue().trim();
+      switch (name) {
+        case SEGMENT_BYTES -> segmentBytes = parseLong(name, value);
+        case SEGMENT_MS -> segmentMs = parseLong(name, value);
+        case RETENTION_MS -> retentionMs = parseLong(name, value);
+        case RETENTION_BYTES -> retentionBytes = parseLong(name, value);
+        case FLUSH_MESSAGES -> flushMessages = parseLong(name, value);
+        case FLUSH_MS -> flushMs = parseLong(name, value);
+        case MAX_MESSAGE_BYTES -> maxMessageBytes = parseInt(name, value);
+        case MESSAGE_TIMESTAMP_TYPE -> timestampType = parseTimestampType(value);
+        case INDEX_INTERVAL_BYTES -> indexIntervalBytes = parseInt(name, value);
+        case SEGMENT_INDEX_BYTES -> segmentIndexBytes = parseInt(name, value);
+        case MIN_INSYNC_REPLICAS -> minInsyncReplicas = parseInt(name, value);
+        case CLEANUP_POLICY -> cleanupPolicy = value;
+        default ->
+            throw new InvalidConfigException(
+                "Unknown log config '" + name + "'; known configs: " + NAMES);
+      }
     }
+    return new LogConfig(
+        segmentBytes,
+        segmentMs,
+        retentionMs,
+        retentionBytes,
+        flushMessages,
+        flushMs,
+        maxMessageBytes,
+        timestampType,
+        indexIntervalBytes,
+        segmentIndexBytes,
+        minInsyncReplicas,
+        cleanupPolicy);
+  }
 
-    /** Config name to value string, in name order, for describe. */
-    public Map<String, String> toMap() {
-        Map<String, String> values = new LinkedHashMap<>();
-        values.put(CLEANUP_POLICY, cleanupPolicy);
-        values.put(FLUSH_MESSAGES, Long.toString(flushMessages));
-        values.put(FLUSH_MS, Long.toString(flushMs));
-        values.put(INDEX_INTERVAL_BYTES, Integer.toString(indexIntervalBytes));
-        values.put(MAX_MESSAGE_BYTES, Integer.toString(maxMessageBytes));
-        values.put(MESSAGE_TIMESTAMP_TYPE, timestampType.name);
-        values.put(MIN_INSYNC_REPLICAS, Integer.toString(minInsyncReplicas));
-        values.put(RETENTION_BYTES, Long.toString(retentionBytes));
-        values.put(RETENTION_MS, Long.toString(retentionMs));
-        values.put(SEGMENT_BYTES, Long.toString(segmentBytes));
-        values.put(SEGMENT_INDEX_BYTES, Integer.toString(segmentIndexBytes));
-        values.put(SEGMENT_MS, Long.toString(segmentMs));
-        return Collections.unmodifiableMap(values);
-    }
+  /** Config name to value string, in name order, for describe. */
+  public Map<String, String> toMap() {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put(CLEANUP_POLICY, cleanupPolicy);
+    values.put(FLUSH_MESSAGES, Long.toString(flushMessages));
+    values.put(FLUSH_MS, Long.toString(flushMs));
+    values.put(INDEX_INTERVAL_BYTES, Integer.toString(indexIntervalBytes));
+    values.put(MAX_MESSAGE_BYTES, Integer.toString(maxMessageBytes));
+    values.put(MESSAGE_TIMESTAMP_TYPE, timestampType.name);
+    values.put(MIN_INSYNC_REPLICAS, Integer.toString(minInsyncReplicas));
+    values.put(RETENTION_BYTES, Long.toString(retentionBytes));
+    values.put(RETENTION_MS, Long.toString(retentionMs));
+    values.put(SEGMENT_BYTES, Long.toString(segmentBytes));
+    values.put(SEGMENT_INDEX_BYTES, Integer.toString(segmentIndexBytes));
+    values.put(SEGMENT_MS, Long.toString(segmentMs));
+    return Collections.unmodifiableMap(values);
+  }
 
-    private static void requireRange(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            String range = max == Long.MAX_VALUE ? "at least " + min : "between " + min + " and " + max;
-            throw new InvalidConfigException(name + " must be " + range + ", got " + value);
-        }
+  private static void requireRange(String name, long value, long min, long max) {
+    if (value < min || value > max) {
+      String range = max == Long.MAX_VALUE ? "at least " + min : "between " + min + " and " + max;
+      throw new InvalidConfigException(name + " must be " + range + ", got " + value);
     }
+  }
 
-    private static long parseLong(String name, String value) {
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new InvalidConfigException(name + " must be a whole number, got '" + value + "'");
-        }
+  private static long parseLong(String name, String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new InvalidConfigException(name + " must be a whole number, got '" + value + "'");
     }
+  }
 
-    private static int parseInt(String name, String value) {
-        long parsed = parseLong(name, value);
-        if (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE) {
-            throw new InvalidConfigException(name + " must be at most " + Integer.MAX_VALUE + ", got " + value);
-        }
-        return (int) parsed;
+  private static int parseInt(String name, String value) {
+    long parsed = parseLong(name, value);
+    if (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE) {
+      throw new InvalidConfigException(
+          name + " must be at most " + Integer.MAX_VALUE + ", got " + value);
     }
+    return (int) parsed;
+  }
 
-    private static TimestampType parseTimestampType(String value) {
-        if (TimestampType.CREATE_TIME.name.equals(value)) {
-            return TimestampType.CREATE_TIME;
-        }
-        if (TimestampType.LOG_APPEND_TIME.name.equals(value)) {
-            return TimestampType.LOG_APPEND_TIME;
-        }
-        throw new InvalidConfigException(MESSAGE_TIMESTAMP_TYPE + " must be CreateTime or LogAppendTime, got '"
-                + value + "'");
+  private static TimestampType parseTimestampType(String value) {
+    if (TimestampType.CREATE_TIME.name.equals(value)) {
+      return TimestampType.CREATE_TIME;
     }
+    if (TimestampType.LOG_APPEND_TIME.name.equals(value)) {
+      return TimestampType.LOG_APPEND_TIME;
+    }
+    throw new InvalidConfigException(
+        MESSAGE_TIMESTAMP_TYPE + " must be CreateTime or LogAppendTime, got '" + value + "'");
+  }
 
-    private static String checkCleanupPolicy(String policy) {
-        if (policy == null) {
-            throw new InvalidConfigException(CLEANUP_POLICY + " must be set");
-        }
-        String normalized = policy.trim();
-        if (normalized.equals(CLEANUP_POLICY_DELETE)) {
-            return normalized;
-        }
-        if (normalized.contains(CLEANUP_POLICY_COMPACT)) {
-            throw new InvalidConfigException(CLEANUP_POLICY + "=" + policy
-                    + " is not supported yet: log compaction is not implemented; use 'delete'");
-        }
-        throw new InvalidConfigException(CLEANUP_POLICY + " must be 'delete', got '" + policy + "'");
+  private static String checkCleanupPolicy(String policy) {
+    if (policy == null) {
+      throw new InvalidConfigException(CLEANUP_POLICY + " must be set");
     }
+    String normalized = policy.trim();
+    if (normalized.equals(CLEANUP_POLICY_DELETE)) {
+      return normalized;
+    }
+    if (normalized.contains(CLEANUP_POLICY_COMPACT)) {
+      throw new InvalidConfigException(
+          CLEANUP_POLICY
+              + "="
+              + policy
+              + " is not supported yet: log compaction is not implemented; use 'delete'");
+    }
+    throw new InvalidConfigException(CLEANUP_POLICY + " must be 'delete', got '" + policy + "'");
+  }
 }

@@ -7,7 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
@@ -15,478 +14,572 @@ import org.apache.kafka.common.record.RecordBatch;
 /**
  * One file of record batches, {@code <base offset>.log}, with its offset and time indexes.
  *
- * <p>Invariants: the file holds whole v2 batches back to back from position 0; batch offsets strictly increase
- * and are at or above the base offset; last offsets fit an int relative to the base; the size fits an int.
+ * <p>Invariants: the file holds whole v2 batches back to back from position 0; batch offsets
+ * strictly increase and are at or above the base offset; last offsets fit an int relative to the
+ * base; the size fits an int.
  *
- * <p>One writer appends. Readers on other threads see only bytes below {@link #size}, which is published (volatile)
- * after the bytes and index entries are written; they read with positional reads so they share the channel.
+ * <p>One writer appends. Readers on other threads see only bytes below {@link #size}, which is
+ * published (volatile) after the bytes and index entries are written; they read with positional
+ * reads so they share the channel.
  */
 final class LogSegment {
-    static final String LOG_SUFFIX = ".log";
-    static final String INDEX_SUFFIX = ".index";
-    static final String TIME_INDEX_SUFFIX = ".timeindex";
-    static final String DELETED_SUFFIX = ".deleted";
-    private static final int FILE_NAME_DIGITS = 20;
+  static final String LOG_SUFFIX = ".log";
+  static final String INDEX_SUFFIX = ".index";
+  static final String TIME_INDEX_SUFFIX = ".timeindex";
+  static final String DELETED_SUFFIX = ".deleted";
+  private static final int FILE_NAME_DIGITS = 20;
 
-    final long baseOffset;
-    private Path logFile;
-    private final FileChannel channel;
-    private final OffsetIndex offsetIndex;
-    private final TimeIndex timeIndex;
-    /** Whether both index files were on disk when the segment was opened; a missing one must be rebuilt. */
-    private final boolean indexFilesFound;
-    private volatile int size;
-    private volatile long nextOffset;
-    private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-    private int bytesSinceLastIndexEntry;
-    /** Wall-clock time of the segment's first append (or of opening it with data), the start of its segment.ms. */
-    private long rollClockStartMs;
+  final long baseOffset;
+  private Path logFile;
+  private final FileChannel channel;
+  private final OffsetIndex offsetIndex;
+  private final TimeIndex timeIndex;
 
-    private LogSegment(long baseOffset, Path logFile, FileChannel channel, OffsetIndex offsetIndex,
-                       TimeIndex timeIndex, boolean indexFilesFound, int size) {
-        this.baseOffset = baseOffset;
-        this.logFile = logFile;
-        this.channel = channel;
-        this.offsetIndex = offsetIndex;
-        this.timeIndex = timeIndex;
-        this.indexFilesFound = indexFilesFound;
-        this.size = size;
-        this.nextOffset = baseOffset;
+  /**
+   * Whether both index files were on disk when the segment was opened; a missing one must be
+   * rebuilt.
+   */
+  private final boolean indexFilesFound;
+
+  private volatile int size;
+  private volatile long nextOffset;
+  private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+  private int bytesSinceLastIndexEntry;
+
+  /**
+   * Wall-clock time of the segment's first append (or of opening it with data), the start of its
+   * segment.ms.
+   */
+  private long rollClockStartMs;
+
+  private LogSegment(
+      long baseOffset,
+      Path logFile,
+      FileChannel channel,
+      OffsetIndex offsetIndex,
+      TimeIndex timeIndex,
+      boolean indexFilesFound,
+      int size) {
+    this.baseOffset = baseOffset;
+    this.logFile = logFile;
+    this.channel = channel;
+    this.offsetIndex = offsetIndex;
+    this.timeIndex = timeIndex;
+    this.indexFilesFound = indexFilesFound;
+    this.size = size;
+    this.nextOffset = baseOffset;
+  }
+
+  static String fileName(long baseOffset, String suffix) {
+    return String.format("%0" + FILE_NAME_DIGITS + "d%s", baseOffset, suffix);
+  }
+
+  /**
+   * The base offset a segment file name encodes, or -1 if the name is not {@code <20
+   * digits><suffix>}.
+   */
+  static long parseBaseOffset(String fileName, String suffix) {
+    if (!fileName.endsWith(suffix) || fileName.length() != FILE_NAME_DIGITS + suffix.length()) {
+      return -1;
     }
-
-    static String fileName(long baseOffset, String suffix) {
-        return String.format("%0" + FILE_NAME_DIGITS + "d%s", baseOffset, suffix);
+    for (int i = 0; i < FILE_NAME_DIGITS; i++) {
+      if (!Character.isDigit(fileName.charAt(i))) {
+        return -1;
+      }
     }
+    try {
+      return Long.parseLong(fileName.substring(0, FILE_NAME_DIGITS));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
 
-    /** The base offset a segment file name encodes, or -1 if the name is not {@code <20 digits><suffix>}. */
-    static long parseBaseOffset(String fileName, String suffix) {
-        if (!fileName.endsWith(suffix) || fileName.length() != FILE_NAME_DIGITS + suffix.length()) {
-            return -1;
+  /** A new empty segment with indexes preallocated to {@code indexBytes}. */
+  static LogSegment create(Path dir, long baseOffset, int indexBytes) throws IOException {
+    Path logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
+    Files.deleteIfExists(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)));
+    Files.deleteIfExists(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)));
+    FileChannel channel =
+        FileChannel.open(
+            logFile,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+    return new LogSegment(
+        baseOffset,
+        logFile,
+        channel,
+        new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), baseOffset, indexBytes),
+        new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, indexBytes),
+        true,
+        0);
+  }
+
+  /**
+   * An existing segment, indexes mapped as found (a missing index file is created empty). The
+   * caller then either {@link #loadClean() trusts} or {@link #recover recovers} it.
+   */
+  static LogSegment open(Path dir, long baseOffset) throws IOException {
+    Path logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
+    Path indexFile = dir.resolve(fileName(baseOffset, INDEX_SUFFIX));
+    Path timeIndexFile = dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX));
+    boolean indexFilesFound = Files.exists(indexFile) && Files.exists(timeIndexFile);
+    FileChannel channel =
+        FileChannel.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    long fileSize = channel.size();
+    // Invariant: positions are ints. A larger file cannot be ours; recovery keeps its valid
+    // int-sized prefix.
+    int size = (int) Math.min(fileSize, Integer.MAX_VALUE);
+    return new LogSegment(
+        baseOffset,
+        logFile,
+        channel,
+        new OffsetIndex(indexFile, baseOffset, 0),
+        new TimeIndex(timeIndexFile, baseOffset, 0),
+        indexFilesFound,
+        size);
+  }
+
+  int size() {
+    return size;
+  }
+
+  long nextOffset() {
+    return nextOffset;
+  }
+
+  boolean isEmpty() {
+    return size == 0;
+  }
+
+  long rollClockStartMs() {
+    return rollClockStartMs;
+  }
+
+  void startRollClock(long nowMs) {
+    rollClockStartMs = nowMs;
+  }
+
+  Path logFile() {
+    return logFile;
+  }
+
+  OffsetIndex offsetIndex() {
+    return offsetIndex;
+  }
+
+  TimeIndex timeIndex() {
+    return timeIndex;
+  }
+
+  /**
+   * Whether no more index entries fit; the log rolls rather than leave the rest of the segment
+   * unindexed.
+   */
+  boolean indexesFull() {
+    return offsetIndex.isFull() || timeIndex.isFull();
+  }
+
+  /** The largest record timestamp in the segment, NO_TIMESTAMP if no record has one. */
+  long maxTimestamp() {
+    return Math.max(maxTimestamp, timeIndex.lastTimestamp());
+  }
+
+  /**
+   * The largest record timestamp in the segment, or the file's modification time if no record has
+   * one.
+   */
+  long largestTimestamp() throws IOException {
+    long largest = Math.max(maxTimestamp, timeIndex.lastTimestamp());
+    return largest != RecordBatch.NO_TIMESTAMP
+        ? largest
+        : Files.getLastModifiedTime(logFile).toMillis();
+  }
+
+  /**
+   * Appends validated whole batches ending at {@code lastOffset}, indexing every
+   * index.interval.bytes. Reads one header per batch from the buffer in place: no allocation per
+   * batch or record.
+   */
+  void append(ByteBuffer batches, long lastOffset, long nowMs, int indexIntervalBytes)
+      throws IOException {
+    int start = size;
+    int bytes = batches.remaining();
+    int first = batches.position();
+    if (BatchHeader.baseOffset(batches, first) < nextOffset) {
+      throw new IllegalStateException(
+          "append at offset "
+              + BatchHeader.baseOffset(batches, first)
+              + " would not increase on segment "
+              + baseOffset
+              + "'s next offset "
+              + nextOffset);
+    }
+    if (lastOffset - baseOffset > Integer.MAX_VALUE || (long) start + bytes > Integer.MAX_VALUE) {
+      throw new IllegalStateException(
+          "append would overflow segment " + baseOffset + "'s relative offsets or positions");
+    }
+    if (start == 0) {
+      rollClockStartMs = nowMs;
+    }
+    ByteBuffer source = batches.duplicate();
+    while (source.hasRemaining()) {
+      channel.write(source, start + (long) (source.position() - first));
+    }
+    for (int position = first; position < batches.limit(); ) {
+      int batchSize = BatchHeader.batchSize(batches, position);
+      indexBatch(
+          BatchHeader.baseOffset(batches, position),
+          BatchHeader.lastOffset(batches, position),
+          BatchHeader.maxTimestamp(batches, position),
+          start + position - first,
+          batchSize,
+          indexIntervalBytes);
+      position += batchSize;
+    }
+    nextOffset = lastOffset + 1;
+    size = start + bytes; // publishes the batches to readers
+  }
+
+  private void indexBatch(
+      long batchBaseOffset,
+      long batchLastOffset,
+      long batchMaxTimestamp,
+      int position,
+      int batchSize,
+      int indexIntervalBytes) {
+    if (batchMaxTimestamp > maxTimestamp) {
+      maxTimestamp = batchMaxTimestamp;
+    }
+    if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
+      offsetIndex.append(batchBaseOffset, position);
+      timeIndex.maybeAppend(maxTimestamp, batchLastOffset, false);
+      bytesSinceLastIndexEntry = 0;
+    }
+    bytesSinceLastIndexEntry += batchSize;
+  }
+
+  /** Result of reading from a segment: whole batches and where they start and end. */
+  record Read(ByteBuffer records, long firstBatchBaseOffset, long nextOffset) {}
+
+  /**
+   * Whole batches from the one holding {@code startOffset}, stopping before a batch with an offset
+   * at or above {@code maxOffsetExclusive} and before exceeding {@code maxBytes}, except that the
+   * first batch is always returned whole. Null if the segment has no batch at or after {@code
+   * startOffset}.
+   */
+  Read read(long startOffset, int maxBytes, long maxOffsetExclusive) throws IOException {
+    int limit = size;
+    ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
+    int position = offsetIndex.lookupPosition(startOffset);
+    long firstBase = -1;
+    while (position < limit) {
+      readHeader(header, position, limit);
+      if (BatchHeader.lastOffset(header, 0) >= startOffset) {
+        firstBase = BatchHeader.baseOffset(header, 0);
+        break;
+      }
+      position += BatchHeader.batchSize(header, 0);
+    }
+    if (firstBase < 0) {
+      return null;
+    }
+    int begin = position;
+    long next = startOffset;
+    while (position < limit) {
+      readHeader(header, position, limit);
+      long last = BatchHeader.lastOffset(header, 0);
+      int batchSize = BatchHeader.batchSize(header, 0);
+      boolean fitsBytes = position == begin || (long) position - begin + batchSize <= maxBytes;
+      if (last >= maxOffsetExclusive || !fitsBytes) {
+        break;
+      }
+      position += batchSize;
+      next = last + 1;
+    }
+    ByteBuffer records = ByteBuffer.allocate(position - begin);
+    readFully(records, begin);
+    records.flip();
+    return new Read(records, records.hasRemaining() ? firstBase : -1, next);
+  }
+
+  /** The first record at or after {@code timestamp}, or null if this segment has none. */
+  TimestampAndOffset findOffsetForTimestamp(long timestamp) throws IOException {
+    long olderThrough = timeIndex.lastOffsetOlderThan(timestamp);
+    long from = olderThrough < 0 ? baseOffset : olderThrough + 1;
+    int limit = size;
+    ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
+    int position = offsetIndex.lookupPosition(from);
+    while (position < limit) {
+      readHeader(header, position, limit);
+      int batchSize = BatchHeader.batchSize(header, 0);
+      if (BatchHeader.lastOffset(header, 0) >= from
+          && BatchHeader.maxTimestamp(header, 0) >= timestamp) {
+        ByteBuffer batchBytes = ByteBuffer.allocate(batchSize);
+        readFully(batchBytes, position);
+        batchBytes.flip();
+        for (Record record : MemoryRecords.readableRecords(batchBytes).batchIterator().next()) {
+          if (record.timestamp() >= timestamp) {
+            return new TimestampAndOffset(record.timestamp(), record.offset());
+          }
         }
-        for (int i = 0; i < FILE_NAME_DIGITS; i++) {
-            if (!Character.isDigit(fileName.charAt(i))) {
-                return -1;
-            }
+      }
+      position += batchSize;
+    }
+    return null;
+  }
+
+  /**
+   * Why the segment cannot be trusted as found on a clean open, or null. Also loads its end offset
+   * and stats.
+   */
+  String loadClean() throws IOException {
+    if (!indexFilesFound && size > 0) {
+      return "index file missing";
+    }
+    String problem = offsetIndex.sanityProblem(size);
+    if (problem != null) {
+      return problem;
+    }
+    problem = scanStats(offsetIndex.lastPosition());
+    if (problem != null) {
+      return problem;
+    }
+    maxTimestamp = Math.max(maxTimestamp, timeIndex.lastTimestamp());
+    return timeIndex.sanityProblem(nextOffset);
+  }
+
+  /**
+   * Scans headers from {@code fromPosition} (a batch start) to the end, setting the next offset,
+   * the largest timestamp seen and the bytes since the last index entry. Returns why the tail is
+   * malformed, or null.
+   */
+  private String scanStats(int fromPosition) throws IOException {
+    ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
+    long next = baseOffset;
+    long largest = RecordBatch.NO_TIMESTAMP;
+    int position = fromPosition;
+    while (position < size) {
+      String problem = readHeaderChecked(header, position, size);
+      if (problem != null) {
+        return problem + " at position " + position;
+      }
+      if (BatchHeader.baseOffset(header, 0) < next) {
+        return "batch at position "
+            + position
+            + " has offset "
+            + BatchHeader.baseOffset(header, 0)
+            + " below "
+            + next;
+      }
+      next = BatchHeader.lastOffset(header, 0) + 1;
+      largest = Math.max(largest, BatchHeader.maxTimestamp(header, 0));
+      position += BatchHeader.batchSize(header, 0);
+    }
+    nextOffset = next;
+    maxTimestamp = largest;
+    bytesSinceLastIndexEntry = size - fromPosition;
+    return null;
+  }
+
+  /**
+   * Outcome of recovering a segment: the bytes cut off its tail and why (null reason when none
+   * were).
+   */
+  record Recovery(int validBytes, long truncatedBytes, String reason) {}
+
+  /**
+   * Validates every batch (framing, magic, CRC, record count, increasing offsets at or above {@code
+   * minOffset}), rebuilds both indexes, and truncates the file at the first invalid or incomplete
+   * batch.
+   */
+  Recovery recover(long minOffset, int indexBytes, int indexIntervalBytes) throws IOException {
+    offsetIndex.reset();
+    timeIndex.reset();
+    offsetIndex.resize(indexBytes);
+    timeIndex.resize(indexBytes);
+    maxTimestamp = RecordBatch.NO_TIMESTAMP;
+    bytesSinceLastIndexEntry = 0;
+    long fileSize = channel.size();
+    long limit = Math.min(fileSize, Integer.MAX_VALUE);
+    ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
+    long next = Math.max(baseOffset, minOffset);
+    int position = 0;
+    String reason = null;
+    while (position < limit) {
+      reason = readHeaderChecked(header, position, limit);
+      if (reason == null) {
+        reason = checkStoredBatch(header, next);
+      }
+      if (reason == null) {
+        int batchSize = BatchHeader.batchSize(header, 0);
+        ByteBuffer batchBytes = ByteBuffer.allocate(batchSize);
+        readFully(batchBytes, position);
+        batchBytes.flip();
+        if (!MemoryRecords.readableRecords(batchBytes).batchIterator().next().isValid()) {
+          reason = "CRC mismatch";
         }
-        try {
-            return Long.parseLong(fileName.substring(0, FILE_NAME_DIGITS));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+      }
+      if (reason != null) {
+        break;
+      }
+      indexBatch(
+          BatchHeader.baseOffset(header, 0),
+          BatchHeader.lastOffset(header, 0),
+          BatchHeader.maxTimestamp(header, 0),
+          position,
+          BatchHeader.batchSize(header, 0),
+          indexIntervalBytes);
+      next = BatchHeader.lastOffset(header, 0) + 1;
+      position += BatchHeader.batchSize(header, 0);
     }
+    long truncated = fileSize - position;
+    if (truncated > 0) {
+      channel.truncate(position);
+      reason = reason != null ? reason : "segment larger than " + Integer.MAX_VALUE + " bytes";
+    }
+    size = position;
+    nextOffset = next;
+    return new Recovery(position, truncated, truncated > 0 ? reason : null);
+  }
 
-    /** A new empty segment with indexes preallocated to {@code indexBytes}. */
-    static LogSegment create(Path dir, long baseOffset, int indexBytes) throws IOException {
-        Path logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
-        Files.deleteIfExists(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)));
-        Files.deleteIfExists(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)));
-        FileChannel channel = FileChannel.open(logFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        return new LogSegment(baseOffset, logFile, channel,
-                new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), baseOffset, indexBytes),
-                new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, indexBytes),
-                true, 0);
+  private String checkStoredBatch(ByteBuffer header, long expectedAtLeast) {
+    long base = BatchHeader.baseOffset(header, 0);
+    long last = BatchHeader.lastOffset(header, 0);
+    if (base < expectedAtLeast) {
+      return "batch offset " + base + " does not increase on " + (expectedAtLeast - 1);
     }
+    if (last - baseOffset > Integer.MAX_VALUE) {
+      return "batch offset " + last + " does not fit the segment's relative offsets";
+    }
+    int count = header.getInt(BatchHeader.RECORDS_COUNT_OFFSET);
+    if ((long) count != (long) BatchHeader.lastOffsetDelta(header, 0) + 1) {
+      return "record count "
+          + count
+          + " does not match lastOffsetDelta "
+          + BatchHeader.lastOffsetDelta(header, 0);
+    }
+    return null;
+  }
 
-    /**
-     * An existing segment, indexes mapped as found (a missing index file is created empty). The caller then either
-     * {@link #loadClean() trusts} or {@link #recover recovers} it.
-     */
-    static LogSegment open(Path dir, long baseOffset) throws IOException {
-        Path logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
-        Path indexFile = dir.resolve(fileName(baseOffset, INDEX_SUFFIX));
-        Path timeIndexFile = dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX));
-        boolean indexFilesFound = Files.exists(indexFile) && Files.exists(timeIndexFile);
-        FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        long fileSize = channel.size();
-        // Invariant: positions are ints. A larger file cannot be ours; recovery keeps its valid int-sized prefix.
-        int size = (int) Math.min(fileSize, Integer.MAX_VALUE);
-        return new LogSegment(baseOffset, logFile, channel, new OffsetIndex(indexFile, baseOffset, 0),
-                new TimeIndex(timeIndexFile, baseOffset, 0), indexFilesFound, size);
+  /** Drops the batch holding {@code offset} and everything after it. Returns the bytes dropped. */
+  long truncateTo(long offset) throws IOException {
+    int limit = size;
+    ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
+    int position = offsetIndex.lookupPosition(offset);
+    while (position < limit) {
+      readHeader(header, position, limit);
+      if (BatchHeader.lastOffset(header, 0) >= offset) {
+        break;
+      }
+      position += BatchHeader.batchSize(header, 0);
     }
+    if (position >= limit) {
+      return 0;
+    }
+    long cutBase = BatchHeader.baseOffset(header, 0);
+    size = position;
+    channel.truncate(position);
+    offsetIndex.truncateTo(cutBase);
+    timeIndex.truncateTo(cutBase);
+    String problem = scanStats(0);
+    if (problem != null) {
+      throw new IllegalStateException(
+          "segment " + logFile + " is malformed below the truncation point: " + problem);
+    }
+    bytesSinceLastIndexEntry = size - offsetIndex.lastPosition();
+    return (long) limit - position;
+  }
 
-    int size() {
-        return size;
+  /**
+   * The segment stops taking appends: record its largest timestamp in the time index and trim the
+   * indexes.
+   */
+  void onBecomeInactive() throws IOException {
+    if (size > 0) {
+      timeIndex.maybeAppend(maxTimestamp, nextOffset - 1, true);
     }
+    offsetIndex.trimToValidSize();
+    timeIndex.trimToValidSize();
+  }
 
-    long nextOffset() {
-        return nextOffset;
-    }
+  /** The segment takes appends again: give the indexes room. */
+  void makeActive(int indexBytes) throws IOException {
+    offsetIndex.resize(indexBytes);
+    timeIndex.resize(indexBytes);
+  }
 
-    boolean isEmpty() {
-        return size == 0;
-    }
+  void flush() throws IOException {
+    channel.force(true);
+    offsetIndex.flush();
+    timeIndex.flush();
+  }
 
-    long rollClockStartMs() {
-        return rollClockStartMs;
-    }
+  void close() throws IOException {
+    channel.close();
+  }
 
-    void startRollClock(long nowMs) {
-        rollClockStartMs = nowMs;
+  /**
+   * Closes and deletes the files, renaming them to .deleted first so a crash midway leaves only
+   * strays.
+   */
+  void delete() throws IOException {
+    channel.close();
+    Path deletedLog = logFile.resolveSibling(logFile.getFileName() + DELETED_SUFFIX);
+    Files.move(logFile, deletedLog);
+    logFile = deletedLog;
+    for (MappedIndex index : new MappedIndex[] {offsetIndex, timeIndex}) {
+      if (Files.exists(index.file())) {
+        index.renameTo(index.file().resolveSibling(index.file().getFileName() + DELETED_SUFFIX));
+      }
     }
+    Files.deleteIfExists(logFile);
+    offsetIndex.deleteIfExists();
+    timeIndex.deleteIfExists();
+  }
 
-    Path logFile() {
-        return logFile;
+  /** Reads the header at {@code position}, failing if the segment ends before a whole header. */
+  private void readHeader(ByteBuffer header, int position, int limit) throws IOException {
+    if (limit - position < BatchHeader.RECORD_BATCH_OVERHEAD) {
+      throw new CorruptRecordException(
+          "segment " + logFile + " ends inside a batch header at " + position);
     }
+    header.clear();
+    readFully(header, position);
+    header.flip();
+  }
 
-    OffsetIndex offsetIndex() {
-        return offsetIndex;
-    }
+  /**
+   * Reads as much of a header as is there and checks its framing against the bytes left; null if
+   * sound.
+   */
+  private String readHeaderChecked(ByteBuffer header, int position, long limit) throws IOException {
+    header.clear();
+    header.limit((int) Math.min(BatchHeader.RECORD_BATCH_OVERHEAD, limit - position));
+    readFully(header, position);
+    header.flip();
+    return BatchHeader.framingProblem(header, 0, limit - position);
+  }
 
-    TimeIndex timeIndex() {
-        return timeIndex;
+  private void readFully(ByteBuffer destination, long position) throws IOException {
+    long at = position;
+    while (destination.hasRemaining()) {
+      int read = channel.read(destination, at);
+      if (read < 0) {
+        throw new EOFException("segment " + logFile + " ended at " + at + " while reading");
+      }
+      at += read;
     }
+  }
 
-    /** Whether no more index entries fit; the log rolls rather than leave the rest of the segment unindexed. */
-    boolean indexesFull() {
-        return offsetIndex.isFull() || timeIndex.isFull();
-    }
-
-    /** The largest record timestamp in the segment, NO_TIMESTAMP if no record has one. */
-    long maxTimestamp() {
-        return Math.max(maxTimestamp, timeIndex.lastTimestamp());
-    }
-
-    /** The largest record timestamp in the segment, or the file's modification time if no record has one. */
-    long largestTimestamp() throws IOException {
-        long largest = Math.max(maxTimestamp, timeIndex.lastTimestamp());
-        return largest != RecordBatch.NO_TIMESTAMP ? largest : Files.getLastModifiedTime(logFile).toMillis();
-    }
-
-    /**
-     * Appends validated whole batches ending at {@code lastOffset}, indexing every index.interval.bytes.
-     * Reads one header per batch from the buffer in place: no allocation per batch or record.
-     */
-    void append(ByteBuffer batches, long lastOffset, long nowMs, int indexIntervalBytes) throws IOException {
-        int start = size;
-        int bytes = batches.remaining();
-        int first = batches.position();
-        if (BatchHeader.baseOffset(batches, first) < nextOffset) {
-            throw new IllegalStateException("append at offset " + BatchHeader.baseOffset(batches, first)
-                    + " would not increase on segment " + baseOffset + "'s next offset " + nextOffset);
-        }
-        if (lastOffset - baseOffset > Integer.MAX_VALUE || (long) start + bytes > Integer.MAX_VALUE) {
-            throw new IllegalStateException("append would overflow segment " + baseOffset
-                    + "'s relative offsets or positions");
-        }
-        if (start == 0) {
-            rollClockStartMs = nowMs;
-        }
-        ByteBuffer source = batches.duplicate();
-        while (source.hasRemaining()) {
-            channel.write(source, start + (long) (source.position() - first));
-        }
-        for (int position = first; position < batches.limit(); ) {
-            int batchSize = BatchHeader.batchSize(batches, position);
-            indexBatch(BatchHeader.baseOffset(batches, position), BatchHeader.lastOffset(batches, position),
-                    BatchHeader.maxTimestamp(batches, position), start + position - first, batchSize,
-                    indexIntervalBytes);
-            position += batchSize;
-        }
-        nextOffset = lastOffset + 1;
-        size = start + bytes; // publishes the batches to readers
-    }
-
-    private void indexBatch(long batchBaseOffset, long batchLastOffset, long batchMaxTimestamp, int position,
-                            int batchSize, int indexIntervalBytes) {
-        if (batchMaxTimestamp > maxTimestamp) {
-            maxTimestamp = batchMaxTimestamp;
-        }
-        if (bytesSinceLastIndexEntry >= indexIntervalBytes) {
-            offsetIndex.append(batchBaseOffset, position);
-            timeIndex.maybeAppend(maxTimestamp, batchLastOffset, false);
-            bytesSinceLastIndexEntry = 0;
-        }
-        bytesSinceLastIndexEntry += batchSize;
-    }
-
-    /** Result of reading from a segment: whole batches and where they start and end. */
-    record Read(ByteBuffer records, long firstBatchBaseOffset, long nextOffset) {
-    }
-
-    /**
-     * Whole batches from the one holding {@code startOffset}, stopping before a batch with an offset at or above
-     * {@code maxOffsetExclusive} and before exceeding {@code maxBytes}, except that the first batch is always
-     * returned whole. Null if the segment has no batch at or after {@code startOffset}.
-     */
-    Read read(long startOffset, int maxBytes, long maxOffsetExclusive) throws IOException {
-        int limit = size;
-        ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
-        int position = offsetIndex.lookupPosition(startOffset);
-        long firstBase = -1;
-        while (position < limit) {
-            readHeader(header, position, limit);
-            if (BatchHeader.lastOffset(header, 0) >= startOffset) {
-                firstBase = BatchHeader.baseOffset(header, 0);
-                break;
-            }
-            position += BatchHeader.batchSize(header, 0);
-        }
-        if (firstBase < 0) {
-            return null;
-        }
-        int begin = position;
-        long next = startOffset;
-        while (position < limit) {
-            readHeader(header, position, limit);
-            long last = BatchHeader.lastOffset(header, 0);
-            int batchSize = BatchHeader.batchSize(header, 0);
-            boolean fitsBytes = position == begin || (long) position - begin + batchSize <= maxBytes;
-            if (last >= maxOffsetExclusive || !fitsBytes) {
-                break;
-            }
-            position += batchSize;
-            next = last + 1;
-        }
-        ByteBuffer records = ByteBuffer.allocate(position - begin);
-        readFully(records, begin);
-        records.flip();
-        return new Read(records, records.hasRemaining() ? firstBase : -1, next);
-    }
-
-    /** The first record at or after {@code timestamp}, or null if this segment has none. */
-    TimestampAndOffset findOffsetForTimestamp(long timestamp) throws IOException {
-        long olderThrough = timeIndex.lastOffsetOlderThan(timestamp);
-        long from = olderThrough < 0 ? baseOffset : olderThrough + 1;
-        int limit = size;
-        ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
-        int position = offsetIndex.lookupPosition(from);
-        while (position < limit) {
-            readHeader(header, position, limit);
-            int batchSize = BatchHeader.batchSize(header, 0);
-            if (BatchHeader.lastOffset(header, 0) >= from && BatchHeader.maxTimestamp(header, 0) >= timestamp) {
-                ByteBuffer batchBytes = ByteBuffer.allocate(batchSize);
-                readFully(batchBytes, position);
-                batchBytes.flip();
-                for (Record record : MemoryRecords.readableRecords(batchBytes).batchIterator().next()) {
-                    if (record.timestamp() >= timestamp) {
-                        return new TimestampAndOffset(record.timestamp(), record.offset());
-                    }
-                }
-            }
-            position += batchSize;
-        }
-        return null;
-    }
-
-    /** Why the segment cannot be trusted as found on a clean open, or null. Also loads its end offset and stats. */
-    String loadClean() throws IOException {
-        if (!indexFilesFound && size > 0) {
-            return "index file missing";
-        }
-        String problem = offsetIndex.sanityProblem(size);
-        if (problem != null) {
-            return problem;
-        }
-        problem = scanStats(offsetIndex.lastPosition());
-        if (problem != null) {
-            return problem;
-        }
-        maxTimestamp = Math.max(maxTimestamp, timeIndex.lastTimestamp());
-        return timeIndex.sanityProblem(nextOffset);
-    }
-
-    /**
-     * Scans headers from {@code fromPosition} (a batch start) to the end, setting the next offset, the largest
-     * timestamp seen and the bytes since the last index entry. Returns why the tail is malformed, or null.
-     */
-    private String scanStats(int fromPosition) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
-        long next = baseOffset;
-        long largest = RecordBatch.NO_TIMESTAMP;
-        int position = fromPosition;
-        while (position < size) {
-            String problem = readHeaderChecked(header, position, size);
-            if (problem != null) {
-                return problem + " at position " + position;
-            }
-            if (BatchHeader.baseOffset(header, 0) < next) {
-                return "batch at position " + position + " has offset " + BatchHeader.baseOffset(header, 0)
-                        + " below " + next;
-            }
-            next = BatchHeader.lastOffset(header, 0) + 1;
-            largest = Math.max(largest, BatchHeader.maxTimestamp(header, 0));
-            position += BatchHeader.batchSize(header, 0);
-        }
-        nextOffset = next;
-        maxTimestamp = largest;
-        bytesSinceLastIndexEntry = size - fromPosition;
-        return null;
-    }
-
-    /** Outcome of recovering a segment: the bytes cut off its tail and why (null reason when none were). */
-    record Recovery(int validBytes, long truncatedBytes, String reason) {
-    }
-
-    /**
-     * Validates every batch (framing, magic, CRC, record count, increasing offsets at or above {@code minOffset}),
-     * rebuilds both indexes, and truncates the file at the first invalid or incomplete batch.
-     */
-    Recovery recover(long minOffset, int indexBytes, int indexIntervalBytes) throws IOException {
-        offsetIndex.reset();
-        timeIndex.reset();
-        offsetIndex.resize(indexBytes);
-        timeIndex.resize(indexBytes);
-        maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        bytesSinceLastIndexEntry = 0;
-        long fileSize = channel.size();
-        long limit = Math.min(fileSize, Integer.MAX_VALUE);
-        ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
-        long next = Math.max(baseOffset, minOffset);
-        int position = 0;
-        String reason = null;
-        while (position < limit) {
-            reason = readHeaderChecked(header, position, limit);
-            if (reason == null) {
-                reason = checkStoredBatch(header, next);
-            }
-            if (reason == null) {
-                int batchSize = BatchHeader.batchSize(header, 0);
-                ByteBuffer batchBytes = ByteBuffer.allocate(batchSize);
-                readFully(batchBytes, position);
-                batchBytes.flip();
-                if (!MemoryRecords.readableRecords(batchBytes).batchIterator().next().isValid()) {
-                    reason = "CRC mismatch";
-                }
-            }
-            if (reason != null) {
-                break;
-            }
-            indexBatch(BatchHeader.baseOffset(header, 0), BatchHeader.lastOffset(header, 0),
-                    BatchHeader.maxTimestamp(header, 0), position, BatchHeader.batchSize(header, 0),
-                    indexIntervalBytes);
-            next = BatchHeader.lastOffset(header, 0) + 1;
-            position += BatchHeader.batchSize(header, 0);
-        }
-        long truncated = fileSize - position;
-        if (truncated > 0) {
-            channel.truncate(position);
-            reason = reason != null ? reason : "segment larger than " + Integer.MAX_VALUE + " bytes";
-        }
-        size = position;
-        nextOffset = next;
-        return new Recovery(position, truncated, truncated > 0 ? reason : null);
-    }
-
-    private String checkStoredBatch(ByteBuffer header, long expectedAtLeast) {
-        long base = BatchHeader.baseOffset(header, 0);
-        long last = BatchHeader.lastOffset(header, 0);
-        if (base < expectedAtLeast) {
-            return "batch offset " + base + " does not increase on " + (expectedAtLeast - 1);
-        }
-        if (last - baseOffset > Integer.MAX_VALUE) {
-            return "batch offset " + last + " does not fit the segment's relative offsets";
-        }
-        int count = header.getInt(BatchHeader.RECORDS_COUNT_OFFSET);
-        if ((long) count != (long) BatchHeader.lastOffsetDelta(header, 0) + 1) {
-            return "record count " + count + " does not match lastOffsetDelta " + BatchHeader.lastOffsetDelta(header, 0);
-        }
-        return null;
-    }
-
-    /**
-     * Drops the batch holding {@code offset} and everything after it. Returns the bytes dropped.
-     */
-    long truncateTo(long offset) throws IOException {
-        int limit = size;
-        ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
-        int position = offsetIndex.lookupPosition(offset);
-        while (position < limit) {
-            readHeader(header, position, limit);
-            if (BatchHeader.lastOffset(header, 0) >= offset) {
-                break;
-            }
-            position += BatchHeader.batchSize(header, 0);
-        }
-        if (position >= limit) {
-            return 0;
-        }
-        long cutBase = BatchHeader.baseOffset(header, 0);
-        size = position;
-        channel.truncate(position);
-        offsetIndex.truncateTo(cutBase);
-        timeIndex.truncateTo(cutBase);
-        String problem = scanStats(0);
-        if (problem != null) {
-            throw new IllegalStateException("segment " + logFile + " is malformed below the truncation point: " + problem);
-        }
-        bytesSinceLastIndexEntry = size - offsetIndex.lastPosition();
-        return (long) limit - position;
-    }
-
-    /** The segment stops taking appends: record its largest timestamp in the time index and trim the indexes. */
-    void onBecomeInactive() throws IOException {
-        if (size > 0) {
-            timeIndex.maybeAppend(maxTimestamp, nextOffset - 1, true);
-        }
-        offsetIndex.trimToValidSize();
-        timeIndex.trimToValidSize();
-    }
-
-    /** The segment takes appends again: give the indexes room. */
-    void makeActive(int indexBytes) throws IOException {
-        offsetIndex.resize(indexBytes);
-        timeIndex.resize(indexBytes);
-    }
-
-    void flush() throws IOException {
-        channel.force(true);
-        offsetIndex.flush();
-        timeIndex.flush();
-    }
-
-    void close() throws IOException {
-        channel.close();
-    }
-
-    /** Closes and deletes the files, renaming them to .deleted first so a crash midway leaves only strays. */
-    void delete() throws IOException {
-        channel.close();
-        Path deletedLog = logFile.resolveSibling(logFile.getFileName() + DELETED_SUFFIX);
-        Files.move(logFile, deletedLog);
-        logFile = deletedLog;
-        for (MappedIndex index : new MappedIndex[] {offsetIndex, timeIndex}) {
-            if (Files.exists(index.file())) {
-                index.renameTo(index.file().resolveSibling(index.file().getFileName() + DELETED_SUFFIX));
-            }
-        }
-        Files.deleteIfExists(logFile);
-        offsetIndex.deleteIfExists();
-        timeIndex.deleteIfExists();
-    }
-
-    /** Reads the header at {@code position}, failing if the segment ends before a whole header. */
-    private void readHeader(ByteBuffer header, int position, int limit) throws IOException {
-        if (limit - position < BatchHeader.RECORD_BATCH_OVERHEAD) {
-            throw new CorruptRecordException("segment " + logFile + " ends inside a batch header at " + position);
-        }
-        header.clear();
-        readFully(header, position);
-        header.flip();
-    }
-
-    /** Reads as much of a header as is there and checks its framing against the bytes left; null if sound. */
-    private String readHeaderChecked(ByteBuffer header, int position, long limit) throws IOException {
-        header.clear();
-        header.limit((int) Math.min(BatchHeader.RECORD_BATCH_OVERHEAD, limit - position));
-        readFully(header, position);
-        header.flip();
-        return BatchHeader.framingProblem(header, 0, limit - position);
-    }
-
-    private void readFully(ByteBuffer destination, long position) throws IOException {
-        long at = position;
-        while (destination.hasRemaining()) {
-            int read = channel.read(destination, at);
-            if (read < 0) {
-                throw new EOFException("segment " + logFile + " ended at " + at + " while reading");
-            }
-            at += read;
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "LogSegment(" + logFile.getFileName() + ", size=" + size + ", nextOffset=" + nextOffset + ")";
-    }
+  @Override
+  public String toString() {
+    return "LogSegment("
+        + logFile.getFileName()
+        + ", size="
+        + size
+        + ", nextOffset="
+        + nextOffset
+        + ")";
+  }
 }

@@ -1,5 +1,4 @@
 package io.skein.log;
 
 /** A record's timestamp and offset, answering a lookup by time. */
-public record TimestampAndOffset(long timestamp, long offset) {
-}
+public record TimestampAndOffset(long timestamp, long offset) {}

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.RecordBatch;
@@ -18,90 +17,92 @@ import org.apache.kafka.common.record.SimpleRecord;
 
 /** Builders and a controllable clock shared by the log tests. */
 final class LogTestSupport {
-    static final long START_MS = 1_700_000_000_000L;
+  static final long START_MS = 1_700_000_000_000L;
 
-    private LogTestSupport() {
+  private LogTestSupport() {}
+
+  /** A clock that only moves when told to. */
+  static final class ManualClock extends Clock {
+    private volatile long millis;
+
+    ManualClock(long millis) {
+      this.millis = millis;
     }
 
-    /** A clock that only moves when told to. */
-    static final class ManualClock extends Clock {
-        private volatile long millis;
-
-        ManualClock(long millis) {
-            this.millis = millis;
-        }
-
-        void advance(long ms) {
-            millis += ms;
-        }
-
-        @Override
-        public long millis() {
-            return millis;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
+    void advance(long ms) {
+      millis += ms;
     }
 
-    /** A batch of {@code count} records with values "v-<tag>-<i>" and the given timestamp. */
-    static MemoryRecords batch(Compression compression, int count, long timestamp, String tag) {
-        SimpleRecord[] records = new SimpleRecord[count];
-        for (int i = 0; i < count; i++) {
-            records[i] = new SimpleRecord(timestamp, ("k" + i).getBytes(StandardCharsets.UTF_8),
-                    ("v-" + tag + "-" + i).getBytes(StandardCharsets.UTF_8));
-        }
-        return MemoryRecords.withRecords(compression, records);
+    @Override
+    public long millis() {
+      return millis;
     }
 
-    static MemoryRecords batch(int count, long timestamp) {
-        return batch(Compression.NONE, count, timestamp, "x");
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis);
     }
 
-    /** Several batches back to back in one buffer. */
-    static MemoryRecords concat(MemoryRecords... parts) {
-        int size = 0;
-        for (MemoryRecords part : parts) {
-            size += part.sizeInBytes();
-        }
-        ByteBuffer buffer = ByteBuffer.allocate(size);
-        for (MemoryRecords part : parts) {
-            buffer.put(part.buffer());
-        }
-        buffer.flip();
-        return MemoryRecords.readableRecords(buffer);
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
     }
 
-    static List<RecordBatch> batches(ByteBuffer bytes) {
-        List<RecordBatch> batches = new ArrayList<>();
-        MemoryRecords.readableRecords(bytes.duplicate()).batches().forEach(batches::add);
-        return batches;
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
     }
+  }
 
-    static LogConfig config(Object... nameValuePairs) {
-        Map<String, String> overrides = new HashMap<>();
-        for (int i = 0; i < nameValuePairs.length; i += 2) {
-            overrides.put((String) nameValuePairs[i], String.valueOf(nameValuePairs[i + 1]));
-        }
-        return LogConfig.fromMap(overrides, LogConfig.defaults());
+  /** A batch of {@code count} records with values "v-<tag>-<i>" and the given timestamp. */
+  static MemoryRecords batch(Compression compression, int count, long timestamp, String tag) {
+    SimpleRecord[] records = new SimpleRecord[count];
+    for (int i = 0; i < count; i++) {
+      records[i] =
+          new SimpleRecord(
+              timestamp,
+              ("k" + i).getBytes(StandardCharsets.UTF_8),
+              ("v-" + tag + "-" + i).getBytes(StandardCharsets.UTF_8));
     }
+    return MemoryRecords.withRecords(compression, records);
+  }
 
-    static String value(org.apache.kafka.common.record.Record record) {
-        ByteBuffer value = record.value();
-        byte[] bytes = new byte[value.remaining()];
-        value.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+  static MemoryRecords batch(int count, long timestamp) {
+    return batch(Compression.NONE, count, timestamp, "x");
+  }
+
+  /** Several batches back to back in one buffer. */
+  static MemoryRecords concat(MemoryRecords... parts) {
+    int size = 0;
+    for (MemoryRecords part : parts) {
+      size += part.sizeInBytes();
     }
+    ByteBuffer buffer = ByteBuffer.allocate(size);
+    for (MemoryRecords part : parts) {
+      buffer.put(part.buffer());
+    }
+    buffer.flip();
+    return MemoryRecords.readableRecords(buffer);
+  }
+
+  static List<RecordBatch> batches(ByteBuffer bytes) {
+    List<RecordBatch> batches = new ArrayList<>();
+    MemoryRecords.readableRecords(bytes.duplicate()).batches().forEach(batches::add);
+    return batches;
+  }
+
+  static LogConfig config(Object... nameValuePairs) {
+    Map<String, String> overrides = new HashMap<>();
+    for (int i = 0; i < nameValuePairs.length; i += 2) {
+      overrides.put((String) nameValuePairs[i], String.valueOf(nameValuePairs[i + 1]));
+    }
+    return LogConfig.fromMap(overrides, LogConfig.defaults());
+  }
+
+  static String value(org.apache.kafka.common.record.Record record) {
+    ByteBuffer value = record.value();
+    byte[] bytes = new byte[value.remaining()];
+    value.get(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
 }
