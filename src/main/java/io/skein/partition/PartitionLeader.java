@@ -701,7 +701,15 @@ public final class PartitionLeader {
     }
     while (!pendingAcks.isEmpty() && pendingAcks.peek().reply().lastOffset() < log.highWatermark()) {
       PendingAck done = pendingAcks.poll();
-      done.replyTo().tell(done.reply());
+      if (progress.isr().size() < logConfig.minInsyncReplicas()) {
+        // The ISR shrank while the write waited: fewer copies than promised exist, so it is
+        // not acknowledged (Kafka's NOT_ENOUGH_REPLICAS_AFTER_APPEND); a retry may duplicate it.
+        done.replyTo().tell(appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS, "partition " + key
+            + " wrote offsets " + done.reply().baseOffset() + ".." + done.reply().lastOffset() + " but its ISR "
+            + progress.isr() + " fell below min.insync.replicas " + logConfig.minInsyncReplicas())));
+      } else {
+        done.replyTo().tell(done.reply());
+      }
     }
     answerWaitingReads();
   }
