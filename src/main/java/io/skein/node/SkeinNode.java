@@ -104,6 +104,7 @@ public final class SkeinNode implements AutoCloseable {
     }
     try {
       Cluster cluster = Cluster.get(system);
+      NodeManagement.start(system, withRoles);
       if (withRoles.getList("akka.cluster.seed-nodes").isEmpty()
           && !withRoles.getBoolean("skein.cluster.bootstrap")) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -118,10 +119,8 @@ public final class SkeinNode implements AutoCloseable {
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
       grpc.serve(system, controller, config, clusterId);
-      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-grpc", () -> {
-        grpc.close();
-        return CompletableFuture.completedFuture(Done.getInstance());
-      });
+      BrokerReadiness.get(system).serving();
+      ControlledShutdown.install(system, config, controller, grpc);
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
       return new SkeinNode(system, config, grpc);
