@@ -72,6 +72,9 @@ public final class SkeinNode implements AutoCloseable {
     String dataDir = Path.of(loaded.getString("skein.data-dir")).toAbsolutePath().normalize().toString();
     Map<String, Object> absolute = new HashMap<>(overrides);
     absolute.put("skein.data-dir", dataDir);
+    if (loaded.getBoolean("skein.broker.id-from-hostname")) {
+      absolute.put("skein.broker.id", PodOrdinal.brokerIdOf(loaded.getString("skein.broker.hostname")));
+    }
     return ConfigFactory.load(ConfigFactory.parseMap(absolute).withFallback(layers));
   }
 
@@ -83,7 +86,10 @@ public final class SkeinNode implements AutoCloseable {
     GrpcServer grpc = GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes());
     int port = grpc.port();
     config = config.withGrpcPort(port);
-    BrokerInfo self = new BrokerInfo(config.brokerId(), config.grpcHost(), port, config.rack());
+    // Clients reach the broker at its advertised host (a pod's DNS name), not at the bind address.
+    String advertisedHost = loaded.getString("skein.grpc.advertised-host").isEmpty()
+        ? config.grpcHost() : loaded.getString("skein.grpc.advertised-host");
+    BrokerInfo self = new BrokerInfo(config.brokerId(), advertisedHost, port, config.rack());
     Config withRoles = ConfigFactory.parseMap(Map.of(
             "akka.cluster.roles", self.roles(),
             "skein.grpc.port", port))
@@ -98,6 +104,7 @@ public final class SkeinNode implements AutoCloseable {
     }
     try {
       Cluster cluster = Cluster.get(system);
+      NodeManagement.start(system, withRoles);
       if (withRoles.getList("akka.cluster.seed-nodes").isEmpty()
           && !withRoles.getBoolean("skein.cluster.bootstrap")) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -112,10 +119,8 @@ public final class SkeinNode implements AutoCloseable {
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
       grpc.serve(system, controller, config, clusterId);
-      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-grpc", () -> {
-        grpc.close();
-        return CompletableFuture.completedFuture(Done.getInstance());
-      });
+      BrokerReadiness.get(system).serving();
+      ControlledShutdown.install(system, config, controller, grpc);
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
       return new SkeinNode(system, config, grpc);

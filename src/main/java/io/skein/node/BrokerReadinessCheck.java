@@ -1,0 +1,29 @@
+package io.skein.node;
+
+import akka.actor.typed.javadsl.Adapter;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * Akka Management readiness check ({@code /ready}), registered in skein-defaults.conf: the
+ * broker is ready once it is an Up member of the cluster and has recovered the partition
+ * logs it leads and serves gRPC, and stops being ready when its controlled shutdown begins.
+ * Akka Management creates it with the node's actor system.
+ */
+public final class BrokerReadinessCheck implements Supplier<CompletionStage<Boolean>> {
+
+  private final akka.actor.typed.ActorSystem<Void> system;
+
+  public BrokerReadinessCheck(akka.actor.ActorSystem system) {
+    this.system = Adapter.toTyped(system);
+  }
+
+  @Override
+  public CompletionStage<Boolean> get() {
+    boolean up = Cluster.get(system).selfMember().status() == MemberStatus.up();
+    return CompletableFuture.completedFuture(up && BrokerReadiness.get(system).stage() == BrokerReadiness.Stage.SERVING);
+  }
+}
