@@ -12,7 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir="$(pwd)"
 work="${SKEIN_IMAGE_WORK:-$(mktemp -d /tmp/skein-image.XXXXXX)}"
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The mirror this machine's apt already uses (deb822 sources first, then the classic list).
+mirror="${DEBIAN_MIRROR:-$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)}"
+[ -n "$mirror" ] || mirror="$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)"
+if [ -z "$mirror" ]; then
+  echo "offline-image-check: no Debian mirror in the apt sources; set DEBIAN_MIRROR" >&2
+  exit 1
+fi
 mkdir -p "$work"
 
 cleanup() {
