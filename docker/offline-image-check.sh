@@ -26,6 +26,12 @@ cleanup() {
   for m in proc dev; do
     mountpoint -q "$work/image/$m" 2>/dev/null && umount -l "$work/image/$m" || true
   done
+  # A temporary work dir keeps only the image tar and the broker's output (about 1.4 GB less),
+  # and only once nothing is mounted below it, so that no host file can be reached.
+  if [ -z "${SKEIN_IMAGE_WORK:-}" ] && ! mountpoint -q "$work/image/proc" 2>/dev/null \
+      && ! mountpoint -q "$work/image/dev" 2>/dev/null; then
+    rm -rf --one-file-system "$work/base" "$work/base.tar" "$work/image" "$work/image-tar"
+  fi
 }
 trap cleanup EXIT
 
