@@ -451,18 +451,11 @@ public final class Controller
   /**
    * External shard allocation places each partition's shard on the node of its elected
    * leader (and moves it there at the next rebalance if it runs elsewhere). Election does not
-   * wait for this: fencing by epoch keeps a shard on the wrong node from serving.
+   * wait for this: fencing by epoch keeps a shard on the wrong node from serving. A shard on a
+   * node that just died is not rebalanced ({@link PinnedShardAllocation}): it is allocated
+   * afresh on the pinned node once the dead node is removed, so pinning right away is safe.
    */
   private void pinLeaders(State state) {
-    akka.cluster.ClusterEvent.CurrentClusterState cluster = Cluster.get(context.getSystem()).state();
-    boolean memberDownOrUnreachable = !cluster.getUnreachable().isEmpty()
-        || java.util.stream.StreamSupport.stream(cluster.getMembers().spliterator(), false)
-            .anyMatch(member -> member.status() == akka.cluster.MemberStatus.down());
-    if (memberDownOrUnreachable) {
-      // A rebalance away from a dead node's region hangs until the hand-off timeout. Pin once
-      // it is removed (that membership event comes here too): its shards are free by then.
-      return;
-    }
     Map<Integer, Address> live = liveBrokerAddresses();
     Map<String, Address> locations = new HashMap<>();
     for (Topic topic : state.topics().values()) {
