@@ -495,17 +495,13 @@ public final class Controller
   }
 
   /**
-   * Kafka's placement without racks: partition p's replicas are consecutive brokers from a
-   * random start shifted by p, so leaders and copies spread evenly over the brokers.
+   * Kafka's placement ({@link ReplicaPlacement}), from a random start: leaders and copies
+   * spread evenly over the brokers, and over racks where brokers have them.
    */
   static List<Assignment> assignReplicas(List<BrokerInfo> brokers, int partitions, int replicationFactor) {
     int start = ThreadLocalRandom.current().nextInt(brokers.size());
     List<Assignment> assignments = new ArrayList<>(partitions);
-    for (int p = 0; p < partitions; p++) {
-      List<Integer> replicas = new ArrayList<>(replicationFactor);
-      for (int r = 0; r < replicationFactor; r++) {
-        replicas.add(brokers.get((start + p + r) % brokers.size()).id());
-      }
+    for (List<Integer> replicas : ReplicaPlacement.place(brokers, partitions, replicationFactor, start)) {
       assignments.add(new Assignment(replicas, replicas.get(0), 0, replicas));
     }
     return assignments;
