@@ -33,7 +33,7 @@ public final class ApiErrors {
           Status.Code.INVALID_ARGUMENT;
       case TOPIC_ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
       case NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, LEADER_NOT_AVAILABLE, REBALANCE_IN_PROGRESS,
-          FENCED_LEADER_EPOCH ->
+          FENCED_LEADER_EPOCH, NOT_ENOUGH_REPLICAS_AFTER_APPEND ->
           Status.Code.UNAVAILABLE;
       case REQUEST_TIMED_OUT -> Status.Code.DEADLINE_EXCEEDED;
       case KAFKA_STORAGE_ERROR, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, NON_EMPTY_GROUP, FENCED_MEMBER,
@@ -46,7 +46,7 @@ public final class ApiErrors {
   public static boolean isRetriable(ErrorCode code) {
     return switch (code) {
       case NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT, LEADER_NOT_AVAILABLE,
-          REBALANCE_IN_PROGRESS, FENCED_LEADER_EPOCH -> true;
+          REBALANCE_IN_PROGRESS, FENCED_LEADER_EPOCH, NOT_ENOUGH_REPLICAS_AFTER_APPEND -> true;
       default -> false;
     };
   }

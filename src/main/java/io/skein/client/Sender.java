@@ -293,7 +293,8 @@ final class Sender implements Runnable {
 
   private void failOrRetry(ProducerBatch batch, SkeinException error, long now) {
     switch (error.errorCode()) {
-      case UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE -> {
+      // FENCED_LEADER_EPOCH: the broker answering knows a newer leader than our metadata does.
+      case UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH -> {
         metadata.invalidate(batch.partition.topic());
         topicsToRefresh.add(batch.partition.topic());
       }

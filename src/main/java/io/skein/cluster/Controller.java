@@ -30,6 +30,7 @@ import io.skein.log.LogConfig;
 import io.skein.node.BrokerConfig;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
+import io.skein.partition.ReplicationConfig;
 import io.skein.partition.ReplicaManager;
 import io.skein.proto.v1.ErrorCode;
 import java.util.ArrayList;
@@ -308,7 +309,7 @@ public final class Controller
           "replication factor must be between 1 and the number of live brokers (" + brokers.size()
               + "), was " + cmd.replicationFactor()));
     }
-    Optional<String> configProblem = configProblem(cmd.configs());
+    Optional<String> configProblem = configProblem(cmd.configs(), cmd.replicationFactor());
     if (configProblem.isPresent()) {
       return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_CONFIG, configProblem.get()));
     }
@@ -351,7 +352,7 @@ public final class Controller
       }
       configs.remove(name);
     }
-    Optional<String> problem = configProblem(configs);
+    Optional<String> problem = configProblem(configs, topic.partitions().get(0).replicas().size());
     if (problem.isPresent()) {
       return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_CONFIG, problem.get()));
     }
@@ -451,18 +452,11 @@ public final class Controller
   /**
    * External shard allocation places each partition's shard on the node of its elected
    * leader (and moves it there at the next rebalance if it runs elsewhere). Election does not
-   * wait for this: fencing by epoch keeps a shard on the wrong node from serving.
+   * wait for this: fencing by epoch keeps a shard on the wrong node from serving. A shard on a
+   * node that just died is not rebalanced ({@link PinnedShardAllocation}): it is allocated
+   * afresh on the pinned node once the dead node is removed, so pinning right away is safe.
    */
   private void pinLeaders(State state) {
-    akka.cluster.ClusterEvent.CurrentClusterState cluster = Cluster.get(context.getSystem()).state();
-    boolean memberDownOrUnreachable = !cluster.getUnreachable().isEmpty()
-        || java.util.stream.StreamSupport.stream(cluster.getMembers().spliterator(), false)
-            .anyMatch(member -> member.status() == akka.cluster.MemberStatus.down());
-    if (memberDownOrUnreachable) {
-      // A rebalance away from a dead node's region hangs until the hand-off timeout. Pin once
-      // it is removed (that membership event comes here too): its shards are free by then.
-      return;
-    }
     Map<Integer, Address> live = liveBrokerAddresses();
     Map<String, Address> locations = new HashMap<>();
     for (Topic topic : state.topics().values()) {
@@ -492,27 +486,31 @@ public final class Controller
     return TopicReply.failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
   }
 
-  private Optional<String> configProblem(Map<String, String> overrides) {
+  private Optional<String> configProblem(Map<String, String> overrides, int replicationFactor) {
+    LogConfig logConfig;
     try {
-      LogConfig.fromMap(overrides, config.topicDefaults());
-      return Optional.empty();
+      logConfig = LogConfig.fromMap(overrides, config.topicDefaults());
     } catch (InvalidConfigException e) {
       return Optional.of(e.getMessage());
     }
+    long replicable = ReplicationConfig.maxReplicableBatchBytes(context.getSystem().settings().config());
+    if (replicationFactor > 1 && logConfig.maxMessageBytes() > replicable) {
+      // A batch travels to followers in one remote message: a larger one could never replicate.
+      return Optional.of("max.message.bytes " + logConfig.maxMessageBytes() + " is above " + replicable
+          + ", the largest batch a replicated topic can copy to followers (raise"
+          + " akka.remote.artery.advanced.maximum-frame-size)");
+    }
+    return Optional.empty();
   }
 
   /**
-   * Kafka's placement without racks: partition p's replicas are consecutive brokers from a
-   * random start shifted by p, so leaders and copies spread evenly over the brokers.
+   * Kafka's placement ({@link ReplicaPlacement}), from a random start: leaders and copies
+   * spread evenly over the brokers, and over racks where brokers have them.
    */
   static List<Assignment> assignReplicas(List<BrokerInfo> brokers, int partitions, int replicationFactor) {
     int start = ThreadLocalRandom.current().nextInt(brokers.size());
     List<Assignment> assignments = new ArrayList<>(partitions);
-    for (int p = 0; p < partitions; p++) {
-      List<Integer> replicas = new ArrayList<>(replicationFactor);
-      for (int r = 0; r < replicationFactor; r++) {
-        replicas.add(brokers.get((start + p + r) % brokers.size()).id());
-      }
+    for (List<Integer> replicas : ReplicaPlacement.place(brokers, partitions, replicationFactor, start)) {
       assignments.add(new Assignment(replicas, replicas.get(0), 0, replicas));
     }
     return assignments;

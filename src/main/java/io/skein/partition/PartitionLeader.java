@@ -9,12 +9,12 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
-import akka.cluster.sharding.external.ExternalShardAllocationStrategy;
 import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import io.skein.cluster.Controller;
+import io.skein.cluster.PinnedShardAllocation;
 import io.skein.common.CborSerializable;
 import io.skein.common.Failure;
 import io.skein.log.CorruptRecordException;
@@ -28,7 +28,6 @@ import io.skein.log.RecordTooLargeException;
 import io.skein.log.TimestampAndOffset;
 import io.skein.node.BrokerConfig;
 import io.skein.proto.v1.ErrorCode;
-import akka.util.Timeout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -173,8 +172,7 @@ public final class PartitionLeader {
                     controller, replicaManager, ctx.getShard()))
                 .withMessageExtractor(new ShardPerEntity<Command>())
                 // The Controller pins each partition's shard to the node of its elected leader.
-                .withAllocationStrategy(new ExternalShardAllocationStrategy(system, TYPE_KEY.name(),
-                    Timeout.create(Duration.ofSeconds(5))))
+                .withAllocationStrategy(new PinnedShardAllocation(system, TYPE_KEY.name(), Duration.ofSeconds(5)))
                 .withEntityProps(DispatcherSelector.fromConfig("skein-log-dispatcher"))
                 // A partition leader holds an open log, retention timers and waiting readers:
                 // it lives as long as its node leads the partition.
@@ -703,8 +701,8 @@ public final class PartitionLeader {
       PendingAck done = pendingAcks.poll();
       if (progress.isr().size() < logConfig.minInsyncReplicas()) {
         // The ISR shrank while the write waited: fewer copies than promised exist, so it is
-        // not acknowledged (Kafka's NOT_ENOUGH_REPLICAS_AFTER_APPEND); a retry may duplicate it.
-        done.replyTo().tell(appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS, "partition " + key
+        // not acknowledged, as in Kafka; a retry may duplicate it.
+        done.replyTo().tell(appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "partition " + key
             + " wrote offsets " + done.reply().baseOffset() + ".." + done.reply().lastOffset() + " but its ISR "
             + progress.isr() + " fell below min.insync.replicas " + logConfig.minInsyncReplicas())));
       } else {

@@ -48,7 +48,12 @@ public final class ReplicaFollower {
     RETENTION
   }
 
-  private static final Duration ASK_MARGIN = Duration.ofSeconds(10);
+  /**
+   * Time a leader has to answer beyond a fetch's own wait. During a failover requests to the
+   * new leader's shard are lost until the shard is allocated again, and each lost one costs
+   * this long before the retry; a few seconds still covers a slow answer on a loaded machine.
+   */
+  private static final Duration ASK_MARGIN = Duration.ofSeconds(3);
 
   public static Behavior<Command> create(
       PartitionKey key, Controller.Topic topic, int leaderEpoch, BrokerConfig config, ReplicationConfig replication) {
@@ -214,7 +219,7 @@ public final class ReplicaFollower {
       return;
     }
     int epoch = leaderEpoch;
-    context.ask(PartitionLeader.EpochEndOffset.class, leader, replication.retryBackoff().plus(ASK_MARGIN),
+    context.ask(PartitionLeader.EpochEndOffset.class, leader, ASK_MARGIN,
         replyTo -> new PartitionLeader.OffsetsForLeaderEpoch(lastEpoch, epoch, replyTo),
         (reply, failure) -> new EpochValidated(thisRound, reply, failure));
   }

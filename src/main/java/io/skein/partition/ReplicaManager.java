@@ -10,6 +10,7 @@ import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.skein.cluster.Controller;
+import io.skein.cluster.LeaderLocations;
 import io.skein.common.CborSerializable;
 import io.skein.node.BrokerConfig;
 import java.io.IOException;
@@ -103,6 +104,7 @@ public final class ReplicaManager {
 
   private Behavior<Command> onAssignments(Map<String, Controller.Topic> latest) {
     topics = latest;
+    LeaderLocations.get(context.getSystem()).update(latest);
     reconcile();
     wakeLedPartitions();
     return Behaviors.same();

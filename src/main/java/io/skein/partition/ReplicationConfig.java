@@ -8,8 +8,26 @@ public record ReplicationConfig(
     Duration replicaLagTimeMax, Duration fetchMaxWait, int fetchMaxBytes, Duration retryBackoff,
     Duration assignmentsRefreshInterval) {
 
+  /** Room in a remote frame for the reply's other fields and the envelope. */
+  static final long FRAME_HEADROOM = 64 * 1024;
+
+  /**
+   * The largest record batch a follower can receive: a fetch reply always carries at least
+   * one whole batch, and it must fit in one remote frame.
+   */
+  public static long maxReplicableBatchBytes(Config root) {
+    return root.getBytes("akka.remote.artery.advanced.maximum-frame-size") - FRAME_HEADROOM;
+  }
+
   public static ReplicationConfig from(Config root) {
     Config c = root.getConfig("skein.replication");
+    long frame = root.getBytes("akka.remote.artery.advanced.maximum-frame-size");
+    if (c.getBytes("fetch-max-bytes") > frame - FRAME_HEADROOM) {
+      // Akka drops a message larger than a frame: the follower would wait for it forever.
+      throw new IllegalArgumentException("skein.replication.fetch-max-bytes (" + c.getBytes("fetch-max-bytes")
+          + ") must be below akka.remote.artery.advanced.maximum-frame-size (" + frame + ") by at least "
+          + FRAME_HEADROOM + " bytes");
+    }
     return new ReplicationConfig(
         c.getDuration("replica-lag-time-max"),
         c.getDuration("fetch-max-wait"),

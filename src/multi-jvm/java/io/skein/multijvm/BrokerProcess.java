@@ -119,6 +119,34 @@ final class BrokerProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** kill -STOP: the JVM freezes (no heartbeats, no answers) until {@link #resume()}. */
+  void pause() throws IOException, InterruptedException {
+    signal("-STOP");
+  }
+
+  /** kill -CONT: the JVM carries on where it froze, unaware of the time that passed. */
+  void resume() throws IOException, InterruptedException {
+    signal("-CONT");
+  }
+
+  private void signal(String signal) throws IOException, InterruptedException {
+    int exit = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+    if (exit != 0) {
+      throw new IllegalStateException("kill " + signal + " " + process.pid() + " exited with " + exit);
+    }
+  }
+
+  /** Waits up to {@code timeout} for the JVM to exit by itself; true if it did. */
+  boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** SIGTERM and nothing else; true if the JVM exited within {@code timeout}. */
+  boolean terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** SIGTERM: a controlled shutdown; SIGKILL if it does not finish in time. */
   void stop() throws InterruptedException {
     if (process != null && process.isAlive()) {

@@ -3,10 +3,13 @@ package io.skein.multijvm;
 import static io.skein.testing.Eventually.assertEventually;
 
 import io.grpc.ManagedChannel;
+import io.skein.client.Admin;
+import io.skein.client.SkeinException;
 import io.grpc.StatusRuntimeException;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.MetadataRequest;
+import io.skein.proto.v1.PartitionDescription;
 import io.skein.proto.v1.PartitionMetadata;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
@@ -126,6 +129,27 @@ final class SkeinCluster implements AutoCloseable {
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  /**
+   * The partition as the Admin client describes it (leader, ISR, log offsets), asked from a
+   * live broker; empty while no broker can answer.
+   */
+  Optional<PartitionDescription> describe(String topic, int partition) {
+    return describe(topic, partition, anyLive());
+  }
+
+  /** As {@link #describe(String, int)}, asked from {@code via}. */
+  Optional<PartitionDescription> describe(String topic, int partition, BrokerProcess via) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap(via), "request.timeout.ms", 10_000))) {
+      return Optional.of(admin.describeTopics(List.of(topic)).get(0).getPartitions(partition));
+    } catch (SkeinException | IndexOutOfBoundsException e) {
+      return Optional.empty();
+    }
+  }
+
+  static String bootstrap(BrokerProcess broker) {
+    return broker.host + ":" + broker.port;
   }
 
   BrokerProcess anyLive() {

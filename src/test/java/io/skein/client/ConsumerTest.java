@@ -129,6 +129,26 @@ class ConsumerTest {
   }
 
   @Test
+  void aFetchFencedByANewerLeaderEpochIsRetriedWithFreshMetadata() {
+    appendBatch(10, 0);
+    Consumer<String, String> consumer = consumer("retry.backoff.ms", 10);
+    consumer.assign(List.of(P0));
+    consumer.seek(P0, 0);
+    assertEquals(10, pollUntil(consumer, 10).size());
+    int metadataBefore = broker.metadataRequests.get();
+    broker.fetchErrors.add(ErrorCode.FENCED_LEADER_EPOCH);
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!broker.fetchErrors.isEmpty() && System.currentTimeMillis() < deadline) {
+      assertTrue(consumer.poll(Duration.ofMillis(100)).isEmpty());
+    }
+    assertTrue(broker.fetchErrors.isEmpty(), "the next fetch was answered with the injected error");
+    appendBatch(10, 10);
+    List<ConsumerRecord<String, String>> received = pollUntil(consumer, 10);
+    assertEquals(List.of(10L, "v10"), List.of(received.get(0).offset(), received.get(0).value()));
+    assertTrue(broker.metadataRequests.get() > metadataBefore, "metadata was not refreshed");
+  }
+
+  @Test
   void maxPollRecordsBoundsEachPoll() {
     appendBatch(10, 0);
     Consumer<String, String> consumer = consumer("max.poll.records", 3);

@@ -71,6 +71,8 @@ public final class FakeBroker implements AutoCloseable {
 
   /** Errors to answer the next produce requests with, one per request. */
   public final ConcurrentLinkedQueue<ErrorCode> produceErrors = new ConcurrentLinkedQueue<>();
+  /** Errors the next fetches answer with, one each, before any real fetch. */
+  public final ConcurrentLinkedQueue<ErrorCode> fetchErrors = new ConcurrentLinkedQueue<>();
   /** How many of the next produce requests break their stream instead of being answered. */
   public final AtomicInteger streamsToBreak = new AtomicInteger();
   /** When set, produce requests are never answered. */
@@ -262,6 +264,11 @@ public final class FakeBroker implements AutoCloseable {
   private final class Consume extends ConsumerServiceGrpc.ConsumerServiceImplBase {
     @Override
     public void fetch(FetchRequest request, StreamObserver<FetchResponse> responses) {
+      ErrorCode injected = fetchErrors.poll();
+      if (injected != null) {
+        responses.onError(ApiErrors.toStatus(injected, "injected"));
+        return;
+      }
       boolean waiting;
       synchronized (FakeBroker.this) {
         Log log = log(request.getTopic(), request.getPartition());

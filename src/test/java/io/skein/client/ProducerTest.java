@@ -171,6 +171,17 @@ class ProducerTest {
   }
 
   @Test
+  void aFencedLeaderEpochIsRetriedAfterRefreshingMetadata() throws Exception {
+    broker.produceErrors.add(ErrorCode.FENCED_LEADER_EPOCH);
+    Producer<String, String> producer = producer("retry.backoff.ms", 10);
+    int metadataBefore = broker.metadataRequests.get();
+    assertEquals(0, await(producer.send(new ProducerRecord<>("t", 2, "k", "v"))).offset());
+    assertEquals(2, broker.produceRequests.size());
+    assertTrue(broker.metadataRequests.get() > metadataBefore + 1, "metadata was not refreshed");
+    assertEquals(1, broker.records("t", 2).size());
+  }
+
+  @Test
   void eachPartitionGoesToItsLeaderAndFollowsALeaderChange() throws Exception {
     try (FakeBroker second = new FakeBroker()) {
       second.createTopic("t", 3);

@@ -1,0 +1,111 @@
+package io.skein.cluster;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Extension;
+import akka.actor.typed.ExtensionId;
+import akka.cluster.Member;
+import akka.cluster.MemberStatus;
+import akka.cluster.UniqueAddress;
+import akka.cluster.typed.Cluster;
+import io.skein.partition.PartitionKey;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Per node: which broker leads each partition (as last pushed by the Controller) and which
+ * led it before, so that a request is not routed into a dead node.
+ *
+ * <p>A partition's shard lives on its leader's node. When that node crashes, Cluster
+ * Sharding keeps forwarding the partition's messages there until the node is removed from
+ * the cluster, and they are lost: a client then waits its whole request timeout, and a
+ * producer that sends one request at a time loses that time twice over during a failover.
+ * Only once the node is removed does sharding buffer the messages until the shard starts on
+ * the new leader. So while the leader, or the previous leader whose node may still hold the
+ * shard, is unreachable or downed and not yet removed, requests are refused at once with a
+ * retriable error instead.
+ */
+public final class LeaderLocations implements Extension {
+
+  public static final ExtensionId<LeaderLocations> ID = new ExtensionId<>() {
+    @Override
+    public LeaderLocations createExtension(ActorSystem<?> system) {
+      return new LeaderLocations(Cluster.get(system));
+    }
+  };
+
+  public static LeaderLocations get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  /** The leader, and the node of a failed previous leader that may still hold the shard (or null). */
+  private record Leaders(int leader, UniqueAddress failedPrevious) {}
+
+  private final Cluster cluster;
+  private volatile Map<PartitionKey, Leaders> leaders = Map.of();
+
+  private LeaderLocations(Cluster cluster) {
+    this.cluster = cluster;
+  }
+
+  /** The Controller's latest assignments. */
+  public synchronized void update(Map<String, Controller.Topic> topics) {
+    Map<PartitionKey, Leaders> next = new HashMap<>();
+    for (Controller.Topic topic : topics.values()) {
+      for (PartitionKey key : topic.partitionKeys()) {
+        int leader = topic.partitions().get(key.partition()).leader();
+        Leaders known = leaders.get(key);
+        UniqueAddress failedPrevious = null;
+        if (known != null && known.leader() != leader) {
+          // A leader that moved away in good health handed its shard over; a failed one did not.
+          failedPrevious = failed(known.leader()).orElse(null);
+        } else if (known != null) {
+          failedPrevious = known.failedPrevious();
+        }
+        next.put(key, new Leaders(leader, failedPrevious));
+      }
+    }
+    leaders = Map.copyOf(next);
+  }
+
+  /** Why a request for {@code key} would be lost now, if it would. */
+  public Optional<String> unreachableLeader(PartitionKey key) {
+    Leaders known = leaders.get(key);
+    if (known == null) {
+      return Optional.empty();
+    }
+    if (failed(known.leader()).isPresent()) {
+      return Optional.of("broker " + known.leader() + ", the leader of " + key
+          + ", is unreachable; a new leader is being elected");
+    }
+    if (known.failedPrevious() != null && isFailed(known.failedPrevious())) {
+      return Optional.of("the previous leader of " + key + " failed and is not yet removed from the cluster;"
+          + " broker " + known.leader() + " takes over once it is");
+    }
+    return Optional.empty();
+  }
+
+  /** The node of {@code brokerId} if it is unreachable or downed but still a member. */
+  private Optional<UniqueAddress> failed(int brokerId) {
+    Set<Member> unreachable = cluster.state().getUnreachable();
+    for (Member member : cluster.state().getMembers()) {
+      Optional<BrokerInfo> broker = BrokerInfo.of(member);
+      if (broker.isPresent() && broker.get().id() == brokerId
+          && (unreachable.contains(member) || member.status() == MemberStatus.down())) {
+        return Optional.of(member.uniqueAddress());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private boolean isFailed(UniqueAddress node) {
+    Set<Member> unreachable = cluster.state().getUnreachable();
+    for (Member member : cluster.state().getMembers()) {
+      if (member.uniqueAddress().equals(node)) {
+        return unreachable.contains(member) || member.status() == MemberStatus.down();
+      }
+    }
+    return false;
+  }
+}
