@@ -358,7 +358,11 @@ public final class Controller
     Topic changed = topic.withConfigs(configs);
     return Effect()
         .persist(new TopicConfigsChanged(topic.name(), configs))
-        .thenRun(next -> pushConfigs(changed))
+        .thenRun(next -> {
+          pushConfigs(changed);
+          // Followers learn the new configs with the assignments.
+          announceAssignments(next);
+        })
         .thenReply(cmd.replyTo(), next -> TopicReply.ok(changed));
   }
 
