@@ -31,6 +31,7 @@ import io.skein.node.BrokerConfig;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.ReplicaManager;
+import io.skein.partition.ReplicationConfig;
 import io.skein.proto.v1.ErrorCode;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -308,7 +309,7 @@ public final class Controller
           "replication factor must be between 1 and the number of live brokers (" + brokers.size()
               + "), was " + cmd.replicationFactor()));
     }
-    Optional<String> configProblem = configProblem(cmd.configs());
+    Optional<String> configProblem = configProblem(cmd.configs(), cmd.replicationFactor());
     if (configProblem.isPresent()) {
       return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_CONFIG, configProblem.get()));
     }
@@ -351,7 +352,7 @@ public final class Controller
       }
       configs.remove(name);
     }
-    Optional<String> problem = configProblem(configs);
+    Optional<String> problem = configProblem(configs, topic.partitions().get(0).replicas().size());
     if (problem.isPresent()) {
       return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_CONFIG, problem.get()));
     }
@@ -489,9 +490,16 @@ public final class Controller
     return TopicReply.failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
   }
 
-  private Optional<String> configProblem(Map<String, String> overrides) {
+  private Optional<String> configProblem(Map<String, String> overrides, int replicationFactor) {
     try {
-      LogConfig.fromMap(overrides, config.topicDefaults());
+      LogConfig logConfig = LogConfig.fromMap(overrides, config.topicDefaults());
+      long largestReplicated = ReplicationConfig.largestReplicatedBatch(context.getSystem().settings().config());
+      if (replicationFactor > 1 && logConfig.maxMessageBytes() > largestReplicated) {
+        // A follower copies each batch in one remote message; a larger one would stall it for good.
+        return Optional.of("max.message.bytes " + logConfig.maxMessageBytes() + " is more than a replicated batch"
+            + " may be: " + largestReplicated + " (akka.remote.artery.advanced.maximum-frame-size less room for"
+            + " the envelope)");
+      }
       return Optional.empty();
     } catch (InvalidConfigException e) {
       return Optional.of(e.getMessage());

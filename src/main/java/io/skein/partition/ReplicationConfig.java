@@ -11,6 +11,11 @@ public record ReplicationConfig(
   /** Room in a remote frame for the reply's other fields and the envelope. */
   static final long FRAME_HEADROOM = 64 * 1024;
 
+  /** The largest batch a follower can receive in one message (a fetch reply always holds one whole batch). */
+  public static long largestReplicatedBatch(Config root) {
+    return root.getBytes("akka.remote.artery.advanced.maximum-frame-size") - FRAME_HEADROOM;
+  }
+
   public static ReplicationConfig from(Config root) {
     Config c = root.getConfig("skein.replication");
     long frame = root.getBytes("akka.remote.artery.advanced.maximum-frame-size");
