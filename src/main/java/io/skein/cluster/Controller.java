@@ -30,8 +30,8 @@ import io.skein.log.LogConfig;
 import io.skein.node.BrokerConfig;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
-import io.skein.partition.ReplicationConfig;
 import io.skein.partition.ReplicaManager;
+import io.skein.partition.ReplicationConfig;
 import io.skein.proto.v1.ErrorCode;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -359,7 +359,11 @@ public final class Controller
     Topic changed = topic.withConfigs(configs);
     return Effect()
         .persist(new TopicConfigsChanged(topic.name(), configs))
-        .thenRun(next -> pushConfigs(changed))
+        .thenRun(next -> {
+          pushConfigs(changed);
+          // Followers learn the new configs with the assignments.
+          announceAssignments(next);
+        })
         .thenReply(cmd.replyTo(), next -> TopicReply.ok(changed));
   }
 
@@ -487,20 +491,19 @@ public final class Controller
   }
 
   private Optional<String> configProblem(Map<String, String> overrides, int replicationFactor) {
-    LogConfig logConfig;
     try {
-      logConfig = LogConfig.fromMap(overrides, config.topicDefaults());
+      LogConfig logConfig = LogConfig.fromMap(overrides, config.topicDefaults());
+      long largestReplicated = ReplicationConfig.largestReplicatedBatch(context.getSystem().settings().config());
+      if (replicationFactor > 1 && logConfig.maxMessageBytes() > largestReplicated) {
+        // A follower copies each batch in one remote message; a larger one would stall it for good.
+        return Optional.of("max.message.bytes " + logConfig.maxMessageBytes() + " is more than a replicated batch"
+            + " may be: " + largestReplicated + " (akka.remote.artery.advanced.maximum-frame-size less room for"
+            + " the envelope)");
+      }
+      return Optional.empty();
     } catch (InvalidConfigException e) {
       return Optional.of(e.getMessage());
     }
-    long replicable = ReplicationConfig.maxReplicableBatchBytes(context.getSystem().settings().config());
-    if (replicationFactor > 1 && logConfig.maxMessageBytes() > replicable) {
-      // A batch travels to followers in one remote message: a larger one could never replicate.
-      return Optional.of("max.message.bytes " + logConfig.maxMessageBytes() + " is above " + replicable
-          + ", the largest batch a replicated topic can copy to followers (raise"
-          + " akka.remote.artery.advanced.maximum-frame-size)");
-    }
-    return Optional.empty();
   }
 
   /**

@@ -8,6 +8,7 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.cluster.Controller;
+import io.skein.log.InvalidConfigException;
 import io.skein.log.Log;
 import io.skein.log.LogConfig;
 import io.skein.log.LogException;
@@ -16,6 +17,7 @@ import io.skein.proto.v1.ErrorCode;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.common.record.MemoryRecords;
 
 /**
@@ -35,6 +37,9 @@ public final class ReplicaFollower {
 
   /** The Controller elected a (possibly the same) leader at a newer epoch. */
   public record NewLeader(int leader, int leaderEpoch) implements Command {}
+
+  /** The topic's config overrides changed (retention, segment size ...): the local log follows them. */
+  public record ConfigChanged(Map<String, String> overrides) implements Command {}
 
   private record EpochValidated(int round, PartitionLeader.EpochEndOffset reply, Throwable failure)
       implements Command {}
@@ -101,6 +106,7 @@ public final class ReplicaFollower {
     validateEpoch();
     return Behaviors.receive(Command.class)
         .onMessage(NewLeader.class, this::onNewLeader)
+        .onMessage(ConfigChanged.class, this::onConfigChanged)
         .onMessage(EpochValidated.class, this::onEpochValidated)
         .onMessage(Fetched.class, this::onFetched)
         .onMessage(Retry.class, this::onRetry)
@@ -117,6 +123,18 @@ public final class ReplicaFollower {
     leaderEpoch = update.leaderEpoch();
     context.getLog().info("Partition {}: following broker {} at epoch {}", key, update.leader(), leaderEpoch);
     validateEpoch();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onConfigChanged(ConfigChanged change) {
+    try {
+      log.updateConfig(LogConfig.fromMap(change.overrides(), config.topicDefaults()));
+      context.getLog().info("Partition {}: follower config overrides now {}", key, change.overrides());
+    } catch (InvalidConfigException e) {
+      // The Controller validated these; a mismatch means broker defaults differ between nodes.
+      context.getLog().error("Partition {}: follower rejected config overrides {}: {}", key, change.overrides(),
+          e.getMessage());
+    }
     return Behaviors.same();
   }
 

@@ -58,7 +58,9 @@ public final class ReplicaManager {
     INSTANCE
   }
 
-  private record Following(ActorRef<ReplicaFollower.Command> follower, String topicId, int leader, int leaderEpoch) {}
+  private record Following(
+      ActorRef<ReplicaFollower.Command> follower, String topicId, int leader, int leaderEpoch,
+      Map<String, String> configs) {}
 
   public static Behavior<Command> create(
       BrokerConfig config, ReplicationConfig replication, ActorRef<Controller.Command> controller) {
@@ -187,11 +189,20 @@ public final class ReplicaManager {
               "follower-" + key.entityId() + "-" + (spawned++),
               DispatcherSelector.fromConfig("skein-log-dispatcher"));
           context.watchWith(follower, new FollowerStopped(key));
-          following.put(key, new Following(follower, topic.topicId(), assignment.leader(), assignment.leaderEpoch()));
-        } else if (current.leaderEpoch() < assignment.leaderEpoch()) {
-          current.follower().tell(new ReplicaFollower.NewLeader(assignment.leader(), assignment.leaderEpoch()));
-          following.put(key, new Following(current.follower(), current.topicId(), assignment.leader(),
-              assignment.leaderEpoch()));
+          following.put(key, new Following(follower, topic.topicId(), assignment.leader(), assignment.leaderEpoch(),
+              topic.configs()));
+        } else {
+          boolean newLeader = current.leaderEpoch() < assignment.leaderEpoch();
+          if (newLeader) {
+            current.follower().tell(new ReplicaFollower.NewLeader(assignment.leader(), assignment.leaderEpoch()));
+          }
+          // The Controller pushes config changes to leaders only; followers learn them here.
+          if (!current.configs().equals(topic.configs())) {
+            current.follower().tell(new ReplicaFollower.ConfigChanged(topic.configs()));
+          }
+          following.put(key, new Following(current.follower(), current.topicId(),
+              newLeader ? assignment.leader() : current.leader(),
+              newLeader ? assignment.leaderEpoch() : current.leaderEpoch(), topic.configs()));
         }
       }
     }

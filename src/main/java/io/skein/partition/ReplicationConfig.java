@@ -11,11 +11,8 @@ public record ReplicationConfig(
   /** Room in a remote frame for the reply's other fields and the envelope. */
   static final long FRAME_HEADROOM = 64 * 1024;
 
-  /**
-   * The largest record batch a follower can receive: a fetch reply always carries at least
-   * one whole batch, and it must fit in one remote frame.
-   */
-  public static long maxReplicableBatchBytes(Config root) {
+  /** The largest batch a follower can receive in one message (a fetch reply always holds one whole batch). */
+  public static long largestReplicatedBatch(Config root) {
     return root.getBytes("akka.remote.artery.advanced.maximum-frame-size") - FRAME_HEADROOM;
   }
 

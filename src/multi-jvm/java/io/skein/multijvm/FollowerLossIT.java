@@ -3,12 +3,15 @@ package io.skein.multijvm;
 import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.skein.api.ApiErrors;
+import io.skein.client.Admin;
+import io.skein.client.SkeinException;
 import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.PartitionDescription;
 import io.skein.proto.v1.ProduceRequest;
@@ -58,6 +61,12 @@ class FollowerLossIT {
         return false;
       });
       int partition = found[0];
+      // A follower copies each batch in one remote message: batches that cannot fit are refused up front.
+      try (Admin admin = Admin.create(SkeinCluster.bootstrap(cluster.broker(1)))) {
+        SkeinException tooLarge = assertThrows(SkeinException.class,
+            () -> admin.alterTopicConfigs(TOPIC, Map.of("max.message.bytes", Integer.toString(4 << 20)), List.of()));
+        assertEquals(ErrorCode.INVALID_CONFIG, tooLarge.errorCode(), tooLarge.getMessage());
+      }
       Map<Long, String> acked = new TreeMap<>();
       Set<String> refused = new HashSet<>();
 

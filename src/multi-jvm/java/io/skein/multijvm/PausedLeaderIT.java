@@ -4,6 +4,7 @@ import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
+import io.skein.client.Admin;
 import io.grpc.StatusRuntimeException;
 import io.skein.api.ApiErrors;
 import io.skein.proto.v1.ErrorCode;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.Test;
 class PausedLeaderIT {
 
   static final String TOPIC = "paused";
+  static final int SEGMENT_BYTES = 16 * 1024;
 
   @Test
   void aPausedLeaderThatComesBackIsFencedAndLosesNothing() throws Exception {
@@ -46,6 +49,11 @@ class PausedLeaderIT {
       assertEventually("partition has a leader and a full ISR", Duration.ofSeconds(60), () ->
           cluster.describe(TOPIC, 0).filter(p -> p.getLeader() > 0 && p.getIsrCount() == 3).isPresent());
 
+      // Small segments from here on, on followers too: a follower that missed the change keeps one segment.
+      try (Admin admin = Admin.create(SkeinCluster.bootstrap(cluster.broker(1)))) {
+        admin.alterTopicConfigs(TOPIC, Map.of("segment.bytes", Integer.toString(SEGMENT_BYTES)), List.of());
+      }
+
       Set<Integer> paused = ConcurrentHashMap.newKeySet();
       Map<Long, String> acked = new TreeMap<>();
       Map<Long, String> ackedByResumed = new TreeMap<>();
@@ -54,6 +62,7 @@ class PausedLeaderIT {
       int oldLeader = before.getLeader();
       BrokerProcess old = cluster.broker(oldLeader);
       BrokerProcess survivor = cluster.broker(oldLeader == 1 ? 2 : 1);
+      int[] newLeader = new int[1];
       try (AcksAllLoad load = AcksAllLoad.start(cluster, TOPIC, 0, "load",
           id -> cluster.broker(id).isAlive() && !paused.contains(id))) {
         assertEventually("300 records acknowledged before the pause", Duration.ofSeconds(60),
@@ -67,6 +76,7 @@ class PausedLeaderIT {
                 .filter(p -> p.getLeader() > 0 && p.getLeader() != oldLeader
                     && p.getLeaderEpoch() > before.getLeaderEpoch())
                 .isPresent());
+        newLeader[0] = cluster.describe(TOPIC, 0, survivor).orElseThrow().getLeader();
         int ackedAtElection = load.ackedCount();
         assertEventually("the new leader acknowledges acks=all writes", Duration.ofSeconds(90),
             () -> load.ackedCount() >= ackedAtElection + 300);
@@ -118,6 +128,16 @@ class PausedLeaderIT {
         replicas.add(ReplicaChecker.read(cluster.broker(id).dataDir.resolve("logs").resolve(TOPIC + "-0")));
       }
       ReplicaChecker.check(acked, replicas);
+      // The broker that followed throughout, never restarted, applied the segment size change.
+      int follower = cluster.ids().stream().filter(id -> id != oldLeader && id != newLeader[0]).findFirst()
+          .orElseThrow();
+      Path followerLog = cluster.broker(follower).dataDir.resolve("logs").resolve(TOPIC + "-0");
+      long segments;
+      try (Stream<Path> files = Files.list(followerLog)) {
+        segments = files.filter(f -> f.getFileName().toString().endsWith(".log")).count();
+      }
+      assertTrue(segments >= 2, "follower " + follower + " rolls segments at segment.bytes=" + SEGMENT_BYTES
+          + ": " + segments + " segment(s) in " + followerLog);
     }
   }
 }
