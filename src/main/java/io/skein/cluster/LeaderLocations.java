@@ -44,6 +44,8 @@ public final class LeaderLocations implements Extension {
 
   private final Cluster cluster;
   private volatile Map<PartitionKey, Leaders> leaders = Map.of();
+  /** The Controller's latest assignments; null until the first arrives. */
+  private volatile Map<String, Controller.Topic> assignments;
 
   private LeaderLocations(Cluster cluster) {
     this.cluster = cluster;
@@ -67,6 +69,29 @@ public final class LeaderLocations implements Extension {
       }
     }
     leaders = Map.copyOf(next);
+    assignments = Map.copyOf(topics);
+  }
+
+  /**
+   * Whether this node knows the assignments and {@code brokerId} is in the ISR of every
+   * partition it follows that has a leader: a restarted broker has caught up.
+   */
+  public boolean inSyncFollower(int brokerId) {
+    Map<String, Controller.Topic> known = assignments;
+    return known != null && inSyncFollower(known, brokerId);
+  }
+
+  /** Partitions without a leader do not count: nothing can be caught up with. */
+  static boolean inSyncFollower(Map<String, Controller.Topic> topics, int brokerId) {
+    for (Controller.Topic topic : topics.values()) {
+      for (Controller.Assignment a : topic.partitions()) {
+        if (a.replicas().contains(brokerId) && a.leader() >= 0 && a.leader() != brokerId
+            && !a.isr().contains(brokerId)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Why a request for {@code key} would be lost now, if it would. */

@@ -21,6 +21,9 @@ public final class BrokerReadiness implements Extension {
   };
 
   private volatile Stage stage = Stage.STARTING;
+  private volatile int brokerId = -1;
+  /** Latched: once caught up after start, later lag does not take the broker out of service. */
+  private volatile boolean caughtUp;
 
   public static BrokerReadiness get(ActorSystem<?> system) {
     return ID.apply(system);
@@ -31,10 +34,26 @@ public final class BrokerReadiness implements Extension {
   }
 
   /** Start-up finished: the partition logs this broker leads are open and gRPC serves. */
-  void serving() {
+  void serving(int servingBrokerId) {
     if (stage == Stage.STARTING) {
+      brokerId = servingBrokerId;
       stage = Stage.SERVING;
     }
+  }
+
+  /**
+   * Ready for clients and for the next step of a rolling update: serving, and back in the
+   * ISR of every partition it follows, so that restarting the next broker cannot leave a
+   * partition with fewer in-sync replicas than before.
+   */
+  boolean ready(java.util.function.IntPredicate inSyncFollower) {
+    if (stage != Stage.SERVING) {
+      return false;
+    }
+    if (!caughtUp && inSyncFollower.test(brokerId)) {
+      caughtUp = true;
+    }
+    return caughtUp;
   }
 
   void stopping() {

@@ -3,14 +3,17 @@ package io.skein.node;
 import akka.actor.typed.javadsl.Adapter;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
+import io.skein.cluster.LeaderLocations;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
  * Akka Management readiness check ({@code /ready}), registered in skein-defaults.conf: the
- * broker is ready once it is an Up member of the cluster and has recovered the partition
- * logs it leads and serves gRPC, and stops being ready when its controlled shutdown begins.
+ * broker is ready once it is an Up member of the cluster, has recovered the partition logs
+ * it leads, serves gRPC and, after a restart, has caught up into the ISR of the partitions
+ * it follows (so a rolling update waits for it before restarting the next broker); it stops
+ * being ready when its controlled shutdown begins.
  * Akka Management creates it with the node's actor system.
  */
 public final class BrokerReadinessCheck implements Supplier<CompletionStage<Boolean>> {
@@ -24,6 +27,7 @@ public final class BrokerReadinessCheck implements Supplier<CompletionStage<Bool
   @Override
   public CompletionStage<Boolean> get() {
     boolean up = Cluster.get(system).selfMember().status() == MemberStatus.up();
-    return CompletableFuture.completedFuture(up && BrokerReadiness.get(system).stage() == BrokerReadiness.Stage.SERVING);
+    return CompletableFuture.completedFuture(
+        up && BrokerReadiness.get(system).ready(LeaderLocations.get(system)::inSyncFollower));
   }
 }
