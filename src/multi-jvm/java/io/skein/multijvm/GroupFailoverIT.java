@@ -40,7 +40,7 @@ class GroupFailoverIT {
     try (SkeinCluster cluster = SkeinCluster.start(3, baseDir,
         Map.of("skein.replication.replica-lag-time-max", "5s"), Duration.ofSeconds(120))) {
       cluster.createTopic(TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
-      awaitFullIsrs(cluster);
+      cluster.awaitFullIsrs(TOPIC, PARTITIONS, 3);
       String bootstrap = cluster.ids().stream().map(id -> SkeinCluster.bootstrap(cluster.broker(id)))
           .collect(Collectors.joining(","));
 
@@ -62,7 +62,7 @@ class GroupFailoverIT {
             + " was killed", Duration.ofSeconds(90),
             () -> reader.read.getOrDefault(ledPartition, Map.of()).size() >= readBefore + 100);
         cluster.broker(leaderNode).start(Duration.ofSeconds(120));
-        awaitFullIsrs(cluster);
+        cluster.awaitFullIsrs(TOPIC, PARTITIONS, 3);
 
         // The broker hosting the group's coordinator: the coordinator moves with its state.
         Map<Integer, Long> confirmedBeforeKill = Map.copyOf(reader.committed);
@@ -163,16 +163,5 @@ class GroupFailoverIT {
       }
       return offsets;
     }
-  }
-
-  private static void awaitFullIsrs(SkeinCluster cluster) {
-    assertEventually("every partition has a leader and a full ISR", Duration.ofSeconds(120), () -> {
-      for (int p = 0; p < PARTITIONS; p++) {
-        if (cluster.describe(TOPIC, p).filter(d -> d.getLeader() > 0 && d.getIsrCount() == 3).isEmpty()) {
-          return false;
-        }
-      }
-      return true;
-    });
   }
 }

@@ -31,7 +31,7 @@ class RollingRestartIT {
     try (SkeinCluster cluster = SkeinCluster.start(3, baseDir,
         Map.of("skein.replication.replica-lag-time-max", "5s"), Duration.ofSeconds(120))) {
       cluster.createTopic(TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
-      awaitFullIsrs(cluster);
+      cluster.awaitFullIsrs(TOPIC, PARTITIONS, 3);
       String bootstrap = cluster.ids().stream().map(id -> SkeinCluster.bootstrap(cluster.broker(id)))
           .collect(Collectors.joining(","));
 
@@ -50,7 +50,7 @@ class RollingRestartIT {
               "broker " + id + " finishes its controlled shutdown; see " + broker.logFile);
           double stopSeconds = (System.nanoTime() - stoppingAt) / 1e9;
           broker.start(Duration.ofSeconds(120));
-          awaitFullIsrs(cluster);
+          cluster.awaitFullIsrs(TOPIC, PARTITIONS, 3);
           List<Integer> ackedNow = loads.stream().map(AcksAllLoad::ackedCount).toList();
           assertEventually("every partition acknowledges writes after broker " + id + " restarted",
               Duration.ofSeconds(60), () -> {
@@ -99,16 +99,5 @@ class RollingRestartIT {
       System.out.printf("RollingRestartIT: %d acknowledged records on all three replicas and read by the group%n",
           total);
     }
-  }
-
-  private static void awaitFullIsrs(SkeinCluster cluster) {
-    assertEventually("every partition has a leader and a full ISR", Duration.ofSeconds(120), () -> {
-      for (int p = 0; p < PARTITIONS; p++) {
-        if (cluster.describe(TOPIC, p).filter(d -> d.getLeader() > 0 && d.getIsrCount() == 3).isEmpty()) {
-          return false;
-        }
-      }
-      return true;
-    });
   }
 }

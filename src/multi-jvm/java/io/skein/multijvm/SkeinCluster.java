@@ -135,6 +135,18 @@ final class SkeinCluster implements AutoCloseable {
    * The partition as the Admin client describes it (leader, ISR, log offsets), asked from a
    * live broker; empty while no broker can answer.
    */
+  /** Waits until every partition of {@code topic} has a leader and all its replicas in the ISR. */
+  void awaitFullIsrs(String topic, int partitions, int replicas) {
+    assertEventually("every partition of " + topic + " has a leader and a full ISR", Duration.ofSeconds(120), () -> {
+      for (int p = 0; p < partitions; p++) {
+        if (describe(topic, p).filter(d -> d.getLeader() > 0 && d.getIsrCount() == replicas).isEmpty()) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
   Optional<PartitionDescription> describe(String topic, int partition) {
     return describe(topic, partition, anyLive());
   }
