@@ -1,5 +1,6 @@
 package io.skein.cluster;
 
+import io.skein.common.AkkaFutures;
 import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -472,8 +473,8 @@ public final class Controller
       }
     }
     if (!locations.isEmpty()) {
-      ExternalShardAllocation.get(context.getSystem()).getClient(PartitionLeader.TYPE_KEY.name())
-          .setShardLocations(locations)
+      AkkaFutures.direct(ExternalShardAllocation.get(context.getSystem()).getClient(PartitionLeader.TYPE_KEY.name())
+              .setShardLocations(locations))
           .whenComplete((done, failure) -> {
             if (failure != null) {
               context.getSystem().log().warn("Could not pin partition shards to their leaders: {}", failure.toString());

@@ -1,5 +1,6 @@
 package io.skein.group;
 
+import io.skein.common.AkkaFutures;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
@@ -113,7 +114,7 @@ public final class GroupOffsetQueries {
   /** Committed offset, high watermark, lag, and the age of the record at the committed offset. */
   private CompletionStage<PartitionLag> lag(PartitionKey p, String owner, long committed) {
     EntityRef<PartitionLeader.Command> leader = leader(p);
-    return leader.<PartitionLeader.Status>ask(PartitionLeader.Describe::new, timeout)
+    return AkkaFutures.direct(leader.<PartitionLeader.Status>ask(PartitionLeader.Describe::new, timeout))
         .thenCompose(status -> {
           if (status.failure() != null) {
             return done(new PartitionLag(p, owner, committed, -1, -1, -1));
@@ -126,8 +127,8 @@ public final class GroupOffsetQueries {
           if (committed >= hw || committed < status.logStartOffset()) {
             return done(new PartitionLag(p, owner, committed, hw, lag, -1));
           }
-          return leader.<PartitionLeader.ReadReply>ask(
-                  replyTo -> new PartitionLeader.Read(committed, 1, Duration.ZERO, replyTo), timeout)
+          return AkkaFutures.direct(leader.<PartitionLeader.ReadReply>ask(
+                  replyTo -> new PartitionLeader.Read(committed, 1, Duration.ZERO, replyTo), timeout))
               .thenApply(read -> {
                 long timestamp = read.failure() == null ? timestampAt(read.records(), committed) : -1;
                 long lagMs = timestamp >= 0 ? Math.max(0, clock.millis() - timestamp) : -1;
@@ -166,7 +167,8 @@ public final class GroupOffsetQueries {
   }
 
   private CompletionStage<Long> listOffset(PartitionKey p, long spec) {
-    return leader(p).<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), timeout)
+    return AkkaFutures.direct(
+            leader(p).<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), timeout))
         .thenApply(reply -> {
           if (reply.failure() != null) {
             throw new FailureException(reply.failure());

@@ -1,5 +1,6 @@
 package io.skein.node;
 
+import io.skein.common.AkkaFutures;
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
@@ -88,8 +89,8 @@ final class ControlledShutdown {
 
   /** Asks the Controller until no partition this broker leads has an in-sync replica elsewhere. */
   private void poll(Instant deadline, CompletableFuture<Done> moved) {
-    AskPattern.<Controller.Command, Controller.Topics>ask(controller, Controller.GetTopics::new,
-            Duration.ofSeconds(3), system.scheduler())
+    AkkaFutures.direct(AskPattern.<Controller.Command, Controller.Topics>ask(controller, Controller.GetTopics::new,
+            Duration.ofSeconds(3), system.scheduler()))
         .whenComplete((topics, failure) -> {
           List<String> movable = failure == null ? movableLeaderships(topics) : List.of("(controller: " + failure + ")");
           if (movable.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.AkkaFutures;
 import io.skein.common.FailureException;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -182,11 +183,12 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   private CompletionStage<Controller.TopicReply> askController(
       akka.japi.function.Function<ActorRef<Controller.TopicReply>, Controller.Command> request) {
-    return AskPattern.ask(controller, request, config.requestTimeout(), system.scheduler());
+    return AkkaFutures.direct(AskPattern.ask(controller, request, config.requestTimeout(), system.scheduler()));
   }
 
   private CompletionStage<Controller.Topics> topics() {
-    return AskPattern.ask(controller, Controller.GetTopics::new, config.requestTimeout(), system.scheduler());
+    return AkkaFutures.direct(
+        AskPattern.ask(controller, Controller.GetTopics::new, config.requestTimeout(), system.scheduler()));
   }
 
   /** A topic with, if asked, each partition's offsets and size from its leader. */
@@ -200,9 +202,9 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
         partitions.add(CompletableFuture.completedFuture(base.build()));
         continue;
       }
-      partitions.add(ClusterSharding.get(system)
-          .entityRefFor(PartitionLeader.TYPE_KEY, new PartitionKey(topic.name(), p).entityId())
-          .<PartitionLeader.Status>ask(PartitionLeader.Describe::new, config.requestTimeout())
+      partitions.add(AkkaFutures.direct(ClusterSharding.get(system)
+              .entityRefFor(PartitionLeader.TYPE_KEY, new PartitionKey(topic.name(), p).entityId())
+              .<PartitionLeader.Status>ask(PartitionLeader.Describe::new, config.requestTimeout()))
           .thenApply(status -> status.failure() != null ? base.build() : base
               .setLogStartOffset(status.logStartOffset())
               .setHighWatermark(status.highWatermark())

@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.AkkaFutures;
 import io.skein.common.FailureException;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -46,9 +47,9 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
       }
       Duration wait = min(Duration.ofMillis(request.getMaxWaitMs()), config.maxFetchWait());
       int maxBytes = maxBytes(request.getMaxBytes());
-      CompletionStage<PartitionLeader.ReadReply> reply = leader.ask(
+      CompletionStage<PartitionLeader.ReadReply> reply = AkkaFutures.direct(leader.ask(
           replyTo -> new PartitionLeader.Read(request.getOffset(), maxBytes, wait, replyTo),
-          wait.plus(config.requestTimeout()));
+          wait.plus(config.requestTimeout())));
       Replies.answer(observer, reply, PartitionLeader.ReadReply::failure, read -> FetchResponse.newBuilder()
           .setTopic(request.getTopic())
           .setPartition(request.getPartition())
@@ -89,8 +90,8 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
         }
         case UNRECOGNIZED -> throw new FailureException(ErrorCode.INVALID_REQUEST, "unknown offset spec");
       };
-      CompletionStage<PartitionLeader.OffsetReply> reply = leader.ask(
-          replyTo -> new PartitionLeader.ListOffsets(timestamp, replyTo), config.requestTimeout());
+      CompletionStage<PartitionLeader.OffsetReply> reply = AkkaFutures.direct(leader.ask(
+          replyTo -> new PartitionLeader.ListOffsets(timestamp, replyTo), config.requestTimeout()));
       Replies.answer(observer, reply, PartitionLeader.OffsetReply::failure, found -> ListOffsetsResponse.newBuilder()
           .setOffset(found.offset())
           .setTimestamp(found.timestamp())

@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.AkkaFutures;
 import io.skein.common.FailureException;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -241,9 +242,9 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   public void commitOffsets(CommitOffsetsRequest request, StreamObserver<CommitOffsetsResponse> observer) {
     Replies.guard(observer, () -> {
       checkGroupId(request.getGroupId());
-      CompletionStage<GroupCoordinator.CommitReply> reply = coordinator(request.getGroupId()).ask(
+      CompletionStage<GroupCoordinator.CommitReply> reply = AkkaFutures.direct(coordinator(request.getGroupId()).ask(
           replyTo -> new GroupCoordinator.Commit(0, request.getMemberId(), request.getGeneration(),
-              toCommit(request.getOffsetsList()), null, replyTo), config.requestTimeout());
+              toCommit(request.getOffsetsList()), null, replyTo), config.requestTimeout()));
       Replies.answer(observer, reply, GroupCoordinator.CommitReply::failure, GroupGrpcService::commitResponse);
     });
   }
@@ -252,9 +253,9 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   public void fetchOffsets(FetchOffsetsRequest request, StreamObserver<FetchOffsetsResponse> observer) {
     Replies.guard(observer, () -> {
       checkGroupId(request.getGroupId());
-      CompletionStage<GroupCoordinator.OffsetsReply> reply = coordinator(request.getGroupId()).ask(
+      CompletionStage<GroupCoordinator.OffsetsReply> reply = AkkaFutures.direct(coordinator(request.getGroupId()).ask(
           replyTo -> new GroupCoordinator.FetchOffsets(request.getMemberId(), request.getGeneration(),
-              partitionKeys(request.getPartitionsList()), replyTo), config.requestTimeout());
+              partitionKeys(request.getPartitionsList()), replyTo), config.requestTimeout()));
       Replies.answer(observer, reply, GroupCoordinator.OffsetsReply::failure, offsets -> {
         FetchOffsetsResponse.Builder response = FetchOffsetsResponse.newBuilder();
         for (GroupCoordinator.CommittedOffset c : offsets.offsets()) {
@@ -270,8 +271,8 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
 
   @Override
   public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> observer) {
-    Replies.guard(observer, () -> AskPattern.<GroupRegistry.Command, GroupRegistry.Groups>ask(
-            registry, GroupRegistry.ListGroups::new, config.requestTimeout(), system.scheduler())
+    Replies.guard(observer, () -> AkkaFutures.direct(AskPattern.<GroupRegistry.Command, GroupRegistry.Groups>ask(
+            registry, GroupRegistry.ListGroups::new, config.requestTimeout(), system.scheduler()))
         .thenCompose(groups -> {
           List<CompletableFuture<GroupCoordinator.Description>> described = groups.groupIds().stream()
               .map(id -> describe(id).toCompletableFuture()).toList();
@@ -346,9 +347,9 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
                 .map(c -> new GroupCoordinator.OffsetToCommit(c.partition().topic(), c.partition().partition(),
                     c.offset(), ""))
                 .toList();
-            return coordinator(request.getGroupId())
-                .<GroupCoordinator.Done>ask(replyTo -> new GroupCoordinator.ResetOffsets(offsets, replyTo),
-                    config.requestTimeout())
+            return AkkaFutures.direct(coordinator(request.getGroupId())
+                    .<GroupCoordinator.Done>ask(replyTo -> new GroupCoordinator.ResetOffsets(offsets, replyTo),
+                        config.requestTimeout()))
                 .thenApply(done -> {
                   if (done.failure() != null) {
                     throw new FailureException(done.failure().code(), done.failure().message());
@@ -373,8 +374,8 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   public void deleteGroup(DeleteGroupRequest request, StreamObserver<DeleteGroupResponse> observer) {
     Replies.guard(observer, () -> {
       checkGroupId(request.getGroupId());
-      CompletionStage<GroupCoordinator.Done> reply = coordinator(request.getGroupId())
-          .ask(GroupCoordinator.DeleteGroup::new, config.requestTimeout());
+      CompletionStage<GroupCoordinator.Done> reply = AkkaFutures.direct(coordinator(request.getGroupId())
+          .ask(GroupCoordinator.DeleteGroup::new, config.requestTimeout()));
       Replies.answer(observer, reply, GroupCoordinator.Done::failure, done -> DeleteGroupResponse.getDefaultInstance());
     });
   }
@@ -419,11 +420,12 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   // ---- small helpers --------------------------------------------------------------------
 
   private CompletionStage<GroupCoordinator.Description> describe(String groupId) {
-    return coordinator(groupId).ask(GroupCoordinator.Describe::new, config.requestTimeout());
+    return AkkaFutures.direct(coordinator(groupId).ask(GroupCoordinator.Describe::new, config.requestTimeout()));
   }
 
   private CompletionStage<Controller.Topics> topics() {
-    return AskPattern.ask(controller, Controller.GetTopics::new, config.requestTimeout(), system.scheduler());
+    return AkkaFutures.direct(
+        AskPattern.ask(controller, Controller.GetTopics::new, config.requestTimeout(), system.scheduler()));
   }
 
   private EntityRef<GroupCoordinator.Command> coordinator(String groupId) {

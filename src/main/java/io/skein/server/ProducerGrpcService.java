@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.AkkaFutures;
 import io.skein.common.FailureException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -64,7 +65,7 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
       return CompletableFuture.completedFuture(new PartitionLeader.AppendReply(-1, -1, -1, -1, null));
     }
     Duration timeout = request.getTimeoutMs() == 0 ? config.requestTimeout() : Duration.ofMillis(request.getTimeoutMs());
-    return leader.ask(replyTo -> new PartitionLeader.Append(records, acks, replyTo), timeout);
+    return AkkaFutures.direct(leader.ask(replyTo -> new PartitionLeader.Append(records, acks, replyTo), timeout));
   }
 
   private static ProduceResponse.Builder response(ProduceRequest request, PartitionLeader.AppendReply reply) {

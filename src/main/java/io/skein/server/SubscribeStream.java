@@ -1,5 +1,6 @@
 package io.skein.server;
 
+import io.skein.common.AkkaFutures;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -76,8 +77,8 @@ public final class SubscribeStream {
   }
 
   private void startAt(long spec) {
-    leader
-        .<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), timeout)
+    AkkaFutures.direct(leader
+            .<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), timeout))
         .whenComplete((reply, error) -> {
           synchronized (this) {
             if (error != null) {
@@ -105,9 +106,9 @@ public final class SubscribeStream {
     waitingForClient = false;
     readInFlight = true;
     long offset = nextOffset;
-    leader
-        .<PartitionLeader.ReadReply>ask(replyTo -> new PartitionLeader.Read(offset, maxBytes, poll, replyTo),
-            poll.plus(timeout))
+    AkkaFutures.direct(leader
+            .<PartitionLeader.ReadReply>ask(replyTo -> new PartitionLeader.Read(offset, maxBytes, poll, replyTo),
+                poll.plus(timeout)))
         .whenComplete(this::onRead);
   }
 
