@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
@@ -459,6 +460,15 @@ public final class Log implements Closeable {
    * within one segment.
    */
   public LogReadResult read(long offset, int maxBytes, long maxOffsetExclusive) throws IOException {
+    return read(offset, maxBytes, maxOffsetExclusive, ByteBuffer::allocate);
+  }
+
+  /**
+   * {@link #read(long, int, long)} into a buffer from {@code buffers}, which is asked at most once,
+   * for at least the capacity it is given; an empty result uses none of its buffers.
+   */
+  public LogReadResult read(long offset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
+      throws IOException {
     long end = logEndOffset;
     long start = logStartOffset;
     if (offset < start || offset > end) {
@@ -472,7 +482,7 @@ public final class Log implements Closeable {
           entry = segments.firstEntry();
         }
         for (; entry != null; entry = segments.higherEntry(entry.getKey())) {
-          LogSegment.Read read = entry.getValue().read(offset, maxBytes, limit);
+          LogSegment.Read read = entry.getValue().read(offset, maxBytes, limit, buffers);
           if (read != null) {
             return new LogReadResult(
                 read.records(),

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.IntFunction;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
@@ -267,40 +268,65 @@ final class LogSegment {
    * at or above {@code maxOffsetExclusive} and before exceeding {@code maxBytes}, except that the
    * first batch is always returned whole. Null if the segment has no batch at or after {@code
    * startOffset}.
+   *
+   * <p>The bytes go into a buffer from {@code buffers} (asked for at least the given capacity) in
+   * one read: the offset index bounds the span, and the cut after the last qualifying batch is
+   * found in memory rather than by reading each batch header from the file.
    */
-  Read read(long startOffset, int maxBytes, long maxOffsetExclusive) throws IOException {
+  Read read(long startOffset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
+      throws IOException {
     int limit = size;
     ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
-    int position = offsetIndex.lookupPosition(startOffset);
-    long firstBase = -1;
-    while (position < limit) {
-      readHeader(header, position, limit);
+    int begin = offsetIndex.lookupPosition(startOffset);
+    while (begin < limit) {
+      readHeader(header, begin, limit);
       if (BatchHeader.lastOffset(header, 0) >= startOffset) {
-        firstBase = BatchHeader.baseOffset(header, 0);
         break;
       }
-      position += BatchHeader.batchSize(header, 0);
+      begin += checkedBatchSize(header, 0, begin);
     }
-    if (firstBase < 0) {
+    if (begin >= limit) {
       return null;
     }
-    int begin = position;
-    long next = startOffset;
-    while (position < limit) {
-      readHeader(header, position, limit);
-      long last = BatchHeader.lastOffset(header, 0);
-      int batchSize = BatchHeader.batchSize(header, 0);
-      boolean fitsBytes = position == begin || (long) position - begin + batchSize <= maxBytes;
-      if (last >= maxOffsetExclusive || !fitsBytes) {
-        break;
-      }
-      position += batchSize;
-      next = last + 1;
+    long firstBase = BatchHeader.baseOffset(header, 0);
+    int firstSize = checkedBatchSize(header, 0, begin);
+    if (BatchHeader.lastOffset(header, 0) >= maxOffsetExclusive) {
+      return new Read(ByteBuffer.allocate(0), -1, startOffset);
     }
-    ByteBuffer records = ByteBuffer.allocate(position - begin);
+    // Batches from the first indexed one above maxOffsetExclusive on cannot qualify.
+    int above = offsetIndex.firstPositionAbove(maxOffsetExclusive);
+    int end = above > begin ? Math.min(above, limit) : limit;
+    int span = Math.max(firstSize, Math.min(maxBytes, end - begin));
+    if ((long) begin + span > limit) {
+      throw new CorruptRecordException("segment " + logFile + " ends inside the batch at " + begin);
+    }
+    ByteBuffer records = buffers.apply(span);
+    records.clear().limit(span);
     readFully(records, begin);
     records.flip();
-    return new Read(records, records.hasRemaining() ? firstBase : -1, next);
+    int cut = 0;
+    long next = startOffset;
+    while (span - cut >= BatchHeader.RECORD_BATCH_OVERHEAD) {
+      int batchSize = checkedBatchSize(records, cut, begin + cut);
+      long last = BatchHeader.lastOffset(records, cut);
+      if (batchSize > span - cut || last >= maxOffsetExclusive || (cut > 0 && cut + batchSize > maxBytes)) {
+        break;
+      }
+      cut += batchSize;
+      next = last + 1;
+    }
+    records.limit(cut);
+    return new Read(records, firstBase, next);
+  }
+
+  /** The size of the batch at {@code batchStart} in {@code buffer}, refusing one that cannot be a batch. */
+  private int checkedBatchSize(ByteBuffer buffer, int batchStart, int filePosition) {
+    int batchSize = BatchHeader.batchSize(buffer, batchStart);
+    if (batchSize < BatchHeader.RECORD_BATCH_OVERHEAD) {
+      throw new CorruptRecordException(
+          "segment " + logFile + " has a batch of impossible size " + batchSize + " at " + filePosition);
+    }
+    return batchSize;
   }
 
   /** The first record at or after {@code timestamp}, or null if this segment has none. */

@@ -70,6 +70,17 @@ final class OffsetIndex extends MappedIndex {
     return entry < 0 ? 0 : view.getInt(entry * ENTRY_SIZE + 4);
   }
 
+  /**
+   * Position of the indexed batch with the smallest base offset above {@code targetOffset}, or -1
+   * if no indexed batch starts above it.
+   */
+  int firstPositionAbove(long targetOffset) {
+    ByteBuffer view = readView();
+    int count = entries();
+    int entry = lastEntryAtOrBelow(view, count, targetOffset - baseOffset, false) + 1;
+    return entry < count ? view.getInt(entry * ENTRY_SIZE + 4) : -1;
+  }
+
   /** Position of the last entry, or 0 without entries. */
   int lastPosition() {
     int count = entries();

@@ -201,6 +201,7 @@ public final class PartitionLeader {
   private final StashBuffer<Command> stash;
   private final TimerScheduler<Command> timers;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final LocalLeaderLogs localLogs;
   private final Map<Long, Read> waitingReads = new HashMap<>();
   private long nextReadId;
 
@@ -238,6 +239,7 @@ public final class PartitionLeader {
     this.stash = stash;
     this.timers = timers;
     this.shard = shard;
+    this.localLogs = LocalLeaderLogs.get(context.getSystem());
   }
 
   // ---- initializing ---------------------------------------------------------------------
@@ -321,6 +323,7 @@ public final class PartitionLeader {
     timers.startTimerWithFixedDelay(Tick.ISR, isrCheckInterval());
     context.getLog().info("Partition {}: leading at epoch {} with ISR {}, log offsets [{}, {}), high watermark {}", key,
         leaderEpoch, progress.isr(), log.logStartOffset(), log.logEndOffset(), log.highWatermark());
+    localLogs.serving(key, log);
     return stash.unstashAll(serving());
   }
 
@@ -369,6 +372,7 @@ public final class PartitionLeader {
    * Until the shard stops this one, requests get {@code failure}.
    */
   private Behavior<Command> passivate(Failure failure) {
+    stopServingReads();
     timers.cancelAll();
     shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
     return Behaviors.receive(Command.class)
@@ -626,6 +630,7 @@ public final class PartitionLeader {
     Failure gone = unknownPartition();
     waitingReads.values().forEach(read -> read.replyTo().tell(readFailed(gone)));
     waitingReads.clear();
+    stopServingReads();
     try {
       log.closeAndDelete();
       context.getLog().info("Partition {}: deleted with its topic", key);
@@ -665,6 +670,7 @@ public final class PartitionLeader {
     parkedFetches.values().forEach(fetch -> fetch.replyTo().tell(
         ReplicaFetchReply.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, gone.message())));
     parkedFetches.clear();
+    stopServingReads();
     if (log != null) {
       try {
         log.close();
@@ -689,6 +695,13 @@ public final class PartitionLeader {
     context.getLog().info("Partition {}: stepping down from epoch {}: {}", key, leaderEpoch, why);
     return passivate(Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER,
         "broker " + config.brokerId() + " no longer leads " + key + ": " + why));
+  }
+
+  /** From now on reads come here, where they find out that this leader is going away. */
+  private void stopServingReads() {
+    if (log != null) {
+      localLogs.stoppedServing(key, log);
+    }
   }
 
   /** Moves the high watermark to the smallest log end in the ISR; completes what it passed. */

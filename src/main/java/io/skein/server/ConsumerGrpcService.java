@@ -5,6 +5,7 @@ import io.skein.common.FailureException;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.skein.log.LogReadResult;
 import io.skein.node.BrokerConfig;
 import io.skein.partition.PartitionLeader;
 import io.skein.proto.v1.ConsumerServiceGrpc;
@@ -16,7 +17,9 @@ import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.OffsetSpec;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -41,23 +44,41 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
   @Override
   public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
     Replies.guard(observer, () -> {
-      var leader = router.leaderOf(request.getTopic(), request.getPartition());
       if (request.getMaxWaitMs() < 0) {
         throw new FailureException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be >= 0, was " + request.getMaxWaitMs());
       }
-      Duration wait = min(Duration.ofMillis(request.getMaxWaitMs()), config.maxFetchWait());
       int maxBytes = maxBytes(request.getMaxBytes());
+      Optional<LogReadResult> local =
+          router.readLocally(request.getTopic(), request.getPartition(), request.getOffset(), maxBytes);
+      if (local.isPresent()) {
+        LogReadResult read = local.get();
+        try {
+          observer.onNext(fetchResponse(request, read.records(), read.highWatermark(), read.logStartOffset()));
+          observer.onCompleted();
+        } finally {
+          router.release(read.records());
+        }
+        return;
+      }
+      var leader = router.leaderOf(request.getTopic(), request.getPartition());
+      Duration wait = min(Duration.ofMillis(request.getMaxWaitMs()), config.maxFetchWait());
       CompletionStage<PartitionLeader.ReadReply> reply = AkkaFutures.direct(leader.ask(
           replyTo -> new PartitionLeader.Read(request.getOffset(), maxBytes, wait, replyTo),
           wait.plus(config.requestTimeout())));
-      Replies.answer(observer, reply, PartitionLeader.ReadReply::failure, read -> FetchResponse.newBuilder()
-          .setTopic(request.getTopic())
-          .setPartition(request.getPartition())
-          .setHighWatermark(read.highWatermark())
-          .setLogStartOffset(read.logStartOffset())
-          .setRecords(UnsafeByteOperations.unsafeWrap(read.records()))
-          .build());
+      Replies.answer(observer, reply, PartitionLeader.ReadReply::failure,
+          read -> fetchResponse(request, read.records(), read.highWatermark(), read.logStartOffset()));
     });
+  }
+
+  private static FetchResponse fetchResponse(
+      FetchRequest request, ByteBuffer records, long highWatermark, long logStartOffset) {
+    return FetchResponse.newBuilder()
+        .setTopic(request.getTopic())
+        .setPartition(request.getPartition())
+        .setHighWatermark(highWatermark)
+        .setLogStartOffset(logStartOffset)
+        .setRecords(UnsafeByteOperations.unsafeWrap(records))
+        .build();
   }
 
   @Override
@@ -68,7 +89,7 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
         throw new FailureException(ErrorCode.INVALID_REQUEST, "offset must be >= 0, was " + request.getOffset());
       }
       SubscribeStream stream = new SubscribeStream(
-          leader, request, maxBytes(request.getMaxBytes()), SUBSCRIBE_POLL, config.requestTimeout(),
+          router, leader, request, maxBytes(request.getMaxBytes()), SUBSCRIBE_POLL, config.requestTimeout(),
           (ServerCallStreamObserver<SubscribeResponse>) observer, subscriptions::remove);
       subscriptions.add(stream);
       stream.start();

@@ -42,7 +42,7 @@ public final class GrpcServer implements AutoCloseable {
   /** Starts serving the API. */
   public void serve(
       ActorSystem<?> system, ActorRef<Controller.Command> controller, BrokerConfig config, String clusterId) {
-    PartitionRouter router = new PartitionRouter(system);
+    PartitionRouter router = new PartitionRouter(system, ConsumerGrpcService.DEFAULT_MAX_BYTES);
     consumer = new ConsumerGrpcService(router, config);
     gate.open(List.of(
         new AdminGrpcService(system, controller, config, clusterId).bindService(),

@@ -6,22 +6,59 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.cluster.LeaderLocations;
 import io.skein.common.TopicNames;
+import io.skein.log.LogReadResult;
+import io.skein.log.ReadBuffers;
+import io.skein.partition.LocalLeaderLogs;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.proto.v1.ErrorCode;
+import java.nio.ByteBuffer;
+import java.util.Optional;
 
-/** Finds a partition's leader through Cluster Sharding, after checking the names and that it is reachable. */
+/**
+ * Finds a partition's leader through Cluster Sharding, after checking the names and that it is
+ * reachable; reads committed data of partitions this node leads without going through it.
+ */
 final class PartitionRouter {
+
+  /** Direct read buffers kept for local reads: more than the reads a 2-4 core broker runs at once. */
+  private static final int POOLED_READ_BUFFERS = 16;
 
   private final ClusterSharding sharding;
   private final LeaderLocations leaders;
+  private final LocalLeaderLogs localLogs;
+  private final ReadBuffers readBuffers;
 
-  PartitionRouter(ActorSystem<?> system) {
+  PartitionRouter(ActorSystem<?> system, int readBufferBytes) {
     this.sharding = ClusterSharding.get(system);
     this.leaders = LeaderLocations.get(system);
+    this.localLogs = LocalLeaderLogs.get(system);
+    this.readBuffers = new ReadBuffers(readBufferBytes, POOLED_READ_BUFFERS);
   }
 
   EntityRef<PartitionLeader.Command> leaderOf(String topic, int partition) {
+    PartitionKey key = keyOf(topic, partition);
+    // Sent now, it would be lost on the dead node and the client would wait its whole timeout.
+    leaders.unreachableLeader(key).ifPresent(why -> {
+      throw new FailureException(ErrorCode.LEADER_NOT_AVAILABLE, why);
+    });
+    return sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId());
+  }
+
+  /**
+   * Committed batches from {@code offset}, read on this thread, if this node leads the partition
+   * and has some; hand {@code records()} to {@link #release} once sent.
+   */
+  Optional<LogReadResult> readLocally(String topic, int partition, long offset, int maxBytes) {
+    return localLogs.readCommitted(keyOf(topic, partition), offset, maxBytes, readBuffers);
+  }
+
+  /** Takes back the buffer of a local read once gRPC has copied it out (it does so within onNext). */
+  void release(ByteBuffer records) {
+    readBuffers.release(records);
+  }
+
+  private static PartitionKey keyOf(String topic, int partition) {
     TopicNames.problem(topic).ifPresent(problem -> {
       throw new FailureException(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
     });
@@ -29,11 +66,6 @@ final class PartitionRouter {
       throw new FailureException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           "partition must be >= 0, was " + partition);
     }
-    PartitionKey key = new PartitionKey(topic, partition);
-    // Sent now, it would be lost on the dead node and the client would wait its whole timeout.
-    leaders.unreachableLeader(key).ifPresent(why -> {
-      throw new FailureException(ErrorCode.LEADER_NOT_AVAILABLE, why);
-    });
-    return sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId());
+    return new PartitionKey(topic, partition);
   }
 }

@@ -4,10 +4,13 @@ import io.skein.common.AkkaFutures;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.skein.log.LogReadResult;
 import io.skein.partition.PartitionLeader;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -24,6 +27,7 @@ public final class SubscribeStream {
       String topic, int partition, long nextOffset, long messagesSent, long bytesSent,
       boolean waitingForClient, boolean readInFlight) {}
 
+  private final PartitionRouter router;
   private final EntityRef<PartitionLeader.Command> leader;
   private final SubscribeRequest request;
   private final int maxBytes;
@@ -40,6 +44,7 @@ public final class SubscribeStream {
   private long bytesSent;
 
   SubscribeStream(
+      PartitionRouter router,
       EntityRef<PartitionLeader.Command> leader,
       SubscribeRequest request,
       int maxBytes,
@@ -47,6 +52,7 @@ public final class SubscribeStream {
       Duration timeout,
       ServerCallStreamObserver<SubscribeResponse> out,
       Consumer<SubscribeStream> onClose) {
+    this.router = router;
     this.leader = leader;
     this.request = request;
     this.maxBytes = maxBytes;
@@ -95,7 +101,24 @@ public final class SubscribeStream {
         });
   }
 
+  /**
+   * Sends what this node can read at once (it leads the partition and has committed data),
+   * while the client takes it; otherwise asks the leader, which waits for new data.
+   */
   private synchronized void pump() {
+    while (!closed && !readInFlight && nextOffset >= 0 && out.isReady()) {
+      Optional<LogReadResult> local =
+          router.readLocally(request.getTopic(), request.getPartition(), nextOffset, maxBytes);
+      if (local.isEmpty()) {
+        break;
+      }
+      LogReadResult read = local.get();
+      try {
+        send(read.records(), read.highWatermark(), read.nextOffset(), read.logStartOffset());
+      } finally {
+        router.release(read.records());
+      }
+    }
     if (closed || readInFlight || nextOffset < 0) {
       return;
     }
@@ -127,19 +150,23 @@ public final class SubscribeStream {
         return;
       }
       if (reply != null && reply.records().hasRemaining()) {
-        int size = reply.records().remaining();
-        out.onNext(SubscribeResponse.newBuilder()
-            .setRecords(UnsafeByteOperations.unsafeWrap(reply.records()))
-            .setHighWatermark(reply.highWatermark())
-            .setNextOffset(reply.nextOffset())
-            .setLogStartOffset(reply.logStartOffset())
-            .build());
-        nextOffset = reply.nextOffset();
-        messagesSent++;
-        bytesSent += size;
+        send(reply.records(), reply.highWatermark(), reply.nextOffset(), reply.logStartOffset());
       }
     }
     pump();
+  }
+
+  private void send(ByteBuffer records, long highWatermark, long next, long logStartOffset) {
+    int size = records.remaining();
+    out.onNext(SubscribeResponse.newBuilder()
+        .setRecords(UnsafeByteOperations.unsafeWrap(records))
+        .setHighWatermark(highWatermark)
+        .setNextOffset(next)
+        .setLogStartOffset(logStartOffset)
+        .build());
+    nextOffset = next;
+    messagesSent++;
+    bytesSent += size;
   }
 
   private void fail(io.grpc.StatusRuntimeException status) {
