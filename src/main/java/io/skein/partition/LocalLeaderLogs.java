@@ -5,7 +5,7 @@ import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;
 import io.skein.log.Log;
 import io.skein.log.LogReadResult;
-import io.skein.log.ReadBuffers;
+import io.skein.log.DirectBuffers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -49,7 +49,7 @@ public final class LocalLeaderLogs implements Extension {
    * Committed batches of {@code key} from {@code offset}, read now into a buffer from {@code
    * buffers} (the caller releases {@code records()} once sent); empty when the leader must answer.
    */
-  public Optional<LogReadResult> readCommitted(PartitionKey key, long offset, int maxBytes, ReadBuffers buffers) {
+  public Optional<LogReadResult> readCommitted(PartitionKey key, long offset, int maxBytes, DirectBuffers buffers) {
     Log log = logs.get(key);
     if (log == null || offset < log.logStartOffset() || offset >= log.highWatermark()) {
       return Optional.empty();

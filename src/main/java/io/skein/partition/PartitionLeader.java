@@ -18,6 +18,7 @@ import io.skein.cluster.PinnedShardAllocation;
 import io.skein.common.CborSerializable;
 import io.skein.common.Failure;
 import io.skein.log.CorruptRecordException;
+import io.skein.log.DirectBuffers;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.Log;
 import io.skein.log.LogAppendInfo;
@@ -72,9 +73,19 @@ public final class PartitionLeader {
   /** Open the log now (recovering it if needed) and answer when it serves. */
   public record Open(ActorRef<Opened> replyTo) implements Command {}
 
-  /** Append Kafka v2 batches (offsets are assigned here); acks -1 (all) waits for the ISR. */
+  /**
+   * Append Kafka v2 batches (offsets are assigned here, in place); acks -1 (all) waits for the
+   * ISR. {@code records} may come from {@link #buffers()}: the leader gives it back once written.
+   */
   public record Append(ByteBuffer records, int acks, ActorRef<AppendReply> replyTo) implements Command {
     public static final int ACKS_ALL = -1;
+    /** A request's batch is 16 KiB with Kafka's default batch.size; larger ones go on the heap. */
+    private static final DirectBuffers BUFFERS = new DirectBuffers(64 * 1024, 256);
+
+    /** Where to put the bytes of an append to a leader on this node. */
+    public static DirectBuffers buffers() {
+      return BUFFERS;
+    }
 
     /** An acks=1 append: answered once the leader has written it. */
     public Append(ByteBuffer records, ActorRef<AppendReply> replyTo) {
@@ -415,6 +426,14 @@ public final class PartitionLeader {
   }
 
   private Behavior<Command> onAppend(Append append) {
+    try {
+      return append(append);
+    } finally {
+      Append.buffers().release(append.records());
+    }
+  }
+
+  private Behavior<Command> append(Append append) {
     if (append.acks() == Append.ACKS_ALL && progress.isr().size() < logConfig.minInsyncReplicas()) {
       // Refused before writing: nothing of it is half-written on some replicas.
       append.replyTo().tell(appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS, "partition " + key + " has "

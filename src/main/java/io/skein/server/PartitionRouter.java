@@ -7,7 +7,7 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.cluster.LeaderLocations;
 import io.skein.common.TopicNames;
 import io.skein.log.LogReadResult;
-import io.skein.log.ReadBuffers;
+import io.skein.log.DirectBuffers;
 import io.skein.partition.LocalLeaderLogs;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
@@ -27,13 +27,13 @@ final class PartitionRouter {
   private final ClusterSharding sharding;
   private final LeaderLocations leaders;
   private final LocalLeaderLogs localLogs;
-  private final ReadBuffers readBuffers;
+  private final DirectBuffers readBuffers;
 
   PartitionRouter(ActorSystem<?> system, int readBufferBytes) {
     this.sharding = ClusterSharding.get(system);
     this.leaders = LeaderLocations.get(system);
     this.localLogs = LocalLeaderLogs.get(system);
-    this.readBuffers = new ReadBuffers(readBufferBytes, POOLED_READ_BUFFERS);
+    this.readBuffers = new DirectBuffers(readBufferBytes, POOLED_READ_BUFFERS);
   }
 
   EntityRef<PartitionLeader.Command> leaderOf(String topic, int partition) {

@@ -59,7 +59,9 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
       throw new FailureException(ErrorCode.CORRUPT_MESSAGE, "the request holds no record batch");
     }
     // The leader assigns offsets in place, so it needs its own writable copy of the bytes.
-    ByteBuffer records = ByteBuffer.wrap(request.getRecords().toByteArray());
+    ByteBuffer records = PartitionLeader.Append.buffers().acquire(request.getRecords().size());
+    request.getRecords().copyTo(records);
+    records.flip();
     if (acks == 0) {
       leader.tell(new PartitionLeader.Append(records, ignore.unsafeUpcast()));
       return CompletableFuture.completedFuture(new PartitionLeader.AppendReply(-1, -1, -1, -1, null));

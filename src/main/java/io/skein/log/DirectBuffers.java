@@ -4,18 +4,19 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
- * Direct buffers for reads that go straight out to the network, reused so that serving a
- * fetch neither allocates nor zeroes a fresh buffer of up to {@code bufferBytes}, and the
- * bytes are read from the file once, with no copy through a temporary direct buffer.
- * Thread-safe. A read larger than {@code bufferBytes} gets a heap buffer of its own.
+ * Reused direct buffers for bytes on their way between the network and a log file: a fetch
+ * or an append through one neither allocates nor zeroes a fresh buffer, and the file channel
+ * reads or writes it without a copy through a temporary direct buffer of its own.
+ * Thread-safe. A request for more than {@code bufferBytes} gets a heap buffer of its own. A
+ * buffer that is never given back is simply collected.
  */
-public final class ReadBuffers {
+public final class DirectBuffers {
 
   private final int bufferBytes;
   private final ArrayBlockingQueue<ByteBuffer> free;
 
   /** Keeps up to {@code pooled} buffers of {@code bufferBytes} each. */
-  public ReadBuffers(int bufferBytes, int pooled) {
+  public DirectBuffers(int bufferBytes, int pooled) {
     if (bufferBytes <= 0 || pooled <= 0) {
       throw new IllegalArgumentException("bufferBytes and pooled must be positive");
     }
@@ -32,7 +33,10 @@ public final class ReadBuffers {
     return buffer != null ? buffer.clear() : ByteBuffer.allocateDirect(bufferBytes);
   }
 
-  /** Takes back a buffer from {@link #acquire}; any other buffer is ignored. */
+  /**
+   * Takes back a buffer from {@link #acquire}, once, when nothing reads it any more; any other
+   * buffer is ignored.
+   */
   public void release(ByteBuffer buffer) {
     if (buffer.isDirect() && buffer.capacity() == bufferBytes) {
       free.offer(buffer);
