@@ -160,6 +160,46 @@ class LogTest {
   }
 
   @Test
+  void readIntoALargerPooledBufferStopsAtTheIndexedBound() throws IOException {
+    // Every batch indexed: the read is bounded by the first indexed batch above the limit.
+    try (Log log = Log.open(dir, config("index.interval.bytes", 1), clock)) {
+      for (int i = 0; i < 20; i++) {
+        log.appendAsLeader(batch(5, START_MS), 0); // batches [0..4], [5..9], ...
+      }
+      DirectBuffers pool = new DirectBuffers(1 << 20, 2);
+      LogReadResult result = log.read(12, 1 << 20, 42, pool::acquire);
+      assertTrue(result.records().isDirect());
+      assertEquals(
+          List.of(10L, 15L, 20L, 25L, 30L, 35L),
+          batches(result.records()).stream().map(RecordBatch::baseOffset).toList());
+      assertEquals(40, result.nextOffset());
+      pool.release(result.records());
+      assertTrue(pool.acquire(100).isDirect());
+    }
+  }
+
+  @Test
+  void aBatchOfImpossibleSizeIsReportedNotLoopedOn() throws IOException {
+    Path partition = dir.resolve("p0");
+    try (Log log = Log.open(partition, LogConfig.defaults(), clock)) {
+      log.appendAsLeader(batch(5, START_MS), 0);
+      log.appendAsLeader(batch(5, START_MS), 0);
+    }
+    Path segment = partition.resolve("00000000000000000000.log");
+    int firstSize = batch(5, START_MS).sizeInBytes();
+    try (var channel = java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
+      // The second batch's length field (offset 8 in its header) says 0 bytes follow.
+      channel.write(ByteBuffer.allocate(4).putInt(0, 0), firstSize + 8);
+    }
+    LogSegment read = LogSegment.open(partition, 0);
+    try {
+      assertThrows(CorruptRecordException.class, () -> read.read(5, 1000, Long.MAX_VALUE, ByteBuffer::allocate));
+    } finally {
+      read.close();
+    }
+  }
+
+  @Test
   void offsetForTimestampAcrossSegments() throws IOException {
     try (Log log = Log.open(dir, config("segment.bytes", 500, "index.interval.bytes", 1), clock)) {
       for (int i = 0; i < 30; i++) {
