@@ -174,10 +174,13 @@ def report(work):
     env = read_env(os.path.join(work, "run.env"))
     runs = collect(work)
     cases = env.get("cases", "").split()
+    # Cases run on a cluster: {case: number of brokers}.
+    clusters = {r["case"]: int(r["meta"]["nodes"]) for r in runs if int(r["meta"].get("nodes", 1)) > 1}
     out = []
     w = out.append
     date = env.get("date", "")
-    w(f"# Skein vs Apache Kafka {env.get('kafka_version', '')}: single node, {date}")
+    setups = "single node" + (" and 3-broker cluster" if clusters else "")
+    w(f"# Skein vs Apache Kafka {env.get('kafka_version', '')}: {setups}, {date}")
     w("")
     w(f"Command: `{env.get('command', 'bench/run')}`" + (" (quick smoke run: small counts, not a measurement)"
                                                          if env.get("quick") == "1" else ""))
@@ -197,7 +200,8 @@ def report(work):
         w(f"| wall time of the whole run | {int(total) // 60} min {int(total) % 60} s |")
     w("")
     w(f"Each case ran {env.get('reps', '?')}× per system, Kafka and Skein alternating, each run on a fresh broker "
-      f"and topic (6 partitions, RF 1, OS flush). Producers: batch.size={env.get('batch_size')}, "
+      f"and topic (6 partitions, RF 1 unless the case says otherwise, OS flush), after an unmeasured warm-up "
+      f"on the same broker. Producers: batch.size={env.get('batch_size')}, "
       f"linger.ms={env.get('linger_ms')}, no keys. Figures are medians over the runs that succeeded; "
       "the ratio is Skein/Kafka (above 1 is better for records/s and MB/s, worse for the rest). "
       "Kafka's percentiles are whole milliseconds. CPU and steal cover the measured phase only; "
@@ -226,6 +230,14 @@ def report(work):
                  for _, key, _, prod in COLUMNS]
         w(f"| {case} | **Skein/Kafka** | " + " | ".join(cells) + " | |")
     w("")
+    for case in [c for c in cases if c in clusters]:
+        n = clusters[case]
+        w(f"{case}: {n} brokers on this machine, each with the broker JVM options above (Kafka: {n} KRaft nodes, "
+          f"broker and controller combined; Skein: {n} broker JVMs forming an Akka cluster, plus a PostgreSQL "
+          f"server for the Controller's journal, whose CPU counts as `other CPU s`). **broker CPU s** and "
+          f"**peak RSS MiB** are sums over the {n} broker processes; CPU s/GiB divides by the payload once, "
+          f"not once per replica.")
+        w("")
     w("| case | what it does |")
     w("|---|---|")
     for case in cases:
