@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,6 +29,8 @@ import picocli.CommandLine.Spec;
       PerfCommand.class
     })
 public final class SkeinCli implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SkeinCli.class);
 
   /** An expected failure: reported as one line on stderr, exit code 1. */
   static final class CommandFailedException extends RuntimeException {
@@ -92,7 +96,7 @@ public final class SkeinCli implements Callable<Integer> {
             err.println("Error: " + e.getMessage());
           } else {
             err.println("Error: unexpected failure: " + e);
-            e.printStackTrace(err);
+            LOG.error("'{}' failed unexpectedly", failed.getCommandSpec().qualifiedName(), e);
           }
           return CommandLine.ExitCode.SOFTWARE;
         });

@@ -4,6 +4,7 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;
 import io.skein.log.Log;
+import io.skein.log.LogException;
 import io.skein.log.LogReadResult;
 import io.skein.log.DirectBuffers;
 import java.io.IOException;
@@ -55,20 +56,21 @@ public final class LocalLeaderLogs implements Extension {
       return Optional.empty();
     }
     ByteBuffer[] acquired = new ByteBuffer[1];
+    boolean answered = false;
     try {
       LogReadResult result = log.read(offset, maxBytes, log.highWatermark(), capacity -> {
         acquired[0] = buffers.acquire(capacity);
         return acquired[0];
       });
-      if (result.records().hasRemaining()) {
-        return Optional.of(result);
-      }
-    } catch (IOException | RuntimeException e) {
+      answered = result.records().hasRemaining();
+      return answered ? Optional.of(result) : Optional.empty();
+    } catch (IOException | LogException e) {
       // Retention, a truncation or a closing log raced with us: the leader knows what to answer.
+      return Optional.empty();
+    } finally {
+      if (!answered && acquired[0] != null) {
+        buffers.release(acquired[0]);
+      }
     }
-    if (acquired[0] != null) {
-      buffers.release(acquired[0]);
-    }
-    return Optional.empty();
   }
 }
