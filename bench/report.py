@@ -16,10 +16,11 @@ import sys
 SYSTEMS = ("kafka", "skein")
 GIB = 1 << 30
 
-# Final line of kafka-producer-perf-test / ProducerPerformance and of `skein perf produce`.
+# Summary line of kafka-producer-perf-test / ProducerPerformance and of `skein perf produce`;
+# with --warmup-records a second one, "N steady state records sent, ...", follows it.
 # Kafka prints whole milliseconds for the percentiles, Skein two decimals.
 PRODUCE_TOTAL = re.compile(
-    r"^(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, "
+    r"^(\d+)(?: steady state)? records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, "
     r"([\d.]+) ms max latency, ([\d.]+) ms 50th, ([\d.]+) ms 95th, ([\d.]+) ms 99th, ([\d.]+) ms 99.9th\.\s*$"
 )
 
@@ -36,7 +37,7 @@ def read_env(path):
 
 
 def parse_produce(text):
-    """The last total line of a producer perf run, or None."""
+    """The last summary line of a producer perf run (the steady state's, if any), or None."""
     found = None
     for line in text.splitlines():
         m = PRODUCE_TOTAL.match(line.strip())
@@ -108,7 +109,8 @@ def run_metrics(run_dir):
         # CPU used on the machine during the phase by neither the broker nor the load tool:
         # other builds, the OS. A large value means the figures of that run are disturbed.
         r["other_cpu"] = busy_cpu - r["broker_cpu"] - r["client_cpu"]
-        records = r.get("records", num)
+        # The broker's CPU covers the whole run of the tool, its warm-up records included.
+        records = r.get("records", num) + int(meta.get("tool_warm", 0))
         payload = records * int(meta.get("size", 0))
         r["cpu_per_gib"] = r["broker_cpu"] / (payload / GIB) if payload else None
     rate = float(meta.get("rate", -1))

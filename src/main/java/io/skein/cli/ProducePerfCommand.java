@@ -20,7 +20,12 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** Like kafka-producer-perf-test: sends N records at a target rate and reports throughput and latency. */
+/**
+ * Like kafka-producer-perf-test: sends N records at a target rate and reports throughput and latency.
+ * With {@code --warmup-records W} the first W records warm up the client and broker; a second
+ * summary line then describes the records after them alone, as Kafka's tool (4.1 and later)
+ * prints it.
+ */
 @Command(
     name = "produce",
     mixinStandardHelpOptions = true,
@@ -48,6 +53,14 @@ final class ProducePerfCommand implements Callable<Integer> {
       paramLabel = "RECORDS_PER_SEC",
       description = "Target rate; -1 for no limit.")
   double throughput;
+
+  @Option(
+      names = "--warmup-records",
+      paramLabel = "N",
+      description =
+          "Treat the first N of the records as warm-up: a second summary line (\"steady state\")"
+              + " covers only the records after them.")
+  long warmupRecords;
 
   @Option(names = "--key-size", paramLabel = "BYTES", description = "Give records keys of this size (default: no keys).")
   int keySize;
@@ -85,24 +98,38 @@ final class ProducePerfCommand implements Callable<Integer> {
     }
     // One key buffer, rewritten per record: the producer copies it into the batch during send.
     byte[] key = keySize > 0 ? new byte[keySize] : null;
-    Stats stats = new Stats(spec.commandLine().getOut(), keySize + recordSize);
+    PrintWriter out = spec.commandLine().getOut();
+    Stats stats = new Stats(out, keySize + recordSize, "");
+    if (warmupRecords > 0) {
+      out.printf("Warmup first %d records. Steady state results will print after the complete test summary.%n",
+          warmupRecords);
+      out.flush();
+    }
 
     try (Producer<byte[], byte[]> producer =
         new Producer<>(config, new ByteArraySerializer(), new ByteArraySerializer(), perf.cli.channelFactory())) {
       long startNanos = System.nanoTime();
+      Stats current = stats;
       for (long i = 0; i < numRecords; i++) {
         if (key != null) {
           writeIndex(key, i);
         }
+        if (i == warmupRecords && i > 0) {
+          current = stats.steadyState();
+        }
+        Stats recordStats = current;
         long sendNanos = System.nanoTime();
         producer
             .send(new ProducerRecord<>(topic, key, payload))
-            .whenComplete((metadata, error) -> stats.completed(sendNanos, error));
+            .whenComplete((metadata, error) -> recordStats.completed(sendNanos, error));
         throttle(startNanos, i + 1);
       }
       producer.flush();
     }
     stats.printTotal();
+    if (stats.steadyState != null) {
+      stats.steadyState.printTotal();
+    }
     if (stats.failed > 0) {
       throw new SkeinCli.CommandFailedException(
           stats.failed + " of " + numRecords + " records failed; first error: " + stats.firstError);
@@ -119,6 +146,10 @@ final class ProducePerfCommand implements Callable<Integer> {
     }
     if (throughput == 0 || (throughput < 0 && throughput != -1)) {
       throw new ParameterException(spec.commandLine(), "--throughput must be positive, or -1 for no limit");
+    }
+    if (warmupRecords < 0 || warmupRecords >= numRecords) {
+      throw new ParameterException(
+          spec.commandLine(), "--warmup-records must be at least 0 and less than --num-records");
     }
     if (keySize < 0) {
       throw new ParameterException(spec.commandLine(), "--key-size must not be negative");
@@ -150,10 +181,16 @@ final class ProducePerfCommand implements Callable<Integer> {
     }
   }
 
-  /** Latency and throughput, fed from the producer's callback thread. */
+  /**
+   * Latency and throughput, fed from the producer's callback thread. The steady-state stats,
+   * once started, count the records sent after the warm-up; they also feed the whole run's
+   * totals, and they print the progress lines from then on.
+   */
   private static final class Stats {
     private final PrintWriter out;
     private final int recordBytes;
+    private final String label;
+    private final Stats whole;
     private final long startMs = System.currentTimeMillis();
     private final Histogram latencyMicros = new Histogram(3);
     private long count;
@@ -162,22 +199,42 @@ final class ProducePerfCommand implements Callable<Integer> {
     private long windowCount;
     private long windowLatencyMicros;
     private long windowMaxLatencyMicros;
+    private volatile Stats steadyState;
     long failed;
     String firstError;
 
-    Stats(PrintWriter out, int recordBytes) {
-      this.out = out;
-      this.recordBytes = recordBytes;
+    Stats(PrintWriter out, int recordBytes, String label) {
+      this(out, recordBytes, label, null);
     }
 
-    synchronized void completed(long sendNanos, Throwable error) {
+    private Stats(PrintWriter out, int recordBytes, String label, Stats whole) {
+      this.out = out;
+      this.recordBytes = recordBytes;
+      this.label = label;
+      this.whole = whole;
+    }
+
+    /** Starts counting the steady state: the records sent from now on. */
+    Stats steadyState() {
+      steadyState = new Stats(out, recordBytes, " steady state", this);
+      return steadyState;
+    }
+
+    void completed(long sendNanos, Throwable error) {
+      long latency = (System.nanoTime() - sendNanos) / 1000;
+      if (whole != null) {
+        whole.record(latency, error, false);
+      }
+      record(latency, error, true);
+    }
+
+    private synchronized void record(long latency, Throwable error, boolean reportWindow) {
       if (error != null) {
         if (failed++ == 0) {
           firstError = error.getMessage();
         }
         return;
       }
-      long latency = (System.nanoTime() - sendNanos) / 1000;
       latencyMicros.recordValue(latency);
       count++;
       totalLatencyMicros += latency;
@@ -185,7 +242,7 @@ final class ProducePerfCommand implements Callable<Integer> {
       windowLatencyMicros += latency;
       windowMaxLatencyMicros = Math.max(windowMaxLatencyMicros, latency);
       long now = System.currentTimeMillis();
-      if (now - windowStartMs >= REPORT_INTERVAL_MS) {
+      if (reportWindow && now - windowStartMs >= REPORT_INTERVAL_MS) {
         double seconds = (now - windowStartMs) / 1000.0;
         out.printf(
             "%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.%n",
@@ -205,9 +262,10 @@ final class ProducePerfCommand implements Callable<Integer> {
     synchronized void printTotal() {
       double seconds = Math.max(1, System.currentTimeMillis() - startMs) / 1000.0;
       out.printf(
-          "%d records sent, %.1f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency,"
+          "%d%s records sent, %.1f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency,"
               + " %.2f ms 50th, %.2f ms 95th, %.2f ms 99th, %.2f ms 99.9th.%n",
           count,
+          label,
           count / seconds,
           count * (double) recordBytes / (1024 * 1024) / seconds,
           count == 0 ? 0.0 : totalLatencyMicros / 1000.0 / count,

@@ -70,6 +70,8 @@ class SkeinCliTest {
     assertUsageError("--offset must be", "consume", "--bootstrap-server", BOOTSTRAP, "--topic", "t", "--partition", "0", "--offset", "soon");
     assertUsageError("--throughput", "perf", "produce", "--bootstrap-server", BOOTSTRAP, "--topic", "t",
         "--num-records", "10", "--record-size", "10", "--throughput", "0");
+    assertUsageError("--warmup-records must be", "perf", "produce", "--bootstrap-server", BOOTSTRAP, "--topic", "t",
+        "--num-records", "10", "--record-size", "10", "--throughput", "-1", "--warmup-records", "10");
     assertUsageError("Missing required subcommand", "perf");
   }
 
@@ -157,6 +159,16 @@ class SkeinCliTest {
     assertEquals(0, run("perf", "consume", "--bootstrap-server", BOOTSTRAP, "--topic", "perf", "--messages", "500"), err);
     assertTrue(out.startsWith("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec\n"), out);
     assertTrue(out.contains(", 500, "), out);
+  }
+
+  @Test
+  void perfProduceReportsTheSteadyStateAfterTheWarmUpRecords() {
+    broker.createTopic("perf-warm", 2);
+    assertEquals(0, run("perf", "produce", "--bootstrap-server", BOOTSTRAP, "--topic", "perf-warm",
+        "--num-records", "300", "--record-size", "50", "--throughput", "-1", "--warmup-records", "100"), err);
+    assertTrue(out.startsWith("Warmup first 100 records."), out);
+    assertTrue(out.matches("(?s).*\\n300 records sent, .* ms 99.9th.\\n200 steady state records sent, .* ms 99.9th.\\n"), out);
+    assertEquals(300, broker.records("perf-warm", 0).size() + broker.records("perf-warm", 1).size());
   }
 
   private static String text(java.nio.ByteBuffer buffer) {
