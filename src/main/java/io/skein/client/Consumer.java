@@ -860,7 +860,9 @@ public final class Consumer<K, V> implements AutoCloseable {
               .build();
       state.fetchInFlight = true;
       int epoch = state.epoch;
+      // The answer only goes onto a queue, on the transport thread that read it.
       ConsumerServiceGrpc.newStub(channel)
+          .withExecutor(Runnable::run)
           .withDeadlineAfter(fetchMaxWaitMs + requestTimeoutMs, TimeUnit.MILLISECONDS)
           .fetch(
               request,

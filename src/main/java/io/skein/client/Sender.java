@@ -190,8 +190,11 @@ final class Sender implements Runnable {
       return null;
     }
     BrokerStream opened = new BrokerStream(brokerId);
+    // Answers only queue an event for this thread, so they run on the transport thread that
+    // read them instead of taking a trip through the channel's executor first.
     opened.requests =
         ProducerServiceGrpc.newStub(channel)
+            .withExecutor(Runnable::run)
             .produceStream(
                 new StreamObserver<>() {
                   @Override
