@@ -203,7 +203,8 @@ def report(work):
     w("")
     w(f"Each case ran {env.get('reps', '?')}× per system, Kafka and Skein alternating, each run on a fresh broker "
       f"and topic (6 partitions, RF 1 unless the case says otherwise, OS flush), after an unmeasured warm-up "
-      f"on the same broker. Producers: batch.size={env.get('batch_size')}, "
+      f"on the same broker (lat-1k: inside the perf tool's run; its figures are the tool's steady-state "
+      f"line, after the warm-up records). Producers: batch.size={env.get('batch_size')}, "
       f"linger.ms={env.get('linger_ms')}, no keys. Figures are medians over the runs that succeeded; "
       "the ratio is Skein/Kafka (above 1 is better for records/s and MB/s, worse for the rest). "
       "Kafka's percentiles are whole milliseconds. CPU and steal cover the measured phase only; "
