@@ -3,12 +3,14 @@ package io.skein.cluster;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;
+import akka.cluster.ClusterEvent.CurrentClusterState;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.UniqueAddress;
 import akka.cluster.typed.Cluster;
 import io.skein.partition.PartitionKey;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -42,10 +44,33 @@ public final class LeaderLocations implements Extension {
   /** The leader, and the node of a failed previous leader that may still hold the shard (or null). */
   private record Leaders(int leader, UniqueAddress failedPrevious) {}
 
+  /**
+   * The members that are unreachable or downed, by node and by broker id, as of {@code
+   * state}. Every produce request asks; working it out walks the members and parses their
+   * roles, so it is done once per membership view (the cluster replaces its state object on
+   * every change) rather than per request.
+   */
+  private record FailedMembers(CurrentClusterState state, Set<UniqueAddress> nodes, Map<Integer, UniqueAddress> byBroker) {
+
+    static FailedMembers of(CurrentClusterState state) {
+      Set<Member> unreachable = state.getUnreachable();
+      Set<UniqueAddress> nodes = new HashSet<>();
+      Map<Integer, UniqueAddress> byBroker = new HashMap<>();
+      for (Member member : state.getMembers()) {
+        if (unreachable.contains(member) || member.status() == MemberStatus.down()) {
+          nodes.add(member.uniqueAddress());
+          BrokerInfo.of(member).ifPresent(broker -> byBroker.put(broker.id(), member.uniqueAddress()));
+        }
+      }
+      return new FailedMembers(state, nodes, byBroker);
+    }
+  }
+
   private final Cluster cluster;
   private volatile Map<PartitionKey, Leaders> leaders = Map.of();
   /** The Controller's latest assignments; null until the first arrives. */
   private volatile Map<String, Controller.Topic> assignments;
+  private volatile FailedMembers failedMembers;
 
   private LeaderLocations(Cluster cluster) {
     this.cluster = cluster;
@@ -113,24 +138,20 @@ public final class LeaderLocations implements Extension {
 
   /** The node of {@code brokerId} if it is unreachable or downed but still a member. */
   private Optional<UniqueAddress> failed(int brokerId) {
-    Set<Member> unreachable = cluster.state().getUnreachable();
-    for (Member member : cluster.state().getMembers()) {
-      Optional<BrokerInfo> broker = BrokerInfo.of(member);
-      if (broker.isPresent() && broker.get().id() == brokerId
-          && (unreachable.contains(member) || member.status() == MemberStatus.down())) {
-        return Optional.of(member.uniqueAddress());
-      }
-    }
-    return Optional.empty();
+    return Optional.ofNullable(failedMembers().byBroker().get(brokerId));
   }
 
   private boolean isFailed(UniqueAddress node) {
-    Set<Member> unreachable = cluster.state().getUnreachable();
-    for (Member member : cluster.state().getMembers()) {
-      if (member.uniqueAddress().equals(node)) {
-        return unreachable.contains(member) || member.status() == MemberStatus.down();
-      }
+    return failedMembers().nodes().contains(node);
+  }
+
+  private FailedMembers failedMembers() {
+    CurrentClusterState state = cluster.state();
+    FailedMembers known = failedMembers;
+    if (known == null || known.state() != state) {
+      known = FailedMembers.of(state);
+      failedMembers = known;
     }
-    return false;
+    return known;
   }
 }
