@@ -93,6 +93,15 @@ public final class Controller
   /** The partition's assignment after an AlterIsr, or why it was refused (with the current one, if any). */
   public record AlterIsrReply(Assignment assignment, Failure failure) implements CborSerializable {}
 
+  /**
+   * A starting broker asks for the cluster's id. The first ask creates it, durably: from
+   * {@code proposed} if given (the id an upgraded broker generated for itself, so that a
+   * single-node cluster keeps its id), else a new random one. Every later ask gets the same.
+   */
+  public record GetClusterId(String proposed, ActorRef<ClusterId> replyTo) implements Command {}
+
+  public record ClusterId(String id) implements CborSerializable {}
+
   /** Membership changed (or the Controller just started): re-elect where needed. */
   private enum MembershipChanged implements Command {
     INSTANCE
@@ -117,6 +126,8 @@ public final class Controller
   // ---- events ---------------------------------------------------------------------------
 
   public sealed interface Event extends CborSerializable {}
+
+  public record ClusterIdCreated(String clusterId) implements Event {}
 
   public record TopicCreated(Topic topic) implements Event {}
 
@@ -171,7 +182,8 @@ public final class Controller
     }
   }
 
-  public record State(Map<String, Topic> topics) implements CborSerializable {
+  /** The topics, and the cluster's id (null until a broker first asks for it). */
+  public record State(Map<String, Topic> topics, String clusterId) implements CborSerializable {
     public State {
       topics = Map.copyOf(topics);
     }
@@ -179,7 +191,11 @@ public final class Controller
     State with(Topic topic) {
       Map<String, Topic> next = new HashMap<>(topics);
       next.put(topic.name(), topic);
-      return new State(next);
+      return new State(next, clusterId);
+    }
+
+    State withClusterId(String id) {
+      return new State(topics, id);
     }
 
     State withAssignment(String topic, int partition, Assignment assignment) {
@@ -190,7 +206,7 @@ public final class Controller
     State without(String name) {
       Map<String, Topic> next = new HashMap<>(topics);
       next.remove(name);
-      return new State(next);
+      return new State(next, clusterId);
     }
   }
 
@@ -226,7 +242,7 @@ public final class Controller
 
   @Override
   public State emptyState() {
-    return new State(Map.of());
+    return new State(Map.of(), null);
   }
 
   @Override
@@ -238,6 +254,7 @@ public final class Controller
   public CommandHandler<Command, Event, State> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
+        .onCommand(GetClusterId.class, this::onGetClusterId)
         .onCommand(CreateTopic.class, this::onCreateTopic)
         .onCommand(DeleteTopic.class, this::onDeleteTopic)
         .onCommand(AlterTopicConfigs.class, this::onAlterTopicConfigs)
@@ -253,6 +270,7 @@ public final class Controller
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
+        .onEvent(ClusterIdCreated.class, (state, event) -> state.withClusterId(event.clusterId()))
         .onEvent(TopicCreated.class, (state, event) -> state.with(event.topic()))
         .onEvent(TopicDeleted.class, (state, event) -> state.without(event.name()))
         .onEvent(
@@ -290,6 +308,18 @@ public final class Controller
   }
 
   // ---- handlers -------------------------------------------------------------------------
+
+  private Effect<Event, State> onGetClusterId(State state, GetClusterId cmd) {
+    if (state.clusterId() != null) {
+      return Effect().reply(cmd.replyTo(), new ClusterId(state.clusterId()));
+    }
+    boolean adopted = cmd.proposed() != null && !cmd.proposed().isBlank();
+    String id = adopted ? cmd.proposed() : UUID.randomUUID().toString();
+    context.getLog().info("Cluster id {} ({})", id, adopted ? "adopted from the first broker that asked" : "new");
+    return Effect()
+        .persist(new ClusterIdCreated(id))
+        .thenReply(cmd.replyTo(), next -> new ClusterId(next.clusterId()));
+  }
 
   private Effect<Event, State> onCreateTopic(State state, CreateTopic cmd) {
     Optional<String> nameProblem = TopicNames.problem(cmd.name());

@@ -15,6 +15,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import io.skein.cluster.BrokerInfo;
 import io.skein.cluster.Controller;
+import io.skein.common.AkkaFutures;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
 import io.skein.partition.PartitionKey;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +84,8 @@ public final class SkeinNode implements AutoCloseable {
   public static SkeinNode start(Config loaded) throws IOException {
     BrokerConfig config = BrokerConfig.from(loaded);
     Files.createDirectories(config.dataDir());
-    String clusterId = NodeIdentity.load(config.dataDir(), config.brokerId());
+    // Checked now, so that a broker started on another broker's data fails before it joins anything.
+    Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
     GrpcServer grpc = GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes());
     int port = grpc.port();
     config = config.withGrpcPort(port);
@@ -112,6 +115,7 @@ public final class SkeinNode implements AutoCloseable {
       Instant deadline = Instant.now().plus(config.startupTimeout());
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
       ActorRef<Controller.Command> controller = Controller.initSingleton(system, config);
+      String clusterId = clusterId(system, controller, config, proposedClusterId, deadline);
       ActorRef<ReplicaManager.Command> replicaManager = system.systemActorOf(
           ReplicaManager.create(config, ReplicationConfig.from(withRoles), controller), "replica-manager",
           akka.actor.typed.Props.empty());
@@ -124,10 +128,43 @@ public final class SkeinNode implements AutoCloseable {
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
       return new SkeinNode(system, config, grpc);
-    } catch (RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       grpc.close();
       system.terminate();
       throw e;
+    }
+  }
+
+  /**
+   * The cluster's id, from the Controller (which adopts {@code proposed}, an upgraded broker's
+   * own id, if the cluster has none yet), once the data directory records it. A data
+   * directory of another cluster stops the start-up here, before the broker hosts anything.
+   */
+  private static String clusterId(ActorSystem<?> system, ActorRef<Controller.Command> controller,
+      BrokerConfig config, Optional<String> proposed, Instant deadline) throws IOException {
+    String clusterId = SkeinNode.<Controller.ClusterId>askController(system, controller,
+        replyTo -> new Controller.GetClusterId(proposed.orElse(null), replyTo), config, deadline).id();
+    NodeIdentity.reconcile(config.dataDir(), config.brokerId(), clusterId);
+    return clusterId;
+  }
+
+  /** Asks the Controller, again while it is not up yet (it may be starting or recovering), until the deadline. */
+  private static <T> T askController(ActorSystem<?> system, ActorRef<Controller.Command> controller,
+      Function<ActorRef<T>, Controller.Command> request, BrokerConfig config, Instant deadline) {
+    while (true) {
+      try {
+        return AkkaFutures.direct(AskPattern.<Controller.Command, T>ask(
+                controller, request::apply, Duration.ofSeconds(5), system.scheduler()))
+            .get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the controller", e);
+      } catch (Exception notYet) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new IllegalStateException("the controller did not start within " + config.startupTimeout(), notYet);
+        }
+        LOG.info("Waiting for the controller: {}", notYet.toString());
+      }
     }
   }
 
@@ -137,19 +174,7 @@ public final class SkeinNode implements AutoCloseable {
    */
   private static void openPartitions(
       ActorSystem<?> system, ActorRef<Controller.Command> controller, BrokerConfig config, Instant deadline) {
-    Controller.Topics topics = null;
-    while (topics == null) {
-      try {
-        topics = AskPattern.<Controller.Command, Controller.Topics>ask(
-                controller, Controller.GetTopics::new, Duration.ofSeconds(5), system.scheduler())
-            .toCompletableFuture().get();
-      } catch (Exception notYet) {
-        if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException("the controller did not start within " + config.startupTimeout(), notYet);
-        }
-        LOG.info("Waiting for the controller: {}", notYet.toString());
-      }
-    }
+    Controller.Topics topics = askController(system, controller, Controller.GetTopics::new, config, deadline);
     ClusterSharding sharding = ClusterSharding.get(system);
     List<CompletableFuture<PartitionLeader.Opened>> opening = new ArrayList<>();
     for (Controller.Topic topic : topics.byName().values()) {
