@@ -56,11 +56,11 @@ class GroupFailoverIT {
         // A partition leader that does not host the coordinator: only partition leadership moves.
         int leaderNode = cluster.ids().stream().filter(id -> id != coordinatorNode).findFirst().orElseThrow();
         int ledPartition = partitionLedBy(cluster, leaderNode);
-        long readBefore = reader.read.getOrDefault(ledPartition, Map.of()).size();
+        long readBefore = reader.readCount(ledPartition);
         cluster.broker(leaderNode).kill();
         assertEventually("the group reads partition " + ledPartition + " again after its leader " + leaderNode
             + " was killed", Duration.ofSeconds(90),
-            () -> reader.read.getOrDefault(ledPartition, Map.of()).size() >= readBefore + 100);
+            () -> reader.readCount(ledPartition) >= readBefore + 100);
         cluster.broker(leaderNode).start(Duration.ofSeconds(120));
         cluster.awaitFullIsrs(TOPIC, PARTITIONS, 3);
 
@@ -84,14 +84,8 @@ class GroupFailoverIT {
         for (AcksAllLoad load : loads) {
           load.close();
         }
-        assertEventually("the group reads every acknowledged record", Duration.ofSeconds(90), () -> {
-          for (int p = 0; p < PARTITIONS; p++) {
-            if (!reader.read.getOrDefault(p, Map.of()).entrySet().containsAll(loads.get(p).acked.entrySet())) {
-              return false;
-            }
-          }
-          return true;
-        });
+        assertEventually("the group reads every acknowledged record", Duration.ofSeconds(90),
+            () -> reader.hasReadAll(loads), () -> reader.gapsAgainst(loads));
         reader.close();
         assertNull(reader.failure.get(), "the consumer failed");
         assertEquals(reader.committed, committedOffsets(cluster), "the group's committed offsets are the last"

@@ -5,9 +5,11 @@ import io.skein.client.ConsumerRecord;
 import io.skein.client.OffsetAndMetadata;
 import io.skein.client.TopicPartition;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +26,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class GroupReader implements AutoCloseable {
 
   /** Values read, by partition, then offset (a record read twice is kept once). */
-  final Map<Integer, Map<Long, String>> read = new ConcurrentHashMap<>();
+  final Map<Integer, NavigableMap<Long, String>> read = new ConcurrentHashMap<>();
   /** Offsets the broker confirmed committing, by partition; the latest confirmation wins. */
   final Map<Integer, Long> committed = new ConcurrentHashMap<>();
   /** When the last poll returned records (System.nanoTime), to tell a stuck consumer. */
@@ -46,6 +48,40 @@ final class GroupReader implements AutoCloseable {
 
   long readCount() {
     return read.values().stream().mapToLong(Map::size).sum();
+  }
+
+  long readCount(int partition) {
+    return read.getOrDefault(partition, Collections.emptyNavigableMap()).size();
+  }
+
+  /** Whether each load's acknowledged records (load i writes partition i) were read with the values acknowledged. */
+  boolean hasReadAll(List<AcksAllLoad> loads) {
+    for (int p = 0; p < loads.size(); p++) {
+      if (!read.getOrDefault(p, Collections.emptyNavigableMap()).entrySet().containsAll(loads.get(p).acked.entrySet())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** For a failure message: per partition, the acknowledged records not read and what was read instead. */
+  String gapsAgainst(List<AcksAllLoad> loads) {
+    StringBuilder gaps = new StringBuilder();
+    for (int p = 0; p < loads.size(); p++) {
+      NavigableMap<Long, String> readHere = read.getOrDefault(p, Collections.emptyNavigableMap());
+      List<Map.Entry<Long, String>> missing = loads.get(p).acked.entrySet().stream()
+          .filter(acked -> !acked.getValue().equals(readHere.get(acked.getKey()))).toList();
+      if (!missing.isEmpty()) {
+        Map.Entry<Long, String> first = missing.get(0);
+        gaps.append(String.format("partition %d: %d of %d acknowledged records not read, the first at offset %d"
+                + " acknowledged as %s, read as %s; %d read up to offset %s, committed %s; ", p, missing.size(),
+            loads.get(p).acked.size(), first.getKey(), first.getValue(), readHere.get(first.getKey()),
+            readHere.size(), readHere.isEmpty() ? "none" : readHere.lastKey(),
+            committed.get(p)));
+      }
+    }
+    return gaps.append(String.format("last records read %.1f s ago, consumer failure: %s",
+        (System.nanoTime() - lastRecordsAt.get()) / 1e9, failure.get())).toString();
   }
 
   @Override

@@ -67,15 +67,8 @@ class RollingRestartIT {
         for (AcksAllLoad load : loads) {
           load.close();
         }
-        assertEventually("the consumer reads every acknowledged record", Duration.ofSeconds(90), () -> {
-          for (int p = 0; p < PARTITIONS; p++) {
-            Map<Long, String> read = reader.read.getOrDefault(p, Map.of());
-            if (!read.entrySet().containsAll(loads.get(p).acked.entrySet())) {
-              return false;
-            }
-          }
-          return true;
-        });
+        assertEventually("the consumer reads every acknowledged record", Duration.ofSeconds(90),
+            () -> reader.hasReadAll(loads), () -> reader.gapsAgainst(loads));
         assertNull(reader.failure.get(), "the consumer failed");
       } finally {
         for (AcksAllLoad load : loads) {
