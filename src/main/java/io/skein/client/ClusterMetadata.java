@@ -1,5 +1,6 @@
 package io.skein.client;
 
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.skein.proto.v1.AdminServiceGrpc;
@@ -61,6 +62,8 @@ final class ClusterMetadata implements AutoCloseable {
   private final Map<Integer, HostPort> brokerAddresses = new HashMap<>();
   private ManagedChannel bootstrapChannel;
   private int bootstrapIndex;
+  /** The broker {@link #anyChannel} answers with while its connection works; -1 before the first. */
+  private int anyBroker = -1;
   private volatile boolean closed;
 
   ClusterMetadata(
@@ -267,16 +270,37 @@ final class ClusterMetadata implements AutoCloseable {
     return channel;
   }
 
-  /** A channel to any broker, for requests any broker can answer (admin, metadata). */
+  /**
+   * A channel to any broker, for requests any broker can answer (admin, group sessions and
+   * offsets): the one used last while its connection works, otherwise the next known broker
+   * whose last connection attempt did not fail. A broker that died stays in the broker list
+   * until the next metadata refresh, which may be minutes away, so without this every
+   * request (and every reconnect of a group session) would go to the dead broker until then.
+   */
   ManagedChannel anyChannel() {
     synchronized (refreshLock) {
-      for (Integer brokerId : brokerAddresses.keySet()) {
+      List<Integer> brokers = brokerAddresses.keySet().stream().sorted().toList();
+      if (brokers.isEmpty()) {
+        return bootstrapChannel();
+      }
+      int start = Math.max(0, brokers.indexOf(anyBroker));
+      for (int i = 0; i < brokers.size(); i++) {
+        int brokerId = brokers.get((start + i) % brokers.size());
         ManagedChannel channel = channel(brokerId);
-        if (channel != null) {
+        if (channel != null && channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+          anyBroker = brokerId;
           return channel;
         }
       }
-      return bootstrapChannel();
+      // None reachable just now: the next in turn, so that retries go round the brokers, and
+      // at once rather than after gRPC's reconnect backoff (which grows to minutes).
+      anyBroker = brokers.get((start + 1) % brokers.size());
+      ManagedChannel next = channel(anyBroker);
+      if (next == null) {
+        return bootstrapChannel();
+      }
+      next.resetConnectBackoff();
+      return next;
     }
   }
 
