@@ -20,7 +20,9 @@ import io.skein.proto.v1.OffsetSpec;
 import io.skein.proto.v1.PartitionMetadata;
 import io.skein.proto.v1.PartitionOffset;
 import io.skein.proto.v1.TopicMetadata;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -287,7 +289,7 @@ final class ClusterMetadata implements AutoCloseable {
       for (int i = 0; i < brokers.size(); i++) {
         int brokerId = brokers.get((start + i) % brokers.size());
         ManagedChannel channel = channel(brokerId);
-        if (channel != null && channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+        if (!connectionFailed(channel)) {
           anyBroker = brokerId;
           return channel;
         }
@@ -304,11 +306,18 @@ final class ClusterMetadata implements AutoCloseable {
     }
   }
 
+  private static boolean connectionFailed(ManagedChannel channel) {
+    return channel == null || channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE;
+  }
+
   private MetadataResponse callMetadata(Collection<String> topicNames) {
     MetadataRequest request = MetadataRequest.newBuilder().addAllTopics(topicNames).build();
-    // Known brokers first; if none answers, fall back to the bootstrap list.
+    // Known brokers first, those whose last connection failed last (one that died may hold
+    // the call until its connect timeout); if none answers, fall back to the bootstrap list.
+    List<Integer> known = new ArrayList<>(brokerAddresses.keySet());
+    known.sort(Comparator.comparing(brokerId -> connectionFailed(channel(brokerId))));
     SkeinException lastFailure = null;
-    for (Integer brokerId : List.copyOf(brokerAddresses.keySet())) {
+    for (Integer brokerId : known) {
       try {
         return stub(channel(brokerId)).metadata(request);
       } catch (RuntimeException e) {

@@ -913,7 +913,9 @@ public final class Consumer<K, V> implements AutoCloseable {
         state.position = -1; // the next poll applies auto.offset.reset
       }
       // FENCED_LEADER_EPOCH: the broker answering knows a newer leader than our metadata does.
-      case UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH -> {
+      // REQUEST_TIMED_OUT: the broker did not answer; leadership may have moved meanwhile.
+      case UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH,
+          REQUEST_TIMED_OUT -> {
         metadata.invalidate(state.partition.topic());
         state.retryAtMs = System.currentTimeMillis() + retryBackoffMs;
       }

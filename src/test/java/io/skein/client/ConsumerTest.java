@@ -128,15 +128,17 @@ class ConsumerTest {
     assertEquals(10, consumer.position(P0));
   }
 
-  @Test
-  void aFetchFencedByANewerLeaderEpochIsRetriedWithFreshMetadata() {
+  /** The leader moved (or may have, when the broker did not answer): the fetch is retried with fresh metadata. */
+  @ParameterizedTest
+  @EnumSource(value = ErrorCode.class, names = {"FENCED_LEADER_EPOCH", "NOT_LEADER_OR_FOLLOWER", "REQUEST_TIMED_OUT"})
+  void aFetchRefusedForLeadershipIsRetriedWithFreshMetadata(ErrorCode refusal) {
     appendBatch(10, 0);
     Consumer<String, String> consumer = consumer("retry.backoff.ms", 10);
     consumer.assign(List.of(P0));
     consumer.seek(P0, 0);
     assertEquals(10, pollUntil(consumer, 10).size());
     int metadataBefore = broker.metadataRequests.get();
-    broker.fetchErrors.add(ErrorCode.FENCED_LEADER_EPOCH);
+    broker.fetchErrors.add(refusal);
     long deadline = System.currentTimeMillis() + 10_000;
     while (!broker.fetchErrors.isEmpty() && System.currentTimeMillis() < deadline) {
       assertTrue(consumer.poll(Duration.ofMillis(100)).isEmpty());
