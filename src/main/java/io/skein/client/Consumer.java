@@ -270,7 +270,7 @@ public final class Consumer<K, V> implements AutoCloseable {
         .setRebalanceTimeoutMs(maxPollIntervalMs).setAssignor(assignor).build();
     this.listener = listener;
     this.member = new GroupMember(join, metadata::anyChannel, this::wakeup, heartbeatIntervalMs, maxPollIntervalMs,
-        retryBackoffMs);
+        retryBackoffMs, requestTimeoutMs);
     this.nextAutoCommitMs = System.currentTimeMillis() + autoCommitIntervalMs;
   }
 

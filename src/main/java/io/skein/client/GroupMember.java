@@ -77,6 +77,7 @@ final class GroupMember implements AutoCloseable {
   private final Runnable wakeup;
   private final long maxPollIntervalMs;
   private final long retryBackoffMs;
+  private final long joinTimeoutMs;
   private final ScheduledExecutorService timer;
   private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
 
@@ -88,6 +89,8 @@ final class GroupMember implements AutoCloseable {
   private String memberId = "";
   private int generation = -1;
   private long nextCorrelationId = 1;
+  /** When the join on the current stream was sent. */
+  private long joinSentMs;
   private final Map<Long, CompletableFuture<GroupResponse>> pending = new HashMap<>();
 
   private volatile long lastPollMs = System.currentTimeMillis();
@@ -97,6 +100,8 @@ final class GroupMember implements AutoCloseable {
    *     its member id is set here
    * @param channel a channel to any broker (each forwards to the group's coordinator)
    * @param wakeup wakes a poll waiting for fetches, when an event is queued
+   * @param joinTimeoutMs how long a join may go unanswered before it is sent again on a new
+   *     stream ({@code request.timeout.ms})
    */
   GroupMember(
       JoinGroup joinTemplate,
@@ -104,12 +109,14 @@ final class GroupMember implements AutoCloseable {
       Runnable wakeup,
       long heartbeatIntervalMs,
       long maxPollIntervalMs,
-      long retryBackoffMs) {
+      long retryBackoffMs,
+      long joinTimeoutMs) {
     this.joinTemplate = joinTemplate;
     this.channel = channel;
     this.wakeup = wakeup;
     this.maxPollIntervalMs = maxPollIntervalMs;
     this.retryBackoffMs = retryBackoffMs;
+    this.joinTimeoutMs = joinTimeoutMs;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             task -> {
@@ -298,6 +305,7 @@ final class GroupMember implements AutoCloseable {
   /** Opens a session and joins with the member id held (empty for a new member). */
   private void openStream() {
     int id = ++streamId;
+    joinSentMs = System.currentTimeMillis();
     requests = GroupServiceGrpc.newStub(channel.get()).groupSession(new ClientResponseObserver<GroupRequest, GroupResponse>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<GroupRequest> stream) {}
@@ -423,9 +431,13 @@ final class GroupMember implements AutoCloseable {
     wakeup.run();
   }
 
-  /** Heartbeats, and leaves the group if the application stopped polling. */
+  /** Heartbeats, leaves the group if the application stopped polling, and retries a lost join. */
   private void tick() {
     synchronized (this) {
+      if (state == State.JOINING) {
+        retryUnansweredJoin();
+        return;
+      }
       if (state != State.JOINED) {
         return;
       }
@@ -438,6 +450,21 @@ final class GroupMember implements AutoCloseable {
         return;
       }
       send(GroupRequest.newBuilder().setHeartbeat(Heartbeat.newBuilder().setMemberId(memberId).setGeneration(generation)));
+    }
+  }
+
+  /**
+   * A join sent while the coordinator's node was dying is lost with it: the broker that took
+   * the stream forwarded it there, and nothing will answer. Without this the member would
+   * wait for ever, as the group timed it out meanwhile; a new stream reaches the coordinator
+   * wherever it runs now.
+   */
+  private void retryUnansweredJoin() {
+    if (requests != null && System.currentTimeMillis() - joinSentMs > joinTimeoutMs) {
+      log.info("Group {}: the join of member {} was not answered within {} ms; joining again on a new session",
+          groupId(), memberId.isEmpty() ? "(new)" : memberId, joinTimeoutMs);
+      endStream();
+      reconnect();
     }
   }
 
