@@ -150,11 +150,7 @@ class SkeinCliTest {
     assertEquals(0, run("perf", "produce", "--bootstrap-server", BOOTSTRAP, "--topic", "perf",
         "--num-records", "500", "--record-size", "100", "--throughput", "-1", "--key-size", "8"), err);
     assertTrue(out.matches("(?s)500 records sent, .* records/sec \\(.* MB/sec\\), .* ms avg latency, .* ms max latency, .* ms 50th, .* ms 95th, .* ms 99th, .* ms 99.9th.\\n"), out);
-    int stored = 0;
-    for (int p = 0; p < 3; p++) {
-      stored += broker.records("perf", p).size();
-    }
-    assertEquals(500, stored);
+    assertEquals(500, storedRecords("perf", 3));
 
     assertEquals(0, run("perf", "consume", "--bootstrap-server", BOOTSTRAP, "--topic", "perf", "--messages", "500"), err);
     assertTrue(out.startsWith("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec\n"), out);
@@ -168,7 +164,16 @@ class SkeinCliTest {
         "--num-records", "300", "--record-size", "50", "--throughput", "-1", "--warmup-records", "100"), err);
     assertTrue(out.startsWith("Warmup first 100 records."), out);
     assertTrue(out.matches("(?s).*\\n300 records sent, .* ms 99.9th.\\n200 steady state records sent, .* ms 99.9th.\\n"), out);
-    assertEquals(300, broker.records("perf-warm", 0).size() + broker.records("perf-warm", 1).size());
+    assertEquals(300, storedRecords("perf-warm", 2));
+  }
+
+  /** Records the fake broker holds in all partitions of {@code topic}. */
+  private int storedRecords(String topic, int partitions) {
+    int stored = 0;
+    for (int p = 0; p < partitions; p++) {
+      stored += broker.records(topic, p).size();
+    }
+    return stored;
   }
 
   private static String text(java.nio.ByteBuffer buffer) {
