@@ -12,7 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
@@ -95,8 +94,20 @@ public final class Log implements Closeable {
     LogOffsetsCheckpoint.Offsets saved = offsetsCheckpoint.read();
     Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
     boolean cleanShutdown = Files.exists(marker);
+    LeaderEpochCache epochCache = LeaderEpochCache.load(dir);
+    // Recovery tells the cache of every batch it validates, so a lost checkpoint is rebuilt by
+    // recovering every segment, and one written before a crash learns of the batches after it.
     ConcurrentSkipListMap<Long, LogSegment> segments =
-        loadSegments(dir, config, cleanShutdown, saved.recoveryPoint());
+        loadSegments(
+            dir,
+            config,
+            cleanShutdown && !epochCache.lost(),
+            epochCache.lost() ? -1 : saved.recoveryPoint(),
+            (epoch, baseOffset) -> {
+              if (epoch > epochCache.latestEpoch()) {
+                epochCache.assign(epoch, baseOffset);
+              }
+            });
     boolean newLog = segments.isEmpty();
     if (newLog) {
       segments.put(
@@ -116,7 +127,6 @@ public final class Log implements Closeable {
     long logStartOffset =
         Math.min(Math.max(saved.logStartOffset(), segments.firstKey()), logEndOffset);
     long highWatermark = Math.min(Math.max(saved.highWatermark(), logStartOffset), logEndOffset);
-    LeaderEpochCache epochCache = LeaderEpochCache.load(dir);
     epochCache.truncateFromEnd(logEndOffset);
     epochCache.truncateFromStart(logStartOffset);
     Files.deleteIfExists(marker);
@@ -145,11 +155,16 @@ public final class Log implements Closeable {
   /**
    * Opens every segment. After a clean shutdown each is trusted once its indexes pass a sanity
    * check; otherwise segments from the one holding the recovery point on are validated batch by
-   * batch. At the first bad batch the segment is truncated and every later segment deleted.
-   * Recovered segments are fsynced.
+   * batch (all of them for a negative recovery point). At the first bad batch the segment is
+   * truncated and every later segment deleted. Recovered segments are fsynced.
    */
   private static ConcurrentSkipListMap<Long, LogSegment> loadSegments(
-      Path dir, LogConfig config, boolean cleanShutdown, long recoveryPoint) throws IOException {
+      Path dir,
+      LogConfig config,
+      boolean cleanShutdown,
+      long recoveryPoint,
+      LogSegment.RecoveredBatch recovered)
+      throws IOException {
     List<Long> baseOffsets = segmentBaseOffsets(dir);
     long recoverFrom = Long.MAX_VALUE;
     if (!cleanShutdown) {
@@ -189,7 +204,10 @@ public final class Log implements Closeable {
       if (recover) {
         LogSegment.Recovery recovery =
             segment.recover(
-                previousNextOffset, config.segmentIndexBytes(), config.indexIntervalBytes());
+                previousNextOffset,
+                config.segmentIndexBytes(),
+                config.indexIntervalBytes(),
+                recovered);
         segment.flush();
         if (recovery.truncatedBytes() > 0) {
           LOG.warn(
@@ -673,33 +691,40 @@ public final class Log implements Closeable {
       throw new IllegalArgumentException("Cannot truncate to negative offset " + offset);
     }
     if (offset >= logEndOffset) {
+      // No batch to drop, but perhaps the epoch this replica recorded when it last led.
+      epochCache.truncateFromEnd(offset);
       return;
     }
     if (offset <= logStartOffset) {
       truncateFullyAndStartAt(offset);
-    } else {
-      LogSegment holder = segments.floorEntry(offset).getValue();
-      for (LogSegment later : new ArrayList<>(segments.tailMap(offset, false).values())) {
-        segments.remove(later.baseOffset);
-        later.delete();
-      }
-      long dropped = holder.truncateTo(offset);
-      holder.makeActive(config.segmentIndexBytes());
-      logEndOffset = holder.nextOffset();
-      LOG.info(
-          "Truncated log {} to offset {} (dropped {} bytes of {})",
-          dir,
-          logEndOffset,
-          dropped,
-          holder.logFile().getFileName());
+      return;
     }
+    LogSegment holder = segments.floorEntry(offset).getValue();
+    for (LogSegment later : new ArrayList<>(segments.tailMap(offset, false).values())) {
+      segments.remove(later.baseOffset);
+      later.delete();
+    }
+    long dropped = holder.truncateTo(offset);
+    holder.makeActive(config.segmentIndexBytes());
+    logEndOffset = holder.nextOffset();
+    LOG.info(
+        "Truncated log {} to offset {} (dropped {} bytes of {})",
+        dir,
+        logEndOffset,
+        dropped,
+        holder.logFile().getFileName());
     recoveryPoint = Math.min(recoveryPoint, logEndOffset);
     highWatermark = Math.min(highWatermark, logEndOffset);
     epochCache.truncateFromEnd(logEndOffset);
     writeOffsetsCheckpoint();
   }
 
-  private void truncateFullyAndStartAt(long offset) throws IOException {
+  /**
+   * Drops the whole log and starts it empty at {@code offset}, which may lie beyond the log end: a
+   * follower that fell behind its leader's log start continues from there.
+   */
+  public void truncateFullyAndStartAt(long offset) throws IOException {
+    ensureOpen();
     for (LogSegment segment : new ArrayList<>(segments.values())) {
       segments.remove(segment.baseOffset);
       segment.delete();
@@ -709,16 +734,69 @@ public final class Log implements Closeable {
     logEndOffset = offset;
     logStartOffset = offset;
     highWatermark = offset;
+    recoveryPoint = offset;
     unflushedRecords = 0;
+    epochCache.clear();
+    writeOffsetsCheckpoint();
     LOG.info("Truncated log {} fully; it now starts at offset {}", dir, offset);
   }
 
+  /** KIP-279: the largest epoch at or below {@code epoch} that this log knows, and its end. */
+  public EpochEndOffset endOffsetForEpoch(int epoch) {
+    return epochCache.endOffsetFor(epoch, logEndOffset);
+  }
+
   /**
-   * KIP-101: the start offset of the first epoch after {@code epoch}, or the log end if it is the
-   * latest.
+   * Records that {@code epoch} starts at the log end: called when this replica starts leading at
+   * that epoch, so that its answers about older epochs end where its own begins, before any append.
    */
-  public OptionalLong endOffsetForEpoch(int epoch) {
-    return epochCache.endOffsetForEpoch(epoch, logEndOffset);
+  public void startLeaderEpoch(int epoch) throws IOException {
+    ensureOpen();
+    if (epoch > epochCache.latestEpoch()) {
+      epochCache.assign(epoch, logEndOffset);
+    }
+  }
+
+  /**
+   * Leader side of a follower's fetch: a follower whose log ends at {@code fetchOffset} with a last
+   * batch of {@code lastFetchedEpoch} agrees with this log only if this log has that epoch and it
+   * reaches at least that far. Otherwise the answer is where the follower's epoch ends here, which
+   * tells it where to truncate ({@link #divergenceTruncationOffset}). Empty when they agree or the
+   * follower has no epoch to compare.
+   */
+  public Optional<EpochEndOffset> divergingEpoch(long fetchOffset, int lastFetchedEpoch) {
+    if (lastFetchedEpoch < 0) {
+      return Optional.empty();
+    }
+    EpochEndOffset here = endOffsetForEpoch(lastFetchedEpoch);
+    if (here.isUndefined()) {
+      return Optional.empty();
+    }
+    return here.epoch() < lastFetchedEpoch || here.endOffset() < fetchOffset
+        ? Optional.of(here)
+        : Optional.empty();
+  }
+
+  /**
+   * Follower side: where to truncate this log after the leader answered a fetch with {@code
+   * leaders}, its largest epoch at or below this log's last one and that epoch's end (KIP-279). If
+   * this log has that epoch too, it keeps the shorter of both ends. If it does not, it keeps what
+   * ends before its own largest epoch below the leader's, and its next fetch checks again from
+   * there. Either way each round drops bytes or an epoch, so the rounds end.
+   */
+  public long divergenceTruncationOffset(EpochEndOffset leaders) {
+    long end = logEndOffset;
+    if (leaders.isUndefined()) {
+      return Math.min(highWatermark, end);
+    }
+    EpochEndOffset own = endOffsetForEpoch(leaders.epoch());
+    if (own.isUndefined()) {
+      return Math.min(leaders.endOffset(), end);
+    }
+    if (own.epoch() == leaders.epoch()) {
+      return Math.min(Math.min(own.endOffset(), leaders.endOffset()), end);
+    }
+    return Math.min(own.endOffset(), end);
   }
 
   /** The latest leader epoch with data in the log, -1 if none. */

@@ -1,0 +1,136 @@
+package io.skein.multijvm;
+
+import static io.skein.testing.Eventually.assertEventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.proto.v1.PartitionMetadata;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntPredicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 11: two leader changes within seconds under an acks=all load, as when replicas diverged.
+ * The preferred replica is stopped and restarted; the Controller hands leadership back to it as
+ * soon as it rejoins the ISR, while the interim leader still has records past the high
+ * watermark; right then the preferred replica fails again (SIGTERM, kill -9 or SIGSTOP, one per
+ * round), so a replica that may hold a stale tail can be elected. Afterwards every acknowledged
+ * record is on every replica, the replicas are byte-identical up to the high watermark, and no
+ * offset a consumer read (it keeps re-reading the recent past) ever held another record.
+ */
+class QuickLeaderChangesIT {
+
+  static final String TOPIC = "quick";
+
+  enum Fault {
+    SIGTERM,
+    SIGKILL,
+    SIGSTOP
+  }
+
+  @Test
+  void replicasStayIdenticalThroughLeaderChangesInQuickSuccession() throws Exception {
+    Path baseDir = Files.createTempDirectory("skein-quick-");
+    try (SkeinCluster cluster = SkeinCluster.start(3, baseDir,
+        Map.of("skein.replication.replica-lag-time-max", "5s"), Duration.ofSeconds(120))) {
+      cluster.createTopic(TOPIC, 1, 3, Map.of("min.insync.replicas", "2"));
+      cluster.awaitFullIsrs(TOPIC, 1, 3);
+      int preferred = cluster.partition(TOPIC, 0).orElseThrow().getReplicas(0);
+      BrokerProcess victim = cluster.broker(preferred);
+      // Metadata comes from a broker that is never the one failed (a frozen one would not answer).
+      BrokerProcess observer = cluster.broker(preferred == 1 ? 2 : 1);
+      Set<Integer> paused = ConcurrentHashMap.newKeySet();
+      String bootstrap = cluster.ids().stream().map(id -> SkeinCluster.bootstrap(cluster.broker(id)))
+          .collect(Collectors.joining(","));
+      Map<Long, String> acked = new TreeMap<>();
+      List<String> rounds = new ArrayList<>();
+      try (AssignedReader reader = AssignedReader.start(bootstrap, TOPIC, 0, Duration.ofSeconds(2), 2_000);
+          AcksAllLoad first = AcksAllLoad.start(cluster, TOPIC, 0, "a",
+              id -> cluster.broker(id).isAlive() && !paused.contains(id));
+          AcksAllLoad second = AcksAllLoad.start(cluster, TOPIC, 0, "b",
+              id -> cluster.broker(id).isAlive() && !paused.contains(id))) {
+        for (Fault fault : Fault.values()) {
+          awaitAcks(first, second, 200);
+          // The preferred replica leaves (handing its leadership over) and comes back.
+          assertTrue(victim.terminate(Duration.ofSeconds(60)), "broker " + preferred + " stops on SIGTERM");
+          awaitAcks(first, second, 200);
+          victim.start(Duration.ofSeconds(120));
+          PartitionMetadata returned = awaitLeader("leadership returns to broker " + preferred, cluster, observer,
+              leader -> leader == preferred);
+          // Leadership just moved to it: fail it again at once.
+          switch (fault) {
+            case SIGTERM -> victim.sendTerminate();
+            case SIGKILL -> victim.kill();
+            case SIGSTOP -> {
+              paused.add(preferred);
+              victim.pause();
+            }
+          }
+          PartitionMetadata next = awaitLeader("a new leader after the " + fault + " of broker " + preferred,
+              cluster, observer, leader -> leader > 0 && leader != preferred);
+          awaitAcks(first, second, 200);
+          rounds.add(fault + ": epoch " + returned.getLeaderEpoch() + " on broker " + preferred + ", epoch "
+              + next.getLeaderEpoch() + " on broker " + next.getLeader());
+          if (fault == Fault.SIGSTOP) {
+            // Downed while frozen, it exits by itself once it runs again.
+            victim.resume();
+            paused.remove(preferred);
+            assertTrue(victim.awaitExit(Duration.ofSeconds(60)), "the downed broker exits; see " + victim.logFile);
+          } else {
+            assertTrue(victim.awaitExit(Duration.ofSeconds(60)), "broker " + preferred + " stopped");
+          }
+          victim.start(Duration.ofSeconds(120));
+        }
+        cluster.awaitFullIsrs(TOPIC, 1, 3);
+        awaitAcks(first, second, 200);
+        first.close();
+        second.close();
+        acked.putAll(first.acked);
+        acked.putAll(second.acked);
+        assertEventually("the reader read every acknowledged record", Duration.ofSeconds(120),
+            () -> reader.hasRead(acked), () -> "reader failure: " + reader.failure.get());
+        reader.close();
+        assertNull(reader.failure.get(), "the reader ran throughout");
+        assertEquals(List.of(), List.copyOf(reader.conflicts), "no offset read held another record later");
+
+        for (int id : cluster.ids()) {
+          cluster.broker(id).stop();
+        }
+        List<ReplicaChecker.ReplicaLog> replicas = cluster.replicaLogs(TOPIC, 0);
+        ReplicaChecker.check(acked, replicas);
+        ReplicaChecker.checkRead(reader.read, replicas);
+        System.out.printf("QuickLeaderChangesIT: %s; %d acks=all records acknowledged, %d offsets read, replicas"
+            + " identical%n", rounds, acked.size(), reader.read.size());
+      }
+    }
+  }
+
+  private static void awaitAcks(AcksAllLoad first, AcksAllLoad second, int more) {
+    int target = first.ackedCount() + second.ackedCount() + more;
+    assertEventually(more + " more records acknowledged", Duration.ofSeconds(120),
+        () -> first.ackedCount() + second.ackedCount() >= target,
+        () -> "errors " + first.errors + " " + second.errors);
+  }
+
+  private static PartitionMetadata awaitLeader(String what, SkeinCluster cluster, BrokerProcess via,
+      IntPredicate leader) {
+    PartitionMetadata[] found = new PartitionMetadata[1];
+    assertEventually(what, Duration.ofSeconds(120), () -> {
+      Optional<PartitionMetadata> partition = cluster.partition(TOPIC, 0, via);
+      partition.filter(p -> leader.test(p.getLeader())).ifPresent(p -> found[0] = p);
+      return found[0] != null;
+    });
+    return found[0];
+  }
+}
