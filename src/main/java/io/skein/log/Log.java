@@ -44,10 +44,14 @@ public final class Log implements Closeable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Log.class);
 
+  /** How much of the log one step of rebuilding the producer state reads. */
+  private static final int REPLAY_READ_BYTES = 1 << 20;
+
   private final Path dir;
   private final Clock clock;
   private final ConcurrentSkipListMap<Long, LogSegment> segments;
   private final LeaderEpochCache epochCache;
+  private final ProducerStateManager producerState;
   private final LogOffsetsCheckpoint offsetsCheckpoint;
   private volatile LogConfig config;
   private volatile long logStartOffset;
@@ -75,6 +79,7 @@ public final class Log implements Closeable {
     this.clock = clock;
     this.segments = segments;
     this.epochCache = epochCache;
+    this.producerState = new ProducerStateManager(dir);
     this.offsetsCheckpoint = offsetsCheckpoint;
     this.logEndOffset = segments.lastEntry().getValue().nextOffset();
     this.logStartOffset = logStartOffset;
@@ -142,6 +147,7 @@ public final class Log implements Closeable {
             logStartOffset,
             highWatermark);
     log.writeOffsetsCheckpoint();
+    log.loadProducerState(logEndOffset);
     LOG.info(
         "Opened {} log {}: offsets [{}, {}), {} segments",
         newLog ? "new" : cleanShutdown ? "cleanly closed" : "recovered",
@@ -294,6 +300,10 @@ public final class Log implements Closeable {
     ensureOpen();
     LogConfig current = config;
     int recordCount = validate(records, current.maxMessageBytes());
+    ProducerStateManager.BatchMetadata duplicate = checkProducer(records.buffer());
+    if (duplicate != null) {
+      return LogAppendInfo.duplicate(duplicate.firstOffset(), duplicate.lastOffset());
+    }
     long now = clock.millis();
     boolean logAppendTime = current.timestampType() == TimestampType.LOG_APPEND_TIME;
     long firstOffset = logEndOffset;
@@ -312,6 +322,7 @@ public final class Log implements Closeable {
       batchCount++;
     }
     write(records.buffer(), nextOffset - 1, recordCount, now);
+    producerState.onBatchesStored(records.buffer());
     if (leaderEpoch != epochCache.latestEpoch()) {
       epochCache.assign(leaderEpoch, firstOffset);
     }
@@ -323,7 +334,36 @@ public final class Log implements Closeable {
         maxTimestamp,
         recordCount,
         batchCount,
-        records.sizeInBytes());
+        records.sizeInBytes(),
+        false);
+  }
+
+  /**
+   * An idempotent producer's batch must come alone (as Kafka requires of every produce request):
+   * the batch it repeats, or null if it is new; throws if it is out of order or fenced.
+   */
+  private ProducerStateManager.BatchMetadata checkProducer(ByteBuffer batches) {
+    int first = batches.position();
+    long producerId = BatchHeader.producerId(batches, first);
+    boolean single = first + BatchHeader.batchSize(batches, first) == batches.limit();
+    if (!single) {
+      for (int position = first; position < batches.limit(); ) {
+        if (BatchHeader.producerId(batches, position) != RecordBatch.NO_PRODUCER_ID) {
+          throw new InvalidRecordException(
+              "A batch of an idempotent producer must be the only batch of its append");
+        }
+        position += BatchHeader.batchSize(batches, position);
+      }
+      return null;
+    }
+    if (producerId == RecordBatch.NO_PRODUCER_ID) {
+      return null;
+    }
+    return producerState.checkLeaderBatch(
+        producerId,
+        BatchHeader.producerEpoch(batches, first),
+        BatchHeader.baseSequence(batches, first),
+        BatchHeader.lastSequence(batches, first));
   }
 
   /**
@@ -364,6 +404,7 @@ public final class Log implements Closeable {
     }
     long lastOffset = expectedBase - 1;
     write(buffer, lastOffset, recordCount, clock.millis());
+    producerState.onBatchesStored(buffer);
     for (int position = buffer.position(); position < buffer.limit(); ) {
       int epoch = BatchHeader.partitionLeaderEpoch(buffer, position);
       if (epoch > epochCache.latestEpoch()) {
@@ -379,7 +420,8 @@ public final class Log implements Closeable {
         maxTimestamp,
         recordCount,
         batchCount,
-        records.sizeInBytes());
+        records.sizeInBytes(),
+        false);
   }
 
   /**
@@ -656,6 +698,7 @@ public final class Log implements Closeable {
       segment.delete();
     }
     epochCache.truncateFromStart(logStartOffset);
+    producerState.onLogStartMoved(logStartOffset);
     writeOffsetsCheckpoint();
     return expired.size();
   }
@@ -673,6 +716,7 @@ public final class Log implements Closeable {
     active.onBecomeInactive();
     active.flush();
     segments.put(newBase, LogSegment.create(dir, newBase, config.segmentIndexBytes()));
+    producerState.takeSnapshot(newBase);
     CheckpointFile.fsyncDirectory(dir);
     // Every earlier segment was fsynced when it rolled, so everything below the new base is
     // durable.
@@ -717,6 +761,7 @@ public final class Log implements Closeable {
     highWatermark = Math.min(highWatermark, logEndOffset);
     epochCache.truncateFromEnd(logEndOffset);
     writeOffsetsCheckpoint();
+    loadProducerState(logEndOffset);
   }
 
   /**
@@ -737,6 +782,7 @@ public final class Log implements Closeable {
     recoveryPoint = offset;
     unflushedRecords = 0;
     epochCache.clear();
+    producerState.clear();
     writeOffsetsCheckpoint();
     LOG.info("Truncated log {} fully; it now starts at offset {}", dir, offset);
   }
@@ -799,6 +845,36 @@ public final class Log implements Closeable {
     return Math.min(own.endOffset(), end);
   }
 
+  /**
+   * Forgets idempotent producers that have not written for {@code expirationMs} (Kafka's
+   * producer.id.expiration.ms); returns how many.
+   */
+  public int removeExpiredProducers(long expirationMs) {
+    ensureOpen();
+    return producerState.removeExpired(clock.millis(), expirationMs);
+  }
+
+  /** How many idempotent producers this log knows. */
+  public int producerCount() {
+    return producerState.producerCount();
+  }
+
+  /**
+   * Rebuilds the producers as of {@code endOffset}: the newest snapshot at or below it, then the
+   * stored batches after that snapshot.
+   */
+  private void loadProducerState(long endOffset) throws IOException {
+    long from = Math.max(producerState.loadSnapshotAtOrBelow(endOffset), logStartOffset);
+    while (from < endOffset) {
+      LogReadResult read = read(from, REPLAY_READ_BYTES, endOffset);
+      if (!read.records().hasRemaining()) {
+        break;
+      }
+      producerState.onBatchesStored(read.records());
+      from = read.nextOffset();
+    }
+  }
+
   /** The latest leader epoch with data in the log, -1 if none. */
   public int latestEpoch() {
     return epochCache.latestEpoch();
@@ -816,6 +892,7 @@ public final class Log implements Closeable {
     LogSegment active = activeSegment();
     active.onBecomeInactive();
     flush();
+    producerState.takeSnapshot(logEndOffset);
     closed = true;
     for (LogSegment segment : segments.values()) {
       segment.close();

@@ -25,6 +25,7 @@ public record BrokerConfig(
     int defaultReplicationFactor,
     Duration retentionCheckInterval,
     Duration flushCheckInterval,
+    Duration producerIdExpiration,
     Duration requestTimeout,
     Duration maxFetchWait,
     int maxFetchBytes,
@@ -55,6 +56,7 @@ public record BrokerConfig(
             c.getInt("default-replication-factor"),
             c.getDuration("log.retention-check-interval"),
             c.getDuration("log.flush-check-interval"),
+            c.getDuration("log.producer-id-expiration"),
             c.getDuration("request.timeout"),
             c.getDuration("request.max-fetch-wait"),
             c.getInt("request.max-fetch-bytes"),
@@ -88,6 +90,8 @@ public record BrokerConfig(
         "skein.log.retention-check-interval", "must be positive");
     require(!flushCheckInterval.isNegative() && !flushCheckInterval.isZero(),
         "skein.log.flush-check-interval", "must be positive");
+    require(!producerIdExpiration.isNegative() && !producerIdExpiration.isZero(),
+        "skein.log.producer-id-expiration", "must be positive");
     require(maxFetchBytes > 0, "skein.request.max-fetch-bytes", "must be > 0");
   }
 
@@ -100,7 +104,7 @@ public record BrokerConfig(
   public BrokerConfig withGrpcPort(int port) {
     return new BrokerConfig(brokerId, rack, dataDir, grpcHost, port, maxInboundMessageBytes, topicDefaultOverrides,
         topicDefaults, defaultPartitions, defaultReplicationFactor, retentionCheckInterval, flushCheckInterval,
-        requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
+        producerIdExpiration, requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
   }
 
   /** The directory of one partition's log. */

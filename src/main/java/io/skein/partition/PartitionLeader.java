@@ -21,11 +21,14 @@ import io.skein.log.CorruptRecordException;
 import io.skein.log.DirectBuffers;
 import io.skein.log.EpochEndOffset;
 import io.skein.log.InvalidConfigException;
+import io.skein.log.InvalidProducerEpochException;
+import io.skein.log.InvalidRecordException;
 import io.skein.log.Log;
 import io.skein.log.LogAppendInfo;
 import io.skein.log.LogConfig;
 import io.skein.log.LogReadResult;
 import io.skein.log.OffsetOutOfRangeException;
+import io.skein.log.OutOfOrderSequenceException;
 import io.skein.log.RecordTooLargeException;
 import io.skein.log.TimestampAndOffset;
 import io.skein.node.BrokerConfig;
@@ -34,12 +37,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 
 /**
  * The leader of one partition: a Cluster Sharding entity (id {@code topic-partition}) that
@@ -224,8 +228,12 @@ public final class PartitionLeader {
   private final Map<Long, Read> waitingReads = new HashMap<>();
   private long nextReadId;
 
-  /** acks=all appends, in offset order, waiting for the high watermark to pass them. */
-  private final ArrayDeque<PendingAck> pendingAcks = new ArrayDeque<>();
+  /**
+   * acks=all appends waiting for the high watermark to pass them, lowest offsets first (a retried
+   * idempotent batch waits for the offsets it was first stored at).
+   */
+  private final PriorityQueue<PendingAck> pendingAcks =
+      new PriorityQueue<>(Comparator.comparingLong(pending -> pending.reply().lastOffset()));
   /** Followers' fetches waiting for new data, at most one per follower. */
   private final Map<Integer, ReplicaFetch> parkedFetches = new HashMap<>();
 
@@ -465,11 +473,25 @@ public final class PartitionLeader {
     } catch (CorruptRecordException e) {
       append.replyTo().tell(appendFailed(Failure.of(ErrorCode.CORRUPT_MESSAGE, e.getMessage())));
       return Behaviors.same();
+    } catch (OutOfOrderSequenceException e) {
+      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, e.getMessage())));
+      return Behaviors.same();
+    } catch (InvalidProducerEpochException e) {
+      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.INVALID_PRODUCER_EPOCH, e.getMessage())));
+      return Behaviors.same();
+    } catch (InvalidRecordException e) {
+      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.INVALID_RECORD, e.getMessage())));
+      return Behaviors.same();
     } catch (IOException e) {
       return storageFailure("append", e, () -> append.replyTo().tell(appendFailed(storageError(e))));
     }
     AppendReply reply =
         new AppendReply(info.firstOffset(), info.lastOffset(), info.logAppendTime(), log.logStartOffset(), null);
+    if (info.duplicate() && (append.acks() != Append.ACKS_ALL || info.lastOffset() < log.highWatermark())) {
+      // Stored before and, for acks=all, committed since: answer with where it was stored.
+      append.replyTo().tell(reply);
+      return Behaviors.same();
+    }
     if (append.acks() == Append.ACKS_ALL) {
       pendingAcks.add(new PendingAck(reply, System.nanoTime() + config.requestTimeout().toNanos(), append.replyTo()));
     } else {
@@ -551,10 +573,14 @@ public final class PartitionLeader {
 
   private Behavior<Command> onIsrTick() {
     long now = System.nanoTime();
-    while (!pendingAcks.isEmpty() && pendingAcks.peek().deadlineNanos() - now < 0) {
-      pendingAcks.poll().replyTo().tell(appendFailed(Failure.of(ErrorCode.REQUEST_TIMED_OUT,
+    pendingAcks.removeIf(pending -> {
+      if (pending.deadlineNanos() - now >= 0) {
+        return false;
+      }
+      pending.replyTo().tell(appendFailed(Failure.of(ErrorCode.REQUEST_TIMED_OUT,
           "partition " + key + ": the in-sync replicas did not confirm in time")));
-    }
+      return true;
+    });
     if (isrChangeInFlight) {
       return Behaviors.same();
     }
@@ -673,6 +699,11 @@ public final class PartitionLeader {
 
   private Behavior<Command> onRetentionTick() {
     try {
+      int expired = log.removeExpiredProducers(config.producerIdExpiration().toMillis());
+      if (expired > 0) {
+        context.getLog().info("Partition {}: forgot {} idempotent producer(s) idle for {}", key, expired,
+            config.producerIdExpiration());
+      }
       int deleted = log.deleteRetainedSegments();
       if (deleted > 0) {
         context.getLog().info("Partition {}: retention deleted {} segment(s); log start offset now {}",

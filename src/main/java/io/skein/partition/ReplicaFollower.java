@@ -233,6 +233,7 @@ public final class ReplicaFollower {
 
   private Behavior<Command> onRetentionTick() {
     try {
+      log.removeExpiredProducers(config.producerIdExpiration().toMillis());
       log.deleteRetainedSegments();
     } catch (IOException e) {
       context.getLog().error("Partition {}: follower retention failed; restarting the follower", key, e);

@@ -24,10 +24,12 @@ import org.junit.jupiter.api.Test;
  * Issue 11: two leader changes within seconds under an acks=all load, as when replicas diverged.
  * The preferred replica is stopped and restarted; the Controller hands leadership back to it as
  * soon as it rejoins the ISR, while the interim leader still has records past the high
- * watermark; right then the preferred replica fails again (SIGTERM, kill -9 or SIGSTOP, one per
- * round), so a replica that may hold a stale tail can be elected. Afterwards every acknowledged
- * record is on every replica, the replicas are byte-identical up to the high watermark, and no
- * offset a consumer read (it keeps re-reading the recent past) ever held another record.
+ * watermark. The interim leader is frozen for a moment right then, so that it misses the new
+ * epoch while the third replica takes that epoch's records; then the preferred replica fails
+ * again (SIGTERM, kill -9 or SIGSTOP, one per round) and the interim leader, first in line, is
+ * elected with its stale tail. Afterwards every acknowledged record is on every replica, the
+ * replicas are byte-identical up to the high watermark, and no offset a consumer read (it keeps
+ * re-reading the recent past) ever held another record.
  */
 class QuickLeaderChangesIT {
 
@@ -48,8 +50,6 @@ class QuickLeaderChangesIT {
       cluster.awaitFullIsrs(TOPIC, 1, 3);
       int preferred = cluster.partition(TOPIC, 0).orElseThrow().getReplicas(0);
       BrokerProcess victim = cluster.broker(preferred);
-      // Metadata comes from a broker that is never the one failed (a frozen one would not answer).
-      BrokerProcess observer = cluster.broker(preferred == 1 ? 2 : 1);
       Set<Integer> paused = ConcurrentHashMap.newKeySet();
       String bootstrap = cluster.ids().stream().map(id -> SkeinCluster.bootstrap(cluster.broker(id)))
           .collect(Collectors.joining(","));
@@ -63,12 +63,31 @@ class QuickLeaderChangesIT {
         for (Fault fault : Fault.values()) {
           awaitAcks(first, second, 200);
           // The preferred replica leaves (handing its leadership over) and comes back.
+          BrokerProcess anyOther = cluster.broker(preferred == 1 ? 2 : 1);
           assertTrue(victim.terminate(Duration.ofSeconds(60)), "broker " + preferred + " stops on SIGTERM");
+          int interim = awaitLeader("an interim leader", cluster, anyOther, leader -> leader > 0 && leader != preferred)
+              .getLeader();
+          // Metadata comes from the third broker, which is never frozen or failed.
+          BrokerProcess third = cluster.broker(6 - preferred - interim);
           awaitAcks(first, second, 200);
           victim.start(Duration.ofSeconds(120));
-          PartitionMetadata returned = awaitLeader("leadership returns to broker " + preferred, cluster, observer,
+          PartitionMetadata returned = awaitLeader("leadership returns to broker " + preferred, cluster, third,
               leader -> leader == preferred);
-          // Leadership just moved to it: fail it again at once.
+          // The interim leader, holding records past the high watermark, misses the new epoch
+          // while the returned leader writes some records and the third broker takes them.
+          BrokerProcess frozen = cluster.broker(interim);
+          paused.add(interim);
+          frozen.pause();
+          long[] endAtReturn = {-1};
+          assertEventually("broker " + preferred + " appends at epoch " + returned.getLeaderEpoch(),
+              Duration.ofSeconds(15), () -> cluster.describe(TOPIC, 0, third)
+                  .filter(p -> p.getLeader() == preferred)
+                  .filter(p -> {
+                    endAtReturn[0] = endAtReturn[0] < 0 ? p.getLogEndOffset() : endAtReturn[0];
+                    return p.getLogEndOffset() >= endAtReturn[0] + 20;
+                  })
+                  .isPresent());
+          // Then the returned leader fails at once, and the interim one runs again, first in line.
           switch (fault) {
             case SIGTERM -> victim.sendTerminate();
             case SIGKILL -> victim.kill();
@@ -77,11 +96,13 @@ class QuickLeaderChangesIT {
               victim.pause();
             }
           }
+          frozen.resume();
+          paused.remove(interim);
           PartitionMetadata next = awaitLeader("a new leader after the " + fault + " of broker " + preferred,
-              cluster, observer, leader -> leader > 0 && leader != preferred);
+              cluster, third, leader -> leader > 0 && leader != preferred);
           awaitAcks(first, second, 200);
           rounds.add(fault + ": epoch " + returned.getLeaderEpoch() + " on broker " + preferred + ", epoch "
-              + next.getLeaderEpoch() + " on broker " + next.getLeader());
+              + next.getLeaderEpoch() + " on broker " + next.getLeader() + " (interim leader " + interim + ")");
           if (fault == Fault.SIGSTOP) {
             // Downed while frozen, it exits by itself once it runs again.
             victim.resume();
