@@ -26,6 +26,7 @@ import io.skein.log.InvalidRecordException;
 import io.skein.log.Log;
 import io.skein.log.LogAppendInfo;
 import io.skein.log.LogConfig;
+import io.skein.log.LogException;
 import io.skein.log.LogReadResult;
 import io.skein.log.OffsetOutOfRangeException;
 import io.skein.log.OutOfOrderSequenceException;
@@ -470,17 +471,9 @@ public final class PartitionLeader {
       append.replyTo().tell(appendFailed(new Failure(ErrorCode.RECORD_TOO_LARGE, e.getMessage(),
           Map.of("max_message_bytes", Integer.toString(e.maxMessageBytes())))));
       return Behaviors.same();
-    } catch (CorruptRecordException e) {
-      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.CORRUPT_MESSAGE, e.getMessage())));
-      return Behaviors.same();
-    } catch (OutOfOrderSequenceException e) {
-      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, e.getMessage())));
-      return Behaviors.same();
-    } catch (InvalidProducerEpochException e) {
-      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.INVALID_PRODUCER_EPOCH, e.getMessage())));
-      return Behaviors.same();
-    } catch (InvalidRecordException e) {
-      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.INVALID_RECORD, e.getMessage())));
+    } catch (CorruptRecordException | OutOfOrderSequenceException | InvalidProducerEpochException
+        | InvalidRecordException e) {
+      append.replyTo().tell(appendFailed(Failure.of(refusedAppendCode(e), e.getMessage())));
       return Behaviors.same();
     } catch (IOException e) {
       return storageFailure("append", e, () -> append.replyTo().tell(appendFailed(storageError(e))));
@@ -501,6 +494,17 @@ public final class PartitionLeader {
     advanceHighWatermark();
     answerParkedFetches();
     return Behaviors.same();
+  }
+
+  /** The error of an append the log refused because of what the batches hold. */
+  private static ErrorCode refusedAppendCode(LogException refused) {
+    if (refused instanceof OutOfOrderSequenceException) {
+      return ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
+    }
+    if (refused instanceof InvalidProducerEpochException) {
+      return ErrorCode.INVALID_PRODUCER_EPOCH;
+    }
+    return refused instanceof InvalidRecordException ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE;
   }
 
   private Behavior<Command> onReplicaFetch(ReplicaFetch fetch) {

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -46,32 +47,36 @@ class QuickLeaderChangesIT {
     Path baseDir = Files.createTempDirectory("skein-quick-");
     try (SkeinCluster cluster = SkeinCluster.start(3, baseDir,
         Map.of("skein.replication.replica-lag-time-max", "5s"), Duration.ofSeconds(120))) {
-      cluster.createTopic(TOPIC, 1, 3, Map.of("min.insync.replicas", "2"));
-      cluster.awaitFullIsrs(TOPIC, 1, 3);
-      int preferred = cluster.partition(TOPIC, 0).orElseThrow().getReplicas(0);
+      cluster.createTopic(TOPIC, 3, 3, Map.of("min.insync.replicas", "2"));
+      cluster.awaitFullIsrs(TOPIC, 3, 3);
+      // Broker 1, the oldest, hosts the Controller and the shard coordinator: freezing it would
+      // stall every leader change. Take the partition whose preferred and second replicas are the others.
+      int partition = IntStream.range(0, 3)
+          .filter(p -> cluster.partition(TOPIC, p).orElseThrow().getReplicas(2) == 1).findFirst().orElseThrow();
+      int preferred = cluster.partition(TOPIC, partition).orElseThrow().getReplicas(0);
       BrokerProcess victim = cluster.broker(preferred);
       Set<Integer> paused = ConcurrentHashMap.newKeySet();
       String bootstrap = cluster.ids().stream().map(id -> SkeinCluster.bootstrap(cluster.broker(id)))
           .collect(Collectors.joining(","));
       Map<Long, String> acked = new TreeMap<>();
       List<String> rounds = new ArrayList<>();
-      try (AssignedReader reader = AssignedReader.start(bootstrap, TOPIC, 0, Duration.ofSeconds(2), 2_000);
-          AcksAllLoad first = AcksAllLoad.start(cluster, TOPIC, 0, "a",
+      try (AssignedReader reader = AssignedReader.start(bootstrap, TOPIC, partition, Duration.ofSeconds(2), 2_000);
+          AcksAllLoad first = AcksAllLoad.start(cluster, TOPIC, partition, "a",
               id -> cluster.broker(id).isAlive() && !paused.contains(id));
-          AcksAllLoad second = AcksAllLoad.start(cluster, TOPIC, 0, "b",
+          AcksAllLoad second = AcksAllLoad.start(cluster, TOPIC, partition, "b",
               id -> cluster.broker(id).isAlive() && !paused.contains(id))) {
         for (Fault fault : Fault.values()) {
           awaitAcks(first, second, 200);
           // The preferred replica leaves (handing its leadership over) and comes back.
-          BrokerProcess anyOther = cluster.broker(preferred == 1 ? 2 : 1);
+          BrokerProcess oldest = cluster.broker(1);
           assertTrue(victim.terminate(Duration.ofSeconds(60)), "broker " + preferred + " stops on SIGTERM");
-          int interim = awaitLeader("an interim leader", cluster, anyOther, leader -> leader > 0 && leader != preferred)
-              .getLeader();
+          int interim = awaitLeader("an interim leader", cluster, oldest, partition,
+              leader -> leader > 0 && leader != preferred).getLeader();
           // Metadata comes from the third broker, which is never frozen or failed.
           BrokerProcess third = cluster.broker(6 - preferred - interim);
           awaitAcks(first, second, 200);
           victim.start(Duration.ofSeconds(120));
-          PartitionMetadata returned = awaitLeader("leadership returns to broker " + preferred, cluster, third,
+          PartitionMetadata returned = awaitLeader("leadership returns to broker " + preferred, cluster, third, partition,
               leader -> leader == preferred);
           // The interim leader, holding records past the high watermark, misses the new epoch
           // while the returned leader writes some records and the third broker takes them.
@@ -80,7 +85,7 @@ class QuickLeaderChangesIT {
           frozen.pause();
           long[] endAtReturn = {-1};
           assertEventually("broker " + preferred + " appends at epoch " + returned.getLeaderEpoch(),
-              Duration.ofSeconds(15), () -> cluster.describe(TOPIC, 0, third)
+              Duration.ofSeconds(15), () -> cluster.describe(TOPIC, partition, third)
                   .filter(p -> p.getLeader() == preferred)
                   .filter(p -> {
                     endAtReturn[0] = endAtReturn[0] < 0 ? p.getLogEndOffset() : endAtReturn[0];
@@ -99,7 +104,7 @@ class QuickLeaderChangesIT {
           frozen.resume();
           paused.remove(interim);
           PartitionMetadata next = awaitLeader("a new leader after the " + fault + " of broker " + preferred,
-              cluster, third, leader -> leader > 0 && leader != preferred);
+              cluster, third, partition, leader -> leader > 0 && leader != preferred);
           awaitAcks(first, second, 200);
           rounds.add(fault + ": epoch " + returned.getLeaderEpoch() + " on broker " + preferred + ", epoch "
               + next.getLeaderEpoch() + " on broker " + next.getLeader() + " (interim leader " + interim + ")");
@@ -113,7 +118,7 @@ class QuickLeaderChangesIT {
           }
           victim.start(Duration.ofSeconds(120));
         }
-        cluster.awaitFullIsrs(TOPIC, 1, 3);
+        cluster.awaitFullIsrs(TOPIC, 3, 3);
         awaitAcks(first, second, 200);
         first.close();
         second.close();
@@ -128,7 +133,7 @@ class QuickLeaderChangesIT {
         for (int id : cluster.ids()) {
           cluster.broker(id).stop();
         }
-        List<ReplicaChecker.ReplicaLog> replicas = cluster.replicaLogs(TOPIC, 0);
+        List<ReplicaChecker.ReplicaLog> replicas = cluster.replicaLogs(TOPIC, partition);
         ReplicaChecker.check(acked, replicas);
         ReplicaChecker.checkRead(reader.read, replicas);
         System.out.printf("QuickLeaderChangesIT: %s; %d acks=all records acknowledged, %d offsets read, replicas"
@@ -144,12 +149,12 @@ class QuickLeaderChangesIT {
         () -> "errors " + first.errors + " " + second.errors);
   }
 
-  private static PartitionMetadata awaitLeader(String what, SkeinCluster cluster, BrokerProcess via,
+  private static PartitionMetadata awaitLeader(String what, SkeinCluster cluster, BrokerProcess via, int partition,
       IntPredicate leader) {
     PartitionMetadata[] found = new PartitionMetadata[1];
     assertEventually(what, Duration.ofSeconds(120), () -> {
-      Optional<PartitionMetadata> partition = cluster.partition(TOPIC, 0, via);
-      partition.filter(p -> leader.test(p.getLeader())).ifPresent(p -> found[0] = p);
+      Optional<PartitionMetadata> metadata = cluster.partition(TOPIC, partition, via);
+      metadata.filter(p -> leader.test(p.getLeader())).ifPresent(p -> found[0] = p);
       return found[0] != null;
     });
     return found[0];
