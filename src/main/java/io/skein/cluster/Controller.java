@@ -33,7 +33,7 @@ import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -23,7 +23,7 @@ import io.skein.common.CborSerializable;
 import io.skein.common.Failure;
 import io.skein.group.assign.Assignors;
 import io.skein.partition.PartitionKey;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -9,7 +9,7 @@ import io.skein.common.FailureException;
 import io.skein.group.assign.Assignor;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;

@@ -9,7 +9,7 @@ import akka.actor.typed.javadsl.Receive;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.common.Failure;
 import io.skein.partition.PartitionKey;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Function;

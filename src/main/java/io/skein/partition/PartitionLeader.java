@@ -28,7 +28,7 @@ import io.skein.log.OffsetOutOfRangeException;
 import io.skein.log.RecordTooLargeException;
 import io.skein.log.TimestampAndOffset;
 import io.skein.node.BrokerConfig;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;

@@ -13,7 +13,7 @@ import io.skein.log.Log;
 import io.skein.log.LogConfig;
 import io.skein.log.LogException;
 import io.skein.node.BrokerConfig;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.skein.partition;
 
 import akka.serialization.SerializerWithStringManifest;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -36,7 +36,7 @@ public final class ReplicationSerializer extends SerializerWithStringManifest {
     byte[] message = reply.message().getBytes(StandardCharsets.UTF_8);
     ByteBuffer out = ByteBuffer.allocate(8 * 3 + 4 + 4 + message.length + 4 + records.remaining());
     out.putLong(reply.highWatermark()).putLong(reply.logStartOffset()).putLong(reply.logEndOffset());
-    out.putInt(reply.error().getNumber());
+    out.putInt(reply.error().code());
     out.putInt(message.length).put(message);
     out.putInt(records.remaining()).put(records);
     return out.array();
@@ -51,7 +51,7 @@ public final class ReplicationSerializer extends SerializerWithStringManifest {
     long highWatermark = in.getLong();
     long logStartOffset = in.getLong();
     long logEndOffset = in.getLong();
-    ErrorCode error = ErrorCode.forNumber(in.getInt());
+    ErrorCode error = ErrorCode.forCode(in.getInt());
     byte[] message = new byte[in.getInt()];
     in.get(message);
     int length = in.getInt();
@@ -59,6 +59,6 @@ public final class ReplicationSerializer extends SerializerWithStringManifest {
     ByteBuffer records = in.slice();
     records.limit(length);
     return new PartitionLeader.ReplicaFetchReply(records, highWatermark, logStartOffset, logEndOffset,
-        error == null ? ErrorCode.UNKNOWN_SERVER_ERROR : error, new String(message, StandardCharsets.UTF_8));
+        error, new String(message, StandardCharsets.UTF_8));
   }
 }

@@ -28,7 +28,7 @@ import io.skein.proto.v1.DescribeClusterRequest;
 import io.skein.proto.v1.DescribeClusterResponse;
 import io.skein.proto.v1.DescribeTopicsRequest;
 import io.skein.proto.v1.DescribeTopicsResponse;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.proto.v1.ListTopicsResponse;
 import io.skein.proto.v1.MetadataRequest;

@@ -9,7 +9,7 @@ import io.skein.log.LogReadResult;
 import io.skein.node.BrokerConfig;
 import io.skein.partition.PartitionLeader;
 import io.skein.proto.v1.ConsumerServiceGrpc;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import io.skein.proto.v1.FetchRequest;
 import io.skein.proto.v1.FetchResponse;
 import io.skein.proto.v1.ListOffsetsRequest;

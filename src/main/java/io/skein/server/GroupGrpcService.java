@@ -35,7 +35,7 @@ import io.skein.proto.v1.DeleteGroupRequest;
 import io.skein.proto.v1.DeleteGroupResponse;
 import io.skein.proto.v1.DescribeGroupRequest;
 import io.skein.proto.v1.DescribeGroupResponse;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import io.skein.proto.v1.FetchOffsetsRequest;
 import io.skein.proto.v1.FetchOffsetsResponse;
 import io.skein.proto.v1.GroupListing;

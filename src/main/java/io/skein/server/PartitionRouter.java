@@ -11,7 +11,7 @@ import io.skein.log.DirectBuffers;
 import io.skein.partition.LocalLeaderLogs;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 

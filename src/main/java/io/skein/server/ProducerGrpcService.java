@@ -6,7 +6,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.skein.node.BrokerConfig;
 import io.skein.partition.PartitionLeader;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProduceResponse;
 import io.skein.proto.v1.ProducerServiceGrpc;

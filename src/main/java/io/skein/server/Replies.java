@@ -60,7 +60,7 @@ final class Replies {
   }
 
   static StatusRuntimeException toStatus(Failure failure) {
-    return ApiErrors.toStatus(failure.code(), failure.message(), failure.metadata());
+    return ApiErrors.toStatus(toProto(failure.code()), failure.message(), failure.metadata());
   }
 
   /** The status for an exception: request errors keep their name, time-outs are retriable. */
@@ -93,6 +93,11 @@ final class Replies {
   }
 
   static io.skein.proto.v1.Error toError(Failure failure) {
-    return ApiErrors.toError(failure.code(), failure.message(), failure.metadata());
+    return ApiErrors.toError(toProto(failure.code()), failure.message(), failure.metadata());
+  }
+
+  /** The public API's error of the same name (every broker error has one). */
+  static ErrorCode toProto(io.skein.common.ErrorCode code) {
+    return ErrorCode.valueOf(code.name());
   }
 }

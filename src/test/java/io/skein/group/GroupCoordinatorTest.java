@@ -13,7 +13,7 @@ import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import com.typesafe.config.ConfigFactory;
 import io.skein.cluster.Controller;
 import io.skein.partition.PartitionKey;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

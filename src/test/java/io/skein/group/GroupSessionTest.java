@@ -7,7 +7,7 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.cluster.sharding.typed.testkit.javadsl.TestEntityRef;
 import io.skein.common.Failure;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
