@@ -1,5 +1,8 @@
 package io.skein.cluster;
 
+import io.skein.metadata.BrokerAddress;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import io.skein.common.AkkaFutures;
 import akka.actor.Address;
 import akka.actor.typed.ActorRef;
@@ -29,7 +32,7 @@ import io.skein.common.TopicNames;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.LogConfig;
 import io.skein.node.BrokerConfig;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
@@ -91,7 +94,7 @@ public final class Controller
       implements Command {}
 
   /** The partition's assignment after an AlterIsr, or why it was refused (with the current one, if any). */
-  public record AlterIsrReply(Assignment assignment, Failure failure) implements CborSerializable {}
+  public record AlterIsrReply(ReplicaAssignment assignment, Failure failure) implements CborSerializable {}
 
   /**
    * A starting broker asks for the cluster's id. The first ask creates it, durably: from
@@ -140,47 +143,9 @@ public final class Controller
 
   public record IsrChanged(String topic, int partition, List<Integer> isr) implements Event {}
 
-  public record PartitionAssignment(String topic, int partition, Assignment assignment) implements CborSerializable {}
+  public record PartitionAssignment(String topic, int partition, ReplicaAssignment assignment) implements CborSerializable {}
 
   // ---- state ----------------------------------------------------------------------------
-
-  /** A topic and where its partitions live. */
-  public record Topic(
-      String name, String topicId, List<Assignment> partitions, Map<String, String> configs)
-      implements CborSerializable {
-
-    public Topic {
-      partitions = List.copyOf(partitions);
-      configs = Map.copyOf(configs);
-    }
-
-    Topic withConfigs(Map<String, String> newConfigs) {
-      return new Topic(name, topicId, partitions, newConfigs);
-    }
-
-    Topic withAssignment(int partition, Assignment assignment) {
-      List<Assignment> next = new ArrayList<>(partitions);
-      next.set(partition, assignment);
-      return new Topic(name, topicId, next, configs);
-    }
-
-    public List<PartitionKey> partitionKeys() {
-      List<PartitionKey> keys = new ArrayList<>(partitions.size());
-      for (int p = 0; p < partitions.size(); p++) {
-        keys.add(new PartitionKey(name, p));
-      }
-      return keys;
-    }
-  }
-
-  /** One partition's replicas (preferred leader first), leader, leader epoch and ISR. */
-  public record Assignment(List<Integer> replicas, int leader, int leaderEpoch, List<Integer> isr)
-      implements CborSerializable {
-    public Assignment {
-      replicas = List.copyOf(replicas);
-      isr = List.copyOf(isr);
-    }
-  }
 
   /** The topics, and the cluster's id (null until a broker first asks for it). */
   public record State(Map<String, Topic> topics, String clusterId) implements CborSerializable {
@@ -198,7 +163,7 @@ public final class Controller
       return new State(topics, id);
     }
 
-    State withAssignment(String topic, int partition, Assignment assignment) {
+    State withAssignment(String topic, int partition, ReplicaAssignment assignment) {
       Topic current = topics.get(topic);
       return current == null ? this : with(current.withAssignment(partition, assignment));
     }
@@ -302,9 +267,9 @@ public final class Controller
     if (topic == null) {
       return state;
     }
-    Assignment current = topic.partitions().get(event.partition());
+    ReplicaAssignment current = topic.partitions().get(event.partition());
     return state.withAssignment(event.topic(), event.partition(),
-        new Assignment(current.replicas(), current.leader(), current.leaderEpoch(), event.isr()));
+        current.withIsr(event.isr()));
   }
 
   // ---- handlers -------------------------------------------------------------------------
@@ -334,7 +299,7 @@ public final class Controller
       return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_PARTITIONS,
           "number of partitions must be at least 1, was " + cmd.partitions()));
     }
-    List<BrokerInfo> brokers = BrokerInfo.live(Cluster.get(context.getSystem()));
+    List<BrokerAddress> brokers = BrokerRoles.live(Cluster.get(context.getSystem()));
     if (cmd.replicationFactor() <= 0 || cmd.replicationFactor() > brokers.size()) {
       return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_REPLICATION_FACTOR,
           "replication factor must be between 1 and the number of live brokers (" + brokers.size()
@@ -409,7 +374,7 @@ public final class Controller
       return Effect().reply(cmd.replyTo(), new AlterIsrReply(null, Failure.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           "topic partition " + cmd.topic() + "-" + cmd.partition() + " does not exist")));
     }
-    Assignment current = topic.partitions().get(cmd.partition());
+    ReplicaAssignment current = topic.partitions().get(cmd.partition());
     if (cmd.leader() != current.leader() || cmd.leaderEpoch() != current.leaderEpoch()) {
       return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, Failure.of(ErrorCode.FENCED_LEADER_EPOCH,
           "broker " + cmd.leader() + " at epoch " + cmd.leaderEpoch() + " does not lead " + cmd.topic() + "-"
@@ -422,7 +387,7 @@ public final class Controller
     if (cmd.isr().equals(current.isr())) {
       return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, null));
     }
-    Assignment changed = new Assignment(current.replicas(), current.leader(), current.leaderEpoch(), cmd.isr());
+    ReplicaAssignment changed = current.withIsr(cmd.isr());
     context.getLog().info("Partition {}-{}: ISR {} -> {} (epoch {})", cmd.topic(), cmd.partition(), current.isr(),
         cmd.isr(), current.leaderEpoch());
     return Effect()
@@ -440,8 +405,8 @@ public final class Controller
     topics.sort(Comparator.comparing(Topic::name));
     for (Topic topic : topics) {
       for (int p = 0; p < topic.partitions().size(); p++) {
-        Assignment current = topic.partitions().get(p);
-        Assignment elected = LeaderElection.reconcile(current, live, members);
+        ReplicaAssignment current = topic.partitions().get(p);
+        ReplicaAssignment elected = LeaderElection.reconcile(current, live, members);
         if (elected != current) {
           context.getLog().info("Partition {}-{}: leader {} -> {}, epoch {}, ISR {} (live brokers {})", topic.name(), p,
               current.leader(), elected.leader(), elected.leaderEpoch(), elected.isr(), live);
@@ -541,11 +506,11 @@ public final class Controller
    * Kafka's placement ({@link ReplicaPlacement}), from a random start: leaders and copies
    * spread evenly over the brokers, and over racks where brokers have them.
    */
-  static List<Assignment> assignReplicas(List<BrokerInfo> brokers, int partitions, int replicationFactor) {
+  static List<ReplicaAssignment> assignReplicas(List<BrokerAddress> brokers, int partitions, int replicationFactor) {
     int start = ThreadLocalRandom.current().nextInt(brokers.size());
-    List<Assignment> assignments = new ArrayList<>(partitions);
+    List<ReplicaAssignment> assignments = new ArrayList<>(partitions);
     for (List<Integer> replicas : ReplicaPlacement.place(brokers, partitions, replicationFactor, start)) {
-      assignments.add(new Assignment(replicas, replicas.get(0), 0, replicas));
+      assignments.add(new ReplicaAssignment(replicas, replicas.get(0), 0, replicas));
     }
     return assignments;
   }

@@ -1,5 +1,6 @@
 package io.skein.group;
 
+import io.skein.metadata.Topic;
 import io.skein.common.AkkaFutures;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -7,7 +8,7 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.cluster.Controller;
 import io.skein.common.FailureException;
 import io.skein.group.assign.Assignor;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.common.ErrorCode;
 import java.nio.ByteBuffer;
@@ -93,7 +94,7 @@ public final class GroupOffsetQueries {
     }
     List<CompletableFuture<OffsetReset>> resets = new ArrayList<>();
     for (String name : names) {
-      Controller.Topic topic = existing.byName().get(name);
+      Topic topic = existing.byName().get(name);
       if (topic == null) {
         throw new FailureException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
       }

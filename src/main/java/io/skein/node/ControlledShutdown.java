@@ -1,5 +1,7 @@
 package io.skein.node;
 
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import io.skein.common.AkkaFutures;
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
@@ -111,9 +113,9 @@ final class ControlledShutdown {
   private List<String> movableLeaderships(Controller.Topics topics) {
     Set<Integer> live = BrokerAddresses.live(Cluster.get(system)).keySet();
     List<String> movable = new ArrayList<>();
-    for (Controller.Topic topic : topics.byName().values()) {
+    for (Topic topic : topics.byName().values()) {
       for (int p = 0; p < topic.partitions().size(); p++) {
-        Controller.Assignment assignment = topic.partitions().get(p);
+        ReplicaAssignment assignment = topic.partitions().get(p);
         if (assignment.leader() == brokerId
             && assignment.isr().stream().anyMatch(id -> id != brokerId && live.contains(id))) {
           movable.add(topic.name() + "-" + p);

@@ -1,5 +1,6 @@
 package io.skein.node;
 
+import io.skein.metadata.Topic;
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
@@ -13,12 +14,13 @@ import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
-import io.skein.cluster.BrokerInfo;
+import io.skein.cluster.BrokerRoles;
+import io.skein.metadata.BrokerAddress;
 import io.skein.cluster.Controller;
 import io.skein.common.AkkaFutures;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
@@ -92,9 +94,9 @@ public final class SkeinNode implements AutoCloseable {
     // Clients reach the broker at its advertised host (a pod's DNS name), not at the bind address.
     String advertisedHost = loaded.getString("skein.grpc.advertised-host").isEmpty()
         ? config.grpcHost() : loaded.getString("skein.grpc.advertised-host");
-    BrokerInfo self = new BrokerInfo(config.brokerId(), advertisedHost, port, config.rack());
+    BrokerAddress self = new BrokerAddress(config.brokerId(), advertisedHost, port, config.rack());
     Config withRoles = ConfigFactory.parseMap(Map.of(
-            "akka.cluster.roles", self.roles(),
+            "akka.cluster.roles", BrokerRoles.of(self),
             "skein.grpc.port", port))
         .withFallback(loaded);
 
@@ -177,7 +179,7 @@ public final class SkeinNode implements AutoCloseable {
     Controller.Topics topics = askController(system, controller, Controller.GetTopics::new, config, deadline);
     ClusterSharding sharding = ClusterSharding.get(system);
     List<CompletableFuture<PartitionLeader.Opened>> opening = new ArrayList<>();
-    for (Controller.Topic topic : topics.byName().values()) {
+    for (Topic topic : topics.byName().values()) {
       for (PartitionKey key : topic.partitionKeys()) {
         // Logs this broker follows are opened by their followers (see ReplicaManager).
         if (topic.partitions().get(key.partition()).leader() == config.brokerId()) {

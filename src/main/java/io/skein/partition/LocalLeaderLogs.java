@@ -1,5 +1,6 @@
 package io.skein.partition;
 
+import io.skein.metadata.PartitionKey;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;

@@ -1,5 +1,8 @@
 package io.skein.partition;
 
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -112,7 +115,7 @@ public final class PartitionLeader {
   public record DeleteLog(String topicId) implements Command {}
 
   /** Pushed by the Controller after it persisted a new leader, epoch or ISR for this partition. */
-  public record LeaderAndIsr(String topicId, Controller.Assignment assignment) implements Command {}
+  public record LeaderAndIsr(String topicId, ReplicaAssignment assignment) implements Command {}
 
   /**
    * A follower asks for batches from {@code fetchOffset} (its log end offset), at the epoch it
@@ -129,7 +132,7 @@ public final class PartitionLeader {
 
   private record Initialized(Controller.TopicReply reply, Throwable failure) implements Command {}
 
-  private record LogHandedOver(Controller.Topic topic, Throwable failure) implements Command {}
+  private record LogHandedOver(Topic topic, Throwable failure) implements Command {}
 
   private record IsrAltered(Controller.AlterIsrReply reply, Throwable failure) implements Command {}
 
@@ -286,12 +289,12 @@ public final class PartitionLeader {
       return failStashedAndStop(
           Failure.of(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + key + " is not available yet: the controller did not answer"));
     }
-    Controller.Topic topic = initialized.reply().topic();
+    Topic topic = initialized.reply().topic();
     if (topic == null || key.partition() >= topic.partitions().size()) {
       removeData(PartitionDirectory.ANY_TOPIC_ID);
       return failStashedAndStop(unknownPartition());
     }
-    Controller.Assignment assignment = topic.partitions().get(key.partition());
+    ReplicaAssignment assignment = topic.partitions().get(key.partition());
     if (assignment.leader() != config.brokerId()) {
       return notLeader(assignment);
     }
@@ -310,7 +313,7 @@ public final class PartitionLeader {
           Failure.of(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + key + " is not available yet: log hand-over"));
     }
     logHandedOver = true;
-    Controller.Topic topic = handedOver.topic();
+    Topic topic = handedOver.topic();
     try {
       LogConfig logConfig = LogConfig.fromMap(topic.configs(), config.topicDefaults());
       PartitionDirectory.claim(dir(), topic.topicId());
@@ -322,7 +325,7 @@ public final class PartitionLeader {
           "partition " + key + " cannot open its log: " + e.getMessage()));
     }
     topicId = topic.topicId();
-    Controller.Assignment assignment = topic.partitions().get(key.partition());
+    ReplicaAssignment assignment = topic.partitions().get(key.partition());
     leaderEpoch = assignment.leaderEpoch();
     progress = new ReplicaProgress(config.brokerId(), assignment.replicas(), assignment.isr(), nowMs());
     // As sole in-sync replica everything in the log is committed, including what was written
@@ -344,7 +347,7 @@ public final class PartitionLeader {
    * The shard runs here but another broker was elected (or none): answer so that clients
    * refresh metadata, until the shard moves or the Controller elects this broker.
    */
-  private Behavior<Command> notLeader(Controller.Assignment assignment) {
+  private Behavior<Command> notLeader(ReplicaAssignment assignment) {
     Failure notLeader = Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER,
         "broker " + config.brokerId() + " does not lead " + key + " (leader " + assignment.leader() + ", epoch "
             + assignment.leaderEpoch() + ")");
@@ -524,7 +527,7 @@ public final class PartitionLeader {
   }
 
   private Behavior<Command> onLeaderAndIsr(LeaderAndIsr update) {
-    Controller.Assignment assignment = update.assignment();
+    ReplicaAssignment assignment = update.assignment();
     if (!update.topicId().equals(topicId) || assignment.leaderEpoch() <= leaderEpoch) {
       return Behaviors.same();
     }

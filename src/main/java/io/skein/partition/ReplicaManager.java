@@ -1,5 +1,8 @@
 package io.skein.partition;
 
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
@@ -40,7 +43,7 @@ public final class ReplicaManager {
   public sealed interface Command extends CborSerializable {}
 
   /** Every topic and its assignments, pushed by the Controller after a change. */
-  public record AssignmentsChanged(Map<String, Controller.Topic> topics) implements Command {}
+  public record AssignmentsChanged(Map<String, Topic> topics) implements Command {}
 
   /** From the local PartitionLeader: stop following {@code key}, answer when the log is free. */
   public record AcquireLog(PartitionKey key, ActorRef<LogHandedOver> replyTo) implements Command {}
@@ -81,7 +84,7 @@ public final class ReplicaManager {
   /** Data to remove once the follower stopped: its topic was deleted. */
   private final Map<PartitionKey, String> deleteAfterStop = new HashMap<>();
   private final Set<PartitionKey> ledHere = new HashSet<>();
-  private Map<String, Controller.Topic> topics = Map.of();
+  private Map<String, Topic> topics = Map.of();
   private int spawned;
 
   private ReplicaManager(
@@ -104,7 +107,7 @@ public final class ReplicaManager {
         .build();
   }
 
-  private Behavior<Command> onAssignments(Map<String, Controller.Topic> latest) {
+  private Behavior<Command> onAssignments(Map<String, Topic> latest) {
     topics = latest;
     LeaderLocations.get(context.getSystem()).update(latest);
     reconcile();
@@ -169,9 +172,9 @@ public final class ReplicaManager {
   /** Starts, re-points and stops followers so that they match the assignments. */
   private void reconcile() {
     Set<PartitionKey> wanted = new HashSet<>();
-    for (Controller.Topic topic : topics.values()) {
+    for (Topic topic : topics.values()) {
       for (PartitionKey key : topic.partitionKeys()) {
-        Controller.Assignment assignment = topic.partitions().get(key.partition());
+        ReplicaAssignment assignment = topic.partitions().get(key.partition());
         boolean follows = assignment.replicas().contains(config.brokerId())
             && assignment.leader() != config.brokerId()
             && assignment.leader() >= 0;
@@ -209,7 +212,7 @@ public final class ReplicaManager {
     for (PartitionKey key : new ArrayList<>(following.keySet())) {
       if (!wanted.contains(key)) {
         Following current = following.remove(key);
-        Controller.Topic topic = topics.get(key.topic());
+        Topic topic = topics.get(key.topic());
         if (topic == null || !topic.topicId().equals(current.topicId())) {
           deleteAfterStop.put(key, current.topicId());
         }
@@ -226,7 +229,7 @@ public final class ReplicaManager {
   /** Starts (here, if its shard is not placed yet) every partition this broker was elected to lead. */
   private void wakeLedPartitions() {
     ClusterSharding sharding = ClusterSharding.get(context.getSystem());
-    for (Controller.Topic topic : topics.values()) {
+    for (Topic topic : topics.values()) {
       for (PartitionKey key : topic.partitionKeys()) {
         if (topic.partitions().get(key.partition()).leader() == config.brokerId()) {
           sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId())

@@ -1,5 +1,7 @@
 package io.skein.server;
 
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import io.skein.common.AkkaFutures;
 import io.skein.common.FailureException;
 import akka.actor.typed.ActorRef;
@@ -8,12 +10,13 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.Cluster;
 import io.grpc.stub.StreamObserver;
-import io.skein.cluster.BrokerInfo;
+import io.skein.cluster.BrokerRoles;
+import io.skein.metadata.BrokerAddress;
 import io.skein.cluster.Controller;
 import io.skein.common.Failure;
 import io.skein.log.LogConfig;
 import io.skein.node.BrokerConfig;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.AlterTopicConfigsRequest;
@@ -88,12 +91,12 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> observer) {
     Replies.guard(observer, () -> topics()
         .thenCompose(topics -> {
-          List<Controller.Topic> selected = new ArrayList<>();
+          List<Topic> selected = new ArrayList<>();
           if (request.getNamesList().isEmpty()) {
             selected.addAll(new TreeMap<>(topics.byName()).values());
           }
           for (String name : request.getNamesList()) {
-            Controller.Topic topic = topics.byName().get(name);
+            Topic topic = topics.byName().get(name);
             if (topic == null) {
               throw new FailureException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
             }
@@ -142,14 +145,14 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
       List<String> names = request.getTopicsList().isEmpty()
           ? List.copyOf(new TreeMap<>(topics.byName()).keySet()) : request.getTopicsList();
       for (String name : names) {
-        Controller.Topic topic = topics.byName().get(name);
+        Topic topic = topics.byName().get(name);
         TopicMetadata.Builder entry = TopicMetadata.newBuilder().setName(name);
         if (topic == null) {
           entry.setError(Replies.toError(Failure.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
               "topic '" + name + "' does not exist")));
         } else {
           for (int p = 0; p < topic.partitions().size(); p++) {
-            Controller.Assignment a = topic.partitions().get(p);
+            ReplicaAssignment a = topic.partitions().get(p);
             entry.addPartitions(PartitionMetadata.newBuilder().setPartition(p).setLeader(a.leader())
                 .setLeaderEpoch(a.leaderEpoch()).addAllReplicas(a.replicas()).addAllIsr(a.isr()));
           }
@@ -192,10 +195,10 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   }
 
   /** A topic with, if asked, each partition's offsets and size from its leader. */
-  private CompletionStage<TopicDescription> describe(Controller.Topic topic, boolean withPartitionState) {
+  private CompletionStage<TopicDescription> describe(Topic topic, boolean withPartitionState) {
     List<CompletableFuture<PartitionDescription>> partitions = new ArrayList<>();
     for (int p = 0; p < topic.partitions().size(); p++) {
-      Controller.Assignment a = topic.partitions().get(p);
+      ReplicaAssignment a = topic.partitions().get(p);
       PartitionDescription.Builder base = PartitionDescription.newBuilder().setPartition(p).setLeader(a.leader())
           .addAllReplicas(a.replicas()).addAllIsr(a.isr()).setLeaderEpoch(a.leaderEpoch());
       if (!withPartitionState) {
@@ -226,7 +229,7 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   }
 
   private List<BrokerDescription> brokers() {
-    return BrokerInfo.live(Cluster.get(system)).stream()
+    return BrokerRoles.live(Cluster.get(system)).stream()
         .map(b -> BrokerDescription.newBuilder().setId(b.id()).setHost(b.host()).setPort(b.port()).setRack(b.rack()).build())
         .toList();
   }
@@ -239,6 +242,6 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
         oldest = member;
       }
     }
-    return oldest == null ? -1 : BrokerInfo.of(oldest).map(BrokerInfo::id).orElse(-1);
+    return oldest == null ? -1 : BrokerRoles.brokerOf(oldest).map(BrokerAddress::id).orElse(-1);
   }
 }

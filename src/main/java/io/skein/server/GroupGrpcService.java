@@ -26,7 +26,7 @@ import io.skein.group.GroupRegistry;
 import io.skein.group.GroupSession;
 import io.skein.group.GroupSettings;
 import io.skein.node.BrokerConfig;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import io.skein.proto.v1.Ack;
 import io.skein.proto.v1.Assignment;
 import io.skein.proto.v1.CommitOffsetsRequest;

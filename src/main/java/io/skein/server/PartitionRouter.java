@@ -9,7 +9,7 @@ import io.skein.common.TopicNames;
 import io.skein.log.LogReadResult;
 import io.skein.log.DirectBuffers;
 import io.skein.partition.LocalLeaderLogs;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.common.ErrorCode;
 import java.nio.ByteBuffer;

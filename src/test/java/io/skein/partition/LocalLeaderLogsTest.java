@@ -1,5 +1,6 @@
 package io.skein.partition;
 
+import io.skein.metadata.PartitionKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
