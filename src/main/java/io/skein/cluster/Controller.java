@@ -13,7 +13,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.ClusterEvent;
 import akka.cluster.sharding.external.ExternalShardAllocation;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.SingletonActor;
@@ -33,14 +32,10 @@ import io.skein.log.InvalidConfigException;
 import io.skein.log.LogConfig;
 import io.skein.node.BrokerConfig;
 import io.skein.metadata.PartitionKey;
-import io.skein.partition.PartitionLeader;
-import io.skein.partition.ReplicaManager;
-import io.skein.partition.ReplicationConfig;
 import io.skein.common.ErrorCode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,8 +105,8 @@ public final class Controller
     INSTANCE
   }
 
-  /** The brokers' replica managers, which learn every assignment change from here. */
-  private record ReplicaManagersChanged(Set<ActorRef<ReplicaManager.Command>> managers) implements Command {}
+  /** The brokers' listeners of assignment changes came or went. */
+  private record ListenersChanged(Receptionist.Listing listing) implements Command {}
 
   /** The topic after a successful command, or why it failed. Exactly one is set. */
   public record TopicReply(Topic topic, Failure failure) implements CborSerializable {
@@ -177,32 +172,43 @@ public final class Controller
 
   // ---- setup ----------------------------------------------------------------------------
 
-  /** Starts the singleton (on the oldest node) and returns a proxy to it from this node. */
-  public static ActorRef<Command> initSingleton(ActorSystem<?> system, BrokerConfig config) {
-    return ClusterSingleton.get(system).init(SingletonActor.of(create(config), "controller"));
+  /**
+   * Starts the singleton (on the oldest node) and returns a proxy to it from this node.
+   * {@code largestReplicatedBatch} bounds max.message.bytes of replicated topics.
+   */
+  public static ActorRef<Command> initSingleton(ActorSystem<?> system, BrokerConfig config,
+      long largestReplicatedBatch, AssignmentSubscribers<?> subscribers) {
+    return ClusterSingleton.get(system).init(
+        SingletonActor.of(create(config, largestReplicatedBatch, subscribers), "controller"));
   }
 
-  public static Behavior<Command> create(BrokerConfig config) {
+  public static Behavior<Command> create(
+      BrokerConfig config, long largestReplicatedBatch, AssignmentSubscribers<?> subscribers) {
     return Behaviors.setup(context -> {
       // Commands from these arrive once recovery is done (they are stashed until then).
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
           context.messageAdapter(ClusterEvent.MemberEvent.class, event -> MembershipChanged.INSTANCE),
           ClusterEvent.MemberEvent.class));
-      context.getSystem().receptionist().tell(Receptionist.subscribe(ReplicaManager.SERVICE_KEY,
-          context.messageAdapter(Receptionist.Listing.class,
-              listing -> new ReplicaManagersChanged(listing.getServiceInstances(ReplicaManager.SERVICE_KEY)))));
-      return new Controller(context, config);
+      context.getSystem().receptionist().tell(Receptionist.subscribe(subscribers.listeners(),
+          context.messageAdapter(Receptionist.Listing.class, ListenersChanged::new)));
+      return new Controller(context, config, largestReplicatedBatch, subscribers);
     });
   }
 
   private final ActorContext<Command> context;
   private final BrokerConfig config;
-  private Set<ActorRef<ReplicaManager.Command>> replicaManagers = Set.of();
+  private final long largestReplicatedBatch;
+  private final AssignmentSubscribers<?> subscribers;
+  private final AssignmentListeners<?> listeners;
 
-  private Controller(ActorContext<Command> context, BrokerConfig config) {
+  private Controller(ActorContext<Command> context, BrokerConfig config, long largestReplicatedBatch,
+      AssignmentSubscribers<?> subscribers) {
     super(PERSISTENCE_ID);
     this.context = context;
     this.config = config;
+    this.largestReplicatedBatch = largestReplicatedBatch;
+    this.subscribers = subscribers;
+    this.listeners = new AssignmentListeners<>(subscribers);
   }
 
   @Override
@@ -227,7 +233,7 @@ public final class Controller
         .onCommand(GetTopic.class, this::onGetTopic)
         .onCommand(AlterIsr.class, this::onAlterIsr)
         .onCommand(MembershipChanged.class, (state, cmd) -> onMembershipChanged(state))
-        .onCommand(ReplicaManagersChanged.class, this::onReplicaManagersChanged)
+        .onCommand(ListenersChanged.class, this::onListenersChanged)
         .build();
   }
 
@@ -328,7 +334,7 @@ public final class Controller
     return Effect()
         .persist(new TopicDeleted(topic.name(), topic.topicId()))
         .thenRun(next -> {
-          deletePartitions(topic);
+          subscribers.topicDeleted(topic);
           announceAssignments(next);
         })
         .thenReply(cmd.replyTo(), next -> TopicReply.ok(topic));
@@ -356,7 +362,7 @@ public final class Controller
     return Effect()
         .persist(new TopicConfigsChanged(topic.name(), configs))
         .thenRun(next -> {
-          pushConfigs(changed);
+          subscribers.configsChanged(changed);
           // Followers learn the new configs with the assignments.
           announceAssignments(next);
         })
@@ -424,19 +430,14 @@ public final class Controller
         .thenRun(next -> {
           announceAssignments(next);
           for (PartitionAssignment change : changes) {
-            Topic topic = next.topics().get(change.topic());
-            partition(new PartitionKey(change.topic(), change.partition()))
-                .tell(new PartitionLeader.LeaderAndIsr(topic.topicId(), change.assignment()));
+            subscribers.leaderElected(new PartitionKey(change.topic(), change.partition()),
+                next.topics().get(change.topic()).topicId(), change.assignment());
           }
         });
   }
 
-  private Effect<Event, State> onReplicaManagersChanged(State state, ReplicaManagersChanged cmd) {
-    Set<ActorRef<ReplicaManager.Command>> added = new HashSet<>(cmd.managers());
-    added.removeAll(replicaManagers);
-    replicaManagers = cmd.managers();
-    ReplicaManager.AssignmentsChanged snapshot = new ReplicaManager.AssignmentsChanged(state.topics());
-    added.forEach(manager -> manager.tell(snapshot));
+  private Effect<Event, State> onListenersChanged(State state, ListenersChanged cmd) {
+    listeners.update(cmd.listing(), state.topics());
     return Effect().none();
   }
 
@@ -445,8 +446,7 @@ public final class Controller
   /** Pins every led partition's shard to its leader's node, and tells every broker the assignments. */
   private void announceAssignments(State state) {
     pinLeaders(state);
-    ReplicaManager.AssignmentsChanged snapshot = new ReplicaManager.AssignmentsChanged(state.topics());
-    replicaManagers.forEach(manager -> manager.tell(snapshot));
+    listeners.announce(state.topics());
   }
 
   /**
@@ -468,7 +468,7 @@ public final class Controller
       }
     }
     if (!locations.isEmpty()) {
-      AkkaFutures.direct(ExternalShardAllocation.get(context.getSystem()).getClient(PartitionLeader.TYPE_KEY.name())
+      AkkaFutures.direct(ExternalShardAllocation.get(context.getSystem()).getClient(subscribers.partitionShardType())
               .setShardLocations(locations))
           .whenComplete((done, failure) -> {
             if (failure != null) {
@@ -489,11 +489,10 @@ public final class Controller
   private Optional<String> configProblem(Map<String, String> overrides, int replicationFactor) {
     try {
       LogConfig logConfig = LogConfig.fromMap(overrides, config.topicDefaults());
-      long largestReplicated = ReplicationConfig.largestReplicatedBatch(context.getSystem().settings().config());
-      if (replicationFactor > 1 && logConfig.maxMessageBytes() > largestReplicated) {
+      if (replicationFactor > 1 && logConfig.maxMessageBytes() > largestReplicatedBatch) {
         // A follower copies each batch in one remote message; a larger one would stall it for good.
         return Optional.of("max.message.bytes " + logConfig.maxMessageBytes() + " is more than a replicated batch"
-            + " may be: " + largestReplicated + " (akka.remote.artery.advanced.maximum-frame-size less room for"
+            + " may be: " + largestReplicatedBatch + " (akka.remote.artery.advanced.maximum-frame-size less room for"
             + " the envelope)");
       }
       return Optional.empty();
@@ -513,21 +512,5 @@ public final class Controller
       assignments.add(new ReplicaAssignment(replicas, replicas.get(0), 0, replicas));
     }
     return assignments;
-  }
-
-  private void deletePartitions(Topic topic) {
-    for (PartitionKey key : topic.partitionKeys()) {
-      partition(key).tell(new PartitionLeader.DeleteLog(topic.topicId()));
-    }
-  }
-
-  private void pushConfigs(Topic topic) {
-    for (PartitionKey key : topic.partitionKeys()) {
-      partition(key).tell(new PartitionLeader.ConfigChanged(topic.topicId(), topic.configs()));
-    }
-  }
-
-  private akka.cluster.sharding.typed.javadsl.EntityRef<PartitionLeader.Command> partition(PartitionKey key) {
-    return ClusterSharding.get(context.getSystem()).entityRefFor(PartitionLeader.TYPE_KEY, key.entityId());
   }
 }

@@ -22,6 +22,7 @@ import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
 import io.skein.metadata.PartitionKey;
 import io.skein.partition.PartitionLeader;
+import io.skein.partition.PartitionUpdates;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
 import io.skein.server.GrpcServer;
@@ -116,7 +117,8 @@ public final class SkeinNode implements AutoCloseable {
       }
       Instant deadline = Instant.now().plus(config.startupTimeout());
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
-      ActorRef<Controller.Command> controller = Controller.initSingleton(system, config);
+      ActorRef<Controller.Command> controller = Controller.initSingleton(system, config,
+          ReplicationConfig.largestReplicatedBatch(withRoles), new PartitionUpdates(system));
       String clusterId = clusterId(system, controller, config, proposedClusterId, deadline);
       ActorRef<ReplicaManager.Command> replicaManager = system.systemActorOf(
           ReplicaManager.create(config, ReplicationConfig.from(withRoles), controller), "replica-manager",
