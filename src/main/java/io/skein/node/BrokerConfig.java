@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
+import io.skein.broker.RequestSettings;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.LogConfig;
 import java.nio.file.Path;
@@ -101,6 +102,12 @@ public record BrokerConfig(
     return new BrokerConfig(brokerId, rack, dataDir, grpcHost, port, maxInboundMessageBytes, topicDefaultOverrides,
         topicDefaults, defaultPartitions, defaultReplicationFactor, retentionCheckInterval, flushCheckInterval,
         requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
+  }
+
+  /** What the request layer needs of this configuration. */
+  public RequestSettings requestSettings() {
+    return new RequestSettings(requestTimeout, maxFetchWait, maxFetchBytes, defaultPartitions, defaultReplicationFactor,
+        topicDefaults);
   }
 
   /** The directory of one partition's log. */

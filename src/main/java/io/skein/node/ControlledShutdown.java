@@ -13,7 +13,7 @@ import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Leave;
 import io.skein.cluster.BrokerAddresses;
 import io.skein.cluster.Controller;
-import io.skein.server.GrpcServer;
+import io.skein.server.grpc.GrpcServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

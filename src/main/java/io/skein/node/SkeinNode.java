@@ -14,6 +14,7 @@ import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import io.skein.broker.Broker;
 import io.skein.cluster.BrokerRoles;
 import io.skein.metadata.BrokerAddress;
 import io.skein.cluster.Controller;
@@ -25,7 +26,7 @@ import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionUpdates;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
-import io.skein.server.GrpcServer;
+import io.skein.server.grpc.GrpcServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,7 +127,7 @@ public final class SkeinNode implements AutoCloseable {
       PartitionLeader.initSharding(system, config, controller, replicaManager);
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
-      grpc.serve(system, controller, config, clusterId);
+      grpc.serve(Broker.create(system, controller, config.requestSettings(), clusterId));
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",

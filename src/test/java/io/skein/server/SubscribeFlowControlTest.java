@@ -4,6 +4,7 @@ import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.stub.ClientCallStreamObserver;
+import io.skein.server.grpc.SubscribeStream;
 import io.grpc.stub.ClientResponseObserver;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.ConsumerServiceGrpc;
