@@ -30,7 +30,6 @@ import io.skein.common.Failure;
 import io.skein.common.TopicNames;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.LogConfig;
-import io.skein.node.BrokerConfig;
 import io.skein.metadata.PartitionKey;
 import io.skein.common.ErrorCode;
 import java.util.ArrayList;
@@ -172,18 +171,13 @@ public final class Controller
 
   // ---- setup ----------------------------------------------------------------------------
 
-  /**
-   * Starts the singleton (on the oldest node) and returns a proxy to it from this node.
-   * {@code largestReplicatedBatch} bounds max.message.bytes of replicated topics.
-   */
-  public static ActorRef<Command> initSingleton(ActorSystem<?> system, BrokerConfig config,
-      long largestReplicatedBatch, AssignmentSubscribers<?> subscribers) {
-    return ClusterSingleton.get(system).init(
-        SingletonActor.of(create(config, largestReplicatedBatch, subscribers), "controller"));
+  /** Starts the singleton (on the oldest node) and returns a proxy to it from this node. */
+  public static ActorRef<Command> initSingleton(
+      ActorSystem<?> system, ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
+    return ClusterSingleton.get(system).init(SingletonActor.of(create(settings, subscribers), "controller"));
   }
 
-  public static Behavior<Command> create(
-      BrokerConfig config, long largestReplicatedBatch, AssignmentSubscribers<?> subscribers) {
+  public static Behavior<Command> create(ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
     return Behaviors.setup(context -> {
       // Commands from these arrive once recovery is done (they are stashed until then).
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
@@ -191,22 +185,19 @@ public final class Controller
           ClusterEvent.MemberEvent.class));
       context.getSystem().receptionist().tell(Receptionist.subscribe(subscribers.listeners(),
           context.messageAdapter(Receptionist.Listing.class, ListenersChanged::new)));
-      return new Controller(context, config, largestReplicatedBatch, subscribers);
+      return new Controller(context, settings, subscribers);
     });
   }
 
   private final ActorContext<Command> context;
-  private final BrokerConfig config;
-  private final long largestReplicatedBatch;
+  private final ControllerSettings settings;
   private final AssignmentSubscribers<?> subscribers;
   private final AssignmentListeners<?> listeners;
 
-  private Controller(ActorContext<Command> context, BrokerConfig config, long largestReplicatedBatch,
-      AssignmentSubscribers<?> subscribers) {
+  private Controller(ActorContext<Command> context, ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
     super(PERSISTENCE_ID);
     this.context = context;
-    this.config = config;
-    this.largestReplicatedBatch = largestReplicatedBatch;
+    this.settings = settings;
     this.subscribers = subscribers;
     this.listeners = new AssignmentListeners<>(subscribers);
   }
@@ -488,11 +479,11 @@ public final class Controller
 
   private Optional<String> configProblem(Map<String, String> overrides, int replicationFactor) {
     try {
-      LogConfig logConfig = LogConfig.fromMap(overrides, config.topicDefaults());
-      if (replicationFactor > 1 && logConfig.maxMessageBytes() > largestReplicatedBatch) {
+      LogConfig logConfig = LogConfig.fromMap(overrides, settings.topicDefaults());
+      if (replicationFactor > 1 && logConfig.maxMessageBytes() > settings.largestReplicatedBatch()) {
         // A follower copies each batch in one remote message; a larger one would stall it for good.
         return Optional.of("max.message.bytes " + logConfig.maxMessageBytes() + " is more than a replicated batch"
-            + " may be: " + largestReplicatedBatch + " (akka.remote.artery.advanced.maximum-frame-size less room for"
+            + " may be: " + settings.largestReplicatedBatch() + " (akka.remote.artery.advanced.maximum-frame-size less room for"
             + " the envelope)");
       }
       return Optional.empty();

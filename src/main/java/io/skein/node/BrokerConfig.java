@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValue;
 import io.skein.broker.RequestSettings;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.LogConfig;
+import io.skein.partition.PartitionSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -110,8 +111,9 @@ public record BrokerConfig(
         topicDefaults);
   }
 
-  /** The directory of one partition's log. */
-  public Path partitionDir(String topic, int partition) {
-    return dataDir.resolve("logs").resolve(topic + "-" + partition);
+  /** What the partition actors need of this configuration. */
+  public PartitionSettings partitionSettings() {
+    return new PartitionSettings(brokerId, dataDir, topicDefaults, retentionCheckInterval, flushCheckInterval,
+        requestTimeout);
   }
 }

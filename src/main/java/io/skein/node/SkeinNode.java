@@ -18,6 +18,7 @@ import io.skein.broker.Broker;
 import io.skein.cluster.BrokerRoles;
 import io.skein.metadata.BrokerAddress;
 import io.skein.cluster.Controller;
+import io.skein.cluster.ControllerSettings;
 import io.skein.common.AkkaFutures;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
@@ -118,13 +119,14 @@ public final class SkeinNode implements AutoCloseable {
       }
       Instant deadline = Instant.now().plus(config.startupTimeout());
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
-      ActorRef<Controller.Command> controller = Controller.initSingleton(system, config,
-          ReplicationConfig.largestReplicatedBatch(withRoles), new PartitionUpdates(system));
+      ActorRef<Controller.Command> controller = Controller.initSingleton(system,
+          new ControllerSettings(config.topicDefaults(), ReplicationConfig.largestReplicatedBatch(withRoles)),
+          new PartitionUpdates(system));
       String clusterId = clusterId(system, controller, config, proposedClusterId, deadline);
       ActorRef<ReplicaManager.Command> replicaManager = system.systemActorOf(
-          ReplicaManager.create(config, ReplicationConfig.from(withRoles), controller), "replica-manager",
+          ReplicaManager.create(config.partitionSettings(), ReplicationConfig.from(withRoles), controller), "replica-manager",
           akka.actor.typed.Props.empty());
-      PartitionLeader.initSharding(system, config, controller, replicaManager);
+      PartitionLeader.initSharding(system, config.partitionSettings(), controller, replicaManager);
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
       grpc.serve(Broker.create(system, controller, config.requestSettings(), clusterId));

@@ -30,7 +30,6 @@ import io.skein.log.LogReadResult;
 import io.skein.log.OffsetOutOfRangeException;
 import io.skein.log.RecordTooLargeException;
 import io.skein.log.TimestampAndOffset;
-import io.skein.node.BrokerConfig;
 import io.skein.common.ErrorCode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -177,7 +176,7 @@ public final class PartitionLeader {
   // ---- setup ----------------------------------------------------------------------------
 
   public static void initSharding(
-      ActorSystem<?> system, BrokerConfig config, ActorRef<Controller.Command> controller,
+      ActorSystem<?> system, PartitionSettings config, ActorRef<Controller.Command> controller,
       ActorRef<ReplicaManager.Command> replicaManager) {
     ReplicationConfig replication = ReplicationConfig.from(system.settings().config());
     ClusterSharding.get(system)
@@ -194,7 +193,7 @@ public final class PartitionLeader {
   }
 
   public static Behavior<Command> create(
-      PartitionKey key, BrokerConfig config, ReplicationConfig replication, ActorRef<Controller.Command> controller,
+      PartitionKey key, PartitionSettings config, ReplicationConfig replication, ActorRef<Controller.Command> controller,
       ActorRef<ReplicaManager.Command> replicaManager, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.withStash(
         STASH_CAPACITY,
@@ -207,7 +206,7 @@ public final class PartitionLeader {
   }
 
   private final PartitionKey key;
-  private final BrokerConfig config;
+  private final PartitionSettings config;
   private final ReplicationConfig replication;
   private final ActorRef<Controller.Command> controller;
   private final ActorRef<ReplicaManager.Command> replicaManager;
@@ -236,7 +235,7 @@ public final class PartitionLeader {
 
   private PartitionLeader(
       PartitionKey key,
-      BrokerConfig config,
+      PartitionSettings config,
       ReplicationConfig replication,
       ActorRef<Controller.Command> controller,
       ActorRef<ReplicaManager.Command> replicaManager,

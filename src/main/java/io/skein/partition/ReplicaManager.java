@@ -15,7 +15,6 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.skein.cluster.Controller;
 import io.skein.cluster.LeaderLocations;
 import io.skein.common.CborSerializable;
-import io.skein.node.BrokerConfig;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +65,7 @@ public final class ReplicaManager {
       Map<String, String> configs) {}
 
   public static Behavior<Command> create(
-      BrokerConfig config, ReplicationConfig replication, ActorRef<Controller.Command> controller) {
+      PartitionSettings config, ReplicationConfig replication, ActorRef<Controller.Command> controller) {
     return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
       context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
       timers.startTimerWithFixedDelay(Refresh.INSTANCE, replication.assignmentsRefreshInterval());
@@ -74,7 +73,7 @@ public final class ReplicaManager {
     }));
   }
 
-  private final BrokerConfig config;
+  private final PartitionSettings config;
   private final ReplicationConfig replication;
   private final ActorRef<Controller.Command> controller;
   private final ActorContext<Command> context;
@@ -88,7 +87,7 @@ public final class ReplicaManager {
   private int spawned;
 
   private ReplicaManager(
-      BrokerConfig config, ReplicationConfig replication, ActorRef<Controller.Command> controller,
+      PartitionSettings config, ReplicationConfig replication, ActorRef<Controller.Command> controller,
       ActorContext<Command> context) {
     this.config = config;
     this.replication = replication;

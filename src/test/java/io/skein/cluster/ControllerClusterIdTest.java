@@ -46,8 +46,9 @@ class ControllerClusterIdTest {
 
   private static ActorRef<Controller.Command> spawnController(ActorTestKit testKit) {
     Config config = testKit.system().settings().config();
-    return testKit.spawn(Controller.create(BrokerConfig.from(config), ReplicationConfig.largestReplicatedBatch(config),
-        new PartitionUpdates(testKit.system())));
+    ControllerSettings settings = new ControllerSettings(
+        BrokerConfig.from(config).topicDefaults(), ReplicationConfig.largestReplicatedBatch(config));
+    return testKit.spawn(Controller.create(settings, new PartitionUpdates(testKit.system())));
   }
 
   @Test
