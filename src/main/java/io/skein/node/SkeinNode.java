@@ -54,11 +54,13 @@ public final class SkeinNode implements AutoCloseable {
 
   private final ActorSystem<SpawnProtocol.Command> system;
   private final BrokerConfig config;
+  private final Broker broker;
   private final GrpcServer grpc;
 
-  private SkeinNode(ActorSystem<SpawnProtocol.Command> system, BrokerConfig config, GrpcServer grpc) {
+  private SkeinNode(ActorSystem<SpawnProtocol.Command> system, BrokerConfig config, Broker broker, GrpcServer grpc) {
     this.system = system;
     this.config = config;
+    this.broker = broker;
     this.grpc = grpc;
   }
 
@@ -129,12 +131,13 @@ public final class SkeinNode implements AutoCloseable {
       PartitionLeader.initSharding(system, config.partitionSettings(), controller, replicaManager);
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
-      grpc.serve(Broker.create(system, controller, config.requestSettings(), clusterId));
+      Broker broker = Broker.create(system, controller, config.requestSettings(), clusterId);
+      grpc.serve(broker);
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
-      return new SkeinNode(system, config, grpc);
+      return new SkeinNode(system, config, broker, grpc);
     } catch (IOException | RuntimeException e) {
       grpc.close();
       system.terminate();
@@ -217,6 +220,11 @@ public final class SkeinNode implements AutoCloseable {
 
   public BrokerConfig config() {
     return config;
+  }
+
+  /** The request layer every listener of this broker serves from. */
+  public Broker broker() {
+    return broker;
   }
 
   public GrpcServer grpc() {
