@@ -64,7 +64,7 @@ public final class GroupRequests {
             replyTo -> new GroupCoordinator.Commit(0, memberId, generation, offsets, null, replyTo),
             settings.requestTimeout()))
         .thenApply(reply -> {
-          PartitionRequests.throwIfFailed(reply.failure());
+          Answers.throwIfFailed(reply.failure());
           return reply.results();
         });
   }
@@ -77,7 +77,7 @@ public final class GroupRequests {
             replyTo -> new GroupCoordinator.FetchOffsets(memberId, generation, partitions, replyTo),
             settings.requestTimeout()))
         .thenApply(reply -> {
-          PartitionRequests.throwIfFailed(reply.failure());
+          Answers.throwIfFailed(reply.failure());
           return reply.offsets();
         });
   }
@@ -86,7 +86,7 @@ public final class GroupRequests {
   public CompletionStage<List<GroupCoordinator.Description>> listGroups() {
     return AkkaFutures.direct(AskPattern.<GroupRegistry.Command, GroupRegistry.Groups>ask(
             registry, GroupRegistry.ListGroups::new, settings.requestTimeout(), system.scheduler()))
-        .thenCompose(groups -> Futures.allOf(
+        .thenCompose(groups -> Answers.allOf(
             groups.groupIds().stream().map(id -> describe(id).toCompletableFuture()).toList()))
         .thenApply(described -> described.stream().filter(d -> d.failure() == null).toList());
   }
@@ -118,7 +118,7 @@ public final class GroupRequests {
     checkGroupId(groupId);
     return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.Done>ask(
             GroupCoordinator.DeleteGroup::new, settings.requestTimeout()))
-        .thenAccept(done -> PartitionRequests.throwIfFailed(done.failure()));
+        .thenAccept(done -> Answers.throwIfFailed(done.failure()));
   }
 
   // ---- helpers --------------------------------------------------------------------------
@@ -131,7 +131,7 @@ public final class GroupRequests {
     return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.Done>ask(
             replyTo -> new GroupCoordinator.ResetOffsets(offsets, replyTo), settings.requestTimeout()))
         .thenApply(done -> {
-          PartitionRequests.throwIfFailed(done.failure());
+          Answers.throwIfFailed(done.failure());
           return changes;
         });
   }
@@ -139,7 +139,7 @@ public final class GroupRequests {
   /** The group, or a failed stage if it does not exist. */
   private CompletionStage<GroupCoordinator.Description> existing(String groupId) {
     return describe(groupId).thenApply(group -> {
-      PartitionRequests.throwIfFailed(group.failure());
+      Answers.throwIfFailed(group.failure());
       return group;
     });
   }

@@ -5,10 +5,10 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
-import io.skein.common.Failure;
 import io.skein.common.FailureException;
 import io.skein.log.LogReadResult;
 import io.skein.partition.PartitionLeader;
+import io.skein.partition.PartitionRouter;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
@@ -36,6 +36,7 @@ public final class PartitionRequests {
   /** Committed batches from a fetch offset, and where the next fetch starts. */
   public record Fetched(ByteBuffer records, long nextOffset, long highWatermark, long logStartOffset) {}
 
+  /** An offset look-up's answer: the offset, and the timestamp of its record where it was found by time. */
   public record OffsetFound(long offset, long timestamp) {}
 
   private static final Appended NOT_ANSWERED = new Appended(-1, -1, -1, -1);
@@ -73,7 +74,7 @@ public final class PartitionRequests {
     return AkkaFutures.direct(leader.<PartitionLeader.AppendReply>ask(
             replyTo -> new PartitionLeader.Append(copy, acks, replyTo), timeout))
         .thenApply(reply -> {
-          throwIfFailed(reply.failure());
+          Answers.throwIfFailed(reply.failure());
           return new Appended(reply.baseOffset(), reply.lastOffset(), reply.logAppendTime(), reply.logStartOffset());
         });
   }
@@ -141,7 +142,7 @@ public final class PartitionRequests {
       return AkkaFutures.direct(leader.<PartitionLeader.ReadReply>ask(
               replyTo -> new PartitionLeader.Read(offset, maxBytes, wait, replyTo), wait.plus(settings.requestTimeout())))
           .thenApply(reply -> {
-            throwIfFailed(reply.failure());
+            Answers.throwIfFailed(reply.failure());
             return new Fetched(reply.records(), reply.nextOffset(), reply.highWatermark(), reply.logStartOffset());
           });
     }
@@ -151,16 +152,9 @@ public final class PartitionRequests {
       return AkkaFutures.direct(leader.<PartitionLeader.OffsetReply>ask(
               replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), settings.requestTimeout()))
           .thenApply(reply -> {
-            throwIfFailed(reply.failure());
+            Answers.throwIfFailed(reply.failure());
             return new OffsetFound(reply.offset(), reply.timestamp());
           });
-    }
-  }
-
-  /** Fails the stage in which an actor's reply reports a failure. */
-  static void throwIfFailed(Failure failure) {
-    if (failure != null) {
-      throw new FailureException(failure);
     }
   }
 

@@ -98,7 +98,7 @@ public final class TopicAdmin {
         }
         selected.add(topic);
       }
-      return Futures.allOf(selected.stream().map(topic -> describe(topic, true).toCompletableFuture()).toList());
+      return Answers.allOf(selected.stream().map(topic -> describe(topic, true).toCompletableFuture()).toList());
     });
   }
 
@@ -125,7 +125,7 @@ public final class TopicAdmin {
       akka.japi.function.Function<ActorRef<Controller.TopicReply>, Controller.Command> request) {
     return AkkaFutures.direct(AskPattern.ask(controller, request, settings.requestTimeout(), system.scheduler()))
         .thenApply(reply -> {
-          PartitionRequests.throwIfFailed(reply.failure());
+          Answers.throwIfFailed(reply.failure());
           return reply.topic();
         });
   }
@@ -136,7 +136,7 @@ public final class TopicAdmin {
     for (int p = 0; p < topic.partitions().size(); p++) {
       partitions.add(describe(topic, p, withLogs).toCompletableFuture());
     }
-    return Futures.allOf(partitions).thenApply(described -> {
+    return Answers.allOf(partitions).thenApply(described -> {
       Map<String, String> effective = LogConfig.fromMap(topic.configs(), settings.topicDefaults()).toMap();
       List<ConfigValue> configs = new ArrayList<>();
       new TreeMap<>(effective).forEach(

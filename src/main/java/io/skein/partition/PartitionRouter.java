@@ -1,4 +1,4 @@
-package io.skein.broker;
+package io.skein.partition;
 
 import io.skein.common.FailureException;
 import akka.actor.typed.ActorSystem;
@@ -8,9 +8,7 @@ import io.skein.cluster.LeaderLocations;
 import io.skein.common.TopicNames;
 import io.skein.log.LogReadResult;
 import io.skein.log.DirectBuffers;
-import io.skein.partition.LocalLeaderLogs;
 import io.skein.metadata.PartitionKey;
-import io.skein.partition.PartitionLeader;
 import io.skein.common.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.Optional;
