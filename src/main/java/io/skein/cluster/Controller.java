@@ -1,8 +1,5 @@
 package io.skein.cluster;
 
-import io.skein.metadata.BrokerAddress;
-import io.skein.metadata.ReplicaAssignment;
-import io.skein.metadata.Topic;
 import io.skein.common.AkkaFutures;
 import akka.actor.Address;
 import akka.actor.typed.ActorRef;
@@ -26,12 +23,15 @@ import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import io.skein.common.CborSerializable;
+import io.skein.common.ErrorCode;
 import io.skein.common.Failure;
 import io.skein.common.TopicNames;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.LogConfig;
+import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
-import io.skein.common.ErrorCode;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

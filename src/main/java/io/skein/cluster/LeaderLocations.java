@@ -1,7 +1,5 @@
 package io.skein.cluster;
 
-import io.skein.metadata.ReplicaAssignment;
-import io.skein.metadata.Topic;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;
@@ -11,6 +9,8 @@ import akka.cluster.MemberStatus;
 import akka.cluster.UniqueAddress;
 import akka.cluster.typed.Cluster;
 import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;

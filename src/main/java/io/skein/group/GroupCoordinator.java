@@ -1,6 +1,5 @@
 package io.skein.group;
 
-import io.skein.metadata.Topic;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -21,10 +20,11 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import io.skein.cluster.Controller;
 import io.skein.common.CborSerializable;
+import io.skein.common.ErrorCode;
 import io.skein.common.Failure;
 import io.skein.group.assign.Assignors;
 import io.skein.metadata.PartitionKey;
-import io.skein.common.ErrorCode;
+import io.skein.metadata.Topic;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,15 +1,15 @@
 package io.skein.group;
 
-import io.skein.metadata.Topic;
 import io.skein.common.AkkaFutures;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.assign.Assignor;
 import io.skein.metadata.PartitionKey;
+import io.skein.metadata.Topic;
 import io.skein.partition.PartitionLeader;
-import io.skein.common.ErrorCode;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;

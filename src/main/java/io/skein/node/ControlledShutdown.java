@@ -1,7 +1,5 @@
 package io.skein.node;
 
-import io.skein.metadata.ReplicaAssignment;
-import io.skein.metadata.Topic;
 import io.skein.common.AkkaFutures;
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
@@ -13,6 +11,8 @@ import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Leave;
 import io.skein.cluster.BrokerAddresses;
 import io.skein.cluster.Controller;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import io.skein.server.grpc.GrpcServer;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,5 @@
 package io.skein.node;
 
-import io.skein.metadata.Topic;
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
@@ -16,13 +15,14 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import io.skein.broker.Broker;
 import io.skein.cluster.BrokerRoles;
-import io.skein.metadata.BrokerAddress;
 import io.skein.cluster.Controller;
 import io.skein.cluster.ControllerSettings;
 import io.skein.common.AkkaFutures;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
+import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
+import io.skein.metadata.Topic;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionUpdates;
 import io.skein.partition.ReplicaManager;

@@ -1,8 +1,5 @@
 package io.skein.partition;
 
-import io.skein.metadata.PartitionKey;
-import io.skein.metadata.ReplicaAssignment;
-import io.skein.metadata.Topic;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -31,6 +28,9 @@ import io.skein.log.OffsetOutOfRangeException;
 import io.skein.log.RecordTooLargeException;
 import io.skein.log.TimestampAndOffset;
 import io.skein.common.ErrorCode;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;

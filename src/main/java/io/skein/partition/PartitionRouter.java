@@ -1,5 +1,6 @@
 package io.skein.partition;
 
+import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -9,7 +10,6 @@ import io.skein.common.TopicNames;
 import io.skein.log.LogReadResult;
 import io.skein.log.DirectBuffers;
 import io.skein.metadata.PartitionKey;
-import io.skein.common.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 

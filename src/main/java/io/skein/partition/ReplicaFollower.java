@@ -1,7 +1,5 @@
 package io.skein.partition;
 
-import io.skein.metadata.PartitionKey;
-import io.skein.metadata.Topic;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.ActorContext;
@@ -14,6 +12,8 @@ import io.skein.log.Log;
 import io.skein.log.LogConfig;
 import io.skein.log.LogException;
 import io.skein.common.ErrorCode;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.Topic;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,8 +1,5 @@
 package io.skein.partition;
 
-import io.skein.metadata.PartitionKey;
-import io.skein.metadata.ReplicaAssignment;
-import io.skein.metadata.Topic;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
@@ -15,6 +12,9 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.skein.cluster.Controller;
 import io.skein.cluster.LeaderLocations;
 import io.skein.common.CborSerializable;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.skein.cluster;
 
-import io.skein.metadata.ReplicaAssignment;
-import io.skein.metadata.Topic;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.skein.cluster;
 
-import io.skein.metadata.BrokerAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.skein.metadata.BrokerAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,7 +1,5 @@
 package io.skein.group;
 
-import io.skein.metadata.ReplicaAssignment;
-import io.skein.metadata.Topic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,8 +12,10 @@ import akka.persistence.testkit.PersistenceTestKitPlugin;
 import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import com.typesafe.config.ConfigFactory;
 import io.skein.cluster.Controller;
-import io.skein.metadata.PartitionKey;
 import io.skein.common.ErrorCode;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,6 +1,5 @@
 package io.skein.partition;
 
-import io.skein.metadata.PartitionKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +8,7 @@ import io.skein.log.DirectBuffers;
 import io.skein.log.Log;
 import io.skein.log.LogConfig;
 import io.skein.log.LogReadResult;
+import io.skein.metadata.PartitionKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -4,7 +4,6 @@ import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.stub.ClientCallStreamObserver;
-import io.skein.server.grpc.SubscribeStream;
 import io.grpc.stub.ClientResponseObserver;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.ConsumerServiceGrpc;
@@ -14,6 +13,7 @@ import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProducerServiceGrpc;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
+import io.skein.server.grpc.SubscribeStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

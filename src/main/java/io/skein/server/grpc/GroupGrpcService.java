@@ -1,5 +1,7 @@
 package io.skein.server.grpc;
 
+import io.skein.broker.GroupRequests;
+import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import akka.actor.typed.ActorRef;
 import io.grpc.Context;
@@ -11,7 +13,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.skein.broker.GroupRequests;
 import io.skein.common.Failure;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupMembership;
@@ -26,7 +27,6 @@ import io.skein.proto.v1.DeleteGroupRequest;
 import io.skein.proto.v1.DeleteGroupResponse;
 import io.skein.proto.v1.DescribeGroupRequest;
 import io.skein.proto.v1.DescribeGroupResponse;
-import io.skein.common.ErrorCode;
 import io.skein.proto.v1.FetchOffsetsRequest;
 import io.skein.proto.v1.FetchOffsetsResponse;
 import io.skein.proto.v1.GroupListing;
