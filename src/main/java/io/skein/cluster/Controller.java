@@ -48,7 +48,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * leader epochs, in-sync replicas and config overrides. One instance in the cluster (a
  * cluster singleton), event sourced on the JDBC journal so that it survives restarts and
  * moves to another node with its state. Every change is persisted before it takes effect,
- * and only then pushed to the partitions it concerns.
+ * and only then announced, through {@link AssignmentSubscribers}, to the brokers and partitions it concerns.
  */
 public final class Controller
     extends EventSourcedBehavior<Controller.Command, Controller.Event, Controller.State> {

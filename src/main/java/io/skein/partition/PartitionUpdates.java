@@ -3,6 +3,7 @@ package io.skein.partition;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.cluster.AssignmentSubscribers;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
@@ -56,7 +57,7 @@ public final class PartitionUpdates implements AssignmentSubscribers<ReplicaMana
     }
   }
 
-  private akka.cluster.sharding.typed.javadsl.EntityRef<PartitionLeader.Command> leaderOf(PartitionKey key) {
+  private EntityRef<PartitionLeader.Command> leaderOf(PartitionKey key) {
     return sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId());
   }
 }
