@@ -12,12 +12,12 @@ public final class BrokerAddresses {
 
   private BrokerAddresses() {}
 
-  /** Broker id to node address, for members that are up (the same rule as {@link BrokerInfo#live}). */
+  /** Broker id to node address, for members that are up (the same rule as {@link BrokerRoles#live}). */
   public static Map<Integer, Address> live(Cluster cluster) {
     Map<Integer, Address> addresses = new TreeMap<>();
     for (Member member : cluster.state().getMembers()) {
       if (member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp()) {
-        BrokerInfo.of(member).ifPresent(broker -> addresses.put(broker.id(), member.address()));
+        BrokerRoles.brokerOf(member).ifPresent(broker -> addresses.put(broker.id(), member.address()));
       }
     }
     return addresses;
@@ -29,7 +29,7 @@ public final class BrokerAddresses {
     for (Member member : cluster.state().getMembers()) {
       MemberStatus status = member.status();
       if (status != MemberStatus.down() && status != MemberStatus.removed() && status != MemberStatus.joining()) {
-        BrokerInfo.of(member).ifPresent(broker -> ids.add(broker.id()));
+        BrokerRoles.brokerOf(member).ifPresent(broker -> ids.add(broker.id()));
       }
     }
     return ids;

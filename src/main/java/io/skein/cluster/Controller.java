@@ -10,7 +10,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.ClusterEvent;
 import akka.cluster.sharding.external.ExternalShardAllocation;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.SingletonActor;
@@ -24,20 +23,18 @@ import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import io.skein.common.CborSerializable;
+import io.skein.common.ErrorCode;
 import io.skein.common.Failure;
 import io.skein.common.TopicNames;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.LogConfig;
-import io.skein.node.BrokerConfig;
-import io.skein.partition.PartitionKey;
-import io.skein.partition.PartitionLeader;
-import io.skein.partition.ReplicaManager;
-import io.skein.partition.ReplicationConfig;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.metadata.BrokerAddress;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,7 +48,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * leader epochs, in-sync replicas and config overrides. One instance in the cluster (a
  * cluster singleton), event sourced on the JDBC journal so that it survives restarts and
  * moves to another node with its state. Every change is persisted before it takes effect,
- * and only then pushed to the partitions it concerns.
+ * and only then announced, through {@link AssignmentSubscribers}, to the brokers and partitions it concerns.
  */
 public final class Controller
     extends EventSourcedBehavior<Controller.Command, Controller.Event, Controller.State> {
@@ -91,7 +88,7 @@ public final class Controller
       implements Command {}
 
   /** The partition's assignment after an AlterIsr, or why it was refused (with the current one, if any). */
-  public record AlterIsrReply(Assignment assignment, Failure failure) implements CborSerializable {}
+  public record AlterIsrReply(ReplicaAssignment assignment, Failure failure) implements CborSerializable {}
 
   /**
    * A starting broker asks for the cluster's id. The first ask creates it, durably: from
@@ -107,8 +104,8 @@ public final class Controller
     INSTANCE
   }
 
-  /** The brokers' replica managers, which learn every assignment change from here. */
-  private record ReplicaManagersChanged(Set<ActorRef<ReplicaManager.Command>> managers) implements Command {}
+  /** The brokers' listeners of assignment changes came or went. */
+  private record ListenersChanged(Receptionist.Listing listing) implements Command {}
 
   /** The topic after a successful command, or why it failed. Exactly one is set. */
   public record TopicReply(Topic topic, Failure failure) implements CborSerializable {
@@ -140,47 +137,9 @@ public final class Controller
 
   public record IsrChanged(String topic, int partition, List<Integer> isr) implements Event {}
 
-  public record PartitionAssignment(String topic, int partition, Assignment assignment) implements CborSerializable {}
+  public record PartitionAssignment(String topic, int partition, ReplicaAssignment assignment) implements CborSerializable {}
 
   // ---- state ----------------------------------------------------------------------------
-
-  /** A topic and where its partitions live. */
-  public record Topic(
-      String name, String topicId, List<Assignment> partitions, Map<String, String> configs)
-      implements CborSerializable {
-
-    public Topic {
-      partitions = List.copyOf(partitions);
-      configs = Map.copyOf(configs);
-    }
-
-    Topic withConfigs(Map<String, String> newConfigs) {
-      return new Topic(name, topicId, partitions, newConfigs);
-    }
-
-    Topic withAssignment(int partition, Assignment assignment) {
-      List<Assignment> next = new ArrayList<>(partitions);
-      next.set(partition, assignment);
-      return new Topic(name, topicId, next, configs);
-    }
-
-    public List<PartitionKey> partitionKeys() {
-      List<PartitionKey> keys = new ArrayList<>(partitions.size());
-      for (int p = 0; p < partitions.size(); p++) {
-        keys.add(new PartitionKey(name, p));
-      }
-      return keys;
-    }
-  }
-
-  /** One partition's replicas (preferred leader first), leader, leader epoch and ISR. */
-  public record Assignment(List<Integer> replicas, int leader, int leaderEpoch, List<Integer> isr)
-      implements CborSerializable {
-    public Assignment {
-      replicas = List.copyOf(replicas);
-      isr = List.copyOf(isr);
-    }
-  }
 
   /** The topics, and the cluster's id (null until a broker first asks for it). */
   public record State(Map<String, Topic> topics, String clusterId) implements CborSerializable {
@@ -198,7 +157,7 @@ public final class Controller
       return new State(topics, id);
     }
 
-    State withAssignment(String topic, int partition, Assignment assignment) {
+    State withAssignment(String topic, int partition, ReplicaAssignment assignment) {
       Topic current = topics.get(topic);
       return current == null ? this : with(current.withAssignment(partition, assignment));
     }
@@ -213,31 +172,34 @@ public final class Controller
   // ---- setup ----------------------------------------------------------------------------
 
   /** Starts the singleton (on the oldest node) and returns a proxy to it from this node. */
-  public static ActorRef<Command> initSingleton(ActorSystem<?> system, BrokerConfig config) {
-    return ClusterSingleton.get(system).init(SingletonActor.of(create(config), "controller"));
+  public static ActorRef<Command> initSingleton(
+      ActorSystem<?> system, ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
+    return ClusterSingleton.get(system).init(SingletonActor.of(create(settings, subscribers), "controller"));
   }
 
-  public static Behavior<Command> create(BrokerConfig config) {
+  public static Behavior<Command> create(ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
     return Behaviors.setup(context -> {
       // Commands from these arrive once recovery is done (they are stashed until then).
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
           context.messageAdapter(ClusterEvent.MemberEvent.class, event -> MembershipChanged.INSTANCE),
           ClusterEvent.MemberEvent.class));
-      context.getSystem().receptionist().tell(Receptionist.subscribe(ReplicaManager.SERVICE_KEY,
-          context.messageAdapter(Receptionist.Listing.class,
-              listing -> new ReplicaManagersChanged(listing.getServiceInstances(ReplicaManager.SERVICE_KEY)))));
-      return new Controller(context, config);
+      context.getSystem().receptionist().tell(Receptionist.subscribe(subscribers.listeners(),
+          context.messageAdapter(Receptionist.Listing.class, ListenersChanged::new)));
+      return new Controller(context, settings, subscribers);
     });
   }
 
   private final ActorContext<Command> context;
-  private final BrokerConfig config;
-  private Set<ActorRef<ReplicaManager.Command>> replicaManagers = Set.of();
+  private final ControllerSettings settings;
+  private final AssignmentSubscribers<?> subscribers;
+  private final AssignmentListeners<?> listeners;
 
-  private Controller(ActorContext<Command> context, BrokerConfig config) {
+  private Controller(ActorContext<Command> context, ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
     super(PERSISTENCE_ID);
     this.context = context;
-    this.config = config;
+    this.settings = settings;
+    this.subscribers = subscribers;
+    this.listeners = new AssignmentListeners<>(subscribers);
   }
 
   @Override
@@ -262,7 +224,7 @@ public final class Controller
         .onCommand(GetTopic.class, this::onGetTopic)
         .onCommand(AlterIsr.class, this::onAlterIsr)
         .onCommand(MembershipChanged.class, (state, cmd) -> onMembershipChanged(state))
-        .onCommand(ReplicaManagersChanged.class, this::onReplicaManagersChanged)
+        .onCommand(ListenersChanged.class, this::onListenersChanged)
         .build();
   }
 
@@ -302,9 +264,9 @@ public final class Controller
     if (topic == null) {
       return state;
     }
-    Assignment current = topic.partitions().get(event.partition());
+    ReplicaAssignment current = topic.partitions().get(event.partition());
     return state.withAssignment(event.topic(), event.partition(),
-        new Assignment(current.replicas(), current.leader(), current.leaderEpoch(), event.isr()));
+        current.withIsr(event.isr()));
   }
 
   // ---- handlers -------------------------------------------------------------------------
@@ -334,7 +296,7 @@ public final class Controller
       return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_PARTITIONS,
           "number of partitions must be at least 1, was " + cmd.partitions()));
     }
-    List<BrokerInfo> brokers = BrokerInfo.live(Cluster.get(context.getSystem()));
+    List<BrokerAddress> brokers = BrokerRoles.live(Cluster.get(context.getSystem()));
     if (cmd.replicationFactor() <= 0 || cmd.replicationFactor() > brokers.size()) {
       return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_REPLICATION_FACTOR,
           "replication factor must be between 1 and the number of live brokers (" + brokers.size()
@@ -363,7 +325,7 @@ public final class Controller
     return Effect()
         .persist(new TopicDeleted(topic.name(), topic.topicId()))
         .thenRun(next -> {
-          deletePartitions(topic);
+          subscribers.topicDeleted(topic);
           announceAssignments(next);
         })
         .thenReply(cmd.replyTo(), next -> TopicReply.ok(topic));
@@ -391,7 +353,7 @@ public final class Controller
     return Effect()
         .persist(new TopicConfigsChanged(topic.name(), configs))
         .thenRun(next -> {
-          pushConfigs(changed);
+          subscribers.configsChanged(changed);
           // Followers learn the new configs with the assignments.
           announceAssignments(next);
         })
@@ -409,7 +371,7 @@ public final class Controller
       return Effect().reply(cmd.replyTo(), new AlterIsrReply(null, Failure.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           "topic partition " + cmd.topic() + "-" + cmd.partition() + " does not exist")));
     }
-    Assignment current = topic.partitions().get(cmd.partition());
+    ReplicaAssignment current = topic.partitions().get(cmd.partition());
     if (cmd.leader() != current.leader() || cmd.leaderEpoch() != current.leaderEpoch()) {
       return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, Failure.of(ErrorCode.FENCED_LEADER_EPOCH,
           "broker " + cmd.leader() + " at epoch " + cmd.leaderEpoch() + " does not lead " + cmd.topic() + "-"
@@ -422,7 +384,7 @@ public final class Controller
     if (cmd.isr().equals(current.isr())) {
       return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, null));
     }
-    Assignment changed = new Assignment(current.replicas(), current.leader(), current.leaderEpoch(), cmd.isr());
+    ReplicaAssignment changed = current.withIsr(cmd.isr());
     context.getLog().info("Partition {}-{}: ISR {} -> {} (epoch {})", cmd.topic(), cmd.partition(), current.isr(),
         cmd.isr(), current.leaderEpoch());
     return Effect()
@@ -440,8 +402,8 @@ public final class Controller
     topics.sort(Comparator.comparing(Topic::name));
     for (Topic topic : topics) {
       for (int p = 0; p < topic.partitions().size(); p++) {
-        Assignment current = topic.partitions().get(p);
-        Assignment elected = LeaderElection.reconcile(current, live, members);
+        ReplicaAssignment current = topic.partitions().get(p);
+        ReplicaAssignment elected = LeaderElection.reconcile(current, live, members);
         if (elected != current) {
           context.getLog().info("Partition {}-{}: leader {} -> {}, epoch {}, ISR {} (live brokers {})", topic.name(), p,
               current.leader(), elected.leader(), elected.leaderEpoch(), elected.isr(), live);
@@ -459,19 +421,14 @@ public final class Controller
         .thenRun(next -> {
           announceAssignments(next);
           for (PartitionAssignment change : changes) {
-            Topic topic = next.topics().get(change.topic());
-            partition(new PartitionKey(change.topic(), change.partition()))
-                .tell(new PartitionLeader.LeaderAndIsr(topic.topicId(), change.assignment()));
+            subscribers.leaderElected(new PartitionKey(change.topic(), change.partition()),
+                next.topics().get(change.topic()).topicId(), change.assignment());
           }
         });
   }
 
-  private Effect<Event, State> onReplicaManagersChanged(State state, ReplicaManagersChanged cmd) {
-    Set<ActorRef<ReplicaManager.Command>> added = new HashSet<>(cmd.managers());
-    added.removeAll(replicaManagers);
-    replicaManagers = cmd.managers();
-    ReplicaManager.AssignmentsChanged snapshot = new ReplicaManager.AssignmentsChanged(state.topics());
-    added.forEach(manager -> manager.tell(snapshot));
+  private Effect<Event, State> onListenersChanged(State state, ListenersChanged cmd) {
+    listeners.update(cmd.listing(), state.topics());
     return Effect().none();
   }
 
@@ -480,8 +437,7 @@ public final class Controller
   /** Pins every led partition's shard to its leader's node, and tells every broker the assignments. */
   private void announceAssignments(State state) {
     pinLeaders(state);
-    ReplicaManager.AssignmentsChanged snapshot = new ReplicaManager.AssignmentsChanged(state.topics());
-    replicaManagers.forEach(manager -> manager.tell(snapshot));
+    listeners.announce(state.topics());
   }
 
   /**
@@ -503,7 +459,7 @@ public final class Controller
       }
     }
     if (!locations.isEmpty()) {
-      AkkaFutures.direct(ExternalShardAllocation.get(context.getSystem()).getClient(PartitionLeader.TYPE_KEY.name())
+      AkkaFutures.direct(ExternalShardAllocation.get(context.getSystem()).getClient(subscribers.partitionShardType())
               .setShardLocations(locations))
           .whenComplete((done, failure) -> {
             if (failure != null) {
@@ -523,12 +479,11 @@ public final class Controller
 
   private Optional<String> configProblem(Map<String, String> overrides, int replicationFactor) {
     try {
-      LogConfig logConfig = LogConfig.fromMap(overrides, config.topicDefaults());
-      long largestReplicated = ReplicationConfig.largestReplicatedBatch(context.getSystem().settings().config());
-      if (replicationFactor > 1 && logConfig.maxMessageBytes() > largestReplicated) {
+      LogConfig logConfig = LogConfig.fromMap(overrides, settings.topicDefaults());
+      if (replicationFactor > 1 && logConfig.maxMessageBytes() > settings.largestReplicatedBatch()) {
         // A follower copies each batch in one remote message; a larger one would stall it for good.
         return Optional.of("max.message.bytes " + logConfig.maxMessageBytes() + " is more than a replicated batch"
-            + " may be: " + largestReplicated + " (akka.remote.artery.advanced.maximum-frame-size less room for"
+            + " may be: " + settings.largestReplicatedBatch() + " (akka.remote.artery.advanced.maximum-frame-size less room for"
             + " the envelope)");
       }
       return Optional.empty();
@@ -541,28 +496,12 @@ public final class Controller
    * Kafka's placement ({@link ReplicaPlacement}), from a random start: leaders and copies
    * spread evenly over the brokers, and over racks where brokers have them.
    */
-  static List<Assignment> assignReplicas(List<BrokerInfo> brokers, int partitions, int replicationFactor) {
+  static List<ReplicaAssignment> assignReplicas(List<BrokerAddress> brokers, int partitions, int replicationFactor) {
     int start = ThreadLocalRandom.current().nextInt(brokers.size());
-    List<Assignment> assignments = new ArrayList<>(partitions);
+    List<ReplicaAssignment> assignments = new ArrayList<>(partitions);
     for (List<Integer> replicas : ReplicaPlacement.place(brokers, partitions, replicationFactor, start)) {
-      assignments.add(new Assignment(replicas, replicas.get(0), 0, replicas));
+      assignments.add(new ReplicaAssignment(replicas, replicas.get(0), 0, replicas));
     }
     return assignments;
-  }
-
-  private void deletePartitions(Topic topic) {
-    for (PartitionKey key : topic.partitionKeys()) {
-      partition(key).tell(new PartitionLeader.DeleteLog(topic.topicId()));
-    }
-  }
-
-  private void pushConfigs(Topic topic) {
-    for (PartitionKey key : topic.partitionKeys()) {
-      partition(key).tell(new PartitionLeader.ConfigChanged(topic.topicId(), topic.configs()));
-    }
-  }
-
-  private akka.cluster.sharding.typed.javadsl.EntityRef<PartitionLeader.Command> partition(PartitionKey key) {
-    return ClusterSharding.get(context.getSystem()).entityRefFor(PartitionLeader.TYPE_KEY, key.entityId());
   }
 }

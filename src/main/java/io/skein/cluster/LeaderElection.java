@@ -1,6 +1,6 @@
 package io.skein.cluster;
 
-import io.skein.cluster.Controller.Assignment;
+import io.skein.metadata.ReplicaAssignment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -24,8 +24,8 @@ public final class LeaderElection {
 
   private LeaderElection() {}
 
-  /** As {@link #reconcile(Assignment, Set, Set)} where no broker is leaving. */
-  public static Assignment reconcile(Assignment current, Set<Integer> liveBrokers) {
+  /** As {@link #reconcile(ReplicaAssignment, Set, Set)} where no broker is leaving. */
+  public static ReplicaAssignment reconcile(ReplicaAssignment current, Set<Integer> liveBrokers) {
     return reconcile(current, liveBrokers, liveBrokers);
   }
 
@@ -34,12 +34,12 @@ public final class LeaderElection {
    * {@code liveBrokers} may lead; {@code members} are still in the cluster (the live ones and
    * those leaving it).
    */
-  public static Assignment reconcile(Assignment current, Set<Integer> liveBrokers, Set<Integer> members) {
+  public static ReplicaAssignment reconcile(ReplicaAssignment current, Set<Integer> liveBrokers, Set<Integer> members) {
     boolean leaderAlive = current.leader() != NO_LEADER && liveBrokers.contains(current.leader());
     if (leaderAlive) {
       int preferred = current.replicas().get(0);
       if (preferred != current.leader() && liveBrokers.contains(preferred) && current.isr().contains(preferred)) {
-        return new Assignment(current.replicas(), preferred, current.leaderEpoch() + 1, current.isr());
+        return new ReplicaAssignment(current.replicas(), preferred, current.leaderEpoch() + 1, current.isr());
       }
       return current;
     }
@@ -51,14 +51,14 @@ public final class LeaderElection {
             liveIsr.add(member);
           }
         }
-        return new Assignment(current.replicas(), candidate, current.leaderEpoch() + 1, liveIsr);
+        return new ReplicaAssignment(current.replicas(), candidate, current.leaderEpoch() + 1, liveIsr);
       }
     }
     if (members.contains(current.leader())) {
       return current;
     }
     if (current.leader() != NO_LEADER) {
-      return new Assignment(current.replicas(), NO_LEADER, current.leaderEpoch() + 1, current.isr());
+      return new ReplicaAssignment(current.replicas(), NO_LEADER, current.leaderEpoch() + 1, current.isr());
     }
     return current;
   }

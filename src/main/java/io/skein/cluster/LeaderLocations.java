@@ -8,7 +8,9 @@ import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.UniqueAddress;
 import akka.cluster.typed.Cluster;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -59,7 +61,7 @@ public final class LeaderLocations implements Extension {
       for (Member member : state.getMembers()) {
         if (unreachable.contains(member) || member.status() == MemberStatus.down()) {
           nodes.add(member.uniqueAddress());
-          BrokerInfo.of(member).ifPresent(broker -> byBroker.put(broker.id(), member.uniqueAddress()));
+          BrokerRoles.brokerOf(member).ifPresent(broker -> byBroker.put(broker.id(), member.uniqueAddress()));
         }
       }
       return new FailedMembers(state, nodes, byBroker);
@@ -69,7 +71,7 @@ public final class LeaderLocations implements Extension {
   private final Cluster cluster;
   private volatile Map<PartitionKey, Leaders> leaders = Map.of();
   /** The Controller's latest assignments; null until the first arrives. */
-  private volatile Map<String, Controller.Topic> assignments;
+  private volatile Map<String, Topic> assignments;
   private volatile FailedMembers failedMembers;
 
   private LeaderLocations(Cluster cluster) {
@@ -77,9 +79,9 @@ public final class LeaderLocations implements Extension {
   }
 
   /** The Controller's latest assignments. */
-  public synchronized void update(Map<String, Controller.Topic> topics) {
+  public synchronized void update(Map<String, Topic> topics) {
     Map<PartitionKey, Leaders> next = new HashMap<>();
-    for (Controller.Topic topic : topics.values()) {
+    for (Topic topic : topics.values()) {
       for (PartitionKey key : topic.partitionKeys()) {
         int leader = topic.partitions().get(key.partition()).leader();
         Leaders known = leaders.get(key);
@@ -102,14 +104,14 @@ public final class LeaderLocations implements Extension {
    * partition it follows that has a leader: a restarted broker has caught up.
    */
   public boolean inSyncFollower(int brokerId) {
-    Map<String, Controller.Topic> known = assignments;
+    Map<String, Topic> known = assignments;
     return known != null && inSyncFollower(known, brokerId);
   }
 
   /** Partitions without a leader do not count: nothing can be caught up with. */
-  static boolean inSyncFollower(Map<String, Controller.Topic> topics, int brokerId) {
-    for (Controller.Topic topic : topics.values()) {
-      for (Controller.Assignment a : topic.partitions()) {
+  static boolean inSyncFollower(Map<String, Topic> topics, int brokerId) {
+    for (Topic topic : topics.values()) {
+      for (ReplicaAssignment a : topic.partitions()) {
         if (a.replicas().contains(brokerId) && a.leader() >= 0 && a.leader() != brokerId
             && !a.isr().contains(brokerId)) {
           return false;

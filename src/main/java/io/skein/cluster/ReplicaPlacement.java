@@ -1,5 +1,6 @@
 package io.skein.cluster;
 
+import io.skein.metadata.BrokerAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,8 +27,8 @@ final class ReplicaPlacement {
    * Replica lists (preferred leader first) for {@code partitions} partitions. {@code brokers}
    * sorted by id; {@code start} the broker position partition 0 starts at.
    */
-  static List<List<Integer>> place(List<BrokerInfo> brokers, int partitions, int replicationFactor, int start) {
-    List<BrokerInfo> order = rackAlternating(brokers);
+  static List<List<Integer>> place(List<BrokerAddress> brokers, int partitions, int replicationFactor, int start) {
+    List<BrokerAddress> order = rackAlternating(brokers);
     List<List<Integer>> placements = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
       List<Integer> replicas = new ArrayList<>(replicationFactor);
@@ -36,7 +37,7 @@ final class ReplicaPlacement {
       // First pass: one replica per rack; second pass: fill up with whatever is left.
       for (int pass = 0; pass < 2 && replicas.size() < replicationFactor; pass++) {
         for (int i = 0; i < order.size() && replicas.size() < replicationFactor; i++) {
-          BrokerInfo broker = order.get((first + i) % order.size());
+          BrokerAddress broker = order.get((first + i) % order.size());
           if (replicas.contains(broker.id()) || (pass == 0 && racksUsed.contains(broker.rack()))) {
             continue;
           }
@@ -50,14 +51,14 @@ final class ReplicaPlacement {
   }
 
   /** Brokers ordered by alternating racks: rack a's first, rack b's first, ..., rack a's second, ... */
-  static List<BrokerInfo> rackAlternating(List<BrokerInfo> brokers) {
-    Map<String, List<BrokerInfo>> byRack = new TreeMap<>();
-    for (BrokerInfo broker : brokers) {
+  static List<BrokerAddress> rackAlternating(List<BrokerAddress> brokers) {
+    Map<String, List<BrokerAddress>> byRack = new TreeMap<>();
+    for (BrokerAddress broker : brokers) {
       byRack.computeIfAbsent(broker.rack(), rack -> new ArrayList<>()).add(broker);
     }
-    List<BrokerInfo> order = new ArrayList<>(brokers.size());
+    List<BrokerAddress> order = new ArrayList<>(brokers.size());
     for (int round = 0; order.size() < brokers.size(); round++) {
-      for (List<BrokerInfo> rack : byRack.values()) {
+      for (List<BrokerAddress> rack : byRack.values()) {
         if (round < rack.size()) {
           order.add(rack.get(round));
         }

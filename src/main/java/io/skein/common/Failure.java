@@ -1,6 +1,5 @@
 package io.skein.common;
 
-import io.skein.proto.v1.ErrorCode;
 import java.util.Map;
 
 /**

@@ -1,6 +1,5 @@
 package io.skein.common;
 
-import io.skein.proto.v1.ErrorCode;
 
 /**
  * A request that cannot be served, as an exception: for failing a request before it reaches

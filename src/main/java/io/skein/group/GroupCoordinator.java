@@ -20,10 +20,11 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import io.skein.cluster.Controller;
 import io.skein.common.CborSerializable;
+import io.skein.common.ErrorCode;
 import io.skein.common.Failure;
 import io.skein.group.assign.Assignors;
-import io.skein.partition.PartitionKey;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.Topic;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -273,7 +274,7 @@ public final class GroupCoordinator
   private final Map<String, ActorRef<ToMember>> sessions = new HashMap<>();
   private final Map<String, Long> lastHeard = new HashMap<>();
   private final Map<String, Long> revokingSince = new HashMap<>();
-  private Map<String, Controller.Topic> topics;
+  private Map<String, Topic> topics;
   private boolean registered;
 
   private GroupCoordinator(
@@ -595,7 +596,7 @@ public final class GroupCoordinator
     List<Event> events = new ArrayList<>();
     List<PartitionKey> gone = new ArrayList<>();
     for (CommittedOffset c : state.allOffsets()) {
-      Controller.Topic topic = topics.get(c.topic());
+      Topic topic = topics.get(c.topic());
       if (topic == null || (!c.topicId().isEmpty() && !c.topicId().equals(topic.topicId()))
           || c.partition() >= topic.partitions().size()) {
         gone.add(new PartitionKey(c.topic(), c.partition()));
@@ -636,7 +637,7 @@ public final class GroupCoordinator
       Failure rejected = offsetProblem(m, commit.memberId(), p, o);
       results.add(new PartitionResult(o.topic(), o.partition(), rejected));
       if (rejected == null) {
-        Controller.Topic topic = topics == null ? null : topics.get(o.topic());
+        Topic topic = topics == null ? null : topics.get(o.topic());
         accepted.add(new CommittedOffset(o.topic(), o.partition(), o.offset(),
             o.metadata() == null ? "" : o.metadata(), now, topic == null ? "" : topic.topicId()));
       }
@@ -739,7 +740,7 @@ public final class GroupCoordinator
     }
     long now = now();
     List<CommittedOffset> offsets = reset.offsets().stream().map(o -> {
-      Controller.Topic topic = topics == null ? null : topics.get(o.topic());
+      Topic topic = topics == null ? null : topics.get(o.topic());
       return new CommittedOffset(o.topic(), o.partition(), o.offset(), o.metadata() == null ? "" : o.metadata(), now,
           topic == null ? "" : topic.topicId());
     }).toList();

@@ -3,7 +3,7 @@ package io.skein.group;
 import io.skein.common.CborSerializable;
 import io.skein.group.assign.Assignor;
 import io.skein.group.assign.Assignors;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;

@@ -4,12 +4,12 @@ import io.skein.common.AkkaFutures;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
-import io.skein.cluster.Controller;
+import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.assign.Assignor;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.Topic;
 import io.skein.partition.PartitionLeader;
-import io.skein.proto.v1.ErrorCode;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,7 +85,7 @@ public final class GroupOffsetQueries {
    * when empty). Fails with UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist.
    */
   public CompletionStage<List<OffsetReset>> planReset(
-      GroupCoordinator.Description group, Collection<String> topics, ResetTarget target, Controller.Topics existing) {
+      GroupCoordinator.Description group, Collection<String> topics, ResetTarget target, Map<String, Topic> existing) {
     Map<PartitionKey, Long> previous = committedOffsets(group);
     Set<String> names = new TreeSet<>(topics);
     if (names.isEmpty()) {
@@ -93,7 +93,7 @@ public final class GroupOffsetQueries {
     }
     List<CompletableFuture<OffsetReset>> resets = new ArrayList<>();
     for (String name : names) {
-      Controller.Topic topic = existing.byName().get(name);
+      Topic topic = existing.get(name);
       if (topic == null) {
         throw new FailureException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
       }

@@ -4,8 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
+import io.skein.broker.RequestSettings;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.LogConfig;
+import io.skein.partition.PartitionSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -107,8 +109,15 @@ public record BrokerConfig(
         producerIdExpiration, requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
   }
 
-  /** The directory of one partition's log. */
-  public Path partitionDir(String topic, int partition) {
-    return dataDir.resolve("logs").resolve(topic + "-" + partition);
+  /** What the request layer needs of this configuration. */
+  public RequestSettings requestSettings() {
+    return new RequestSettings(requestTimeout, maxFetchWait, maxFetchBytes, defaultPartitions, defaultReplicationFactor,
+        topicDefaults);
+  }
+
+  /** What the partition actors need of this configuration. */
+  public PartitionSettings partitionSettings() {
+    return new PartitionSettings(brokerId, dataDir, topicDefaults, retentionCheckInterval, flushCheckInterval,
+        producerIdExpiration, requestTimeout);
   }
 }

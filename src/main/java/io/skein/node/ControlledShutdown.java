@@ -11,7 +11,9 @@ import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Leave;
 import io.skein.cluster.BrokerAddresses;
 import io.skein.cluster.Controller;
-import io.skein.server.GrpcServer;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
+import io.skein.server.grpc.GrpcServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -111,9 +113,9 @@ final class ControlledShutdown {
   private List<String> movableLeaderships(Controller.Topics topics) {
     Set<Integer> live = BrokerAddresses.live(Cluster.get(system)).keySet();
     List<String> movable = new ArrayList<>();
-    for (Controller.Topic topic : topics.byName().values()) {
+    for (Topic topic : topics.byName().values()) {
       for (int p = 0; p < topic.partitions().size(); p++) {
-        Controller.Assignment assignment = topic.partitions().get(p);
+        ReplicaAssignment assignment = topic.partitions().get(p);
         if (assignment.leader() == brokerId
             && assignment.isr().stream().anyMatch(id -> id != brokerId && live.contains(id))) {
           movable.add(topic.name() + "-" + p);

@@ -13,16 +13,21 @@ import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
-import io.skein.cluster.BrokerInfo;
+import io.skein.broker.Broker;
+import io.skein.cluster.BrokerRoles;
 import io.skein.cluster.Controller;
+import io.skein.cluster.ControllerSettings;
 import io.skein.common.AkkaFutures;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.BrokerAddress;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.Topic;
 import io.skein.partition.PartitionLeader;
+import io.skein.partition.PartitionUpdates;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
-import io.skein.server.GrpcServer;
+import io.skein.server.grpc.GrpcServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,11 +54,13 @@ public final class SkeinNode implements AutoCloseable {
 
   private final ActorSystem<SpawnProtocol.Command> system;
   private final BrokerConfig config;
+  private final Broker broker;
   private final GrpcServer grpc;
 
-  private SkeinNode(ActorSystem<SpawnProtocol.Command> system, BrokerConfig config, GrpcServer grpc) {
+  private SkeinNode(ActorSystem<SpawnProtocol.Command> system, BrokerConfig config, Broker broker, GrpcServer grpc) {
     this.system = system;
     this.config = config;
+    this.broker = broker;
     this.grpc = grpc;
   }
 
@@ -92,9 +99,9 @@ public final class SkeinNode implements AutoCloseable {
     // Clients reach the broker at its advertised host (a pod's DNS name), not at the bind address.
     String advertisedHost = loaded.getString("skein.grpc.advertised-host").isEmpty()
         ? config.grpcHost() : loaded.getString("skein.grpc.advertised-host");
-    BrokerInfo self = new BrokerInfo(config.brokerId(), advertisedHost, port, config.rack());
+    BrokerAddress self = new BrokerAddress(config.brokerId(), advertisedHost, port, config.rack());
     Config withRoles = ConfigFactory.parseMap(Map.of(
-            "akka.cluster.roles", self.roles(),
+            "akka.cluster.roles", BrokerRoles.of(self),
             "skein.grpc.port", port))
         .withFallback(loaded);
 
@@ -114,20 +121,23 @@ public final class SkeinNode implements AutoCloseable {
       }
       Instant deadline = Instant.now().plus(config.startupTimeout());
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
-      ActorRef<Controller.Command> controller = Controller.initSingleton(system, config);
+      ActorRef<Controller.Command> controller = Controller.initSingleton(system,
+          new ControllerSettings(config.topicDefaults(), ReplicationConfig.largestReplicatedBatch(withRoles)),
+          new PartitionUpdates(system));
       String clusterId = clusterId(system, controller, config, proposedClusterId, deadline);
       ActorRef<ReplicaManager.Command> replicaManager = system.systemActorOf(
-          ReplicaManager.create(config, ReplicationConfig.from(withRoles), controller), "replica-manager",
+          ReplicaManager.create(config.partitionSettings(), ReplicationConfig.from(withRoles), controller), "replica-manager",
           akka.actor.typed.Props.empty());
-      PartitionLeader.initSharding(system, config, controller, replicaManager);
+      PartitionLeader.initSharding(system, config.partitionSettings(), controller, replicaManager);
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
-      grpc.serve(system, controller, config, clusterId);
+      Broker broker = Broker.create(system, controller, config.requestSettings(), clusterId);
+      grpc.serve(broker);
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
-      return new SkeinNode(system, config, grpc);
+      return new SkeinNode(system, config, broker, grpc);
     } catch (IOException | RuntimeException e) {
       grpc.close();
       system.terminate();
@@ -177,7 +187,7 @@ public final class SkeinNode implements AutoCloseable {
     Controller.Topics topics = askController(system, controller, Controller.GetTopics::new, config, deadline);
     ClusterSharding sharding = ClusterSharding.get(system);
     List<CompletableFuture<PartitionLeader.Opened>> opening = new ArrayList<>();
-    for (Controller.Topic topic : topics.byName().values()) {
+    for (Topic topic : topics.byName().values()) {
       for (PartitionKey key : topic.partitionKeys()) {
         // Logs this broker follows are opened by their followers (see ReplicaManager).
         if (topic.partitions().get(key.partition()).leader() == config.brokerId()) {
@@ -210,6 +220,11 @@ public final class SkeinNode implements AutoCloseable {
 
   public BrokerConfig config() {
     return config;
+  }
+
+  /** The request layer every listener of this broker serves from. */
+  public Broker broker() {
+    return broker;
   }
 
   public GrpcServer grpc() {

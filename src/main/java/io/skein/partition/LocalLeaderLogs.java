@@ -7,6 +7,7 @@ import io.skein.log.Log;
 import io.skein.log.LogException;
 import io.skein.log.LogReadResult;
 import io.skein.log.DirectBuffers;
+import io.skein.metadata.PartitionKey;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;

@@ -32,8 +32,10 @@ import io.skein.log.OffsetOutOfRangeException;
 import io.skein.log.OutOfOrderSequenceException;
 import io.skein.log.RecordTooLargeException;
 import io.skein.log.TimestampAndOffset;
-import io.skein.node.BrokerConfig;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -122,7 +124,7 @@ public final class PartitionLeader {
   public record DeleteLog(String topicId) implements Command {}
 
   /** Pushed by the Controller after it persisted a new leader, epoch or ISR for this partition. */
-  public record LeaderAndIsr(String topicId, Controller.Assignment assignment) implements Command {}
+  public record LeaderAndIsr(String topicId, ReplicaAssignment assignment) implements Command {}
 
   /**
    * A follower asks for batches from {@code fetchOffset} (its log end offset), at the epoch it
@@ -137,7 +139,7 @@ public final class PartitionLeader {
 
   private record Initialized(Controller.TopicReply reply, Throwable failure) implements Command {}
 
-  private record LogHandedOver(Controller.Topic topic, Throwable failure) implements Command {}
+  private record LogHandedOver(Topic topic, Throwable failure) implements Command {}
 
   private record IsrAltered(Controller.AlterIsrReply reply, Throwable failure) implements Command {}
 
@@ -187,7 +189,7 @@ public final class PartitionLeader {
   // ---- setup ----------------------------------------------------------------------------
 
   public static void initSharding(
-      ActorSystem<?> system, BrokerConfig config, ActorRef<Controller.Command> controller,
+      ActorSystem<?> system, PartitionSettings config, ActorRef<Controller.Command> controller,
       ActorRef<ReplicaManager.Command> replicaManager) {
     ReplicationConfig replication = ReplicationConfig.from(system.settings().config());
     ClusterSharding.get(system)
@@ -204,7 +206,7 @@ public final class PartitionLeader {
   }
 
   public static Behavior<Command> create(
-      PartitionKey key, BrokerConfig config, ReplicationConfig replication, ActorRef<Controller.Command> controller,
+      PartitionKey key, PartitionSettings config, ReplicationConfig replication, ActorRef<Controller.Command> controller,
       ActorRef<ReplicaManager.Command> replicaManager, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.withStash(
         STASH_CAPACITY,
@@ -217,7 +219,7 @@ public final class PartitionLeader {
   }
 
   private final PartitionKey key;
-  private final BrokerConfig config;
+  private final PartitionSettings config;
   private final ReplicationConfig replication;
   private final ActorRef<Controller.Command> controller;
   private final ActorRef<ReplicaManager.Command> replicaManager;
@@ -250,7 +252,7 @@ public final class PartitionLeader {
 
   private PartitionLeader(
       PartitionKey key,
-      BrokerConfig config,
+      PartitionSettings config,
       ReplicationConfig replication,
       ActorRef<Controller.Command> controller,
       ActorRef<ReplicaManager.Command> replicaManager,
@@ -303,12 +305,12 @@ public final class PartitionLeader {
       return failStashedAndStop(
           Failure.of(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + key + " is not available yet: the controller did not answer"));
     }
-    Controller.Topic topic = initialized.reply().topic();
+    Topic topic = initialized.reply().topic();
     if (topic == null || key.partition() >= topic.partitions().size()) {
       removeData(PartitionDirectory.ANY_TOPIC_ID);
       return failStashedAndStop(unknownPartition());
     }
-    Controller.Assignment assignment = topic.partitions().get(key.partition());
+    ReplicaAssignment assignment = topic.partitions().get(key.partition());
     if (assignment.leader() != config.brokerId()) {
       return notLeader(assignment);
     }
@@ -327,7 +329,7 @@ public final class PartitionLeader {
           Failure.of(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + key + " is not available yet: log hand-over"));
     }
     logHandedOver = true;
-    Controller.Topic topic = handedOver.topic();
+    Topic topic = handedOver.topic();
     try {
       LogConfig logConfig = LogConfig.fromMap(topic.configs(), config.topicDefaults());
       PartitionDirectory.claim(dir(), topic.topicId());
@@ -339,7 +341,7 @@ public final class PartitionLeader {
           "partition " + key + " cannot open its log: " + e.getMessage()));
     }
     topicId = topic.topicId();
-    Controller.Assignment assignment = topic.partitions().get(key.partition());
+    ReplicaAssignment assignment = topic.partitions().get(key.partition());
     leaderEpoch = assignment.leaderEpoch();
     try {
       log.startLeaderEpoch(leaderEpoch);
@@ -368,7 +370,7 @@ public final class PartitionLeader {
    * The shard runs here but another broker was elected (or none): answer so that clients
    * refresh metadata, until the shard moves or the Controller elects this broker.
    */
-  private Behavior<Command> notLeader(Controller.Assignment assignment) {
+  private Behavior<Command> notLeader(ReplicaAssignment assignment) {
     Failure notLeader = Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER,
         "broker " + config.brokerId() + " does not lead " + key + " (leader " + assignment.leader() + ", epoch "
             + assignment.leaderEpoch() + ")");
@@ -556,7 +558,7 @@ public final class PartitionLeader {
   }
 
   private Behavior<Command> onLeaderAndIsr(LeaderAndIsr update) {
-    Controller.Assignment assignment = update.assignment();
+    ReplicaAssignment assignment = update.assignment();
     if (!update.topicId().equals(topicId) || assignment.leaderEpoch() <= leaderEpoch) {
       return Behaviors.same();
     }

@@ -7,13 +7,13 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
-import io.skein.cluster.Controller;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.Log;
 import io.skein.log.LogConfig;
 import io.skein.log.LogException;
-import io.skein.node.BrokerConfig;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.Topic;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,14 +62,14 @@ public final class ReplicaFollower {
   private static final Duration ASK_MARGIN = Duration.ofSeconds(3);
 
   public static Behavior<Command> create(
-      PartitionKey key, Controller.Topic topic, int leaderEpoch, BrokerConfig config, ReplicationConfig replication) {
+      PartitionKey key, Topic topic, int leaderEpoch, PartitionSettings config, ReplicationConfig replication) {
     return Behaviors.withTimers(timers -> Behaviors.setup(context ->
         new ReplicaFollower(key, topic, leaderEpoch, config, replication, context, timers).opening()));
   }
 
   private final PartitionKey key;
-  private final Controller.Topic topic;
-  private final BrokerConfig config;
+  private final Topic topic;
+  private final PartitionSettings config;
   private final ReplicationConfig replication;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
@@ -80,7 +80,7 @@ public final class ReplicaFollower {
   private Log log;
 
   private ReplicaFollower(
-      PartitionKey key, Controller.Topic topic, int leaderEpoch, BrokerConfig config, ReplicationConfig replication,
+      PartitionKey key, Topic topic, int leaderEpoch, PartitionSettings config, ReplicationConfig replication,
       ActorContext<Command> context, TimerScheduler<Command> timers) {
     this.key = key;
     this.topic = topic;

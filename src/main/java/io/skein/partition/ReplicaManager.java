@@ -12,7 +12,9 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.skein.cluster.Controller;
 import io.skein.cluster.LeaderLocations;
 import io.skein.common.CborSerializable;
-import io.skein.node.BrokerConfig;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +42,7 @@ public final class ReplicaManager {
   public sealed interface Command extends CborSerializable {}
 
   /** Every topic and its assignments, pushed by the Controller after a change. */
-  public record AssignmentsChanged(Map<String, Controller.Topic> topics) implements Command {}
+  public record AssignmentsChanged(Map<String, Topic> topics) implements Command {}
 
   /** From the local PartitionLeader: stop following {@code key}, answer when the log is free. */
   public record AcquireLog(PartitionKey key, ActorRef<LogHandedOver> replyTo) implements Command {}
@@ -63,7 +65,7 @@ public final class ReplicaManager {
       Map<String, String> configs) {}
 
   public static Behavior<Command> create(
-      BrokerConfig config, ReplicationConfig replication, ActorRef<Controller.Command> controller) {
+      PartitionSettings config, ReplicationConfig replication, ActorRef<Controller.Command> controller) {
     return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
       context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
       timers.startTimerWithFixedDelay(Refresh.INSTANCE, replication.assignmentsRefreshInterval());
@@ -71,7 +73,7 @@ public final class ReplicaManager {
     }));
   }
 
-  private final BrokerConfig config;
+  private final PartitionSettings config;
   private final ReplicationConfig replication;
   private final ActorRef<Controller.Command> controller;
   private final ActorContext<Command> context;
@@ -81,11 +83,11 @@ public final class ReplicaManager {
   /** Data to remove once the follower stopped: its topic was deleted. */
   private final Map<PartitionKey, String> deleteAfterStop = new HashMap<>();
   private final Set<PartitionKey> ledHere = new HashSet<>();
-  private Map<String, Controller.Topic> topics = Map.of();
+  private Map<String, Topic> topics = Map.of();
   private int spawned;
 
   private ReplicaManager(
-      BrokerConfig config, ReplicationConfig replication, ActorRef<Controller.Command> controller,
+      PartitionSettings config, ReplicationConfig replication, ActorRef<Controller.Command> controller,
       ActorContext<Command> context) {
     this.config = config;
     this.replication = replication;
@@ -104,7 +106,7 @@ public final class ReplicaManager {
         .build();
   }
 
-  private Behavior<Command> onAssignments(Map<String, Controller.Topic> latest) {
+  private Behavior<Command> onAssignments(Map<String, Topic> latest) {
     topics = latest;
     LeaderLocations.get(context.getSystem()).update(latest);
     reconcile();
@@ -169,9 +171,9 @@ public final class ReplicaManager {
   /** Starts, re-points and stops followers so that they match the assignments. */
   private void reconcile() {
     Set<PartitionKey> wanted = new HashSet<>();
-    for (Controller.Topic topic : topics.values()) {
+    for (Topic topic : topics.values()) {
       for (PartitionKey key : topic.partitionKeys()) {
-        Controller.Assignment assignment = topic.partitions().get(key.partition());
+        ReplicaAssignment assignment = topic.partitions().get(key.partition());
         boolean follows = assignment.replicas().contains(config.brokerId())
             && assignment.leader() != config.brokerId()
             && assignment.leader() >= 0;
@@ -209,7 +211,7 @@ public final class ReplicaManager {
     for (PartitionKey key : new ArrayList<>(following.keySet())) {
       if (!wanted.contains(key)) {
         Following current = following.remove(key);
-        Controller.Topic topic = topics.get(key.topic());
+        Topic topic = topics.get(key.topic());
         if (topic == null || !topic.topicId().equals(current.topicId())) {
           deleteAfterStop.put(key, current.topicId());
         }
@@ -226,7 +228,7 @@ public final class ReplicaManager {
   /** Starts (here, if its shard is not placed yet) every partition this broker was elected to lead. */
   private void wakeLedPartitions() {
     ClusterSharding sharding = ClusterSharding.get(context.getSystem());
-    for (Controller.Topic topic : topics.values()) {
+    for (Topic topic : topics.values()) {
       for (PartitionKey key : topic.partitionKeys()) {
         if (topic.partitions().get(key.partition()).leader() == config.brokerId()) {
           sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId())

@@ -1,8 +1,8 @@
 package io.skein.partition;
 
 import akka.serialization.SerializerWithStringManifest;
+import io.skein.common.ErrorCode;
 import io.skein.log.EpochEndOffset;
-import io.skein.proto.v1.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -39,7 +39,7 @@ public final class ReplicationSerializer extends SerializerWithStringManifest {
     ByteBuffer out = ByteBuffer.allocate(8 * 3 + 4 + 8 + 4 + 4 + message.length + 4 + records.remaining());
     out.putLong(reply.highWatermark()).putLong(reply.logStartOffset()).putLong(reply.logEndOffset());
     out.putInt(reply.divergingEpoch().epoch()).putLong(reply.divergingEpoch().endOffset());
-    out.putInt(reply.error().getNumber());
+    out.putInt(reply.error().code());
     out.putInt(message.length).put(message);
     out.putInt(records.remaining()).put(records);
     return out.array();
@@ -55,7 +55,7 @@ public final class ReplicationSerializer extends SerializerWithStringManifest {
     long logStartOffset = in.getLong();
     long logEndOffset = in.getLong();
     EpochEndOffset divergingEpoch = new EpochEndOffset(in.getInt(), in.getLong());
-    ErrorCode error = ErrorCode.forNumber(in.getInt());
+    ErrorCode error = ErrorCode.forCode(in.getInt());
     byte[] message = new byte[in.getInt()];
     in.get(message);
     int length = in.getInt();
@@ -63,6 +63,6 @@ public final class ReplicationSerializer extends SerializerWithStringManifest {
     ByteBuffer records = in.slice();
     records.limit(length);
     return new PartitionLeader.ReplicaFetchReply(records, highWatermark, logStartOffset, logEndOffset, divergingEpoch,
-        error == null ? ErrorCode.UNKNOWN_SERVER_ERROR : error, new String(message, StandardCharsets.UTF_8));
+        error, new String(message, StandardCharsets.UTF_8));
   }
 }

@@ -11,6 +11,8 @@ import com.typesafe.config.Config;
 import io.skein.common.AkkaFutures;
 import io.skein.node.BrokerConfig;
 import io.skein.node.SkeinNode;
+import io.skein.partition.PartitionUpdates;
+import io.skein.partition.ReplicationConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -43,7 +45,10 @@ class ControllerClusterIdTest {
   }
 
   private static ActorRef<Controller.Command> spawnController(ActorTestKit testKit) {
-    return testKit.spawn(Controller.create(BrokerConfig.from(testKit.system().settings().config())));
+    Config config = testKit.system().settings().config();
+    ControllerSettings settings = new ControllerSettings(
+        BrokerConfig.from(config).topicDefaults(), ReplicationConfig.largestReplicatedBatch(config));
+    return testKit.spawn(Controller.create(settings, new PartitionUpdates(testKit.system())));
   }
 
   @Test

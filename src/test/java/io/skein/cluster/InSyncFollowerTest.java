@@ -3,6 +3,8 @@ package io.skein.cluster;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -10,15 +12,15 @@ import org.junit.jupiter.api.Test;
 /** When a restarted broker counts as caught up, for readiness during a rolling update. */
 class InSyncFollowerTest {
 
-  static Map<String, Controller.Topic> topic(Controller.Assignment... partitions) {
-    return Map.of("t", new Controller.Topic("t", "id", List.of(partitions), Map.of()));
+  static Map<String, Topic> topic(ReplicaAssignment... partitions) {
+    return Map.of("t", new Topic("t", "id", List.of(partitions), Map.of()));
   }
 
   @Test
   void aFollowerOutsideTheIsrIsNotCaughtUp() {
     var assignments = topic(
-        new Controller.Assignment(List.of(1, 2, 3), 1, 4, List.of(1, 2, 3)),
-        new Controller.Assignment(List.of(2, 3, 1), 2, 4, List.of(2, 1)));
+        new ReplicaAssignment(List.of(1, 2, 3), 1, 4, List.of(1, 2, 3)),
+        new ReplicaAssignment(List.of(2, 3, 1), 2, 4, List.of(2, 1)));
     assertFalse(LeaderLocations.inSyncFollower(assignments, 3));
     assertTrue(LeaderLocations.inSyncFollower(assignments, 1));
   }
@@ -26,13 +28,13 @@ class InSyncFollowerTest {
   @Test
   void partitionsItLeadsOrThatHaveNoLeaderDoNotHoldItBack() {
     var assignments = topic(
-        new Controller.Assignment(List.of(3, 1, 2), 3, 1, List.of(3)),
-        new Controller.Assignment(List.of(1, 3, 2), -1, 2, List.of(1)));
+        new ReplicaAssignment(List.of(3, 1, 2), 3, 1, List.of(3)),
+        new ReplicaAssignment(List.of(1, 3, 2), -1, 2, List.of(1)));
     assertTrue(LeaderLocations.inSyncFollower(assignments, 3));
   }
 
   @Test
   void aBrokerWithoutReplicasIsCaughtUp() {
-    assertTrue(LeaderLocations.inSyncFollower(topic(new Controller.Assignment(List.of(1, 2), 1, 0, List.of(1))), 7));
+    assertTrue(LeaderLocations.inSyncFollower(topic(new ReplicaAssignment(List.of(1, 2), 1, 0, List.of(1))), 7));
   }
 }

@@ -3,27 +3,27 @@ package io.skein.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import io.skein.cluster.Controller.Assignment;
+import io.skein.metadata.ReplicaAssignment;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class LeaderElectionTest {
 
-  private static Assignment assignment(int leader, int epoch, Integer... isr) {
-    return new Assignment(List.of(1, 2, 3), leader, epoch, List.of(isr));
+  private static ReplicaAssignment assignment(int leader, int epoch, Integer... isr) {
+    return new ReplicaAssignment(List.of(1, 2, 3), leader, epoch, List.of(isr));
   }
 
   @Test
   void aLiveLeaderKeepsLeading() {
-    Assignment current = assignment(1, 4, 1, 2, 3);
+    ReplicaAssignment current = assignment(1, 4, 1, 2, 3);
     assertSame(current, LeaderElection.reconcile(current, Set.of(1, 2, 3)));
     assertSame(current, LeaderElection.reconcile(current, Set.of(1)), "dead followers leave the ISR by lag, not here");
   }
 
   @Test
   void aDeadLeaderIsReplacedByTheFirstLiveIsrMemberWithTheNextEpoch() {
-    Assignment elected = LeaderElection.reconcile(assignment(1, 4, 1, 2, 3), Set.of(2, 3));
+    ReplicaAssignment elected = LeaderElection.reconcile(assignment(1, 4, 1, 2, 3), Set.of(2, 3));
     assertEquals(assignment(2, 5, 2, 3), elected);
   }
 
@@ -35,7 +35,7 @@ class LeaderElectionTest {
 
   @Test
   void withNoLiveInSyncReplicaThePartitionGoesOfflineAndKeepsItsIsr() {
-    Assignment offline = LeaderElection.reconcile(assignment(1, 2, 1, 3), Set.of(2));
+    ReplicaAssignment offline = LeaderElection.reconcile(assignment(1, 2, 1, 3), Set.of(2));
     assertEquals(assignment(LeaderElection.NO_LEADER, 3, 1, 3), offline);
     assertSame(offline, LeaderElection.reconcile(offline, Set.of(2)), "no unclean election");
     assertEquals(assignment(3, 4, 3), LeaderElection.reconcile(offline, Set.of(2, 3)),
@@ -44,7 +44,7 @@ class LeaderElectionTest {
 
   @Test
   void leadershipReturnsToThePreferredReplicaOnceItIsInSync() {
-    Assignment led = assignment(2, 5, 2, 3);
+    ReplicaAssignment led = assignment(2, 5, 2, 3);
     assertSame(led, LeaderElection.reconcile(led, Set.of(1, 2, 3)), "back but not in sync yet");
     assertEquals(assignment(1, 6, 1, 2, 3), LeaderElection.reconcile(assignment(2, 5, 1, 2, 3), Set.of(1, 2, 3)));
   }
@@ -52,7 +52,7 @@ class LeaderElectionTest {
   @Test
   void aLeavingLeaderHandsOverOrKeepsLeadingIfNobodyElseIsInSync() {
     assertEquals(assignment(2, 2, 2), LeaderElection.reconcile(assignment(1, 1, 1, 2), Set.of(2, 3), Set.of(1, 2, 3)));
-    Assignment alone = assignment(1, 1, 1);
+    ReplicaAssignment alone = assignment(1, 1, 1);
     assertSame(alone, LeaderElection.reconcile(alone, Set.of(2, 3), Set.of(1, 2, 3)));
   }
 }

@@ -2,6 +2,7 @@ package io.skein.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.skein.metadata.BrokerAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,11 +13,11 @@ import org.junit.jupiter.api.Test;
 
 class ReplicaPlacementTest {
 
-  private static BrokerInfo broker(int id, String rack) {
-    return new BrokerInfo(id, "127.0.0." + id, 9092, rack);
+  private static BrokerAddress broker(int id, String rack) {
+    return new BrokerAddress(id, "127.0.0." + id, 9092, rack);
   }
 
-  private static Map<Integer, String> racks(List<BrokerInfo> brokers) {
+  private static Map<Integer, String> racks(List<BrokerAddress> brokers) {
     Map<Integer, String> racks = new HashMap<>();
     brokers.forEach(b -> racks.put(b.id(), b.rack()));
     return racks;
@@ -24,14 +25,14 @@ class ReplicaPlacementTest {
 
   @Test
   void withoutRacksReplicasAreConsecutiveBrokersFromAShiftedStart() {
-    List<BrokerInfo> brokers = List.of(broker(1, ""), broker(2, ""), broker(3, ""));
+    List<BrokerAddress> brokers = List.of(broker(1, ""), broker(2, ""), broker(3, ""));
     assertEquals(List.of(List.of(2, 3), List.of(3, 1), List.of(1, 2), List.of(2, 3)),
         ReplicaPlacement.place(brokers, 4, 2, 1));
   }
 
   @Test
   void withAsManyRacksAsReplicasEveryPartitionHasOneReplicaInEachRack() {
-    List<BrokerInfo> brokers = List.of(broker(1, "a"), broker(2, "a"), broker(3, "b"), broker(4, "b"),
+    List<BrokerAddress> brokers = List.of(broker(1, "a"), broker(2, "a"), broker(3, "b"), broker(4, "b"),
         broker(5, "c"), broker(6, "c"));
     Map<Integer, String> racks = racks(brokers);
     for (int start = 0; start < brokers.size(); start++) {
@@ -50,7 +51,7 @@ class ReplicaPlacementTest {
 
   @Test
   void withFewerRacksThanReplicasEveryRackGetsOneBeforeAnyGetsTwo() {
-    List<BrokerInfo> brokers = List.of(broker(1, "a"), broker(2, "a"), broker(3, "a"), broker(4, "b"));
+    List<BrokerAddress> brokers = List.of(broker(1, "a"), broker(2, "a"), broker(3, "a"), broker(4, "b"));
     Map<Integer, String> racks = racks(brokers);
     for (List<Integer> replicas : ReplicaPlacement.place(brokers, 8, 3, 0)) {
       assertEquals(3, new HashSet<>(replicas).size(), "distinct brokers in " + replicas);
@@ -62,9 +63,9 @@ class ReplicaPlacementTest {
 
   @Test
   void theRackAlternatingOrderTakesOneBrokerFromEachRackInTurn() {
-    List<BrokerInfo> brokers = List.of(broker(1, "a"), broker(2, "a"), broker(3, "a"), broker(4, "b"),
+    List<BrokerAddress> brokers = List.of(broker(1, "a"), broker(2, "a"), broker(3, "a"), broker(4, "b"),
         broker(5, "c"));
     assertEquals(List.of(1, 4, 5, 2, 3),
-        ReplicaPlacement.rackAlternating(brokers).stream().map(BrokerInfo::id).toList());
+        ReplicaPlacement.rackAlternating(brokers).stream().map(BrokerAddress::id).toList());
   }
 }

@@ -12,8 +12,10 @@ import akka.persistence.testkit.PersistenceTestKitPlugin;
 import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import com.typesafe.config.ConfigFactory;
 import io.skein.cluster.Controller;
-import io.skein.partition.PartitionKey;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.common.ErrorCode;
+import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.metadata.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -44,11 +46,11 @@ class GroupCoordinatorTest {
 
   /** A Controller that knows one topic with the given partitions. */
   static ActorRef<Controller.Command> controllerWith(String topic, int partitions) {
-    List<Controller.Assignment> assignments = new ArrayList<>();
+    List<ReplicaAssignment> assignments = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
-      assignments.add(new Controller.Assignment(List.of(0), 0, 0, List.of(0)));
+      assignments.add(new ReplicaAssignment(List.of(0), 0, 0, List.of(0)));
     }
-    Controller.Topic t = new Controller.Topic(topic, "id-" + topic, assignments, Map.of());
+    Topic t = new Topic(topic, "id-" + topic, assignments, Map.of());
     Behavior<Controller.Command> fake = Behaviors.receiveMessage(cmd -> {
       if (cmd instanceof Controller.GetTopics get) {
         get.replyTo().tell(new Controller.Topics(Map.of(topic, t)));

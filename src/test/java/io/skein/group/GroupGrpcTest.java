@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.skein.api.ApiErrors;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.CommitOffsetsRequest;
 import io.skein.proto.v1.CommitOffsetsResponse;

@@ -2,7 +2,7 @@ package io.skein.group;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.skein.group;
 
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.GroupRequest;
 import io.skein.proto.v1.GroupResponse;

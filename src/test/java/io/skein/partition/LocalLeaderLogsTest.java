@@ -8,6 +8,7 @@ import io.skein.log.DirectBuffers;
 import io.skein.log.Log;
 import io.skein.log.LogConfig;
 import io.skein.log.LogReadResult;
+import io.skein.metadata.PartitionKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

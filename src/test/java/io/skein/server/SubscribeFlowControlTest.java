@@ -13,6 +13,7 @@ import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProducerServiceGrpc;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
+import io.skein.server.grpc.SubscribeStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

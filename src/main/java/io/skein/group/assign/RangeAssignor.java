@@ -1,6 +1,6 @@
 package io.skein.group.assign;
 
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -3,7 +3,7 @@ package io.skein.group.assign;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.skein.server;
+package io.skein.server.grpc;
 
 import io.skein.common.FailureException;
 import io.grpc.StatusRuntimeException;
@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns actor answers into gRPC answers. Every failure becomes a status with a Kafka-style
+ * Turns the broker's answers into gRPC answers. Every failure becomes a status with a Kafka-style
  * error name; nothing a client sends can escape as an unhandled exception, so the broker
  * keeps serving after any bad request.
  */
@@ -34,20 +34,11 @@ final class Replies {
   }
 
   /** Answers once {@code answer} completes: its failure, or the response built from it. */
-  static <R, T> void answer(
-      StreamObserver<T> observer,
-      CompletionStage<R> answer,
-      Function<R, Failure> failureOf,
-      Function<R, T> response) {
+  static <R, T> void answer(StreamObserver<T> observer, CompletionStage<R> answer, Function<R, T> response) {
     answer.whenComplete(
         (reply, error) -> {
           if (error != null) {
             observer.onError(toStatus(error));
-            return;
-          }
-          Failure failure = failureOf.apply(reply);
-          if (failure != null) {
-            observer.onError(toStatus(failure));
             return;
           }
           try {
@@ -60,12 +51,12 @@ final class Replies {
   }
 
   static StatusRuntimeException toStatus(Failure failure) {
-    return ApiErrors.toStatus(failure.code(), failure.message(), failure.metadata());
+    return ApiErrors.toStatus(toProto(failure.code()), failure.message(), failure.metadata());
   }
 
   /** The status for an exception: request errors keep their name, time-outs are retriable. */
   static StatusRuntimeException toStatus(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = cause(error);
     if (cause instanceof FailureException rejected) {
       return toStatus(rejected.failure());
     }
@@ -79,9 +70,14 @@ final class Replies {
     return ApiErrors.toStatus(ErrorCode.UNKNOWN_SERVER_ERROR, String.valueOf(cause));
   }
 
+  /** What failed a stage: the exception a dependent stage wraps in a CompletionException. */
+  static Throwable cause(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
   /** The same as {@link #toStatus(Throwable)} for a stream message's error field. */
   static io.skein.proto.v1.Error toError(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = cause(error);
     if (cause instanceof FailureException rejected) {
       return toError(rejected.failure());
     }
@@ -93,6 +89,11 @@ final class Replies {
   }
 
   static io.skein.proto.v1.Error toError(Failure failure) {
-    return ApiErrors.toError(failure.code(), failure.message(), failure.metadata());
+    return ApiErrors.toError(toProto(failure.code()), failure.message(), failure.metadata());
+  }
+
+  /** The public API's error of the same name (every broker error has one). */
+  static ErrorCode toProto(io.skein.common.ErrorCode code) {
+    return ErrorCode.valueOf(code.name());
   }
 }

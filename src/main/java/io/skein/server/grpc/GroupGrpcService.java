@@ -1,12 +1,9 @@
-package io.skein.server;
+package io.skein.server.grpc;
 
-import io.skein.common.AkkaFutures;
+import io.skein.broker.GroupRequests;
+import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import akka.actor.typed.ActorRef;
-import akka.actor.typed.ActorSystem;
-import akka.actor.typed.Props;
-import akka.actor.typed.javadsl.AskPattern;
-import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -16,17 +13,12 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.skein.cluster.Controller;
 import io.skein.common.Failure;
 import io.skein.group.GroupCoordinator;
-import io.skein.group.GroupIds;
 import io.skein.group.GroupMembership;
 import io.skein.group.GroupOffsetQueries;
-import io.skein.group.GroupRegistry;
 import io.skein.group.GroupSession;
-import io.skein.group.GroupSettings;
-import io.skein.node.BrokerConfig;
-import io.skein.partition.PartitionKey;
+import io.skein.metadata.PartitionKey;
 import io.skein.proto.v1.Ack;
 import io.skein.proto.v1.Assignment;
 import io.skein.proto.v1.CommitOffsetsRequest;
@@ -35,7 +27,6 @@ import io.skein.proto.v1.DeleteGroupRequest;
 import io.skein.proto.v1.DeleteGroupResponse;
 import io.skein.proto.v1.DescribeGroupRequest;
 import io.skein.proto.v1.DescribeGroupResponse;
-import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.FetchOffsetsRequest;
 import io.skein.proto.v1.FetchOffsetsResponse;
 import io.skein.proto.v1.GroupListing;
@@ -63,36 +54,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * GroupService: translates between protobuf and the group actors. A GroupSession stream
- * becomes a {@link GroupSession} actor on this node; the unary calls ask the group's
- * {@link GroupCoordinator} (wherever sharding placed it), the {@link GroupRegistry} and the
- * partition leaders.
+ * GroupService: translates between protobuf and the broker's group requests. A GroupSession
+ * stream becomes a {@link GroupSession} on this node, fed the stream's requests and writing
+ * the coordinator's messages back to it.
  */
 final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
 
   /** The client's address, captured by {@link #peerInterceptor()}. */
   private static final Context.Key<String> PEER = Context.key("skein-peer");
 
-  private final ActorSystem<?> system;
-  private final ActorRef<Controller.Command> controller;
-  private final ActorRef<GroupRegistry.Command> registry;
-  private final BrokerConfig config;
-  private final GroupSettings settings;
-  private final GroupOffsetQueries queries;
-  private final AtomicLong sessionIds = new AtomicLong();
+  private final GroupRequests groups;
 
-  GroupGrpcService(ActorSystem<?> system, ActorRef<Controller.Command> controller, BrokerConfig config) {
-    this.system = system;
-    this.controller = controller;
-    this.registry = GroupRegistry.initSingleton(system);
-    this.config = config;
-    this.settings = GroupSettings.from(system.settings().config());
-    this.queries = new GroupOffsetQueries(system, config.requestTimeout(), java.time.Clock.systemUTC());
+  GroupGrpcService(GroupRequests groups) {
+    this.groups = groups;
   }
 
   /** Puts the caller's address in the gRPC context, for DescribeGroup's member host. */
@@ -115,10 +91,7 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
     ServerCallStreamObserver<GroupResponse> out = (ServerCallStreamObserver<GroupResponse>) responses;
     out.disableAutoRequest();
     String host = PEER.get() == null ? "" : PEER.get();
-    ActorRef<GroupSession.Command> session = system.systemActorOf(
-        GroupSession.create(groupId -> GroupCoordinator.of(system, groupId), host, new StreamOutbox(out),
-            settings.maxQueuedPushes()),
-        "group-session-" + sessionIds.incrementAndGet(), Props.empty());
+    ActorRef<GroupSession.Command> session = groups.openSession(host, new StreamOutbox(out));
     out.setOnReadyHandler(() -> session.tell(new GroupSession.Ready()));
     out.setOnCancelHandler(() -> session.tell(new GroupSession.ClientGone()));
     out.request(1);
@@ -230,7 +203,7 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
       if (c.failure() != null) {
         response.setError(Replies.toError(c.failure()));
       } else {
-        response.setCommit(commitResponse(c));
+        response.setCommit(commitResponse(c.results()));
       }
     }
     return response.build();
@@ -240,144 +213,60 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
 
   @Override
   public void commitOffsets(CommitOffsetsRequest request, StreamObserver<CommitOffsetsResponse> observer) {
-    Replies.guard(observer, () -> {
-      checkGroupId(request.getGroupId());
-      CompletionStage<GroupCoordinator.CommitReply> reply = AkkaFutures.direct(coordinator(request.getGroupId()).ask(
-          replyTo -> new GroupCoordinator.Commit(0, request.getMemberId(), request.getGeneration(),
-              toCommit(request.getOffsetsList()), null, replyTo), config.requestTimeout()));
-      Replies.answer(observer, reply, GroupCoordinator.CommitReply::failure, GroupGrpcService::commitResponse);
-    });
+    Replies.guard(observer, () -> Replies.answer(observer,
+        groups.commitOffsets(request.getGroupId(), request.getMemberId(), request.getGeneration(),
+            toCommit(request.getOffsetsList())),
+        GroupGrpcService::commitResponse));
   }
 
   @Override
   public void fetchOffsets(FetchOffsetsRequest request, StreamObserver<FetchOffsetsResponse> observer) {
-    Replies.guard(observer, () -> {
-      checkGroupId(request.getGroupId());
-      CompletionStage<GroupCoordinator.OffsetsReply> reply = AkkaFutures.direct(coordinator(request.getGroupId()).ask(
-          replyTo -> new GroupCoordinator.FetchOffsets(request.getMemberId(), request.getGeneration(),
-              partitionKeys(request.getPartitionsList()), replyTo), config.requestTimeout()));
-      Replies.answer(observer, reply, GroupCoordinator.OffsetsReply::failure, offsets -> {
-        FetchOffsetsResponse.Builder response = FetchOffsetsResponse.newBuilder();
-        for (GroupCoordinator.CommittedOffset c : offsets.offsets()) {
-          response.addOffsets(PartitionOffset.newBuilder().setTopic(c.topic()).setPartition(c.partition())
-              .setOffset(c.offset()).setMetadata(c.metadata()));
-        }
-        return response.build();
-      });
-    });
+    Replies.guard(observer, () -> Replies.answer(observer,
+        groups.fetchOffsets(request.getGroupId(), request.getMemberId(), request.getGeneration(),
+            partitionKeys(request.getPartitionsList())),
+        offsets -> {
+          FetchOffsetsResponse.Builder response = FetchOffsetsResponse.newBuilder();
+          for (GroupCoordinator.CommittedOffset c : offsets) {
+            response.addOffsets(PartitionOffset.newBuilder().setTopic(c.topic()).setPartition(c.partition())
+                .setOffset(c.offset()).setMetadata(c.metadata()));
+          }
+          return response.build();
+        }));
   }
 
   // ---- administration -------------------------------------------------------------------
 
   @Override
   public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> observer) {
-    Replies.guard(observer, () -> AkkaFutures.direct(AskPattern.<GroupRegistry.Command, GroupRegistry.Groups>ask(
-            registry, GroupRegistry.ListGroups::new, config.requestTimeout(), system.scheduler()))
-        .thenCompose(groups -> {
-          List<CompletableFuture<GroupCoordinator.Description>> described = groups.groupIds().stream()
-              .map(id -> describe(id).toCompletableFuture()).toList();
-          return CompletableFuture.allOf(described.toArray(CompletableFuture[]::new))
-              .thenApply(done -> described.stream().map(CompletableFuture::join).toList());
-        })
-        .whenComplete((descriptions, error) -> {
-          if (error != null) {
-            observer.onError(Replies.toStatus(error));
-            return;
-          }
-          ListGroupsResponse.Builder response = ListGroupsResponse.newBuilder();
-          for (GroupCoordinator.Description d : descriptions) {
-            if (d.failure() == null) {
-              response.addGroups(GroupListing.newBuilder().setGroupId(d.groupId()).setState(state(d.state()))
-                  .setMembers(d.members().size()));
-            }
-          }
-          observer.onNext(response.build());
-          observer.onCompleted();
-        }));
+    Replies.guard(observer, () -> Replies.answer(observer, groups.listGroups(), described -> {
+      ListGroupsResponse.Builder response = ListGroupsResponse.newBuilder();
+      for (GroupCoordinator.Description d : described) {
+        response.addGroups(GroupListing.newBuilder().setGroupId(d.groupId()).setState(state(d.state()))
+            .setMembers(d.members().size()));
+      }
+      return response.build();
+    }));
   }
 
   @Override
   public void describeGroup(DescribeGroupRequest request, StreamObserver<DescribeGroupResponse> observer) {
-    Replies.guard(observer, () -> {
-      checkGroupId(request.getGroupId());
-      describe(request.getGroupId())
-          .thenCompose(d -> {
-            if (d.failure() != null) {
-              return CompletableFuture.<DescribeGroupResponse>failedFuture(new FailureException(
-                  d.failure().code(), d.failure().message()));
-            }
-            return queries.lags(d).thenApply(lags -> describeResponse(d, lags));
-          })
-          .whenComplete((response, error) -> {
-            if (error != null) {
-              observer.onError(Replies.toStatus(error));
-            } else {
-              observer.onNext(response);
-              observer.onCompleted();
-            }
-          });
-    });
+    Replies.guard(observer, () -> Replies.answer(observer, groups.describeGroup(request.getGroupId()),
+        described -> describeResponse(described.group(), described.lags())));
   }
 
   @Override
   public void resetOffsets(ResetOffsetsRequest request, StreamObserver<ResetOffsetsResponse> observer) {
-    Replies.guard(observer, () -> {
-      checkGroupId(request.getGroupId());
-      if (request.getTargetCase() == ResetOffsetsRequest.TargetCase.TARGET_NOT_SET) {
-        throw new FailureException(ErrorCode.INVALID_REQUEST,
-            "a reset needs one of to_earliest, to_latest, to_datetime, to_offset");
-      }
-      describe(request.getGroupId())
-          .thenCompose(d -> {
-            if (d.failure() != null) {
-              throw new FailureException(d.failure().code(), d.failure().message());
-            }
-            if (!d.members().isEmpty()) {
-              throw new FailureException(ErrorCode.NON_EMPTY_GROUP, "group " + d.groupId() + " has "
-                  + d.members().size() + " active member(s); offsets can only be reset while it has none");
-            }
-            return topics().thenCompose(topics ->
-                queries.planReset(d, request.getTopicsList(), resetTarget(request), topics));
-          })
-          .thenCompose(changes -> {
-            if (!request.getExecute()) {
-              return CompletableFuture.completedFuture(changes);
-            }
-            List<GroupCoordinator.OffsetToCommit> offsets = changes.stream()
-                .map(c -> new GroupCoordinator.OffsetToCommit(c.partition().topic(), c.partition().partition(),
-                    c.offset(), ""))
-                .toList();
-            return AkkaFutures.direct(coordinator(request.getGroupId())
-                    .<GroupCoordinator.Done>ask(replyTo -> new GroupCoordinator.ResetOffsets(offsets, replyTo),
-                        config.requestTimeout()))
-                .thenApply(done -> {
-                  if (done.failure() != null) {
-                    throw new FailureException(done.failure().code(), done.failure().message());
-                  }
-                  return changes;
-                });
-          })
-          .whenComplete((changes, error) -> {
-            if (error != null) {
-              observer.onError(Replies.toStatus(error));
-            } else {
-              observer.onNext(ResetOffsetsResponse.newBuilder()
-                  .addAllChanges(changes.stream().map(GroupGrpcService::offsetChange).toList())
-                  .setExecuted(request.getExecute()).build());
-              observer.onCompleted();
-            }
-          });
-    });
+    Replies.guard(observer, () -> Replies.answer(observer,
+        groups.resetOffsets(request.getGroupId(), request.getTopicsList(), resetTarget(request), request.getExecute()),
+        changes -> ResetOffsetsResponse.newBuilder()
+            .addAllChanges(changes.stream().map(GroupGrpcService::offsetChange).toList())
+            .setExecuted(request.getExecute()).build()));
   }
 
   @Override
   public void deleteGroup(DeleteGroupRequest request, StreamObserver<DeleteGroupResponse> observer) {
-    Replies.guard(observer, () -> {
-      checkGroupId(request.getGroupId());
-      CompletionStage<GroupCoordinator.Done> reply = AkkaFutures.direct(coordinator(request.getGroupId())
-          .ask(GroupCoordinator.DeleteGroup::new, config.requestTimeout()));
-      Replies.answer(observer, reply, GroupCoordinator.Done::failure, done -> DeleteGroupResponse.getDefaultInstance());
-    });
+    Replies.guard(observer, () -> Replies.answer(observer, groups.deleteGroup(request.getGroupId()),
+        deleted -> DeleteGroupResponse.getDefaultInstance()));
   }
 
   // ---- describe and reset translation --------------------------------------------------
@@ -408,7 +297,8 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
       case TO_LATEST -> new GroupOffsetQueries.ToLatest();
       case TO_DATETIME -> new GroupOffsetQueries.ToTimestamp(request.getToDatetime());
       case TO_OFFSET -> new GroupOffsetQueries.ToOffset(request.getToOffset());
-      case TARGET_NOT_SET -> throw new FailureException(ErrorCode.INVALID_REQUEST, "no reset target");
+      case TARGET_NOT_SET -> throw new FailureException(ErrorCode.INVALID_REQUEST,
+          "a reset needs one of to_earliest, to_latest, to_datetime, to_offset");
     };
   }
 
@@ -419,25 +309,6 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
 
   // ---- small helpers --------------------------------------------------------------------
 
-  private CompletionStage<GroupCoordinator.Description> describe(String groupId) {
-    return AkkaFutures.direct(coordinator(groupId).ask(GroupCoordinator.Describe::new, config.requestTimeout()));
-  }
-
-  private CompletionStage<Controller.Topics> topics() {
-    return AkkaFutures.direct(
-        AskPattern.ask(controller, Controller.GetTopics::new, config.requestTimeout(), system.scheduler()));
-  }
-
-  private EntityRef<GroupCoordinator.Command> coordinator(String groupId) {
-    return GroupCoordinator.of(system, groupId);
-  }
-
-  private static void checkGroupId(String groupId) {
-    GroupIds.problem(groupId).ifPresent(problem -> {
-      throw new FailureException(ErrorCode.INVALID_GROUP_ID, problem);
-    });
-  }
-
   private static GroupState state(String phase) {
     try {
       return GroupState.valueOf(phase);
@@ -446,9 +317,9 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
     }
   }
 
-  private static CommitOffsetsResponse commitResponse(GroupCoordinator.CommitReply reply) {
+  private static CommitOffsetsResponse commitResponse(List<GroupCoordinator.PartitionResult> results) {
     CommitOffsetsResponse.Builder response = CommitOffsetsResponse.newBuilder();
-    for (GroupCoordinator.PartitionResult r : reply.results()) {
+    for (GroupCoordinator.PartitionResult r : results) {
       PartitionResult.Builder result = PartitionResult.newBuilder().setTopic(r.topic()).setPartition(r.partition());
       result.setError(r.failure() == null ? io.skein.proto.v1.Error.getDefaultInstance() : Replies.toError(r.failure()));
       response.addResults(result);

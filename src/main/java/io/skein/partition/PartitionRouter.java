@@ -1,5 +1,6 @@
-package io.skein.server;
+package io.skein.partition;
 
+import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -8,10 +9,7 @@ import io.skein.cluster.LeaderLocations;
 import io.skein.common.TopicNames;
 import io.skein.log.LogReadResult;
 import io.skein.log.DirectBuffers;
-import io.skein.partition.LocalLeaderLogs;
-import io.skein.partition.PartitionKey;
-import io.skein.partition.PartitionLeader;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.metadata.PartitionKey;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 
@@ -19,7 +17,7 @@ import java.util.Optional;
  * Finds a partition's leader through Cluster Sharding, after checking the names and that it is
  * reachable; reads committed data of partitions this node leads without going through it.
  */
-final class PartitionRouter {
+public final class PartitionRouter {
 
   /** Direct read buffers kept for local reads: more than the reads a 2-4 core broker runs at once. */
   private static final int POOLED_READ_BUFFERS = 16;
@@ -29,14 +27,14 @@ final class PartitionRouter {
   private final LocalLeaderLogs localLogs;
   private final DirectBuffers readBuffers;
 
-  PartitionRouter(ActorSystem<?> system, int readBufferBytes) {
+  public PartitionRouter(ActorSystem<?> system, int readBufferBytes) {
     this.sharding = ClusterSharding.get(system);
     this.leaders = LeaderLocations.get(system);
     this.localLogs = LocalLeaderLogs.get(system);
     this.readBuffers = new DirectBuffers(readBufferBytes, POOLED_READ_BUFFERS);
   }
 
-  EntityRef<PartitionLeader.Command> leaderOf(String topic, int partition) {
+  public EntityRef<PartitionLeader.Command> leaderOf(String topic, int partition) {
     PartitionKey key = keyOf(topic, partition);
     // Sent now, it would be lost on the dead node and the client would wait its whole timeout.
     leaders.unreachableLeader(key).ifPresent(why -> {
@@ -49,12 +47,12 @@ final class PartitionRouter {
    * Committed batches from {@code offset}, read on this thread, if this node leads the partition
    * and has some; hand {@code records()} to {@link #release} once sent.
    */
-  Optional<LogReadResult> readLocally(String topic, int partition, long offset, int maxBytes) {
+  public Optional<LogReadResult> readLocally(String topic, int partition, long offset, int maxBytes) {
     return localLogs.readCommitted(keyOf(topic, partition), offset, maxBytes, readBuffers);
   }
 
   /** Takes back the buffer of a local read once gRPC has copied it out (it does so within onNext). */
-  void release(ByteBuffer records) {
+  public void release(ByteBuffer records) {
     readBuffers.release(records);
   }
 

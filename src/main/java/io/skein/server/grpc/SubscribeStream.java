@@ -1,16 +1,11 @@
-package io.skein.server;
+package io.skein.server.grpc;
 
-import io.skein.common.AkkaFutures;
-import akka.cluster.sharding.typed.javadsl.EntityRef;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.skein.log.LogReadResult;
-import io.skein.partition.PartitionLeader;
+import io.skein.broker.PartitionRequests;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -27,12 +22,11 @@ public final class SubscribeStream {
       String topic, int partition, long nextOffset, long messagesSent, long bytesSent,
       boolean waitingForClient, boolean readInFlight) {}
 
-  private final PartitionRouter router;
-  private final EntityRef<PartitionLeader.Command> leader;
+  private final PartitionRequests partitions;
+  private final PartitionRequests.Leader leader;
   private final SubscribeRequest request;
   private final int maxBytes;
   private final Duration poll;
-  private final Duration timeout;
   private final ServerCallStreamObserver<SubscribeResponse> out;
   private final Consumer<SubscribeStream> onClose;
 
@@ -44,20 +38,18 @@ public final class SubscribeStream {
   private long bytesSent;
 
   SubscribeStream(
-      PartitionRouter router,
-      EntityRef<PartitionLeader.Command> leader,
+      PartitionRequests partitions,
+      PartitionRequests.Leader leader,
       SubscribeRequest request,
       int maxBytes,
       Duration poll,
-      Duration timeout,
       ServerCallStreamObserver<SubscribeResponse> out,
       Consumer<SubscribeStream> onClose) {
-    this.router = router;
+    this.partitions = partitions;
     this.leader = leader;
     this.request = request;
     this.maxBytes = maxBytes;
     this.poll = poll;
-    this.timeout = timeout;
     this.out = out;
     this.onClose = onClose;
   }
@@ -66,8 +58,8 @@ public final class SubscribeStream {
     out.setOnCancelHandler(this::close);
     out.setOnReadyHandler(this::pump);
     switch (request.getStart()) {
-      case EARLIEST -> startAt(PartitionLeader.ListOffsets.EARLIEST);
-      case LATEST -> startAt(PartitionLeader.ListOffsets.LATEST);
+      case EARLIEST -> startAt(PartitionRequests.EARLIEST);
+      case LATEST -> startAt(PartitionRequests.LATEST);
       default -> {
         synchronized (this) {
           nextOffset = request.getOffset();
@@ -83,19 +75,14 @@ public final class SubscribeStream {
   }
 
   private void startAt(long spec) {
-    AkkaFutures.direct(leader
-            .<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), timeout))
-        .whenComplete((reply, error) -> {
+    leader.offsetFor(spec)
+        .whenComplete((found, error) -> {
           synchronized (this) {
             if (error != null) {
               fail(Replies.toStatus(error));
               return;
             }
-            if (reply.failure() != null) {
-              fail(Replies.toStatus(reply.failure()));
-              return;
-            }
-            nextOffset = reply.offset();
+            nextOffset = found.offset();
           }
           pump();
         });
@@ -107,16 +94,8 @@ public final class SubscribeStream {
    */
   private synchronized void pump() {
     while (!closed && !readInFlight && nextOffset >= 0 && out.isReady()) {
-      Optional<LogReadResult> local =
-          router.readLocally(request.getTopic(), request.getPartition(), nextOffset, maxBytes);
-      if (local.isEmpty()) {
+      if (!partitions.readNow(request.getTopic(), request.getPartition(), nextOffset, maxBytes, this::send)) {
         break;
-      }
-      LogReadResult read = local.get();
-      try {
-        send(read.records(), read.highWatermark(), read.nextOffset(), read.logStartOffset());
-      } finally {
-        router.release(read.records());
       }
     }
     if (closed || readInFlight || nextOffset < 0) {
@@ -129,42 +108,36 @@ public final class SubscribeStream {
     waitingForClient = false;
     readInFlight = true;
     long offset = nextOffset;
-    AkkaFutures.direct(leader
-            .<PartitionLeader.ReadReply>ask(replyTo -> new PartitionLeader.Read(offset, maxBytes, poll, replyTo),
-                poll.plus(timeout)))
-        .whenComplete(this::onRead);
+    leader.read(offset, maxBytes, poll).whenComplete(this::onRead);
   }
 
-  private void onRead(PartitionLeader.ReadReply reply, Throwable error) {
+  private void onRead(PartitionRequests.Fetched fetched, Throwable error) {
     synchronized (this) {
       readInFlight = false;
       if (closed) {
         return;
       }
-      if (error != null && !(error instanceof TimeoutException)) {
+      // A read that found nothing new within the poll is simply issued again.
+      if (error != null && !(Replies.cause(error) instanceof TimeoutException)) {
         fail(Replies.toStatus(error));
         return;
       }
-      if (reply != null && reply.failure() != null) {
-        fail(Replies.toStatus(reply.failure()));
-        return;
-      }
-      if (reply != null && reply.records().hasRemaining()) {
-        send(reply.records(), reply.highWatermark(), reply.nextOffset(), reply.logStartOffset());
+      if (fetched != null && fetched.records().hasRemaining()) {
+        send(fetched);
       }
     }
     pump();
   }
 
-  private void send(ByteBuffer records, long highWatermark, long next, long logStartOffset) {
-    int size = records.remaining();
+  private void send(PartitionRequests.Fetched fetched) {
+    int size = fetched.records().remaining();
     out.onNext(SubscribeResponse.newBuilder()
-        .setRecords(UnsafeByteOperations.unsafeWrap(records))
-        .setHighWatermark(highWatermark)
-        .setNextOffset(next)
-        .setLogStartOffset(logStartOffset)
+        .setRecords(UnsafeByteOperations.unsafeWrap(fetched.records()))
+        .setHighWatermark(fetched.highWatermark())
+        .setNextOffset(fetched.nextOffset())
+        .setLogStartOffset(fetched.logStartOffset())
         .build());
-    nextOffset = next;
+    nextOffset = fetched.nextOffset();
     messagesSent++;
     bytesSent += size;
   }

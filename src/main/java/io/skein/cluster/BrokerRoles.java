@@ -3,7 +3,7 @@ package io.skein.cluster;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
-import io.skein.common.CborSerializable;
+import io.skein.metadata.BrokerAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -11,27 +11,29 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A broker as the cluster sees it. Each node announces its broker id, client endpoint and
+ * Brokers as the cluster sees them. Each node announces its broker id, client endpoint and
  * rack as cluster roles, so membership alone tells every node which brokers are alive and
  * where clients reach them, with no extra protocol to keep consistent.
  */
-public record BrokerInfo(int id, String host, int port, String rack) implements CborSerializable {
+public final class BrokerRoles {
 
   private static final String ID_ROLE = "skein-broker-";
   private static final String ENDPOINT_ROLE = "skein-grpc-";
   private static final String RACK_ROLE = "skein-rack-";
 
-  /** The cluster roles a node with this identity announces. */
-  public List<String> roles() {
-    List<String> roles = new ArrayList<>(List.of(ID_ROLE + id, ENDPOINT_ROLE + host + ":" + port));
-    if (!rack.isEmpty()) {
-      roles.add(RACK_ROLE + rack);
+  private BrokerRoles() {}
+
+  /** The cluster roles the node of {@code broker} announces. */
+  public static List<String> of(BrokerAddress broker) {
+    List<String> roles = new ArrayList<>(List.of(ID_ROLE + broker.id(), ENDPOINT_ROLE + broker.host() + ":" + broker.port()));
+    if (!broker.rack().isEmpty()) {
+      roles.add(RACK_ROLE + broker.rack());
     }
     return roles;
   }
 
   /** The broker a member announces, if it is a Skein broker. */
-  public static Optional<BrokerInfo> of(Member member) {
+  public static Optional<BrokerAddress> brokerOf(Member member) {
     Set<String> roles = member.getRoles();
     Integer id = null;
     String host = null;
@@ -49,18 +51,18 @@ public record BrokerInfo(int id, String host, int port, String rack) implements 
         rack = role.substring(RACK_ROLE.length());
       }
     }
-    return id == null || host == null ? Optional.empty() : Optional.of(new BrokerInfo(id, host, port, rack));
+    return id == null || host == null ? Optional.empty() : Optional.of(new BrokerAddress(id, host, port, rack));
   }
 
   /** Brokers whose members are up, by id. */
-  public static List<BrokerInfo> live(Cluster cluster) {
-    List<BrokerInfo> brokers = new ArrayList<>();
+  public static List<BrokerAddress> live(Cluster cluster) {
+    List<BrokerAddress> brokers = new ArrayList<>();
     for (Member member : cluster.state().getMembers()) {
       if (member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp()) {
-        of(member).ifPresent(brokers::add);
+        brokerOf(member).ifPresent(brokers::add);
       }
     }
-    brokers.sort(Comparator.comparingInt(BrokerInfo::id));
+    brokers.sort(Comparator.comparingInt(BrokerAddress::id));
     return brokers;
   }
 }

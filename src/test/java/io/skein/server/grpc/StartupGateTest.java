@@ -1,4 +1,4 @@
-package io.skein.server;
+package io.skein.server.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

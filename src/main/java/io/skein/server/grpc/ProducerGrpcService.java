@@ -1,40 +1,30 @@
-package io.skein.server;
+package io.skein.server.grpc;
 
-import io.skein.common.AkkaFutures;
-import io.skein.common.FailureException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.skein.node.BrokerConfig;
-import io.skein.partition.PartitionLeader;
-import io.skein.proto.v1.ErrorCode;
+import io.skein.broker.PartitionRequests;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProduceResponse;
 import io.skein.proto.v1.ProducerServiceGrpc;
-import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** ProducerService: translates produce requests into appends on partition leaders. */
+/** ProducerService: produce requests to the broker's appends and back. */
 final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplBase {
 
   /** Requests a ProduceStream may have outstanding before the broker stops reading it. */
   static final int STREAM_MAX_IN_FLIGHT = 64;
 
-  private final PartitionRouter router;
-  private final BrokerConfig config;
-  private final akka.actor.typed.ActorRef<Object> ignore;
+  private final PartitionRequests partitions;
 
-  ProducerGrpcService(PartitionRouter router, BrokerConfig config, akka.actor.typed.ActorSystem<?> system) {
-    this.router = router;
-    this.config = config;
-    this.ignore = system.ignoreRef();
+  ProducerGrpcService(PartitionRequests partitions) {
+    this.partitions = partitions;
   }
 
   @Override
   public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, append(request), PartitionLeader.AppendReply::failure,
+    Replies.guard(observer, () -> Replies.answer(observer, append(request),
         reply -> response(request, reply).build()));
   }
 
@@ -46,31 +36,12 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
     return new PipelinedProduce(out);
   }
 
-  private CompletionStage<PartitionLeader.AppendReply> append(ProduceRequest request) {
-    var leader = router.leaderOf(request.getTopic(), request.getPartition());
-    int acks = request.getAcks();
-    if (acks != 0 && acks != 1 && acks != -1) {
-      throw new FailureException(ErrorCode.INVALID_REQUIRED_ACKS, "acks must be 0, 1 or -1 (all), was " + acks);
-    }
-    if (request.getTimeoutMs() < 0) {
-      throw new FailureException(ErrorCode.INVALID_REQUEST, "timeout_ms must be >= 0, was " + request.getTimeoutMs());
-    }
-    if (request.getRecords().isEmpty()) {
-      throw new FailureException(ErrorCode.CORRUPT_MESSAGE, "the request holds no record batch");
-    }
-    // The leader assigns offsets in place, so it needs its own writable copy of the bytes.
-    ByteBuffer records = PartitionLeader.Append.buffers().acquire(request.getRecords().size());
-    request.getRecords().copyTo(records);
-    records.flip();
-    if (acks == 0) {
-      leader.tell(new PartitionLeader.Append(records, ignore.unsafeUpcast()));
-      return CompletableFuture.completedFuture(new PartitionLeader.AppendReply(-1, -1, -1, -1, null));
-    }
-    Duration timeout = request.getTimeoutMs() == 0 ? config.requestTimeout() : Duration.ofMillis(request.getTimeoutMs());
-    return AkkaFutures.direct(leader.ask(replyTo -> new PartitionLeader.Append(records, acks, replyTo), timeout));
+  private CompletionStage<PartitionRequests.Appended> append(ProduceRequest request) {
+    return partitions.produce(request.getTopic(), request.getPartition(), request.getAcks(), request.getTimeoutMs(),
+        request.getRecords().asReadOnlyByteBuffer());
   }
 
-  private static ProduceResponse.Builder response(ProduceRequest request, PartitionLeader.AppendReply reply) {
+  private static ProduceResponse.Builder response(ProduceRequest request, PartitionRequests.Appended reply) {
     return ProduceResponse.newBuilder()
         .setCorrelationId(request.getCorrelationId())
         .setTopic(request.getTopic())
@@ -111,9 +82,6 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
             .handle((reply, error) -> {
               if (error != null) {
                 return failed(request, Replies.toError(error));
-              }
-              if (reply.failure() != null) {
-                return failed(request, Replies.toError(reply.failure()));
               }
               return response(request, reply).build();
             })

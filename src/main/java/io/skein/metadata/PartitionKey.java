@@ -1,4 +1,4 @@
-package io.skein.partition;
+package io.skein.metadata;
 
 import io.skein.common.CborSerializable;
 

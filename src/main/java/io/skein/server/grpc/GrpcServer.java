@@ -1,14 +1,11 @@
-package io.skein.server;
+package io.skein.server.grpc;
 
-import akka.actor.typed.ActorRef;
-import akka.actor.typed.ActorSystem;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.skein.cluster.Controller;
-import io.skein.node.BrokerConfig;
+import io.skein.broker.Broker;
 import io.skein.proto.v1.ProducerServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -58,16 +55,13 @@ public final class GrpcServer implements AutoCloseable {
   }
 
   /** Starts serving the API. */
-  public void serve(
-      ActorSystem<?> system, ActorRef<Controller.Command> controller, BrokerConfig config, String clusterId) {
-    PartitionRouter router = new PartitionRouter(system, ConsumerGrpcService.DEFAULT_MAX_BYTES);
-    consumer = new ConsumerGrpcService(router, config);
+  public void serve(Broker broker) {
+    consumer = new ConsumerGrpcService(broker.partitions());
     gate.open(List.of(
-        new AdminGrpcService(system, controller, config, clusterId).bindService(),
-        new ProducerGrpcService(router, config, system).bindService(),
+        new AdminGrpcService(broker.topics()).bindService(),
+        new ProducerGrpcService(broker.partitions()).bindService(),
         consumer.bindService(),
-        ServerInterceptors.intercept(new GroupGrpcService(system, controller, config),
-            GroupGrpcService.peerInterceptor())));
+        ServerInterceptors.intercept(new GroupGrpcService(broker.groups()), GroupGrpcService.peerInterceptor())));
   }
 
   /** The bound port (useful when the configured port is 0). */

@@ -1,4 +1,4 @@
-package io.skein.server;
+package io.skein.server.grpc;
 
 import io.grpc.HandlerRegistry;
 import io.grpc.Metadata;

@@ -1,0 +1,160 @@
+package io.skein.broker;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.skein.common.AkkaFutures;
+import io.skein.common.ErrorCode;
+import io.skein.common.FailureException;
+import io.skein.group.GroupCoordinator;
+import io.skein.group.GroupIds;
+import io.skein.group.GroupOffsetQueries;
+import io.skein.group.GroupRegistry;
+import io.skein.group.GroupSession;
+import io.skein.group.GroupSettings;
+import io.skein.metadata.PartitionKey;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Consumer groups for any protocol: member sessions, committed offsets, and group
+ * administration. Each group's {@link GroupCoordinator} answers wherever sharding placed it;
+ * lag and offset resets also ask the partition leaders.
+ */
+public final class GroupRequests {
+
+  /** A group with the lag of every partition it owns or has an offset for. */
+  public record GroupDescription(GroupCoordinator.Description group, List<GroupOffsetQueries.PartitionLag> lags) {}
+
+  private final ActorSystem<?> system;
+  private final TopicAdmin topics;
+  private final RequestSettings settings;
+  private final ActorRef<GroupRegistry.Command> registry;
+  private final GroupSettings groupSettings;
+  private final GroupOffsetQueries queries;
+  private final AtomicLong sessionIds = new AtomicLong();
+
+  GroupRequests(ActorSystem<?> system, TopicAdmin topics, RequestSettings settings) {
+    this.system = system;
+    this.topics = topics;
+    this.settings = settings;
+    this.registry = GroupRegistry.initSingleton(system);
+    this.groupSettings = GroupSettings.from(system.settings().config());
+    this.queries = new GroupOffsetQueries(system, settings.requestTimeout(), Clock.systemUTC());
+  }
+
+  /** Starts a member session on this node for a client at {@code host}, writing to {@code outbox}. */
+  public ActorRef<GroupSession.Command> openSession(String host, GroupSession.Outbox outbox) {
+    return system.systemActorOf(
+        GroupSession.create(groupId -> GroupCoordinator.of(system, groupId), host, outbox,
+            groupSettings.maxQueuedPushes()),
+        "group-session-" + sessionIds.incrementAndGet(), Props.empty());
+  }
+
+  /** Commits outside a session; an empty member id commits for a group without members. */
+  public CompletionStage<List<GroupCoordinator.PartitionResult>> commitOffsets(
+      String groupId, String memberId, int generation, List<GroupCoordinator.OffsetToCommit> offsets) {
+    checkGroupId(groupId);
+    return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.CommitReply>ask(
+            replyTo -> new GroupCoordinator.Commit(0, memberId, generation, offsets, null, replyTo),
+            settings.requestTimeout()))
+        .thenApply(reply -> {
+          Answers.throwIfFailed(reply.failure());
+          return reply.results();
+        });
+  }
+
+  /** Committed offsets of {@code partitions} (all if empty); an empty member id skips fencing. */
+  public CompletionStage<List<GroupCoordinator.CommittedOffset>> fetchOffsets(
+      String groupId, String memberId, int generation, List<PartitionKey> partitions) {
+    checkGroupId(groupId);
+    return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.OffsetsReply>ask(
+            replyTo -> new GroupCoordinator.FetchOffsets(memberId, generation, partitions, replyTo),
+            settings.requestTimeout()))
+        .thenApply(reply -> {
+          Answers.throwIfFailed(reply.failure());
+          return reply.offsets();
+        });
+  }
+
+  /** Every group that exists. */
+  public CompletionStage<List<GroupCoordinator.Description>> listGroups() {
+    return AkkaFutures.direct(AskPattern.<GroupRegistry.Command, GroupRegistry.Groups>ask(
+            registry, GroupRegistry.ListGroups::new, settings.requestTimeout(), system.scheduler()))
+        .thenCompose(groups -> Answers.allOf(
+            groups.groupIds().stream().map(id -> describe(id).toCompletableFuture()).toList()))
+        .thenApply(described -> described.stream().filter(d -> d.failure() == null).toList());
+  }
+
+  public CompletionStage<GroupDescription> describeGroup(String groupId) {
+    checkGroupId(groupId);
+    return existing(groupId).thenCompose(group -> queries.lags(group).thenApply(lags -> new GroupDescription(group, lags)));
+  }
+
+  /**
+   * The offsets a reset of {@code topics} (every topic with a committed offset if empty)
+   * moves to, committed too if {@code execute}. Only for a group without members.
+   */
+  public CompletionStage<List<GroupOffsetQueries.OffsetReset>> resetOffsets(
+      String groupId, List<String> topicNames, GroupOffsetQueries.ResetTarget target, boolean execute) {
+    checkGroupId(groupId);
+    return existing(groupId)
+        .thenCompose(group -> {
+          if (!group.members().isEmpty()) {
+            throw new FailureException(ErrorCode.NON_EMPTY_GROUP, "group " + group.groupId() + " has "
+                + group.members().size() + " active member(s); offsets can only be reset while it has none");
+          }
+          return topics.topics().thenCompose(existing -> queries.planReset(group, topicNames, target, existing));
+        })
+        .thenCompose(changes -> execute ? commitReset(groupId, changes) : CompletableFuture.completedFuture(changes));
+  }
+
+  public CompletionStage<Void> deleteGroup(String groupId) {
+    checkGroupId(groupId);
+    return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.Done>ask(
+            GroupCoordinator.DeleteGroup::new, settings.requestTimeout()))
+        .thenAccept(done -> Answers.throwIfFailed(done.failure()));
+  }
+
+  // ---- helpers --------------------------------------------------------------------------
+
+  private CompletionStage<List<GroupOffsetQueries.OffsetReset>> commitReset(
+      String groupId, List<GroupOffsetQueries.OffsetReset> changes) {
+    List<GroupCoordinator.OffsetToCommit> offsets = changes.stream()
+        .map(c -> new GroupCoordinator.OffsetToCommit(c.partition().topic(), c.partition().partition(), c.offset(), ""))
+        .toList();
+    return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.Done>ask(
+            replyTo -> new GroupCoordinator.ResetOffsets(offsets, replyTo), settings.requestTimeout()))
+        .thenApply(done -> {
+          Answers.throwIfFailed(done.failure());
+          return changes;
+        });
+  }
+
+  /** The group, or a failed stage if it does not exist. */
+  private CompletionStage<GroupCoordinator.Description> existing(String groupId) {
+    return describe(groupId).thenApply(group -> {
+      Answers.throwIfFailed(group.failure());
+      return group;
+    });
+  }
+
+  private CompletionStage<GroupCoordinator.Description> describe(String groupId) {
+    return AkkaFutures.direct(coordinator(groupId).ask(GroupCoordinator.Describe::new, settings.requestTimeout()));
+  }
+
+  private EntityRef<GroupCoordinator.Command> coordinator(String groupId) {
+    return GroupCoordinator.of(system, groupId);
+  }
+
+  private static void checkGroupId(String groupId) {
+    GroupIds.problem(groupId).ifPresent(problem -> {
+      throw new FailureException(ErrorCode.INVALID_GROUP_ID, problem);
+    });
+  }
+}

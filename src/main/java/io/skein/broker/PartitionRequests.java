@@ -1,0 +1,164 @@
+package io.skein.broker;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.skein.common.AkkaFutures;
+import io.skein.common.ErrorCode;
+import io.skein.common.FailureException;
+import io.skein.log.LogReadResult;
+import io.skein.partition.PartitionLeader;
+import io.skein.partition.PartitionRouter;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * Produce, fetch and offset look-ups on partitions, for any protocol. A request refused
+ * before it goes anywhere throws a {@link FailureException}; one refused later fails its
+ * stage with one. Record bytes stay Kafka v2 batches throughout.
+ */
+public final class PartitionRequests {
+
+  /** Kafka's offset specs: the log start, and the end (the high watermark). */
+  public static final long EARLIEST = PartitionLeader.ListOffsets.EARLIEST;
+  public static final long LATEST = PartitionLeader.ListOffsets.LATEST;
+
+  /** What a fetch returns when the request sets no limit (max bytes 0). */
+  public static final int DEFAULT_MAX_BYTES = 1 << 20;
+
+  /** Where a batch was stored; -1 everywhere for acks=0, which is not answered. */
+  public record Appended(long baseOffset, long lastOffset, long logAppendTime, long logStartOffset) {}
+
+  /** Committed batches from a fetch offset, and where the next fetch starts. */
+  public record Fetched(ByteBuffer records, long nextOffset, long highWatermark, long logStartOffset) {}
+
+  /** An offset look-up's answer: the offset, and the timestamp of its record where it was found by time. */
+  public record OffsetFound(long offset, long timestamp) {}
+
+  private static final Appended NOT_ANSWERED = new Appended(-1, -1, -1, -1);
+
+  private final PartitionRouter router;
+  private final RequestSettings settings;
+  private final ActorRef<PartitionLeader.AppendReply> ignore;
+
+  PartitionRequests(ActorSystem<?> system, RequestSettings settings) {
+    this.router = new PartitionRouter(system, DEFAULT_MAX_BYTES);
+    this.settings = settings;
+    this.ignore = system.ignoreRef();
+  }
+
+  /** Appends {@code records} with {@code acks} 0, 1 or -1 (all); a timeout of 0 is the broker's. */
+  public CompletionStage<Appended> produce(String topic, int partition, int acks, int timeoutMs, ByteBuffer records) {
+    EntityRef<PartitionLeader.Command> leader = router.leaderOf(topic, partition);
+    if (acks != 0 && acks != 1 && acks != PartitionLeader.Append.ACKS_ALL) {
+      throw new FailureException(ErrorCode.INVALID_REQUIRED_ACKS, "acks must be 0, 1 or -1 (all), was " + acks);
+    }
+    if (timeoutMs < 0) {
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "timeout_ms must be >= 0, was " + timeoutMs);
+    }
+    if (!records.hasRemaining()) {
+      throw new FailureException(ErrorCode.CORRUPT_MESSAGE, "the request holds no record batch");
+    }
+    // The leader assigns offsets in place, so it needs its own writable copy of the bytes.
+    ByteBuffer copy = PartitionLeader.Append.buffers().acquire(records.remaining());
+    copy.put(records.duplicate()).flip();
+    if (acks == 0) {
+      leader.tell(new PartitionLeader.Append(copy, ignore));
+      return CompletableFuture.completedFuture(NOT_ANSWERED);
+    }
+    Duration timeout = timeoutMs == 0 ? settings.requestTimeout() : Duration.ofMillis(timeoutMs);
+    return AkkaFutures.direct(leader.<PartitionLeader.AppendReply>ask(
+            replyTo -> new PartitionLeader.Append(copy, acks, replyTo), timeout))
+        .thenApply(reply -> {
+          Answers.throwIfFailed(reply.failure());
+          return new Appended(reply.baseOffset(), reply.lastOffset(), reply.logAppendTime(), reply.logStartOffset());
+        });
+  }
+
+  /**
+   * Committed batches from {@code offset}: read on this thread where this node leads the
+   * partition and has some, else by the leader, which waits up to {@code maxWaitMs} (at most
+   * the broker's limit) for new data. {@code deliver} gets them once, and only during that
+   * call may it use the records: a local read's buffer is taken back after it.
+   */
+  public CompletionStage<Void> fetch(
+      String topic, int partition, long offset, int maxBytes, long maxWaitMs, Consumer<Fetched> deliver) {
+    if (maxWaitMs < 0) {
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be >= 0, was " + maxWaitMs);
+    }
+    int limit = maxBytes(maxBytes);
+    if (readNow(topic, partition, offset, limit, deliver)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Duration wait = min(Duration.ofMillis(maxWaitMs), settings.maxFetchWait());
+    return leader(topic, partition).read(offset, limit, wait).thenAccept(deliver);
+  }
+
+  /** Delivers committed batches at once if this node leads the partition and has some; false if not. */
+  public boolean readNow(String topic, int partition, long offset, int maxBytes, Consumer<Fetched> deliver) {
+    Optional<LogReadResult> local = router.readLocally(topic, partition, offset, maxBytes);
+    if (local.isEmpty()) {
+      return false;
+    }
+    LogReadResult read = local.get();
+    try {
+      deliver.accept(new Fetched(read.records(), read.nextOffset(), read.highWatermark(), read.logStartOffset()));
+    } finally {
+      router.release(read.records());
+    }
+    return true;
+  }
+
+  /** The leader of a partition, found once, for a stream of reads from it. */
+  public Leader leader(String topic, int partition) {
+    return new Leader(router.leaderOf(topic, partition));
+  }
+
+  /**
+   * A fetch's byte limit: 0 asks for the default, and no fetch returns more than the
+   * broker's limit (but always one whole batch, however large).
+   */
+  public int maxBytes(int requested) {
+    if (requested < 0) {
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "max_bytes must be >= 0, was " + requested);
+    }
+    return requested == 0 ? DEFAULT_MAX_BYTES : Math.min(requested, settings.maxFetchBytes());
+  }
+
+  /** Requests to one partition's leader, wherever sharding runs it. */
+  public final class Leader {
+    private final EntityRef<PartitionLeader.Command> leader;
+
+    private Leader(EntityRef<PartitionLeader.Command> leader) {
+      this.leader = leader;
+    }
+
+    /** Batches from {@code offset}, waiting up to {@code wait} for some; times out a request timeout later. */
+    public CompletionStage<Fetched> read(long offset, int maxBytes, Duration wait) {
+      return AkkaFutures.direct(leader.<PartitionLeader.ReadReply>ask(
+              replyTo -> new PartitionLeader.Read(offset, maxBytes, wait, replyTo), wait.plus(settings.requestTimeout())))
+          .thenApply(reply -> {
+            Answers.throwIfFailed(reply.failure());
+            return new Fetched(reply.records(), reply.nextOffset(), reply.highWatermark(), reply.logStartOffset());
+          });
+    }
+
+    /** The offset of {@link #EARLIEST}, {@link #LATEST} or of the first record at or after a timestamp. */
+    public CompletionStage<OffsetFound> offsetFor(long spec) {
+      return AkkaFutures.direct(leader.<PartitionLeader.OffsetReply>ask(
+              replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), settings.requestTimeout()))
+          .thenApply(reply -> {
+            Answers.throwIfFailed(reply.failure());
+            return new OffsetFound(reply.offset(), reply.timestamp());
+          });
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}

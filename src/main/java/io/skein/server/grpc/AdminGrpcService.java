@@ -1,0 +1,133 @@
+package io.skein.server.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.skein.broker.TopicAdmin;
+import io.skein.metadata.BrokerAddress;
+import io.skein.metadata.ReplicaAssignment;
+import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.AlterTopicConfigsRequest;
+import io.skein.proto.v1.AlterTopicConfigsResponse;
+import io.skein.proto.v1.BrokerDescription;
+import io.skein.proto.v1.ConfigEntry;
+import io.skein.proto.v1.CreateTopicRequest;
+import io.skein.proto.v1.CreateTopicResponse;
+import io.skein.proto.v1.DeleteTopicRequest;
+import io.skein.proto.v1.DeleteTopicResponse;
+import io.skein.proto.v1.DescribeClusterRequest;
+import io.skein.proto.v1.DescribeClusterResponse;
+import io.skein.proto.v1.DescribeTopicsRequest;
+import io.skein.proto.v1.DescribeTopicsResponse;
+import io.skein.proto.v1.ListTopicsRequest;
+import io.skein.proto.v1.ListTopicsResponse;
+import io.skein.proto.v1.MetadataRequest;
+import io.skein.proto.v1.MetadataResponse;
+import io.skein.proto.v1.PartitionDescription;
+import io.skein.proto.v1.PartitionMetadata;
+import io.skein.proto.v1.TopicDescription;
+import io.skein.proto.v1.TopicMetadata;
+import java.util.List;
+
+/** AdminService: topic and cluster requests to the broker's topic administration and back. */
+final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
+
+  private final TopicAdmin topics;
+
+  AdminGrpcService(TopicAdmin topics) {
+    this.topics = topics;
+  }
+
+  @Override
+  public void createTopic(CreateTopicRequest request, StreamObserver<CreateTopicResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer,
+        topics.createTopic(request.getName(), request.getPartitions(), request.getReplicationFactor(),
+            request.getConfigsMap(), request.getValidateOnly()),
+        created -> CreateTopicResponse.newBuilder().setTopic(description(created)).build()));
+  }
+
+  @Override
+  public void deleteTopic(DeleteTopicRequest request, StreamObserver<DeleteTopicResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer, topics.deleteTopic(request.getName()),
+        deleted -> DeleteTopicResponse.getDefaultInstance()));
+  }
+
+  @Override
+  public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer, topics.topics(),
+        byName -> ListTopicsResponse.newBuilder().addAllNames(byName.keySet()).build()));
+  }
+
+  @Override
+  public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer, topics.describeTopics(request.getNamesList()),
+        described -> DescribeTopicsResponse.newBuilder()
+            .addAllTopics(described.stream().map(AdminGrpcService::description).toList())
+            .build()));
+  }
+
+  @Override
+  public void alterTopicConfigs(AlterTopicConfigsRequest request, StreamObserver<AlterTopicConfigsResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer,
+        topics.alterTopicConfigs(request.getName(), request.getSetMap(), request.getDeleteList()),
+        altered -> AlterTopicConfigsResponse.newBuilder().setTopic(description(altered)).build()));
+  }
+
+  @Override
+  public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> observer) {
+    Replies.guard(observer, () -> {
+      TopicAdmin.ClusterDescription cluster = topics.describeCluster();
+      observer.onNext(DescribeClusterResponse.newBuilder()
+          .setClusterId(cluster.clusterId())
+          .setControllerId(cluster.controllerId())
+          .addAllBrokers(brokers(cluster.brokers()))
+          .build());
+      observer.onCompleted();
+    });
+  }
+
+  @Override
+  public void metadata(MetadataRequest request, StreamObserver<MetadataResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer, topics.metadata(request.getTopicsList()), metadata -> {
+      MetadataResponse.Builder response = MetadataResponse.newBuilder().addAllBrokers(brokers(metadata.brokers()));
+      for (TopicAdmin.TopicMetadata topic : metadata.topics()) {
+        TopicMetadata.Builder entry = TopicMetadata.newBuilder().setName(topic.name());
+        if (topic.failure() != null) {
+          entry.setError(Replies.toError(topic.failure()));
+        } else {
+          for (int p = 0; p < topic.topic().partitions().size(); p++) {
+            ReplicaAssignment a = topic.topic().partitions().get(p);
+            entry.addPartitions(PartitionMetadata.newBuilder().setPartition(p).setLeader(a.leader())
+                .setLeaderEpoch(a.leaderEpoch()).addAllReplicas(a.replicas()).addAllIsr(a.isr()));
+          }
+        }
+        response.addTopics(entry);
+      }
+      return response.build();
+    }));
+  }
+
+  private static TopicDescription description(TopicAdmin.TopicDescription topic) {
+    TopicDescription.Builder description = TopicDescription.newBuilder()
+        .setName(topic.topic().name()).setTopicId(topic.topic().topicId());
+    for (TopicAdmin.PartitionDescription p : topic.partitions()) {
+      ReplicaAssignment a = p.assignment();
+      PartitionDescription.Builder partition = PartitionDescription.newBuilder().setPartition(p.partition())
+          .setLeader(a.leader()).addAllReplicas(a.replicas()).addAllIsr(a.isr()).setLeaderEpoch(a.leaderEpoch());
+      if (p.log() != null) {
+        partition.setLogStartOffset(p.log().logStartOffset()).setHighWatermark(p.log().highWatermark())
+            .setLogEndOffset(p.log().logEndOffset()).setSizeBytes(p.log().sizeBytes()).setSegments(p.log().segments());
+      }
+      description.addPartitions(partition);
+    }
+    for (TopicAdmin.ConfigValue config : topic.configs()) {
+      description.addConfigs(ConfigEntry.newBuilder()
+          .setName(config.name()).setValue(config.value()).setIsOverride(config.isOverride()));
+    }
+    return description.build();
+  }
+
+  private static List<BrokerDescription> brokers(List<BrokerAddress> brokers) {
+    return brokers.stream()
+        .map(b -> BrokerDescription.newBuilder().setId(b.id()).setHost(b.host()).setPort(b.port()).setRack(b.rack()).build())
+        .toList();
+  }
+}
