@@ -25,12 +25,12 @@ import org.junit.jupiter.api.Test;
  * Issue 11: two leader changes within seconds under an acks=all load, as when replicas diverged.
  * The preferred replica is stopped and restarted; the Controller hands leadership back to it as
  * soon as it rejoins the ISR, while the interim leader still has records past the high
- * watermark. The interim leader is frozen for a moment right then, so that it misses the new
- * epoch while the third replica takes that epoch's records; then the preferred replica fails
- * again (SIGTERM, kill -9 or SIGSTOP, one per round) and the interim leader, first in line, is
- * elected with its stale tail. Afterwards every acknowledged record is on every replica, the
- * replicas are byte-identical up to the high watermark, and no offset a consumer read (it keeps
- * re-reading the recent past) ever held another record.
+ * watermark. As soon as the returned leader has appended a few records, it fails again
+ * (SIGTERM, kill -9 or SIGSTOP, one per round), so that the interim leader, first in line and
+ * perhaps not yet reconciled, is elected while the third replica may hold records of the epoch
+ * in between. Afterwards every acknowledged record is on every replica, the replicas are
+ * byte-identical up to the high watermark, and no offset a consumer read (it keeps re-reading
+ * the recent past) ever held another record.
  */
 class QuickLeaderChangesIT {
 
@@ -49,8 +49,8 @@ class QuickLeaderChangesIT {
         Map.of("skein.replication.replica-lag-time-max", "5s"), Duration.ofSeconds(120))) {
       cluster.createTopic(TOPIC, 3, 3, Map.of("min.insync.replicas", "2"));
       cluster.awaitFullIsrs(TOPIC, 3, 3);
-      // Broker 1, the oldest, hosts the Controller and the shard coordinator: freezing it would
-      // stall every leader change. Take the partition whose preferred and second replicas are the others.
+      // Broker 1, the oldest, hosts the Controller and the shard coordinator, and only observes:
+      // take the partition whose preferred and second replicas are the others.
       int partition = IntStream.range(0, 3)
           .filter(p -> cluster.partition(TOPIC, p).orElseThrow().getReplicas(2) == 1).findFirst().orElseThrow();
       int preferred = cluster.partition(TOPIC, partition).orElseThrow().getReplicas(0);
@@ -72,27 +72,21 @@ class QuickLeaderChangesIT {
           assertTrue(victim.terminate(Duration.ofSeconds(60)), "broker " + preferred + " stops on SIGTERM");
           int interim = awaitLeader("an interim leader", cluster, oldest, partition,
               leader -> leader > 0 && leader != preferred).getLeader();
-          // Metadata comes from the third broker, which is never frozen or failed.
+          // Metadata comes from the third broker, which never fails.
           BrokerProcess third = cluster.broker(6 - preferred - interim);
           awaitAcks(first, second, 200);
           victim.start(Duration.ofSeconds(120));
           PartitionMetadata returned = awaitLeader("leadership returns to broker " + preferred, cluster, third, partition,
               leader -> leader == preferred);
-          // The interim leader, holding records past the high watermark, misses the new epoch
-          // while the returned leader writes some records and the third broker takes them.
-          BrokerProcess frozen = cluster.broker(interim);
-          paused.add(interim);
-          frozen.pause();
           long[] endAtReturn = {-1};
           assertEventually("broker " + preferred + " appends at epoch " + returned.getLeaderEpoch(),
-              Duration.ofSeconds(15), () -> cluster.describe(TOPIC, partition, third)
+              Duration.ofSeconds(60), () -> cluster.describe(TOPIC, partition, third)
                   .filter(p -> p.getLeader() == preferred)
                   .filter(p -> {
                     endAtReturn[0] = endAtReturn[0] < 0 ? p.getLogEndOffset() : endAtReturn[0];
                     return p.getLogEndOffset() >= endAtReturn[0] + 20;
                   })
                   .isPresent());
-          // Then the returned leader fails at once, and the interim one runs again, first in line.
           switch (fault) {
             case SIGTERM -> victim.sendTerminate();
             case SIGKILL -> victim.kill();
@@ -101,8 +95,6 @@ class QuickLeaderChangesIT {
               victim.pause();
             }
           }
-          frozen.resume();
-          paused.remove(interim);
           PartitionMetadata next = awaitLeader("a new leader after the " + fault + " of broker " + preferred,
               cluster, third, partition, leader -> leader > 0 && leader != preferred);
           awaitAcks(first, second, 200);
