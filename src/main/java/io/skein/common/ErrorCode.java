@@ -39,7 +39,10 @@ public enum ErrorCode {
   /** Kafka's STALE_MEMBER_EPOCH: a commit for a partition the member no longer owns. */
   PARTITION_NOT_ASSIGNED(113),
   FENCED_LEADER_EPOCH(74),
-  NOT_ENOUGH_REPLICAS_AFTER_APPEND(20);
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND(20),
+  OUT_OF_ORDER_SEQUENCE_NUMBER(45),
+  INVALID_PRODUCER_EPOCH(47),
+  INVALID_RECORD(87);
 
   private final short code;
 

@@ -15,6 +15,9 @@ final class BatchHeader {
   static final int MAGIC_OFFSET = 16;
   static final int LAST_OFFSET_DELTA_OFFSET = 23;
   static final int MAX_TIMESTAMP_OFFSET = 35;
+  static final int PRODUCER_ID_OFFSET = 43;
+  static final int PRODUCER_EPOCH_OFFSET = 51;
+  static final int BASE_SEQUENCE_OFFSET = 53;
   static final int RECORDS_COUNT_OFFSET = 57;
   static final int RECORD_BATCH_OVERHEAD = 61;
 
@@ -62,6 +65,25 @@ final class BatchHeader {
 
   static int partitionLeaderEpoch(ByteBuffer buffer, int batchStart) {
     return buffer.getInt(batchStart + PARTITION_LEADER_EPOCH_OFFSET);
+  }
+
+  /** The idempotent producer's id, or {@link RecordBatch#NO_PRODUCER_ID} (-1). */
+  static long producerId(ByteBuffer buffer, int batchStart) {
+    return buffer.getLong(batchStart + PRODUCER_ID_OFFSET);
+  }
+
+  static short producerEpoch(ByteBuffer buffer, int batchStart) {
+    return buffer.getShort(batchStart + PRODUCER_EPOCH_OFFSET);
+  }
+
+  static int baseSequence(ByteBuffer buffer, int batchStart) {
+    return buffer.getInt(batchStart + BASE_SEQUENCE_OFFSET);
+  }
+
+  /** The sequence of the batch's last record; sequences wrap from Integer.MAX_VALUE to 0. */
+  static int lastSequence(ByteBuffer buffer, int batchStart) {
+    long last = (long) baseSequence(buffer, batchStart) + lastOffsetDelta(buffer, batchStart);
+    return (int) (last > Integer.MAX_VALUE ? last - Integer.MAX_VALUE - 1 : last);
   }
 
   /**

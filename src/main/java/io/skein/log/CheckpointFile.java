@@ -37,6 +37,10 @@ final class CheckpointFile {
   }
 
   void write(String content) throws IOException {
+    write(content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  void write(byte[] content) throws IOException {
     Path temp = file.resolveSibling(file.getFileName() + TEMP_SUFFIX);
     try (FileChannel channel =
         FileChannel.open(
@@ -44,7 +48,7 @@ final class CheckpointFile {
             StandardOpenOption.CREATE,
             StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+      ByteBuffer bytes = ByteBuffer.wrap(content);
       while (bytes.hasRemaining()) {
         channel.write(bytes);
       }

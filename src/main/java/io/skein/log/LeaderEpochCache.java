@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,8 +12,10 @@ import org.slf4j.LoggerFactory;
  * leader-epoch-checkpoint} in Kafka's format: a version line (0), a count line, then one "epoch
  * startOffset" line per entry.
  *
- * <p>Invariant: epochs and start offsets both strictly increase. Appends touch it only when the
- * epoch changes; methods are synchronized because replication may ask for end offsets from another
+ * <p>Invariants: epochs and start offsets both strictly increase; every epoch under which the log
+ * holds a batch has an entry, and only the latest entry may have no batch yet (a leader records its
+ * epoch when it starts leading, before its first append). Appends touch it only when the epoch
+ * changes; methods are synchronized because replication may ask for end offsets from another
  * thread.
  */
 final class LeaderEpochCache {
@@ -27,26 +28,29 @@ final class LeaderEpochCache {
   private final CheckpointFile checkpoint;
   private final List<EpochEntry> entries = new ArrayList<>();
   private volatile int latestEpoch = -1;
+  private boolean lost;
 
   private LeaderEpochCache(CheckpointFile checkpoint) {
     this.checkpoint = checkpoint;
   }
 
   /**
-   * Loads the checkpoint in {@code dir}; a missing file is an empty cache, an unreadable one is
-   * dropped with a warning.
+   * Loads the checkpoint in {@code dir}. A missing or unreadable file gives an empty cache that is
+   * {@link #lost()}: the log must rebuild it from its batches.
    */
   static LeaderEpochCache load(Path dir) throws IOException {
     LeaderEpochCache cache = new LeaderEpochCache(new CheckpointFile(dir.resolve(FILE_NAME)));
-    if (cache.checkpoint.exists()) {
+    cache.lost = !cache.checkpoint.exists();
+    if (!cache.lost) {
       try {
         cache.parse(cache.checkpoint.readLines());
       } catch (RuntimeException e) {
         LOG.warn(
-            "Ignoring unreadable leader epoch checkpoint {}: {}",
+            "Unreadable leader epoch checkpoint {} ({}): rebuilding it from the log",
             cache.checkpoint.file(),
             e.getMessage());
         cache.entries.clear();
+        cache.lost = true;
       }
     }
     cache.latestEpoch =
@@ -78,6 +82,11 @@ final class LeaderEpochCache {
     return latestEpoch;
   }
 
+  /** True if the checkpoint was missing or unreadable when loaded. */
+  boolean lost() {
+    return lost;
+  }
+
   /**
    * Records that {@code epoch} starts at {@code startOffset}. As in Kafka, entries that would break
    * monotonicity (an epoch at or above, or a start offset at or above the new one) are replaced.
@@ -96,29 +105,44 @@ final class LeaderEpochCache {
   }
 
   /**
-   * The end offset of {@code epoch}: the start of the first later epoch, or {@code logEndOffset} if
-   * it is the latest. Empty if the cache is empty, the epoch is undefined (negative) or later than
-   * the latest.
+   * KIP-279: the largest epoch at or below {@code requested} and where it ends (the start of the
+   * next epoch, or {@code logEndOffset} for the latest). A requested epoch older than every entry
+   * answers itself with the start of the earliest entry, as Kafka does: what came before is gone
+   * here, and a replica must keep nothing of that epoch past that point. {@link
+   * EpochEndOffset#UNDEFINED} for an empty cache or a negative epoch.
    */
-  synchronized OptionalLong endOffsetForEpoch(int epoch, long logEndOffset) {
-    if (entries.isEmpty() || epoch < 0 || epoch > last().epoch()) {
-      return OptionalLong.empty();
+  synchronized EpochEndOffset endOffsetFor(int requested, long logEndOffset) {
+    if (entries.isEmpty() || requested < 0) {
+      return EpochEndOffset.UNDEFINED;
     }
-    if (epoch == last().epoch()) {
-      return OptionalLong.of(logEndOffset);
-    }
+    EpochEntry floor = null;
     for (EpochEntry entry : entries) {
-      if (entry.epoch() > epoch) {
-        return OptionalLong.of(entry.startOffset());
+      if (entry.epoch() > requested) {
+        return floor == null
+            ? new EpochEndOffset(requested, entry.startOffset())
+            : new EpochEndOffset(floor.epoch(), entry.startOffset());
       }
+      floor = entry;
     }
-    throw new IllegalStateException("unreachable: epoch " + epoch + " is below the latest");
+    return new EpochEndOffset(floor.epoch(), logEndOffset);
   }
 
-  /** Drops entries starting at or after {@code endOffset}, after the log was truncated there. */
+  /**
+   * Drops entries starting at or after {@code endOffset}, after the log was truncated there (or,
+   * at the log end, a leader's epoch that never got a batch).
+   */
   synchronized void truncateFromEnd(long endOffset) throws IOException {
     if (entries.removeIf(e -> e.startOffset() >= endOffset)) {
       latestEpoch = entries.isEmpty() ? -1 : last().epoch();
+      persist();
+    }
+  }
+
+  /** Drops every entry: the log holds no batch any more. */
+  synchronized void clear() throws IOException {
+    if (!entries.isEmpty()) {
+      entries.clear();
+      latestEpoch = -1;
       persist();
     }
   }

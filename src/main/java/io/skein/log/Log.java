@@ -12,7 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
@@ -45,10 +44,14 @@ public final class Log implements Closeable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Log.class);
 
+  /** How much of the log one step of rebuilding the producer state reads. */
+  private static final int REPLAY_READ_BYTES = 1 << 20;
+
   private final Path dir;
   private final Clock clock;
   private final ConcurrentSkipListMap<Long, LogSegment> segments;
   private final LeaderEpochCache epochCache;
+  private final ProducerStateManager producerState;
   private final LogOffsetsCheckpoint offsetsCheckpoint;
   private volatile LogConfig config;
   private volatile long logStartOffset;
@@ -76,6 +79,7 @@ public final class Log implements Closeable {
     this.clock = clock;
     this.segments = segments;
     this.epochCache = epochCache;
+    this.producerState = new ProducerStateManager(dir);
     this.offsetsCheckpoint = offsetsCheckpoint;
     this.logEndOffset = segments.lastEntry().getValue().nextOffset();
     this.logStartOffset = logStartOffset;
@@ -95,8 +99,20 @@ public final class Log implements Closeable {
     LogOffsetsCheckpoint.Offsets saved = offsetsCheckpoint.read();
     Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
     boolean cleanShutdown = Files.exists(marker);
+    LeaderEpochCache epochCache = LeaderEpochCache.load(dir);
+    // Recovery tells the cache of every batch it validates, so a lost checkpoint is rebuilt by
+    // recovering every segment, and one written before a crash learns of the batches after it.
     ConcurrentSkipListMap<Long, LogSegment> segments =
-        loadSegments(dir, config, cleanShutdown, saved.recoveryPoint());
+        loadSegments(
+            dir,
+            config,
+            cleanShutdown && !epochCache.lost(),
+            epochCache.lost() ? -1 : saved.recoveryPoint(),
+            (epoch, baseOffset) -> {
+              if (epoch > epochCache.latestEpoch()) {
+                epochCache.assign(epoch, baseOffset);
+              }
+            });
     boolean newLog = segments.isEmpty();
     if (newLog) {
       segments.put(
@@ -116,7 +132,6 @@ public final class Log implements Closeable {
     long logStartOffset =
         Math.min(Math.max(saved.logStartOffset(), segments.firstKey()), logEndOffset);
     long highWatermark = Math.min(Math.max(saved.highWatermark(), logStartOffset), logEndOffset);
-    LeaderEpochCache epochCache = LeaderEpochCache.load(dir);
     epochCache.truncateFromEnd(logEndOffset);
     epochCache.truncateFromStart(logStartOffset);
     Files.deleteIfExists(marker);
@@ -132,6 +147,7 @@ public final class Log implements Closeable {
             logStartOffset,
             highWatermark);
     log.writeOffsetsCheckpoint();
+    log.loadProducerState(logEndOffset);
     LOG.info(
         "Opened {} log {}: offsets [{}, {}), {} segments",
         newLog ? "new" : cleanShutdown ? "cleanly closed" : "recovered",
@@ -145,11 +161,16 @@ public final class Log implements Closeable {
   /**
    * Opens every segment. After a clean shutdown each is trusted once its indexes pass a sanity
    * check; otherwise segments from the one holding the recovery point on are validated batch by
-   * batch. At the first bad batch the segment is truncated and every later segment deleted.
-   * Recovered segments are fsynced.
+   * batch (all of them for a negative recovery point). At the first bad batch the segment is
+   * truncated and every later segment deleted. Recovered segments are fsynced.
    */
   private static ConcurrentSkipListMap<Long, LogSegment> loadSegments(
-      Path dir, LogConfig config, boolean cleanShutdown, long recoveryPoint) throws IOException {
+      Path dir,
+      LogConfig config,
+      boolean cleanShutdown,
+      long recoveryPoint,
+      LogSegment.RecoveredBatch recovered)
+      throws IOException {
     List<Long> baseOffsets = segmentBaseOffsets(dir);
     long recoverFrom = Long.MAX_VALUE;
     if (!cleanShutdown) {
@@ -189,7 +210,10 @@ public final class Log implements Closeable {
       if (recover) {
         LogSegment.Recovery recovery =
             segment.recover(
-                previousNextOffset, config.segmentIndexBytes(), config.indexIntervalBytes());
+                previousNextOffset,
+                config.segmentIndexBytes(),
+                config.indexIntervalBytes(),
+                recovered);
         segment.flush();
         if (recovery.truncatedBytes() > 0) {
           LOG.warn(
@@ -276,6 +300,10 @@ public final class Log implements Closeable {
     ensureOpen();
     LogConfig current = config;
     int recordCount = validate(records, current.maxMessageBytes());
+    ProducerStateManager.BatchMetadata duplicate = checkProducer(records.buffer());
+    if (duplicate != null) {
+      return LogAppendInfo.duplicate(duplicate.firstOffset(), duplicate.lastOffset());
+    }
     long now = clock.millis();
     boolean logAppendTime = current.timestampType() == TimestampType.LOG_APPEND_TIME;
     long firstOffset = logEndOffset;
@@ -294,6 +322,7 @@ public final class Log implements Closeable {
       batchCount++;
     }
     write(records.buffer(), nextOffset - 1, recordCount, now);
+    producerState.onBatchesStored(records.buffer());
     if (leaderEpoch != epochCache.latestEpoch()) {
       epochCache.assign(leaderEpoch, firstOffset);
     }
@@ -305,7 +334,36 @@ public final class Log implements Closeable {
         maxTimestamp,
         recordCount,
         batchCount,
-        records.sizeInBytes());
+        records.sizeInBytes(),
+        false);
+  }
+
+  /**
+   * An idempotent producer's batch must come alone (as Kafka requires of every produce request):
+   * the batch it repeats, or null if it is new; throws if it is out of order or fenced.
+   */
+  private ProducerStateManager.BatchMetadata checkProducer(ByteBuffer batches) {
+    int first = batches.position();
+    long producerId = BatchHeader.producerId(batches, first);
+    boolean single = first + BatchHeader.batchSize(batches, first) == batches.limit();
+    if (!single) {
+      for (int position = first; position < batches.limit(); ) {
+        if (BatchHeader.producerId(batches, position) != RecordBatch.NO_PRODUCER_ID) {
+          throw new InvalidRecordException(
+              "A batch of an idempotent producer must be the only batch of its append");
+        }
+        position += BatchHeader.batchSize(batches, position);
+      }
+      return null;
+    }
+    if (producerId == RecordBatch.NO_PRODUCER_ID) {
+      return null;
+    }
+    return producerState.checkLeaderBatch(
+        producerId,
+        BatchHeader.producerEpoch(batches, first),
+        BatchHeader.baseSequence(batches, first),
+        BatchHeader.lastSequence(batches, first));
   }
 
   /**
@@ -346,6 +404,7 @@ public final class Log implements Closeable {
     }
     long lastOffset = expectedBase - 1;
     write(buffer, lastOffset, recordCount, clock.millis());
+    producerState.onBatchesStored(buffer);
     for (int position = buffer.position(); position < buffer.limit(); ) {
       int epoch = BatchHeader.partitionLeaderEpoch(buffer, position);
       if (epoch > epochCache.latestEpoch()) {
@@ -361,7 +420,8 @@ public final class Log implements Closeable {
         maxTimestamp,
         recordCount,
         batchCount,
-        records.sizeInBytes());
+        records.sizeInBytes(),
+        false);
   }
 
   /**
@@ -638,6 +698,7 @@ public final class Log implements Closeable {
       segment.delete();
     }
     epochCache.truncateFromStart(logStartOffset);
+    producerState.onLogStartMoved(logStartOffset);
     writeOffsetsCheckpoint();
     return expired.size();
   }
@@ -655,6 +716,7 @@ public final class Log implements Closeable {
     active.onBecomeInactive();
     active.flush();
     segments.put(newBase, LogSegment.create(dir, newBase, config.segmentIndexBytes()));
+    producerState.takeSnapshot(newBase);
     CheckpointFile.fsyncDirectory(dir);
     // Every earlier segment was fsynced when it rolled, so everything below the new base is
     // durable.
@@ -673,33 +735,41 @@ public final class Log implements Closeable {
       throw new IllegalArgumentException("Cannot truncate to negative offset " + offset);
     }
     if (offset >= logEndOffset) {
+      // No batch to drop, but perhaps the epoch this replica recorded when it last led.
+      epochCache.truncateFromEnd(offset);
       return;
     }
     if (offset <= logStartOffset) {
       truncateFullyAndStartAt(offset);
-    } else {
-      LogSegment holder = segments.floorEntry(offset).getValue();
-      for (LogSegment later : new ArrayList<>(segments.tailMap(offset, false).values())) {
-        segments.remove(later.baseOffset);
-        later.delete();
-      }
-      long dropped = holder.truncateTo(offset);
-      holder.makeActive(config.segmentIndexBytes());
-      logEndOffset = holder.nextOffset();
-      LOG.info(
-          "Truncated log {} to offset {} (dropped {} bytes of {})",
-          dir,
-          logEndOffset,
-          dropped,
-          holder.logFile().getFileName());
+      return;
     }
+    LogSegment holder = segments.floorEntry(offset).getValue();
+    for (LogSegment later : new ArrayList<>(segments.tailMap(offset, false).values())) {
+      segments.remove(later.baseOffset);
+      later.delete();
+    }
+    long dropped = holder.truncateTo(offset);
+    holder.makeActive(config.segmentIndexBytes());
+    logEndOffset = holder.nextOffset();
+    LOG.info(
+        "Truncated log {} to offset {} (dropped {} bytes of {})",
+        dir,
+        logEndOffset,
+        dropped,
+        holder.logFile().getFileName());
     recoveryPoint = Math.min(recoveryPoint, logEndOffset);
     highWatermark = Math.min(highWatermark, logEndOffset);
     epochCache.truncateFromEnd(logEndOffset);
     writeOffsetsCheckpoint();
+    loadProducerState(logEndOffset);
   }
 
-  private void truncateFullyAndStartAt(long offset) throws IOException {
+  /**
+   * Drops the whole log and starts it empty at {@code offset}, which may lie beyond the log end: a
+   * follower that fell behind its leader's log start continues from there.
+   */
+  public void truncateFullyAndStartAt(long offset) throws IOException {
+    ensureOpen();
     for (LogSegment segment : new ArrayList<>(segments.values())) {
       segments.remove(segment.baseOffset);
       segment.delete();
@@ -709,16 +779,100 @@ public final class Log implements Closeable {
     logEndOffset = offset;
     logStartOffset = offset;
     highWatermark = offset;
+    recoveryPoint = offset;
     unflushedRecords = 0;
+    epochCache.clear();
+    producerState.clear();
+    writeOffsetsCheckpoint();
     LOG.info("Truncated log {} fully; it now starts at offset {}", dir, offset);
   }
 
+  /** KIP-279: the largest epoch at or below {@code epoch} that this log knows, and its end. */
+  public EpochEndOffset endOffsetForEpoch(int epoch) {
+    return epochCache.endOffsetFor(epoch, logEndOffset);
+  }
+
   /**
-   * KIP-101: the start offset of the first epoch after {@code epoch}, or the log end if it is the
-   * latest.
+   * Records that {@code epoch} starts at the log end: called when this replica starts leading at
+   * that epoch, so that its answers about older epochs end where its own begins, before any append.
    */
-  public OptionalLong endOffsetForEpoch(int epoch) {
-    return epochCache.endOffsetForEpoch(epoch, logEndOffset);
+  public void startLeaderEpoch(int epoch) throws IOException {
+    ensureOpen();
+    if (epoch > epochCache.latestEpoch()) {
+      epochCache.assign(epoch, logEndOffset);
+    }
+  }
+
+  /**
+   * Leader side of a follower's fetch: a follower whose log ends at {@code fetchOffset} with a last
+   * batch of {@code lastFetchedEpoch} agrees with this log only if this log has that epoch and it
+   * reaches at least that far. Otherwise the answer is where the follower's epoch ends here, which
+   * tells it where to truncate ({@link #divergenceTruncationOffset}). Empty when they agree or the
+   * follower has no epoch to compare.
+   */
+  public Optional<EpochEndOffset> divergingEpoch(long fetchOffset, int lastFetchedEpoch) {
+    if (lastFetchedEpoch < 0) {
+      return Optional.empty();
+    }
+    EpochEndOffset here = endOffsetForEpoch(lastFetchedEpoch);
+    if (here.isUndefined()) {
+      return Optional.empty();
+    }
+    return here.epoch() < lastFetchedEpoch || here.endOffset() < fetchOffset
+        ? Optional.of(here)
+        : Optional.empty();
+  }
+
+  /**
+   * Follower side: where to truncate this log after the leader answered a fetch with {@code
+   * leaders}, its largest epoch at or below this log's last one and that epoch's end (KIP-279). If
+   * this log has that epoch too, it keeps the shorter of both ends. If it does not, it keeps what
+   * ends before its own largest epoch below the leader's, and its next fetch checks again from
+   * there. Either way each round drops bytes or an epoch, so the rounds end.
+   */
+  public long divergenceTruncationOffset(EpochEndOffset leaders) {
+    long end = logEndOffset;
+    if (leaders.isUndefined()) {
+      return Math.min(highWatermark, end);
+    }
+    EpochEndOffset own = endOffsetForEpoch(leaders.epoch());
+    if (own.isUndefined()) {
+      return Math.min(leaders.endOffset(), end);
+    }
+    if (own.epoch() == leaders.epoch()) {
+      return Math.min(Math.min(own.endOffset(), leaders.endOffset()), end);
+    }
+    return Math.min(own.endOffset(), end);
+  }
+
+  /**
+   * Forgets idempotent producers that have not written for {@code expirationMs} (Kafka's
+   * producer.id.expiration.ms); returns how many.
+   */
+  public int removeExpiredProducers(long expirationMs) {
+    ensureOpen();
+    return producerState.removeExpired(clock.millis(), expirationMs);
+  }
+
+  /** How many idempotent producers this log knows. */
+  public int producerCount() {
+    return producerState.producerCount();
+  }
+
+  /**
+   * Rebuilds the producers as of {@code endOffset}: the newest snapshot at or below it, then the
+   * stored batches after that snapshot.
+   */
+  private void loadProducerState(long endOffset) throws IOException {
+    long from = Math.max(producerState.loadSnapshotAtOrBelow(endOffset), logStartOffset);
+    while (from < endOffset) {
+      LogReadResult read = read(from, REPLAY_READ_BYTES, endOffset);
+      if (!read.records().hasRemaining()) {
+        break;
+      }
+      producerState.onBatchesStored(read.records());
+      from = read.nextOffset();
+    }
   }
 
   /** The latest leader epoch with data in the log, -1 if none. */
@@ -738,6 +892,7 @@ public final class Log implements Closeable {
     LogSegment active = activeSegment();
     active.onBecomeInactive();
     flush();
+    producerState.takeSnapshot(logEndOffset);
     closed = true;
     for (LogSegment segment : segments.values()) {
       segment.close();

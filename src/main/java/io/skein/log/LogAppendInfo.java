@@ -7,6 +7,8 @@ package io.skein.log;
  *     LogAppendTime
  * @param maxTimestamp the largest record timestamp appended (after LogAppendTime was applied)
  * @param validBytes bytes written to the log
+ * @param duplicate the append repeated an idempotent producer's batch already stored at these
+ *     offsets; nothing was written
  */
 public record LogAppendInfo(
     long firstOffset,
@@ -15,4 +17,10 @@ public record LogAppendInfo(
     long maxTimestamp,
     int recordCount,
     int batchCount,
-    int validBytes) {}
+    int validBytes,
+    boolean duplicate) {
+
+  static LogAppendInfo duplicate(long firstOffset, long lastOffset) {
+    return new LogAppendInfo(firstOffset, lastOffset, -1, -1, 0, 0, 0, true);
+  }
+}

@@ -414,12 +414,19 @@ final class LogSegment {
    */
   record Recovery(int validBytes, long truncatedBytes, String reason) {}
 
+  /** Told of each batch that recovery found valid, in offset order. */
+  interface RecoveredBatch {
+    void accept(int partitionLeaderEpoch, long baseOffset) throws IOException;
+  }
+
   /**
    * Validates every batch (framing, magic, CRC, record count, increasing offsets at or above {@code
-   * minOffset}), rebuilds both indexes, and truncates the file at the first invalid or incomplete
-   * batch.
+   * minOffset}), rebuilds both indexes, tells {@code recovered} of each valid batch, and truncates
+   * the file at the first invalid or incomplete batch.
    */
-  Recovery recover(long minOffset, int indexBytes, int indexIntervalBytes) throws IOException {
+  Recovery recover(
+      long minOffset, int indexBytes, int indexIntervalBytes, RecoveredBatch recovered)
+      throws IOException {
     offsetIndex.reset();
     timeIndex.reset();
     offsetIndex.resize(indexBytes);
@@ -456,6 +463,8 @@ final class LogSegment {
           position,
           BatchHeader.batchSize(header, 0),
           indexIntervalBytes);
+      recovered.accept(
+          BatchHeader.partitionLeaderEpoch(header, 0), BatchHeader.baseOffset(header, 0));
       next = BatchHeader.lastOffset(header, 0) + 1;
       position += BatchHeader.batchSize(header, 0);
     }

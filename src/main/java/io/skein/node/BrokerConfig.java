@@ -27,6 +27,7 @@ public record BrokerConfig(
     int defaultReplicationFactor,
     Duration retentionCheckInterval,
     Duration flushCheckInterval,
+    Duration producerIdExpiration,
     Duration requestTimeout,
     Duration maxFetchWait,
     int maxFetchBytes,
@@ -57,6 +58,7 @@ public record BrokerConfig(
             c.getInt("default-replication-factor"),
             c.getDuration("log.retention-check-interval"),
             c.getDuration("log.flush-check-interval"),
+            c.getDuration("log.producer-id-expiration"),
             c.getDuration("request.timeout"),
             c.getDuration("request.max-fetch-wait"),
             c.getInt("request.max-fetch-bytes"),
@@ -90,6 +92,8 @@ public record BrokerConfig(
         "skein.log.retention-check-interval", "must be positive");
     require(!flushCheckInterval.isNegative() && !flushCheckInterval.isZero(),
         "skein.log.flush-check-interval", "must be positive");
+    require(!producerIdExpiration.isNegative() && !producerIdExpiration.isZero(),
+        "skein.log.producer-id-expiration", "must be positive");
     require(maxFetchBytes > 0, "skein.request.max-fetch-bytes", "must be > 0");
   }
 
@@ -102,7 +106,7 @@ public record BrokerConfig(
   public BrokerConfig withGrpcPort(int port) {
     return new BrokerConfig(brokerId, rack, dataDir, grpcHost, port, maxInboundMessageBytes, topicDefaultOverrides,
         topicDefaults, defaultPartitions, defaultReplicationFactor, retentionCheckInterval, flushCheckInterval,
-        requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
+        producerIdExpiration, requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
   }
 
   /** What the request layer needs of this configuration. */
@@ -114,6 +118,6 @@ public record BrokerConfig(
   /** What the partition actors need of this configuration. */
   public PartitionSettings partitionSettings() {
     return new PartitionSettings(brokerId, dataDir, topicDefaults, retentionCheckInterval, flushCheckInterval,
-        requestTimeout);
+        producerIdExpiration, requestTimeout);
   }
 }

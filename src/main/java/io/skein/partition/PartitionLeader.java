@@ -19,12 +19,17 @@ import io.skein.common.CborSerializable;
 import io.skein.common.Failure;
 import io.skein.log.CorruptRecordException;
 import io.skein.log.DirectBuffers;
+import io.skein.log.EpochEndOffset;
 import io.skein.log.InvalidConfigException;
+import io.skein.log.InvalidProducerEpochException;
+import io.skein.log.InvalidRecordException;
 import io.skein.log.Log;
 import io.skein.log.LogAppendInfo;
 import io.skein.log.LogConfig;
+import io.skein.log.LogException;
 import io.skein.log.LogReadResult;
 import io.skein.log.OffsetOutOfRangeException;
+import io.skein.log.OutOfOrderSequenceException;
 import io.skein.log.RecordTooLargeException;
 import io.skein.log.TimestampAndOffset;
 import io.skein.common.ErrorCode;
@@ -35,12 +40,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 
 /**
  * The leader of one partition: a Cluster Sharding entity (id {@code topic-partition}) that
@@ -57,7 +63,11 @@ import java.util.Optional;
  *
  * <p>Replication: followers long-poll with {@link ReplicaFetch}; their fetch offsets are their
  * log end offsets, from which {@link ReplicaProgress} gives the high watermark and the ISR to
- * ask the Controller for. acks=all appends wait until the high watermark passes them. Every
+ * ask the Controller for. A fetch counts only if the epoch of the follower's last batch ends at
+ * or after its fetch offset in this log too; otherwise the answer says where that epoch ends
+ * here and the follower truncates first (KIP-320), so a stale tail never counts as replicated.
+ * The leader records its epoch in the log when it starts leading, so those answers are right
+ * before its first append. acks=all appends wait until the high watermark passes them. Every
  * replication message carries the leader epoch; an older one is refused, a newer one (or a
  * Controller that refuses an ISR change) means this leader is stale: it stops.
  */
@@ -118,15 +128,13 @@ public final class PartitionLeader {
 
   /**
    * A follower asks for batches from {@code fetchOffset} (its log end offset), at the epoch it
-   * believes current; parked up to {@code maxWait} when there is nothing new.
+   * believes current; {@code lastFetchedEpoch} is the epoch of its last batch (-1 if none), which
+   * the leader checks against its own log before it believes that offset. Parked up to
+   * {@code maxWait} when there is nothing new.
    */
   public record ReplicaFetch(
-      int brokerId, int leaderEpoch, long fetchOffset, int maxBytes, Duration maxWait,
+      int brokerId, int leaderEpoch, long fetchOffset, int lastFetchedEpoch, int maxBytes, Duration maxWait,
       ActorRef<ReplicaFetchReply> replyTo)
-      implements Command {}
-
-  /** KIP-101: where does {@code epoch} end in the leader's log? Asked by a follower at {@code leaderEpoch}. */
-  public record OffsetsForLeaderEpoch(int epoch, int leaderEpoch, ActorRef<EpochEndOffset> replyTo)
       implements Command {}
 
   private record Initialized(Controller.TopicReply reply, Throwable failure) implements Command {}
@@ -158,16 +166,21 @@ public final class PartitionLeader {
 
   /**
    * Batches for a follower, as stored. Not CBOR: {@link ReplicationSerializer} writes the
-   * bytes as they are. {@code error} is NONE on success.
+   * bytes as they are. {@code error} is NONE on success. {@code divergingEpoch} is
+   * {@link EpochEndOffset#UNDEFINED} unless the follower's log diverges from the leader's: then it
+   * says where the follower's last epoch ends here, and there are no records.
    */
   public record ReplicaFetchReply(
-      ByteBuffer records, long highWatermark, long logStartOffset, long logEndOffset, ErrorCode error, String message) {
+      ByteBuffer records, long highWatermark, long logStartOffset, long logEndOffset, EpochEndOffset divergingEpoch,
+      ErrorCode error, String message) {
     static ReplicaFetchReply failed(ErrorCode error, String message) {
-      return new ReplicaFetchReply(ByteBuffer.allocate(0), -1, -1, -1, error, message);
+      return new ReplicaFetchReply(ByteBuffer.allocate(0), -1, -1, -1, EpochEndOffset.UNDEFINED, error, message);
+    }
+
+    boolean diverging() {
+      return !divergingEpoch.isUndefined();
     }
   }
-
-  public record EpochEndOffset(long endOffset, Failure failure) implements CborSerializable {}
 
   public record Status(
       long logStartOffset, long highWatermark, long logEndOffset, long sizeBytes, int segments, Failure failure)
@@ -218,8 +231,12 @@ public final class PartitionLeader {
   private final Map<Long, Read> waitingReads = new HashMap<>();
   private long nextReadId;
 
-  /** acks=all appends, in offset order, waiting for the high watermark to pass them. */
-  private final ArrayDeque<PendingAck> pendingAcks = new ArrayDeque<>();
+  /**
+   * acks=all appends waiting for the high watermark to pass them, lowest offsets first (a retried
+   * idempotent batch waits for the offsets it was first stored at).
+   */
+  private final PriorityQueue<PendingAck> pendingAcks =
+      new PriorityQueue<>(Comparator.comparingLong(pending -> pending.reply().lastOffset()));
   /** Followers' fetches waiting for new data, at most one per follower. */
   private final Map<Integer, ReplicaFetch> parkedFetches = new HashMap<>();
 
@@ -326,6 +343,13 @@ public final class PartitionLeader {
     topicId = topic.topicId();
     ReplicaAssignment assignment = topic.partitions().get(key.partition());
     leaderEpoch = assignment.leaderEpoch();
+    try {
+      log.startLeaderEpoch(leaderEpoch);
+    } catch (IOException e) {
+      context.getLog().error("Partition {}: cannot record leader epoch {}", key, leaderEpoch, e);
+      return failStashedAndStop(Failure.of(ErrorCode.KAFKA_STORAGE_ERROR,
+          "partition " + key + " cannot record its leader epoch: " + e.getMessage()));
+    }
     progress = new ReplicaProgress(config.brokerId(), assignment.replicas(), assignment.isr(), nowMs());
     // As sole in-sync replica everything in the log is committed, including what was written
     // after the last high-watermark checkpoint before a crash. With followers in the ISR the
@@ -405,7 +429,6 @@ public final class PartitionLeader {
         .onMessage(Append.class, this::onAppend)
         .onMessage(ReplicaFetch.class, this::onReplicaFetch)
         .onMessage(ReplicaFetchDeadline.class, this::onReplicaFetchDeadline)
-        .onMessage(OffsetsForLeaderEpoch.class, this::onOffsetsForLeaderEpoch)
         .onMessage(LeaderAndIsr.class, this::onLeaderAndIsr)
         .onMessage(IsrAltered.class, this::onIsrAltered)
         .onMessageEquals(Tick.ISR, this::onIsrTick)
@@ -450,14 +473,20 @@ public final class PartitionLeader {
       append.replyTo().tell(appendFailed(new Failure(ErrorCode.RECORD_TOO_LARGE, e.getMessage(),
           Map.of("max_message_bytes", Integer.toString(e.maxMessageBytes())))));
       return Behaviors.same();
-    } catch (CorruptRecordException e) {
-      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.CORRUPT_MESSAGE, e.getMessage())));
+    } catch (CorruptRecordException | OutOfOrderSequenceException | InvalidProducerEpochException
+        | InvalidRecordException e) {
+      append.replyTo().tell(appendFailed(Failure.of(refusedAppendCode(e), e.getMessage())));
       return Behaviors.same();
     } catch (IOException e) {
       return storageFailure("append", e, () -> append.replyTo().tell(appendFailed(storageError(e))));
     }
     AppendReply reply =
         new AppendReply(info.firstOffset(), info.lastOffset(), info.logAppendTime(), log.logStartOffset(), null);
+    if (info.duplicate() && (append.acks() != Append.ACKS_ALL || info.lastOffset() < log.highWatermark())) {
+      // Stored before and, for acks=all, committed since: answer with where it was stored.
+      append.replyTo().tell(reply);
+      return Behaviors.same();
+    }
     if (append.acks() == Append.ACKS_ALL) {
       pendingAcks.add(new PendingAck(reply, System.nanoTime() + config.requestTimeout().toNanos(), append.replyTo()));
     } else {
@@ -467,6 +496,17 @@ public final class PartitionLeader {
     advanceHighWatermark();
     answerParkedFetches();
     return Behaviors.same();
+  }
+
+  /** The error of an append the log refused because of what the batches hold. */
+  private static ErrorCode refusedAppendCode(LogException refused) {
+    if (refused instanceof OutOfOrderSequenceException) {
+      return ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
+    }
+    if (refused instanceof InvalidProducerEpochException) {
+      return ErrorCode.INVALID_PRODUCER_EPOCH;
+    }
+    return refused instanceof InvalidRecordException ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE;
   }
 
   private Behavior<Command> onReplicaFetch(ReplicaFetch fetch) {
@@ -485,8 +525,16 @@ public final class PartitionLeader {
           "broker " + fetch.brokerId() + " is not a follower of " + key));
       return Behaviors.same();
     }
+    Optional<EpochEndOffset> diverging = log.divergingEpoch(fetch.fetchOffset(), fetch.lastFetchedEpoch());
+    if (diverging.isPresent()) {
+      // Its log end is not ours to count: the follower truncates, then fetches again.
+      fetch.replyTo().tell(new ReplicaFetchReply(ByteBuffer.allocate(0), log.highWatermark(), log.logStartOffset(),
+          log.logEndOffset(), diverging.get(), ErrorCode.NONE, ""));
+      return Behaviors.same();
+    }
     if (fetch.fetchOffset() > log.logEndOffset() || fetch.fetchOffset() < log.logStartOffset()) {
-      fetch.replyTo().tell(ReplicaFetchReply.failed(ErrorCode.OFFSET_OUT_OF_RANGE, "fetch offset "
+      fetch.replyTo().tell(new ReplicaFetchReply(ByteBuffer.allocate(0), log.highWatermark(), log.logStartOffset(),
+          log.logEndOffset(), EpochEndOffset.UNDEFINED, ErrorCode.OFFSET_OUT_OF_RANGE, "fetch offset "
           + fetch.fetchOffset() + " is outside [" + log.logStartOffset() + ", " + log.logEndOffset() + "]"));
       return Behaviors.same();
     }
@@ -509,22 +557,6 @@ public final class PartitionLeader {
     return fetch == null ? Behaviors.same() : answerReplicaFetch(fetch);
   }
 
-  private Behavior<Command> onOffsetsForLeaderEpoch(OffsetsForLeaderEpoch request) {
-    if (request.leaderEpoch() != leaderEpoch) {
-      ErrorCode code = request.leaderEpoch() < leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER;
-      request.replyTo().tell(new EpochEndOffset(-1, Failure.of(code,
-          "leader of " + key + " is at epoch " + leaderEpoch + ", request at " + request.leaderEpoch())));
-      return Behaviors.same();
-    }
-    // An epoch newer than the last one with data here ends at the log end (this leader's
-    // epoch starts there); one older than every epoch here ends where the log starts.
-    long endOffset = request.epoch() > log.latestEpoch()
-        ? log.logEndOffset()
-        : log.endOffsetForEpoch(request.epoch()).orElse(log.logStartOffset());
-    request.replyTo().tell(new EpochEndOffset(endOffset, null));
-    return Behaviors.same();
-  }
-
   private Behavior<Command> onLeaderAndIsr(LeaderAndIsr update) {
     ReplicaAssignment assignment = update.assignment();
     if (!update.topicId().equals(topicId) || assignment.leaderEpoch() <= leaderEpoch) {
@@ -534,6 +566,11 @@ public final class PartitionLeader {
       return stepDown("the Controller elected broker " + assignment.leader() + " at epoch " + assignment.leaderEpoch());
     }
     leaderEpoch = assignment.leaderEpoch();
+    try {
+      log.startLeaderEpoch(leaderEpoch);
+    } catch (IOException e) {
+      return storageFailure("recording leader epoch " + leaderEpoch, e, () -> {});
+    }
     progress = new ReplicaProgress(config.brokerId(), assignment.replicas(), assignment.isr(), nowMs());
     context.getLog().info("Partition {}: still leading, now at epoch {} with ISR {}", key, leaderEpoch,
         assignment.isr());
@@ -542,10 +579,14 @@ public final class PartitionLeader {
 
   private Behavior<Command> onIsrTick() {
     long now = System.nanoTime();
-    while (!pendingAcks.isEmpty() && pendingAcks.peek().deadlineNanos() - now < 0) {
-      pendingAcks.poll().replyTo().tell(appendFailed(Failure.of(ErrorCode.REQUEST_TIMED_OUT,
+    pendingAcks.removeIf(pending -> {
+      if (pending.deadlineNanos() - now >= 0) {
+        return false;
+      }
+      pending.replyTo().tell(appendFailed(Failure.of(ErrorCode.REQUEST_TIMED_OUT,
           "partition " + key + ": the in-sync replicas did not confirm in time")));
-    }
+      return true;
+    });
     if (isrChangeInFlight) {
       return Behaviors.same();
     }
@@ -664,6 +705,11 @@ public final class PartitionLeader {
 
   private Behavior<Command> onRetentionTick() {
     try {
+      int expired = log.removeExpiredProducers(config.producerIdExpiration().toMillis());
+      if (expired > 0) {
+        context.getLog().info("Partition {}: forgot {} idempotent producer(s) idle for {}", key, expired,
+            config.producerIdExpiration());
+      }
       int deleted = log.deleteRetainedSegments();
       if (deleted > 0) {
         context.getLog().info("Partition {}: retention deleted {} segment(s); log start offset now {}",
@@ -761,7 +807,7 @@ public final class PartitionLeader {
       LogReadResult result =
           log.read(fetch.fetchOffset(), Math.min(fetch.maxBytes(), replication.fetchMaxBytes()), log.logEndOffset());
       fetch.replyTo().tell(new ReplicaFetchReply(result.records(), log.highWatermark(), log.logStartOffset(),
-          log.logEndOffset(), ErrorCode.NONE, ""));
+          log.logEndOffset(), EpochEndOffset.UNDEFINED, ErrorCode.NONE, ""));
     } catch (OffsetOutOfRangeException e) {
       fetch.replyTo().tell(ReplicaFetchReply.failed(ErrorCode.OFFSET_OUT_OF_RANGE, e.getMessage()));
     } catch (IOException e) {
@@ -853,8 +899,6 @@ public final class PartitionLeader {
       describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, failure));
     } else if (command instanceof ReplicaFetch fetch) {
       fetch.replyTo().tell(ReplicaFetchReply.failed(failure.code(), failure.message()));
-    } else if (command instanceof OffsetsForLeaderEpoch request) {
-      request.replyTo().tell(new EpochEndOffset(-1, failure));
     }
   }
 

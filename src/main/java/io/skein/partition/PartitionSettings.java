@@ -11,6 +11,7 @@ public record PartitionSettings(
     LogConfig topicDefaults,
     Duration retentionCheckInterval,
     Duration flushCheckInterval,
+    Duration producerIdExpiration,
     Duration requestTimeout) {
 
   /** The directory of one partition's log. */

@@ -25,11 +25,15 @@ import org.apache.kafka.common.record.MemoryRecords;
  * another broker leads. Started and stopped by the node's {@link ReplicaManager}, on the log
  * dispatcher.
  *
- * <p>At each new leader epoch it first asks the leader where its own last epoch ends and
- * truncates a divergent tail there (KIP-101), then long-polls the leader with
- * {@link PartitionLeader.ReplicaFetch} from its log end offset, which is also how the leader
- * learns that offset. Every request carries the epoch; replies to an older round are ignored.
- * Any error goes back to validating the epoch after a short back-off.
+ * <p>It long-polls the leader with {@link PartitionLeader.ReplicaFetch} from its log end offset,
+ * which is also how the leader learns that offset, together with the epoch of its last batch.
+ * The leader checks both against its own log before it counts that offset toward the high
+ * watermark; where they disagree it answers with where that epoch ends in its log, and the
+ * follower truncates by the KIP-279 rule ({@link Log#divergenceTruncationOffset}) and fetches
+ * again (Kafka's truncation on fetch, KIP-320/KIP-595). So a follower never keeps a tail the
+ * leader does not have, even one written in epochs the leader never saw. Every request carries
+ * the leader epoch; replies to an older round are ignored. Any error retries after a short
+ * back-off.
  */
 public final class ReplicaFollower {
 
@@ -40,9 +44,6 @@ public final class ReplicaFollower {
 
   /** The topic's config overrides changed (retention, segment size ...): the local log follows them. */
   public record ConfigChanged(Map<String, String> overrides) implements Command {}
-
-  private record EpochValidated(int round, PartitionLeader.EpochEndOffset reply, Throwable failure)
-      implements Command {}
 
   private record Fetched(int round, PartitionLeader.ReplicaFetchReply reply, Throwable failure) implements Command {}
 
@@ -103,11 +104,10 @@ public final class ReplicaFollower {
     timers.startTimerWithFixedDelay(Tick.RETENTION, config.retentionCheckInterval());
     context.getLog().info("Partition {}: following at epoch {}, log offsets [{}, {})", key, leaderEpoch,
         log.logStartOffset(), log.logEndOffset());
-    validateEpoch();
+    fetch();
     return Behaviors.receive(Command.class)
         .onMessage(NewLeader.class, this::onNewLeader)
         .onMessage(ConfigChanged.class, this::onConfigChanged)
-        .onMessage(EpochValidated.class, this::onEpochValidated)
         .onMessage(Fetched.class, this::onFetched)
         .onMessage(Retry.class, this::onRetry)
         .onMessageEquals(Tick.FLUSH, this::onFlushTick)
@@ -122,7 +122,7 @@ public final class ReplicaFollower {
     }
     leaderEpoch = update.leaderEpoch();
     context.getLog().info("Partition {}: following broker {} at epoch {}", key, update.leader(), leaderEpoch);
-    validateEpoch();
+    fetch();
     return Behaviors.same();
   }
 
@@ -138,28 +138,6 @@ public final class ReplicaFollower {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onEpochValidated(EpochValidated validated) {
-    if (validated.round() != round) {
-      return Behaviors.same();
-    }
-    if (validated.failure() != null || validated.reply().failure() != null) {
-      return retryLater(validated.failure() != null ? validated.failure().toString() : validated.reply().failure().message());
-    }
-    long endOffset = validated.reply().endOffset();
-    if (endOffset < log.logEndOffset()) {
-      try {
-        context.getLog().info("Partition {}: truncating to {} (the leader's end of epoch {}), log end was {}", key,
-            endOffset, log.latestEpoch(), log.logEndOffset());
-        log.truncateTo(endOffset);
-      } catch (IOException e) {
-        context.getLog().error("Partition {}: truncation failed; restarting the follower", key, e);
-        return Behaviors.stopped();
-      }
-    }
-    fetch();
-    return Behaviors.same();
-  }
-
   private Behavior<Command> onFetched(Fetched fetched) {
     if (fetched.round() != round) {
       return Behaviors.same();
@@ -168,6 +146,14 @@ public final class ReplicaFollower {
       return retryLater(fetched.failure().toString());
     }
     PartitionLeader.ReplicaFetchReply reply = fetched.reply();
+    if (reply.diverging()) {
+      return truncateAndFetch(log.divergenceTruncationOffset(reply.divergingEpoch()),
+          "the leader's epoch " + reply.divergingEpoch().epoch() + " ends at " + reply.divergingEpoch().endOffset()
+              + ", this log's last epoch is " + log.latestEpoch());
+    }
+    if (reply.error() == ErrorCode.OFFSET_OUT_OF_RANGE && reply.logStartOffset() >= 0) {
+      return onOutOfRange(reply);
+    }
     if (reply.error() != ErrorCode.NONE) {
       return retryLater(reply.error() + ": " + reply.message());
     }
@@ -186,9 +172,45 @@ public final class ReplicaFollower {
     return Behaviors.same();
   }
 
+  /**
+   * The leader's log no longer holds this log's end: retention removed it (start over at the
+   * leader's log start), or, with no epoch to compare, this log runs past the leader's end.
+   */
+  private Behavior<Command> onOutOfRange(PartitionLeader.ReplicaFetchReply reply) {
+    long start = reply.logStartOffset();
+    if (log.logEndOffset() < start) {
+      return changeLogAndFetch("starting over at the leader's log start " + start,
+          () -> log.truncateFullyAndStartAt(start));
+    }
+    if (log.logEndOffset() > reply.logEndOffset()) {
+      return truncateAndFetch(reply.logEndOffset(), "the leader's log ends there");
+    }
+    return retryLater(reply.error() + ": " + reply.message());
+  }
+
+  private Behavior<Command> truncateAndFetch(long offset, String why) {
+    return changeLogAndFetch("truncating to " + offset + " (" + why + ")", () -> log.truncateTo(offset));
+  }
+
+  private interface LogChange {
+    void apply() throws IOException;
+  }
+
+  private Behavior<Command> changeLogAndFetch(String what, LogChange change) {
+    context.getLog().info("Partition {}: {}, log end was {}", key, what, log.logEndOffset());
+    try {
+      change.apply();
+    } catch (IOException e) {
+      context.getLog().error("Partition {}: {} failed; restarting the follower", key, what, e);
+      return Behaviors.stopped();
+    }
+    fetch();
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onRetry(Retry retry) {
     if (retry.round() == round) {
-      validateEpoch();
+      fetch();
     }
     return Behaviors.same();
   }
@@ -211,6 +233,7 @@ public final class ReplicaFollower {
 
   private Behavior<Command> onRetentionTick() {
     try {
+      log.removeExpiredProducers(config.producerIdExpiration().toMillis());
       log.deleteRetainedSegments();
     } catch (IOException e) {
       context.getLog().error("Partition {}: follower retention failed; restarting the follower", key, e);
@@ -228,27 +251,14 @@ public final class ReplicaFollower {
     return Behaviors.same();
   }
 
-  private void validateEpoch() {
-    int thisRound = ++round;
-    int lastEpoch = log.latestEpoch();
-    if (lastEpoch < 0) {
-      // Nothing written under any epoch: nothing can diverge.
-      fetch();
-      return;
-    }
-    int epoch = leaderEpoch;
-    context.ask(PartitionLeader.EpochEndOffset.class, leader, ASK_MARGIN,
-        replyTo -> new PartitionLeader.OffsetsForLeaderEpoch(lastEpoch, epoch, replyTo),
-        (reply, failure) -> new EpochValidated(thisRound, reply, failure));
-  }
-
   private void fetch() {
     int thisRound = ++round;
     long offset = log.logEndOffset();
+    int lastFetchedEpoch = log.latestEpoch();
     int epoch = leaderEpoch;
     context.ask(PartitionLeader.ReplicaFetchReply.class, leader, replication.fetchMaxWait().plus(ASK_MARGIN),
-        replyTo -> new PartitionLeader.ReplicaFetch(config.brokerId(), epoch, offset, replication.fetchMaxBytes(),
-            replication.fetchMaxWait(), replyTo),
+        replyTo -> new PartitionLeader.ReplicaFetch(config.brokerId(), epoch, offset, lastFetchedEpoch,
+            replication.fetchMaxBytes(), replication.fetchMaxWait(), replyTo),
         (reply, failure) -> new Fetched(thisRound, reply, failure));
   }
 

@@ -90,6 +90,16 @@ class GroupFailoverIT {
         assertNull(reader.failure.get(), "the consumer failed");
         assertEquals(reader.committed, committedOffsets(cluster), "the group's committed offsets are the last"
             + " ones whose commit was confirmed");
+
+        // Back with all three brokers, every partition's replicas agree byte for byte.
+        cluster.broker(coordinatorNode).start(Duration.ofSeconds(120));
+        cluster.awaitFullIsrs(TOPIC, PARTITIONS, 3);
+        for (int id : cluster.ids()) {
+          cluster.broker(id).stop();
+        }
+        for (int p = 0; p < PARTITIONS; p++) {
+          ReplicaChecker.check(loads.get(p).acked, cluster.replicaLogs(TOPIC, p));
+        }
         System.out.printf("GroupFailoverIT: group read %d records through the failover of partition %d (broker %d"
                 + " killed) and the loss of its coordinator's broker %d (coordinator now on %s); committed %s%n",
             reader.readCount(), ledPartition, leaderNode, coordinatorNode, newCoordinator, reader.committed);

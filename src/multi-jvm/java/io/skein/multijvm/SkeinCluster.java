@@ -119,7 +119,12 @@ final class SkeinCluster implements AutoCloseable {
 
   /** The partition's leader, replicas and ISR as the Controller has them, asked from a live broker. */
   Optional<PartitionMetadata> partition(String topic, int partition) {
-    ManagedChannel channel = anyLive().channel();
+    return partition(topic, partition, anyLive());
+  }
+
+  /** As {@link #partition(String, int)}, asked from {@code via}. */
+  Optional<PartitionMetadata> partition(String topic, int partition, BrokerProcess via) {
+    ManagedChannel channel = via.channel();
     try {
       var response = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
           .metadata(MetadataRequest.newBuilder().addTopics(topic).build());
@@ -131,10 +136,6 @@ final class SkeinCluster implements AutoCloseable {
     }
   }
 
-  /**
-   * The partition as the Admin client describes it (leader, ISR, log offsets), asked from a
-   * live broker; empty while no broker can answer.
-   */
   /** Waits until every partition of {@code topic} has a leader and all its replicas in the ISR. */
   void awaitFullIsrs(String topic, int partitions, int replicas) {
     assertEventually("every partition of " + topic + " has a leader and a full ISR", Duration.ofSeconds(120), () -> {
@@ -147,6 +148,10 @@ final class SkeinCluster implements AutoCloseable {
     });
   }
 
+  /**
+   * The partition as the Admin client describes it (leader, ISR, log offsets), asked from a
+   * live broker; empty while no broker can answer.
+   */
   Optional<PartitionDescription> describe(String topic, int partition) {
     return describe(topic, partition, anyLive());
   }
@@ -158,6 +163,15 @@ final class SkeinCluster implements AutoCloseable {
     } catch (SkeinException | IndexOutOfBoundsException e) {
       return Optional.empty();
     }
+  }
+
+  /** Every broker's copy of the partition, read from its data directory: stop the brokers first. */
+  List<ReplicaChecker.ReplicaLog> replicaLogs(String topic, int partition) throws Exception {
+    List<ReplicaChecker.ReplicaLog> replicas = new ArrayList<>();
+    for (BrokerProcess broker : brokers) {
+      replicas.add(ReplicaChecker.read(broker.dataDir.resolve("logs").resolve(topic + "-" + partition)));
+    }
+    return replicas;
   }
 
   static String bootstrap(BrokerProcess broker) {

@@ -55,7 +55,7 @@ class LogProperties {
       assertEquals(expectedOffset, log.logEndOffset());
       assertEveryOffsetReadsBack(log);
       assertIndexInvariants(log);
-      byte[] before = readAll(log);
+      byte[] before = LogTestSupport.readAll(log);
 
       Log reopened;
       if (cleanShutdown) {
@@ -66,7 +66,7 @@ class LogProperties {
       }
       try {
         assertEquals(expectedOffset, reopened.logEndOffset());
-        assertArrayEquals(before, readAll(reopened));
+        assertArrayEquals(before, LogTestSupport.readAll(reopened));
         assertEveryOffsetReadsBack(reopened);
         assertIndexInvariants(reopened);
         assertEquals(
@@ -127,17 +127,5 @@ class LogProperties {
         position += batch.sizeInBytes();
       }
     }
-  }
-
-  private static byte[] readAll(Log log) throws IOException {
-    ByteBuffer all = ByteBuffer.allocate((int) log.sizeInBytes());
-    long offset = log.logStartOffset();
-    while (offset < log.logEndOffset()) {
-      LogReadResult result = log.read(offset, Integer.MAX_VALUE, Long.MAX_VALUE);
-      all.put(result.records());
-      offset = result.nextOffset();
-    }
-    assertEquals(all.capacity(), all.position());
-    return all.array();
   }
 }

@@ -167,13 +167,13 @@ class LogRecoveryTest {
   void cleanCloseSkipsRecoveryAndStillServesReads() throws IOException {
     byte[] before;
     try (Log log = writeUncleanly()) {
-      before = readAll(log);
+      before = LogTestSupport.readAll(log);
     }
     assertTrue(Files.exists(dir.resolve(Log.CLEAN_SHUTDOWN_FILE)));
     try (Log log = Log.open(dir, config, clock)) {
       assertFalse(Files.exists(dir.resolve(Log.CLEAN_SHUTDOWN_FILE)));
       assertEquals(120, log.logEndOffset());
-      assertArrayEquals(before, readAll(log));
+      assertArrayEquals(before, LogTestSupport.readAll(log));
       assertEquals(120, log.appendAsLeader(batch(1, START_MS), 0).firstOffset());
       for (LogSegment segment : log.segments()) {
         assertEquals(null, segment.offsetIndex().sanityProblem(segment.size()));
@@ -238,16 +238,5 @@ class LogRecoveryTest {
     for (Path stray : List.of(deleted, temp, cleaned, orphanIndex)) {
       assertFalse(Files.exists(stray), stray.toString());
     }
-  }
-
-  private static byte[] readAll(Log log) throws IOException {
-    ByteBuffer all = ByteBuffer.allocate((int) log.sizeInBytes());
-    long offset = log.logStartOffset();
-    while (offset < log.logEndOffset()) {
-      LogReadResult result = log.read(offset, Integer.MAX_VALUE, Long.MAX_VALUE);
-      all.put(result.records());
-      offset = result.nextOffset();
-    }
-    return all.array();
   }
 }

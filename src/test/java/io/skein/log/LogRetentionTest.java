@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,9 +50,13 @@ class LogRetentionTest {
       assertEquals(55, e.logEndOffset());
       assertEquals(20, batches(log.read(20, 1, Long.MAX_VALUE).records()).get(0).baseOffset());
       assertEquals(
-          OptionalLong.of(30), log.endOffsetForEpoch(2), "epochs before the log start are dropped");
+          new EpochEndOffset(2, 30),
+          log.endOffsetForEpoch(2),
+          "epochs before the log start are dropped");
       assertEquals(
-          OptionalLong.of(20), log.endOffsetForEpoch(0), "below the earliest epoch: its start");
+          new EpochEndOffset(0, 20),
+          log.endOffsetForEpoch(0),
+          "below the earliest epoch: itself, ending at the earliest epoch's start");
     }
     try (Log log = Log.open(dir, config, clock)) {
       assertEquals(20, log.logStartOffset());

@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
@@ -325,7 +324,7 @@ class LogTest {
       assertEquals(4, info.lastOffset());
       assertEquals(5, follower.logEndOffset());
       assertEquals(4, follower.latestEpoch());
-      assertEquals(OptionalLong.of(3), follower.endOffsetForEpoch(1));
+      assertEquals(new EpochEndOffset(1, 3), follower.endOffsetForEpoch(1));
       UnexpectedAppendOffsetException e =
           assertThrows(
               UnexpectedAppendOffsetException.class,
@@ -346,27 +345,28 @@ class LogTest {
       log.appendAsLeader(batch(5, START_MS), 3); // 15..19
       log.appendAsLeader(batch(5, START_MS), 3); // 20..24
       assertEquals(3, log.latestEpoch());
-      assertEquals(OptionalLong.of(5), log.endOffsetForEpoch(0));
-      assertEquals(OptionalLong.of(15), log.endOffsetForEpoch(1));
-      assertEquals(OptionalLong.of(15), log.endOffsetForEpoch(2));
-      assertEquals(OptionalLong.of(25), log.endOffsetForEpoch(3));
-      assertEquals(OptionalLong.empty(), log.endOffsetForEpoch(4));
+      assertEquals(new EpochEndOffset(0, 5), log.endOffsetForEpoch(0));
+      assertEquals(new EpochEndOffset(1, 15), log.endOffsetForEpoch(1));
+      assertEquals(new EpochEndOffset(1, 15), log.endOffsetForEpoch(2), "KIP-279: the epoch below");
+      assertEquals(new EpochEndOffset(3, 25), log.endOffsetForEpoch(3));
+      assertEquals(new EpochEndOffset(3, 25), log.endOffsetForEpoch(4));
+      assertEquals(EpochEndOffset.UNDEFINED, log.endOffsetForEpoch(-1));
       log.updateHighWatermark(22);
 
       log.truncateTo(17); // drops the whole batch holding 17
       assertEquals(15, log.logEndOffset());
       assertEquals(15, log.highWatermark());
       assertEquals(1, log.latestEpoch());
-      assertEquals(OptionalLong.of(15), log.endOffsetForEpoch(1));
-      assertEquals(OptionalLong.empty(), log.endOffsetForEpoch(3));
+      assertEquals(new EpochEndOffset(1, 15), log.endOffsetForEpoch(1));
+      assertEquals(new EpochEndOffset(1, 15), log.endOffsetForEpoch(3));
       LogAppendInfo info = log.appendAsLeader(batch(2, START_MS), 5);
       assertEquals(15, info.firstOffset());
     }
     try (Log log = Log.open(dir, config("segment.bytes", 300), clock)) {
       assertEquals(17, log.logEndOffset());
       assertEquals(5, log.latestEpoch());
-      assertEquals(OptionalLong.of(15), log.endOffsetForEpoch(1));
-      assertEquals(OptionalLong.of(17), log.endOffsetForEpoch(5));
+      assertEquals(new EpochEndOffset(1, 15), log.endOffsetForEpoch(1));
+      assertEquals(new EpochEndOffset(5, 17), log.endOffsetForEpoch(5));
       assertEquals(15, log.highWatermark());
       assertEquals(15, batches(log.read(15, 1000, Long.MAX_VALUE).records()).get(0).baseOffset());
       log.truncateTo(0);

@@ -1,5 +1,8 @@
 package io.skein.log;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -97,6 +100,19 @@ final class LogTestSupport {
       overrides.put((String) nameValuePairs[i], String.valueOf(nameValuePairs[i + 1]));
     }
     return LogConfig.fromMap(overrides, LogConfig.defaults());
+  }
+
+  /** The log's bytes from its start to its end, batch after batch, as stored. */
+  static byte[] readAll(Log log) throws IOException {
+    ByteBuffer all = ByteBuffer.allocate((int) log.sizeInBytes());
+    long offset = log.logStartOffset();
+    while (offset < log.logEndOffset()) {
+      LogReadResult result = log.read(offset, Integer.MAX_VALUE, Long.MAX_VALUE);
+      all.put(result.records());
+      offset = result.nextOffset();
+    }
+    assertEquals(all.capacity(), all.position(), "every stored byte is read back");
+    return all.array();
   }
 
   static String value(org.apache.kafka.common.record.Record record) {

@@ -24,6 +24,16 @@ public final class Batches {
     return ByteString.copyFrom(MemoryRecords.withRecords(Compression.NONE, records).buffer());
   }
 
+  /** One batch of an idempotent producer: its id, epoch and the sequence of the first value. */
+  public static ByteString idempotent(long producerId, short epoch, int baseSequence, String... values) {
+    SimpleRecord[] records = new SimpleRecord[values.length];
+    for (int i = 0; i < values.length; i++) {
+      records[i] = new SimpleRecord(System.currentTimeMillis(), null, values[i].getBytes(StandardCharsets.UTF_8));
+    }
+    return ByteString.copyFrom(
+        MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, baseSequence, records).buffer());
+  }
+
   public static ByteString withValueSize(int size) {
     return ByteString.copyFrom(MemoryRecords.withRecords(Compression.NONE,
         new SimpleRecord(System.currentTimeMillis(), null, new byte[size])).buffer());

@@ -85,6 +85,21 @@ class BrokerGrpcTest {
   }
 
   @Test
+  void anIdempotentProducersRetryIsStoredOnceAndAGapIsRefused() {
+    create("idempotent", 1, Map.of());
+    ProduceResponse first = produce("idempotent", 0, Batches.idempotent(9, (short) 0, 0, "a", "b"));
+    ProduceResponse retry = produce("idempotent", 0, Batches.idempotent(9, (short) 0, 0, "a", "b"));
+    assertEquals(0, retry.getBaseOffset());
+    assertEquals(first.getLastOffset(), retry.getLastOffset());
+    assertError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, Status.Code.FAILED_PRECONDITION,
+        () -> produce("idempotent", 0, Batches.idempotent(9, (short) 0, 5, "c")));
+    produce("idempotent", 0, Batches.idempotent(9, (short) 1, 0, "c"));
+    assertError(ErrorCode.INVALID_PRODUCER_EPOCH, Status.Code.FAILED_PRECONDITION,
+        () -> produce("idempotent", 0, Batches.idempotent(9, (short) 0, 2, "d")));
+    assertEquals(List.of("0:a", "1:b", "2:c"), Batches.values(fetch("idempotent", 0, 0, 0).getRecords(), 0));
+  }
+
+  @Test
   void producedRecordsAreFetchedBackWithAssignedOffsets() {
     create("round-trip", 3, Map.of());
     ProduceResponse first = produce("round-trip", 1, Batches.of("a", "b", "c"));

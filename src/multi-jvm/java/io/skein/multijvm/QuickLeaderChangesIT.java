@@ -1,0 +1,162 @@
+package io.skein.multijvm;
+
+import static io.skein.testing.Eventually.assertEventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.proto.v1.PartitionMetadata;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 11: two leader changes within seconds under an acks=all load, as when replicas diverged.
+ * The preferred replica is stopped and restarted; the Controller hands leadership back to it as
+ * soon as it rejoins the ISR, while the interim leader still has records past the high
+ * watermark. The interim leader is frozen for a moment right then, so that it misses the new
+ * epoch while the third replica takes that epoch's records; then the preferred replica fails
+ * again (SIGTERM, kill -9 or SIGSTOP, one per round) and the interim leader, first in line, is
+ * elected with its stale tail. Afterwards every acknowledged record is on every replica, the
+ * replicas are byte-identical up to the high watermark, and no offset a consumer read (it keeps
+ * re-reading the recent past) ever held another record.
+ */
+class QuickLeaderChangesIT {
+
+  static final String TOPIC = "quick";
+
+  enum Fault {
+    SIGTERM,
+    SIGKILL,
+    SIGSTOP
+  }
+
+  @Test
+  void replicasStayIdenticalThroughLeaderChangesInQuickSuccession() throws Exception {
+    Path baseDir = Files.createTempDirectory("skein-quick-");
+    try (SkeinCluster cluster = SkeinCluster.start(3, baseDir,
+        Map.of("skein.replication.replica-lag-time-max", "5s"), Duration.ofSeconds(120))) {
+      cluster.createTopic(TOPIC, 3, 3, Map.of("min.insync.replicas", "2"));
+      cluster.awaitFullIsrs(TOPIC, 3, 3);
+      // Broker 1, the oldest, hosts the Controller and the shard coordinator: freezing it would
+      // stall every leader change. Take the partition whose preferred and second replicas are the others.
+      int partition = IntStream.range(0, 3)
+          .filter(p -> cluster.partition(TOPIC, p).orElseThrow().getReplicas(2) == 1).findFirst().orElseThrow();
+      int preferred = cluster.partition(TOPIC, partition).orElseThrow().getReplicas(0);
+      BrokerProcess victim = cluster.broker(preferred);
+      Set<Integer> paused = ConcurrentHashMap.newKeySet();
+      String bootstrap = cluster.ids().stream().map(id -> SkeinCluster.bootstrap(cluster.broker(id)))
+          .collect(Collectors.joining(","));
+      Map<Long, String> acked = new TreeMap<>();
+      List<String> rounds = new ArrayList<>();
+      try (AssignedReader reader = AssignedReader.start(bootstrap, TOPIC, partition, Duration.ofSeconds(2), 2_000);
+          AcksAllLoad first = AcksAllLoad.start(cluster, TOPIC, partition, "a",
+              id -> cluster.broker(id).isAlive() && !paused.contains(id));
+          AcksAllLoad second = AcksAllLoad.start(cluster, TOPIC, partition, "b",
+              id -> cluster.broker(id).isAlive() && !paused.contains(id))) {
+        for (Fault fault : Fault.values()) {
+          awaitAcks(first, second, 200);
+          // The preferred replica leaves (handing its leadership over) and comes back.
+          BrokerProcess oldest = cluster.broker(1);
+          assertTrue(victim.terminate(Duration.ofSeconds(60)), "broker " + preferred + " stops on SIGTERM");
+          int interim = awaitLeader("an interim leader", cluster, oldest, partition,
+              leader -> leader > 0 && leader != preferred).getLeader();
+          // Metadata comes from the third broker, which is never frozen or failed.
+          BrokerProcess third = cluster.broker(6 - preferred - interim);
+          awaitAcks(first, second, 200);
+          victim.start(Duration.ofSeconds(120));
+          PartitionMetadata returned = awaitLeader("leadership returns to broker " + preferred, cluster, third, partition,
+              leader -> leader == preferred);
+          // The interim leader, holding records past the high watermark, misses the new epoch
+          // while the returned leader writes some records and the third broker takes them.
+          BrokerProcess frozen = cluster.broker(interim);
+          paused.add(interim);
+          frozen.pause();
+          long[] endAtReturn = {-1};
+          assertEventually("broker " + preferred + " appends at epoch " + returned.getLeaderEpoch(),
+              Duration.ofSeconds(15), () -> cluster.describe(TOPIC, partition, third)
+                  .filter(p -> p.getLeader() == preferred)
+                  .filter(p -> {
+                    endAtReturn[0] = endAtReturn[0] < 0 ? p.getLogEndOffset() : endAtReturn[0];
+                    return p.getLogEndOffset() >= endAtReturn[0] + 20;
+                  })
+                  .isPresent());
+          // Then the returned leader fails at once, and the interim one runs again, first in line.
+          switch (fault) {
+            case SIGTERM -> victim.sendTerminate();
+            case SIGKILL -> victim.kill();
+            case SIGSTOP -> {
+              paused.add(preferred);
+              victim.pause();
+            }
+          }
+          frozen.resume();
+          paused.remove(interim);
+          PartitionMetadata next = awaitLeader("a new leader after the " + fault + " of broker " + preferred,
+              cluster, third, partition, leader -> leader > 0 && leader != preferred);
+          awaitAcks(first, second, 200);
+          rounds.add(fault + ": epoch " + returned.getLeaderEpoch() + " on broker " + preferred + ", epoch "
+              + next.getLeaderEpoch() + " on broker " + next.getLeader() + " (interim leader " + interim + ")");
+          if (fault == Fault.SIGSTOP) {
+            // Downed while frozen, it exits by itself once it runs again.
+            victim.resume();
+            paused.remove(preferred);
+            assertTrue(victim.awaitExit(Duration.ofSeconds(60)), "the downed broker exits; see " + victim.logFile);
+          } else {
+            assertTrue(victim.awaitExit(Duration.ofSeconds(60)), "broker " + preferred + " stopped");
+          }
+          victim.start(Duration.ofSeconds(120));
+        }
+        cluster.awaitFullIsrs(TOPIC, 3, 3);
+        awaitAcks(first, second, 200);
+        first.close();
+        second.close();
+        acked.putAll(first.acked);
+        acked.putAll(second.acked);
+        assertEventually("the reader read every acknowledged record", Duration.ofSeconds(120),
+            () -> reader.hasRead(acked), () -> "reader failure: " + reader.failure.get());
+        reader.close();
+        assertNull(reader.failure.get(), "the reader ran throughout");
+        assertEquals(List.of(), List.copyOf(reader.conflicts), "no offset read held another record later");
+
+        for (int id : cluster.ids()) {
+          cluster.broker(id).stop();
+        }
+        List<ReplicaChecker.ReplicaLog> replicas = cluster.replicaLogs(TOPIC, partition);
+        ReplicaChecker.check(acked, replicas);
+        ReplicaChecker.checkRead(reader.read, replicas);
+        System.out.printf("QuickLeaderChangesIT: %s; %d acks=all records acknowledged, %d offsets read, replicas"
+            + " identical%n", rounds, acked.size(), reader.read.size());
+      }
+    }
+  }
+
+  private static void awaitAcks(AcksAllLoad first, AcksAllLoad second, int more) {
+    int target = first.ackedCount() + second.ackedCount() + more;
+    assertEventually(more + " more records acknowledged", Duration.ofSeconds(120),
+        () -> first.ackedCount() + second.ackedCount() >= target,
+        () -> "errors " + first.errors + " " + second.errors);
+  }
+
+  private static PartitionMetadata awaitLeader(String what, SkeinCluster cluster, BrokerProcess via, int partition,
+      IntPredicate leader) {
+    PartitionMetadata[] found = new PartitionMetadata[1];
+    assertEventually(what, Duration.ofSeconds(120), () -> {
+      Optional<PartitionMetadata> metadata = cluster.partition(TOPIC, partition, via);
+      metadata.filter(p -> leader.test(p.getLeader())).ifPresent(p -> found[0] = p);
+      return found[0] != null;
+    });
+    return found[0];
+  }
+}
