@@ -14,7 +14,9 @@ final class BatchHeader {
   static final int PARTITION_LEADER_EPOCH_OFFSET = 12;
   static final int MAGIC_OFFSET = 16;
   static final int LAST_OFFSET_DELTA_OFFSET = 23;
+  static final int BASE_TIMESTAMP_OFFSET = 27;
   static final int MAX_TIMESTAMP_OFFSET = 35;
+  static final int PRODUCER_ID_OFFSET = 43;
   static final int RECORDS_COUNT_OFFSET = 57;
   static final int RECORD_BATCH_OVERHEAD = 61;
 
@@ -56,8 +58,20 @@ final class BatchHeader {
     return baseOffset(buffer, batchStart) + lastOffsetDelta(buffer, batchStart);
   }
 
+  /**
+   * The first record's timestamp, or the delete horizon in a batch the cleaner marked (attributes
+   * bit 6, KIP-534).
+   */
+  static long baseTimestamp(ByteBuffer buffer, int batchStart) {
+    return buffer.getLong(batchStart + BASE_TIMESTAMP_OFFSET);
+  }
+
   static long maxTimestamp(ByteBuffer buffer, int batchStart) {
     return buffer.getLong(batchStart + MAX_TIMESTAMP_OFFSET);
+  }
+
+  static long producerId(ByteBuffer buffer, int batchStart) {
+    return buffer.getLong(batchStart + PRODUCER_ID_OFFSET);
   }
 
   static int partitionLeaderEpoch(ByteBuffer buffer, int batchStart) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -32,6 +33,24 @@ import org.slf4j.LoggerFactory;
  * Any thread may {@link #read} and {@link #offsetForTimestamp} concurrently: the segment map is
  * concurrent, segment sizes and the log end offset are volatile and published after the bytes are
  * written, and files are read positionally.
+ *
+ * <p>The {@link LogCleaner} is the one other thread that changes the log: it writes cleaned copies
+ * of inactive segments on its own thread, reading them like any reader, and then {@link
+ * #replaceSegments swaps} them in. The swap and every writer operation that adds or removes
+ * segments (roll, truncation, retention, flush, close) hold {@code layoutLock}; appends that do not
+ * roll never take it, so the cleaner does not slow the write path. The lock is taken rather than
+ * the swap handed to the writer because the writer is an actor in the layer above, which the
+ * storage engine must not know; the swap only renames files, so the writer waits milliseconds at
+ * most, and only when it rolls. The swap checks under the lock that the segments it replaces are
+ * still the log's: if retention or truncation removed one meanwhile, the cleaned copy is dropped.
+ *
+ * <p>Swap protocol, crash-safe at every step: the cleaned segment is written and fsynced as {@code
+ * .cleaned} files; renamed to {@code .swap} (from here on it replaces the old segments); the old
+ * segments' files are renamed to {@code .deleted}; the {@code .swap} files take the plain names;
+ * the old files are deleted. An open deletes {@code .cleaned} files (the old segments are intact)
+ * and completes a swap it finds: it deletes every old segment within the swap file's offsets and
+ * gives the swap file its plain name, rebuilding its indexes. A reader still on a replaced segment
+ * finds its channel closed and reads again from the current segments.
  */
 public final class Log implements Closeable {
   static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
@@ -41,7 +60,14 @@ public final class Log implements Closeable {
    * open.
    */
   private static final List<String> STRAY_SUFFIXES =
-      List.of(LogSegment.DELETED_SUFFIX, CheckpointFile.TEMP_SUFFIX, ".cleaned", ".swap");
+      List.of(
+          LogSegment.DELETED_SUFFIX,
+          CheckpointFile.TEMP_SUFFIX,
+          LogSegment.CLEANED_SUFFIX,
+          LogSegment.SWAP_SUFFIX);
+
+  /** How often a read retries after the segment it read was swapped out under it. */
+  private static final int READ_ATTEMPTS = 4;
 
   private static final Logger LOG = LoggerFactory.getLogger(Log.class);
 
@@ -50,7 +76,18 @@ public final class Log implements Closeable {
   private final ConcurrentSkipListMap<Long, LogSegment> segments;
   private final LeaderEpochCache epochCache;
   private final LogOffsetsCheckpoint offsetsCheckpoint;
+  private final CleanerCheckpoint cleanerCheckpoint;
+
+  /** Guards the set of segments between the writer and the cleaner's swap (see class comment). */
+  private final ReentrantLock layoutLock = new ReentrantLock();
+
   private volatile LogConfig config;
+
+  /** Offsets below this have been compacted; the dirty section starts here. */
+  private volatile long cleanedOffset;
+
+  /** Steps of a swap, for tests that stop it where a crash could. */
+  private SwapObserver swapObserver = step -> {};
   private volatile long logStartOffset;
   private volatile long logEndOffset;
   private volatile long highWatermark;
@@ -69,14 +106,18 @@ public final class Log implements Closeable {
       ConcurrentSkipListMap<Long, LogSegment> segments,
       LeaderEpochCache epochCache,
       LogOffsetsCheckpoint offsetsCheckpoint,
+      CleanerCheckpoint cleanerCheckpoint,
       long logStartOffset,
-      long highWatermark) {
+      long highWatermark,
+      long cleanedOffset) {
     this.dir = dir;
     this.config = config;
     this.clock = clock;
     this.segments = segments;
     this.epochCache = epochCache;
     this.offsetsCheckpoint = offsetsCheckpoint;
+    this.cleanerCheckpoint = cleanerCheckpoint;
+    this.cleanedOffset = cleanedOffset;
     this.logEndOffset = segments.lastEntry().getValue().nextOffset();
     this.logStartOffset = logStartOffset;
     this.highWatermark = highWatermark;
@@ -90,6 +131,7 @@ public final class Log implements Closeable {
    */
   public static Log open(Path dir, LogConfig config, Clock clock) throws IOException {
     Files.createDirectories(dir);
+    completeInterruptedSwaps(dir);
     deleteStrayFiles(dir);
     LogOffsetsCheckpoint offsetsCheckpoint = new LogOffsetsCheckpoint(dir);
     LogOffsetsCheckpoint.Offsets saved = offsetsCheckpoint.read();
@@ -121,6 +163,8 @@ public final class Log implements Closeable {
     epochCache.truncateFromStart(logStartOffset);
     Files.deleteIfExists(marker);
     CheckpointFile.fsyncDirectory(dir);
+    CleanerCheckpoint cleanerCheckpoint = new CleanerCheckpoint(dir);
+    long cleanedOffset = Math.min(cleanerCheckpoint.read(), logEndOffset);
     Log log =
         new Log(
             dir,
@@ -129,8 +173,10 @@ public final class Log implements Closeable {
             segments,
             epochCache,
             offsetsCheckpoint,
+            cleanerCheckpoint,
             logStartOffset,
-            highWatermark);
+            highWatermark,
+            cleanedOffset);
     log.writeOffsetsCheckpoint();
     LOG.info(
         "Opened {} log {}: offsets [{}, {}), {} segments",
@@ -254,6 +300,58 @@ public final class Log implements Closeable {
     return baseOffsets;
   }
 
+  /**
+   * Finishes every swap a crash interrupted: a {@code <base>.log.swap} file replaces each segment
+   * whose base offset lies within its offsets; its index files are rebuilt when the log loads. Run
+   * before stray files are deleted, which takes the {@code .cleaned} files of swaps that had not
+   * begun and the {@code .deleted} files of old segments.
+   */
+  private static void completeInterruptedSwaps(Path dir) throws IOException {
+    String swapLogSuffix = LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX;
+    List<Long> swapBases = new ArrayList<>();
+    List<Long> logBases = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        String name = file.getFileName().toString();
+        long swapBase = LogSegment.parseBaseOffset(name, swapLogSuffix);
+        if (swapBase >= 0) {
+          swapBases.add(swapBase);
+        }
+        long logBase = LogSegment.parseBaseOffset(name, LogSegment.LOG_SUFFIX);
+        if (logBase >= 0) {
+          logBases.add(logBase);
+        }
+      }
+    }
+    for (long swapBase : swapBases) {
+      Path swapLog = dir.resolve(LogSegment.fileName(swapBase, swapLogSuffix));
+      long swapEnd = LogSegment.nextOffsetOf(swapLog, swapBase);
+      for (long logBase : logBases) {
+        if (logBase >= swapBase && logBase < swapEnd) {
+          LOG.info(
+              "Completing an interrupted swap in {}: {} replaces the segment at {}",
+              dir,
+              swapLog.getFileName(),
+              logBase);
+          deleteSegmentFiles(dir, logBase, "");
+        }
+      }
+      deleteSegmentFiles(dir, swapBase, LogSegment.SWAP_SUFFIX);
+      Files.move(swapLog, dir.resolve(LogSegment.fileName(swapBase, LogSegment.LOG_SUFFIX)));
+    }
+    if (!swapBases.isEmpty()) {
+      CheckpointFile.fsyncDirectory(dir);
+    }
+  }
+
+  /** Deletes the files of the segment at {@code base} whose names end in {@code suffix}. */
+  private static void deleteSegmentFiles(Path dir, long base, String suffix) throws IOException {
+    for (String kind :
+        List.of(LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX)) {
+      Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, kind) + suffix));
+    }
+  }
+
   private static void deleteStrayFiles(Path dir) throws IOException {
     List<Path> strays = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
@@ -275,7 +373,7 @@ public final class Log implements Closeable {
   public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) throws IOException {
     ensureOpen();
     LogConfig current = config;
-    int recordCount = validate(records, current.maxMessageBytes());
+    int recordCount = validate(records, current.maxMessageBytes(), true);
     long now = clock.millis();
     boolean logAppendTime = current.timestampType() == TimestampType.LOG_APPEND_TIME;
     long firstOffset = logEndOffset;
@@ -314,11 +412,12 @@ public final class Log implements Closeable {
    */
   public LogAppendInfo appendAsFollower(MemoryRecords records) throws IOException {
     ensureOpen();
-    int recordCount = validate(records, Integer.MAX_VALUE);
+    int recordCount = validate(records, Integer.MAX_VALUE, false);
     ByteBuffer buffer = records.buffer();
     long expectedBase = logEndOffset;
     long firstOffset = BatchHeader.baseOffset(buffer, buffer.position());
-    if (firstOffset != expectedBase) {
+    // Above the log end is fine: the leader's log is compacted there, so offsets have gaps.
+    if (firstOffset < expectedBase) {
       throw new UnexpectedAppendOffsetException(
           "Follower append starts at offset "
               + firstOffset
@@ -366,10 +465,11 @@ public final class Log implements Closeable {
 
   /**
    * Checks that {@code records} is one or more whole v2 batches, each at most {@code
-   * maxBatchBytes}, with a matching CRC and a record count of lastOffsetDelta + 1. Returns the
-   * total record count.
+   * maxBatchBytes}, with a matching CRC and a record count of lastOffsetDelta + 1 ({@code
+   * exactCounts}) or at most that (batches a compacted leader kept part of). Returns the total
+   * record count.
    */
-  private static int validate(MemoryRecords records, int maxBatchBytes) {
+  private static int validate(MemoryRecords records, int maxBatchBytes, boolean exactCounts) {
     ByteBuffer buffer = records.buffer();
     int end = buffer.limit();
     if (buffer.position() == end) {
@@ -388,7 +488,8 @@ public final class Log implements Closeable {
         throw new RecordTooLargeException(batchSize, maxBatchBytes);
       }
       int count = buffer.getInt(position + BatchHeader.RECORDS_COUNT_OFFSET);
-      if ((long) count != (long) BatchHeader.lastOffsetDelta(buffer, position) + 1) {
+      long span = (long) BatchHeader.lastOffsetDelta(buffer, position) + 1;
+      if (exactCounts ? count != span : count < 0 || count > span) {
         throw new CorruptRecordException(
             "Batch "
                 + batchIndex
@@ -436,6 +537,9 @@ public final class Log implements Closeable {
         rollReason = "index full";
       } else if (lastOffset - active.baseOffset > Integer.MAX_VALUE) {
         rollReason = "relative offset overflow";
+      } else if (current.compact() && now - active.rollClockStartMs() > current.maxCompactionLagMs()) {
+        // The cleaner never touches the active segment: roll so that it can meet the lag.
+        rollReason = "max.compaction.lag.ms";
       }
       if (rollReason != null) {
         LOG.debug("Rolling {} ({})", active, rollReason);
@@ -475,30 +579,49 @@ public final class Log implements Closeable {
       throw new OffsetOutOfRangeException(offset, start, end);
     }
     long limit = Math.min(maxOffsetExclusive, end);
-    if (offset < limit) {
+    for (int attempt = 1; offset < limit; attempt++) {
       try {
-        Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
-        if (entry == null) {
-          entry = segments.firstEntry();
-        }
-        for (; entry != null; entry = segments.higherEntry(entry.getKey())) {
-          LogSegment.Read read = entry.getValue().read(offset, maxBytes, limit, buffers);
-          if (read != null) {
-            return new LogReadResult(
-                read.records(),
-                read.firstBatchBaseOffset(),
-                read.nextOffset(),
-                highWatermark,
-                start,
-                end);
-          }
-        }
+        return readSegments(offset, maxBytes, limit, buffers, start, end);
       } catch (ClosedChannelException e) {
         // Retention deleted the segment while we read it: report the range as it is now.
         if (offset < logStartOffset) {
           throw new OffsetOutOfRangeException(offset, logStartOffset, logEndOffset);
         }
-        throw e;
+        // Or the cleaner swapped it for its cleaned copy, which the map now holds.
+        if (attempt == READ_ATTEMPTS || closed) {
+          throw e;
+        }
+      }
+    }
+    return new LogReadResult(ByteBuffer.allocate(0), -1, offset, highWatermark, start, end);
+  }
+
+  /**
+   * Reads from the segment holding {@code offset}, or from the next one holding any batch at or
+   * after it: compaction may have removed {@code offset}, and the read moves on to what is there.
+   */
+  private LogReadResult readSegments(
+      long offset,
+      int maxBytes,
+      long limit,
+      IntFunction<ByteBuffer> buffers,
+      long start,
+      long end)
+      throws IOException {
+    Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
+    if (entry == null) {
+      entry = segments.firstEntry();
+    }
+    for (; entry != null; entry = segments.higherEntry(entry.getKey())) {
+      LogSegment.Read read = entry.getValue().read(offset, maxBytes, limit, buffers);
+      if (read != null) {
+        return new LogReadResult(
+            read.records(),
+            read.firstBatchBaseOffset(),
+            read.nextOffset(),
+            highWatermark,
+            start,
+            end);
       }
     }
     return new LogReadResult(ByteBuffer.allocate(0), -1, offset, highWatermark, start, end);
@@ -509,6 +632,20 @@ public final class Log implements Closeable {
    * if none.
    */
   public Optional<TimestampAndOffset> offsetForTimestamp(long timestampMs) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return findOffsetForTimestamp(timestampMs);
+      } catch (ClosedChannelException e) {
+        // A segment was deleted or swapped for its cleaned copy while we searched it.
+        if (attempt == READ_ATTEMPTS || closed) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private Optional<TimestampAndOffset> findOffsetForTimestamp(long timestampMs)
+      throws IOException {
     long end = logEndOffset;
     for (LogSegment segment : segments.values()) {
       if (segment.maxTimestamp() >= timestampMs) {
@@ -561,6 +698,19 @@ public final class Log implements Closeable {
     this.config = config;
   }
 
+  public LogConfig config() {
+    return config;
+  }
+
+  /** Offsets below this are compacted: where the next clean's dirty section starts. */
+  public long cleanedOffset() {
+    return Math.max(cleanedOffset, logStartOffset);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
   /** Offsets below this are fsynced. */
   long recoveryPoint() {
     return recoveryPoint;
@@ -574,10 +724,15 @@ public final class Log implements Closeable {
   public void flush() throws IOException {
     ensureOpen();
     long end = logEndOffset;
-    Long from = segments.floorKey(recoveryPoint);
-    for (LogSegment segment :
-        segments.tailMap(from == null ? segments.firstKey() : from).values()) {
-      segment.flush();
+    layoutLock.lock();
+    try {
+      Long from = segments.floorKey(recoveryPoint);
+      for (LogSegment segment :
+          segments.tailMap(from == null ? segments.firstKey() : from).values()) {
+        segment.flush();
+      }
+    } finally {
+      layoutLock.unlock();
     }
     recoveryPoint = end;
     unflushedRecords = 0;
@@ -602,6 +757,18 @@ public final class Log implements Closeable {
   public int deleteRetainedSegments() throws IOException {
     ensureOpen();
     LogConfig current = config;
+    if (!current.delete()) {
+      return 0;
+    }
+    layoutLock.lock();
+    try {
+      return deleteRetainedSegments(current);
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  private int deleteRetainedSegments(LogConfig current) throws IOException {
     long now = clock.millis();
     long remainingBytes = sizeInBytes();
     List<LogSegment> expired = new ArrayList<>();
@@ -616,7 +783,7 @@ public final class Log implements Closeable {
       }
       if (segment == activeSegment()) {
         if (pastRetentionMs && !segment.isEmpty()) {
-          roll();
+          rollLocked();
           expired.add(segment);
         }
         break;
@@ -647,6 +814,15 @@ public final class Log implements Closeable {
    */
   public void roll() throws IOException {
     ensureOpen();
+    layoutLock.lock();
+    try {
+      rollLocked();
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  private void rollLocked() throws IOException {
     LogSegment active = activeSegment();
     if (active.isEmpty()) {
       return;
@@ -675,6 +851,15 @@ public final class Log implements Closeable {
     if (offset >= logEndOffset) {
       return;
     }
+    layoutLock.lock();
+    try {
+      truncateLocked(offset);
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  private void truncateLocked(long offset) throws IOException {
     if (offset <= logStartOffset) {
       truncateFullyAndStartAt(offset);
     } else {
@@ -695,6 +880,7 @@ public final class Log implements Closeable {
     }
     recoveryPoint = Math.min(recoveryPoint, logEndOffset);
     highWatermark = Math.min(highWatermark, logEndOffset);
+    cleanedOffset = Math.min(cleanedOffset, logEndOffset);
     epochCache.truncateFromEnd(logEndOffset);
     writeOffsetsCheckpoint();
   }
@@ -735,12 +921,17 @@ public final class Log implements Closeable {
     if (closed) {
       return;
     }
-    LogSegment active = activeSegment();
-    active.onBecomeInactive();
-    flush();
-    closed = true;
-    for (LogSegment segment : segments.values()) {
-      segment.close();
+    layoutLock.lock();
+    try {
+      LogSegment active = activeSegment();
+      active.onBecomeInactive();
+      flush();
+      closed = true;
+      for (LogSegment segment : segments.values()) {
+        segment.close();
+      }
+    } finally {
+      layoutLock.unlock();
     }
     Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));
     CheckpointFile.fsyncDirectory(dir);
@@ -748,11 +939,16 @@ public final class Log implements Closeable {
 
   /** Closes without flushing and removes the directory with everything in it. */
   public void closeAndDelete() throws IOException {
-    closed = true;
-    for (LogSegment segment : segments.values()) {
-      segment.close();
+    layoutLock.lock();
+    try {
+      closed = true;
+      for (LogSegment segment : segments.values()) {
+        segment.close();
+      }
+      segments.clear();
+    } finally {
+      layoutLock.unlock();
     }
-    segments.clear();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path file : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
         Files.deleteIfExists(file);
@@ -762,6 +958,84 @@ public final class Log implements Closeable {
 
   private LogSegment activeSegment() {
     return segments.lastEntry().getValue();
+  }
+
+  /** A step of {@link #replaceSegments}, named for tests that simulate a crash there. */
+  enum SwapStep {
+    CLEANED_WRITTEN,
+    RENAMED_TO_SWAP,
+    FIRST_OLD_RENAMED_TO_DELETED,
+    ALL_OLD_RENAMED_TO_DELETED,
+    SWAP_INSTALLED
+  }
+
+  /** Sees each step of a swap; a test's observer may throw to leave the files as a crash would. */
+  @FunctionalInterface
+  interface SwapObserver {
+    void reached(SwapStep step) throws IOException;
+  }
+
+  void observeSwaps(SwapObserver observer) {
+    swapObserver = observer;
+  }
+
+  /**
+   * Replaces {@code replaced} (consecutive inactive segments, oldest first) with {@code cleaned}, a
+   * flushed inactive segment whose files end in {@code .cleaned}, based at the first one's base
+   * offset and ending where the last one ends. Returns false, leaving the log as it was and
+   * deleting the cleaned files, if the log closed or any of {@code replaced} left the log meanwhile.
+   */
+  boolean replaceSegments(List<LogSegment> replaced, LogSegment cleaned) throws IOException {
+    layoutLock.lock();
+    try {
+      boolean current = !closed && replaced.get(0).baseOffset == cleaned.baseOffset;
+      for (LogSegment old : replaced) {
+        current &= segments.get(old.baseOffset) == old && old != activeSegment();
+      }
+      if (!current) {
+        cleaned.closeAndDeleteFiles();
+        return false;
+      }
+      swapObserver.reached(SwapStep.CLEANED_WRITTEN);
+      cleaned.changeFileSuffixes(LogSegment.CLEANED_SUFFIX, LogSegment.SWAP_SUFFIX);
+      CheckpointFile.fsyncDirectory(dir);
+      swapObserver.reached(SwapStep.RENAMED_TO_SWAP);
+      for (int i = 0; i < replaced.size(); i++) {
+        replaced.get(i).changeFileSuffixes("", LogSegment.DELETED_SUFFIX);
+        if (i == 0) {
+          swapObserver.reached(SwapStep.FIRST_OLD_RENAMED_TO_DELETED);
+        }
+      }
+      swapObserver.reached(SwapStep.ALL_OLD_RENAMED_TO_DELETED);
+      cleaned.changeFileSuffixes(LogSegment.SWAP_SUFFIX, "");
+      CheckpointFile.fsyncDirectory(dir);
+      swapObserver.reached(SwapStep.SWAP_INSTALLED);
+      // The cleaned segment takes the first one's key, so no offset is ever without a segment.
+      segments.put(cleaned.baseOffset, cleaned);
+      for (LogSegment old : replaced.subList(1, replaced.size())) {
+        segments.remove(old.baseOffset);
+      }
+      for (LogSegment old : replaced) {
+        old.closeAndDeleteFiles();
+      }
+      return true;
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  /** Records that offsets below {@code offset} are compacted, durably. */
+  void checkpointCleanedTo(long offset) throws IOException {
+    layoutLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      cleanedOffset = Math.min(offset, logEndOffset);
+      cleanerCheckpoint.write(cleanedOffset);
+    } finally {
+      layoutLock.unlock();
+    }
   }
 
   private void writeOffsetsCheckpoint() throws IOException {
