@@ -336,7 +336,12 @@ public final class Log implements Closeable {
           deleteSegmentFiles(dir, logBase, "");
         }
       }
-      deleteSegmentFiles(dir, swapBase, LogSegment.SWAP_SUFFIX);
+      // Whichever index files of the swap got this far, new or old, they are rebuilt from the log.
+      for (String suffix : List.of(LogSegment.SWAP_SUFFIX, "")) {
+        Files.deleteIfExists(dir.resolve(LogSegment.fileName(swapBase, LogSegment.INDEX_SUFFIX) + suffix));
+        Files.deleteIfExists(
+            dir.resolve(LogSegment.fileName(swapBase, LogSegment.TIME_INDEX_SUFFIX) + suffix));
+      }
       Files.move(swapLog, dir.resolve(LogSegment.fileName(swapBase, LogSegment.LOG_SUFFIX)));
     }
     if (!swapBases.isEmpty()) {
