@@ -179,7 +179,7 @@ final class Cleaner {
           }
         }
         bytesRead += read.records().remaining();
-        throttler.throttle(read.records().remaining());
+        throttler.throttle(read.records().remaining(), aborted);
         offset = read.nextOffset();
       }
     }
@@ -270,11 +270,11 @@ final class Cleaner {
             if (kept.hasRemaining()) {
               cleaned.append(kept, lastOffsetOf(kept), nowMs, config.indexIntervalBytes());
               bytesWritten += kept.remaining();
-              throttler.throttle(kept.remaining());
+              throttler.throttle(kept.remaining(), aborted);
             }
           }
           bytesRead += chunkBytes;
-          throttler.throttle(chunkBytes);
+          throttler.throttle(chunkBytes, aborted);
           offset = read.nextOffset();
         }
       }

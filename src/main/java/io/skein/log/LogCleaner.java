@@ -246,6 +246,38 @@ public final class LogCleaner implements Closeable {
   }
 
   /**
+   * The log to clean first of {@code candidates}, null if none needs cleaning: one past its
+   * max.compaction.lag.ms before any other, then the highest dirty ratio.
+   */
+  static Log dirtiest(List<Log> candidates, long nowMs) {
+    Log best = null;
+    boolean bestPastLag = false;
+    double bestRatio = -1;
+    for (Log candidate : candidates) {
+      try {
+        LogConfig config = candidate.config();
+        CleanableSection section = CleanableSection.of(candidate, nowMs);
+        if (!section.cleanable(nowMs, config)) {
+          continue;
+        }
+        boolean pastLag = section.pastMaxCompactionLag(nowMs, config);
+        double ratio = section.dirtyRatio();
+        if (best == null
+            || (pastLag && !bestPastLag)
+            || (pastLag == bestPastLag && ratio > bestRatio)) {
+          best = candidate;
+          bestPastLag = pastLag;
+          bestRatio = ratio;
+        }
+      } catch (IOException | RuntimeException e) {
+        // Closing or closed under us: it deregisters next.
+        LOG.debug("Skipping {} this round: {}", candidate.dir(), e.toString());
+      }
+    }
+    return best;
+  }
+
+  /**
    * Waits until a log needs cleaning and marks it in progress; null once the cleaner stops. The
    * sections are worked out outside the lock: they read segment headers.
    */
@@ -265,31 +297,7 @@ public final class LogCleaner implements Closeable {
           }
         }
       }
-      Log best = null;
-      boolean bestPastLag = false;
-      double bestRatio = -1;
-      long now = clock.millis();
-      for (Log candidate : candidates) {
-        try {
-          LogConfig config = candidate.config();
-          CleanableSection section = CleanableSection.of(candidate, now);
-          if (!section.cleanable(now, config)) {
-            continue;
-          }
-          boolean pastLag = section.pastMaxCompactionLag(now, config);
-          double ratio = section.dirtyRatio();
-          if (best == null
-              || (pastLag && !bestPastLag)
-              || (pastLag == bestPastLag && ratio > bestRatio)) {
-            best = candidate;
-            bestPastLag = pastLag;
-            bestRatio = ratio;
-          }
-        } catch (IOException | RuntimeException e) {
-          // Closing or closed under us: it deregisters next.
-          LOG.debug("Skipping {} this round: {}", candidate.dir(), e.toString());
-        }
-      }
+      Log best = dirtiest(candidates, clock.millis());
       synchronized (lock) {
         if (stopped) {
           return null;
@@ -303,7 +311,7 @@ public final class LogCleaner implements Closeable {
           try {
             lock.wait(settings.backoff().toMillis());
           } catch (InterruptedException e) {
-            // Nobody interrupts cleaner threads; carry on with the next round.
+            // Nobody interrupts cleaner threads; should someone, this one ends.
             Thread.currentThread().interrupt();
             return null;
           }

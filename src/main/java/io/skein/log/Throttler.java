@@ -2,15 +2,18 @@ package io.skein.log;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Holds the callers of {@link #throttle} to a shared byte rate: each reports the bytes it read or
  * wrote and waits until the rate since the start of the current one-second window is back under
  * the limit. Callers wait in turn (the wait holds the monitor), so the limit is for all of them
- * together. {@link #stop} ends every wait at once.
+ * together. {@link #stop} ends every wait at once; a caller's own stop condition ends its wait
+ * within {@link #POLL_NANOS}.
  */
 final class Throttler {
   private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+  static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final double bytesPerSecond;
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -25,7 +28,7 @@ final class Throttler {
     this.bytesPerSecond = bytesPerSecond;
   }
 
-  synchronized void throttle(long bytes) {
+  synchronized void throttle(long bytes, BooleanSupplier stopWaiting) {
     if (bytesPerSecond == Long.MAX_VALUE || stopped.getCount() == 0) {
       return;
     }
@@ -36,13 +39,16 @@ final class Throttler {
     }
     bytesInWindow += bytes;
     long dueNanos = (long) (bytesInWindow * 1e9 / bytesPerSecond);
-    long aheadNanos = dueNanos - (now - windowStartNanos);
-    if (aheadNanos > 0) {
-      try {
-        stopped.await(aheadNanos, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    long until = windowStartNanos + dueNanos;
+    try {
+      for (long ahead = until - now; ahead > 0; ahead = until - System.nanoTime()) {
+        if (stopWaiting.getAsBoolean()
+            || stopped.await(Math.min(ahead, POLL_NANOS), TimeUnit.NANOSECONDS)) {
+          return;
+        }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
