@@ -2,6 +2,7 @@ package io.skein.log;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
@@ -17,10 +18,14 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
+import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.utils.ByteUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -379,6 +384,9 @@ public final class Log implements Closeable {
     ensureOpen();
     LogConfig current = config;
     int recordCount = validate(records, current.maxMessageBytes(), true);
+    if (current.compact()) {
+      requireKeys(records);
+    }
     long now = clock.millis();
     boolean logAppendTime = current.timestampType() == TimestampType.LOG_APPEND_TIME;
     long firstOffset = logEndOffset;
@@ -522,6 +530,49 @@ public final class Log implements Closeable {
           "Append holds " + recordCount + " records, more than fit one request");
     }
     return (int) recordCount;
+  }
+
+  /**
+   * Refuses a record without a key, as Kafka does on a compacted topic: no later record could ever
+   * replace it. Uncompressed records are walked in place up to their key length.
+   */
+  private void requireKeys(MemoryRecords records) {
+    ByteBuffer buffer = records.buffer();
+    ByteBuffer cursor = buffer.duplicate();
+    int position = buffer.position();
+    try {
+      for (MutableRecordBatch batch : records.batches()) {
+        if (batch.compressionType() != CompressionType.NONE) {
+          for (Record record : batch) {
+            if (!record.hasKey()) {
+              throw keyless();
+            }
+          }
+        } else {
+          cursor.position(position + BatchHeader.RECORD_BATCH_OVERHEAD);
+          int count = buffer.getInt(position + BatchHeader.RECORDS_COUNT_OFFSET);
+          for (int i = 0; i < count; i++) {
+            int length = ByteUtils.readVarint(cursor);
+            int recordStart = cursor.position();
+            cursor.get(); // attributes
+            ByteUtils.readVarlong(cursor); // timestamp delta
+            ByteUtils.readVarint(cursor); // offset delta
+            if (ByteUtils.readVarint(cursor) < 0) {
+              throw keyless();
+            }
+            cursor.position(recordStart + length);
+          }
+        }
+        position += batch.sizeInBytes();
+      }
+    } catch (BufferUnderflowException | IllegalArgumentException | KafkaException e) {
+      throw new CorruptRecordException("Malformed record in a batch: " + e.getMessage());
+    }
+  }
+
+  private CorruptRecordException keyless() {
+    return new CorruptRecordException(
+        "Compacted topic cannot accept message without key in log " + dir.getFileName());
   }
 
   /**

@@ -5,10 +5,12 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import io.skein.log.InvalidConfigException;
+import io.skein.log.LogCleaner;
 import io.skein.log.LogConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /** The {@code skein} section of the configuration, read once and checked at start-up. */
@@ -25,6 +27,7 @@ public record BrokerConfig(
     int defaultReplicationFactor,
     Duration retentionCheckInterval,
     Duration flushCheckInterval,
+    Optional<LogCleaner.Settings> logCleaner,
     Duration requestTimeout,
     Duration maxFetchWait,
     int maxFetchBytes,
@@ -55,12 +58,30 @@ public record BrokerConfig(
             c.getInt("default-replication-factor"),
             c.getDuration("log.retention-check-interval"),
             c.getDuration("log.flush-check-interval"),
+            logCleaner(c.getConfig("log.cleaner")),
             c.getDuration("request.timeout"),
             c.getDuration("request.max-fetch-wait"),
             c.getInt("request.max-fetch-bytes"),
             c.getDuration("startup-timeout"));
     config.check();
     return config;
+  }
+
+  /** {@code skein.log.cleaner}: empty when the cleaner is off. */
+  private static Optional<LogCleaner.Settings> logCleaner(Config c) {
+    if (!c.getBoolean("enabled")) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          new LogCleaner.Settings(
+              c.getInt("threads"),
+              c.getLong("io-max-bytes-per-second"),
+              c.getBytes("dedupe-buffer-size"),
+              c.getDuration("backoff")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.BadValue("skein.log.cleaner", e.getMessage());
+    }
   }
 
   /** Kafka config names contain dots: accept them quoted or as nested HOCON keys. */
@@ -100,7 +121,7 @@ public record BrokerConfig(
   public BrokerConfig withGrpcPort(int port) {
     return new BrokerConfig(brokerId, rack, dataDir, grpcHost, port, maxInboundMessageBytes, topicDefaultOverrides,
         topicDefaults, defaultPartitions, defaultReplicationFactor, retentionCheckInterval, flushCheckInterval,
-        requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
+        logCleaner, requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
   }
 
   /** The directory of one partition's log. */

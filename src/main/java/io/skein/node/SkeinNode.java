@@ -20,6 +20,7 @@ import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
 import io.skein.partition.PartitionKey;
 import io.skein.partition.PartitionLeader;
+import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
 import io.skein.server.GrpcServer;
@@ -116,6 +117,8 @@ public final class SkeinNode implements AutoCloseable {
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
       ActorRef<Controller.Command> controller = Controller.initSingleton(system, config);
       String clusterId = clusterId(system, controller, config, proposedClusterId, deadline);
+      // Before any log opens: leaders and followers register their logs with it.
+      config.logCleaner().ifPresent(settings -> LocalLogCleaner.get(system).start(system, settings));
       ActorRef<ReplicaManager.Command> replicaManager = system.systemActorOf(
           ReplicaManager.create(config, ReplicationConfig.from(withRoles), controller), "replica-manager",
           akka.actor.typed.Props.empty());

@@ -335,6 +335,7 @@ public final class PartitionLeader {
     context.getLog().info("Partition {}: leading at epoch {} with ISR {}, log offsets [{}, {}), high watermark {}", key,
         leaderEpoch, progress.isr(), log.logStartOffset(), log.logEndOffset(), log.highWatermark());
     localLogs.serving(key, log);
+    LocalLogCleaner.get(context.getSystem()).register(log);
     return stash.unstashAll(serving());
   }
 
@@ -650,6 +651,7 @@ public final class PartitionLeader {
     waitingReads.values().forEach(read -> read.replyTo().tell(readFailed(gone)));
     waitingReads.clear();
     stopServingReads();
+    LocalLogCleaner.get(context.getSystem()).deregister(log);
     try {
       log.closeAndDelete();
       context.getLog().info("Partition {}: deleted with its topic", key);
@@ -691,6 +693,7 @@ public final class PartitionLeader {
     parkedFetches.clear();
     stopServingReads();
     if (log != null) {
+      LocalLogCleaner.get(context.getSystem()).deregister(log);
       try {
         log.close();
       } catch (IOException e) {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.log.LogTestSupport.Stored;
@@ -191,12 +192,33 @@ class CleanerTest {
   }
 
   @Test
-  void recordsWithoutKeyAreDroppedAsKafkaDoes() throws Exception {
-    try (Log log = Log.open(dir, compact, clock)) {
+  void recordsWithoutKeyWrittenBeforeThePolicyChangedAreDroppedAsKafkaDoes() throws Exception {
+    try (Log log = Log.open(dir, LogConfig.defaults(), clock)) {
       log.appendAsLeader(keyed(START_MS, null, "keyless", "k", "v"), 0);
       commitAll(log);
+      log.updateConfig(compact);
       cleaner(1 << 16).clean(log, () -> false);
       assertEquals(List.of(new Stored(1, "k", "v")), readRecords(log));
+    }
+  }
+
+  @Test
+  void aCompactedLogRefusesRecordsWithoutKeyCompressedOrNot() throws Exception {
+    try (Log log = Log.open(dir.resolve("compacted"), compact, clock);
+        Log plain = Log.open(dir.resolve("plain"), LogConfig.defaults(), clock)) {
+      MemoryRecords lz4 =
+          MemoryRecords.withRecords(
+              Compression.lz4().build(),
+              new SimpleRecord(START_MS, "k".getBytes(), "v".getBytes()),
+              new SimpleRecord(START_MS, null, "keyless".getBytes()));
+      for (MemoryRecords keyless : List.of(keyed(START_MS, "k", "v", null, "keyless"), lz4)) {
+        CorruptRecordException e =
+            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(keyless, 0));
+        assertTrue(e.getMessage().contains("without key"), e.getMessage());
+      }
+      assertEquals(0, log.logEndOffset(), "nothing of a refused batch is written");
+      assertEquals(0, plain.appendAsLeader(keyed(START_MS, null, "fine"), 0).firstOffset());
+      assertEquals(0, log.appendAsLeader(keyed(START_MS, "k", null), 0).firstOffset());
     }
   }
 
