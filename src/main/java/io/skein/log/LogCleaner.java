@@ -242,7 +242,7 @@ public final class LogCleaner implements Closeable {
         stats.recordsKept(),
         stats.recordsRead(),
         stats.durationMs(),
-        String.format("%.1f", stats.bytesRead() / seconds / (1024 * 1024)));
+        String.format("%.3f", stats.bytesRead() / seconds / (1024 * 1024)));
   }
 
   /**
