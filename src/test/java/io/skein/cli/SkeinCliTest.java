@@ -115,6 +115,19 @@ class SkeinCliTest {
   }
 
   @Test
+  void produceSendsTheNullMarkerAsATombstone() {
+    broker.createTopic("t", 1);
+    int exitCode = runWithInput("alice:v1\nalice:NULL\n", "produce", "--bootstrap-server", BOOTSTRAP,
+        "--topic", "t", "--property", "parse.key=true", "--property", "key.separator=:",
+        "--property", "null.marker=NULL");
+    assertEquals(0, exitCode, err);
+    List<Record> records = broker.records("t", 0);
+    assertEquals(2, records.size());
+    assertEquals("v1", text(records.get(0).value()));
+    assertFalse(records.get(1).hasValue(), "a null value");
+  }
+
+  @Test
   void produceReportsFailedLinesAndExitsWithOne() {
     broker.createTopic("t", 1);
     int exitCode = runWithInput("no separator here\nk:v\n", "produce", "--bootstrap-server", BOOTSTRAP,
