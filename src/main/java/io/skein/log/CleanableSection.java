@@ -73,7 +73,6 @@ record CleanableSection(
   /** Whether the cleaner should compact the log now. */
   boolean cleanable(long nowMs, LogConfig config) {
     return hasDirtyRecords()
-        && (dirtyRatio() >= config.minCleanableDirtyRatio()
-            || pastMaxCompactionLag(nowMs, config));
+        && (dirtyRatio() >= config.minCleanableDirtyRatio() || pastMaxCompactionLag(nowMs, config));
   }
 }

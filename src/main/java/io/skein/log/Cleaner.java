@@ -323,7 +323,10 @@ final class Cleaner {
     private final Map<Long, Long> lastBatchOfProducer;
 
     KeepLatestFilter(
-        long nowMs, long deleteRetentionMs, long keepLastOffset, Map<Long, Long> lastBatchOfProducer) {
+        long nowMs,
+        long deleteRetentionMs,
+        long keepLastOffset,
+        Map<Long, Long> lastBatchOfProducer) {
       super(nowMs, deleteRetentionMs);
       this.keepLastOffset = keepLastOffset;
       this.lastBatchOfProducer = lastBatchOfProducer;

@@ -93,6 +93,7 @@ public final class Log implements Closeable {
 
   /** Steps of a swap, for tests that stop it where a crash could. */
   private SwapObserver swapObserver = step -> {};
+
   private volatile long logStartOffset;
   private volatile long logEndOffset;
   private volatile long highWatermark;
@@ -343,7 +344,8 @@ public final class Log implements Closeable {
       }
       // Whichever index files of the swap got this far, new or old, they are rebuilt from the log.
       for (String suffix : List.of(LogSegment.SWAP_SUFFIX, "")) {
-        Files.deleteIfExists(dir.resolve(LogSegment.fileName(swapBase, LogSegment.INDEX_SUFFIX) + suffix));
+        Files.deleteIfExists(
+            dir.resolve(LogSegment.fileName(swapBase, LogSegment.INDEX_SUFFIX) + suffix));
         Files.deleteIfExists(
             dir.resolve(LogSegment.fileName(swapBase, LogSegment.TIME_INDEX_SUFFIX) + suffix));
       }
@@ -593,7 +595,8 @@ public final class Log implements Closeable {
         rollReason = "index full";
       } else if (lastOffset - active.baseOffset > Integer.MAX_VALUE) {
         rollReason = "relative offset overflow";
-      } else if (current.compact() && now - active.rollClockStartMs() > current.maxCompactionLagMs()) {
+      } else if (current.compact()
+          && now - active.rollClockStartMs() > current.maxCompactionLagMs()) {
         // The cleaner never touches the active segment: roll so that it can meet the lag.
         rollReason = "max.compaction.lag.ms";
       }
@@ -627,7 +630,8 @@ public final class Log implements Closeable {
    * {@link #read(long, int, long)} into a buffer from {@code buffers}, which is asked at most once,
    * for at least the capacity it is given; an empty result uses none of its buffers.
    */
-  public LogReadResult read(long offset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
+  public LogReadResult read(
+      long offset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
       throws IOException {
     long end = logEndOffset;
     long start = logStartOffset;
@@ -657,12 +661,7 @@ public final class Log implements Closeable {
    * after it: compaction may have removed {@code offset}, and the read moves on to what is there.
    */
   private LogReadResult readSegments(
-      long offset,
-      int maxBytes,
-      long limit,
-      IntFunction<ByteBuffer> buffers,
-      long start,
-      long end)
+      long offset, int maxBytes, long limit, IntFunction<ByteBuffer> buffers, long start, long end)
       throws IOException {
     Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
     if (entry == null) {
@@ -700,8 +699,7 @@ public final class Log implements Closeable {
     }
   }
 
-  private Optional<TimestampAndOffset> findOffsetForTimestamp(long timestampMs)
-      throws IOException {
+  private Optional<TimestampAndOffset> findOffsetForTimestamp(long timestampMs) throws IOException {
     long end = logEndOffset;
     for (LogSegment segment : segments.values()) {
       if (segment.maxTimestamp() >= timestampMs) {
@@ -1039,7 +1037,8 @@ public final class Log implements Closeable {
    * Replaces {@code replaced} (consecutive inactive segments, oldest first) with {@code cleaned}, a
    * flushed inactive segment whose files end in {@code .cleaned}, based at the first one's base
    * offset and ending where the last one ends. Returns false, leaving the log as it was and
-   * deleting the cleaned files, if the log closed or any of {@code replaced} left the log meanwhile.
+   * deleting the cleaned files, if the log closed or any of {@code replaced} left the log
+   * meanwhile.
    */
   boolean replaceSegments(List<LogSegment> replaced, LogSegment cleaned) throws IOException {
     layoutLock.lock();

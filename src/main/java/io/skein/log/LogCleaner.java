@@ -45,7 +45,8 @@ public final class LogCleaner implements Closeable {
       int threads, long ioMaxBytesPerSecond, long dedupeBufferBytes, Duration backoff) {
     public Settings {
       if (threads < 1) {
-        throw new IllegalArgumentException("log.cleaner.threads must be at least 1, got " + threads);
+        throw new IllegalArgumentException(
+            "log.cleaner.threads must be at least 1, got " + threads);
       }
       if (ioMaxBytesPerSecond < 1) {
         throw new IllegalArgumentException(

@@ -120,7 +120,9 @@ public record LogConfig(
     }
   }
 
-  /** Whether the log cleaner keeps only the latest record per key ({@code compact} in the policy). */
+  /**
+   * Whether the log cleaner keeps only the latest record per key ({@code compact} in the policy).
+   */
   public boolean compact() {
     return !cleanupPolicy.equals(CLEANUP_POLICY_DELETE);
   }

@@ -37,6 +37,7 @@ final class LogSegment {
    * this suffix, an open completes the replacement (see {@link Log}).
    */
   static final String SWAP_SUFFIX = ".swap";
+
   private static final int FILE_NAME_DIGITS = 20;
 
   final long baseOffset;
@@ -324,7 +325,8 @@ final class LogSegment {
    * one read: the offset index bounds the span, and the cut after the last qualifying batch is
    * found in memory rather than by reading each batch header from the file.
    */
-  Read read(long startOffset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
+  Read read(
+      long startOffset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
       throws IOException {
     int limit = size;
     ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
@@ -360,7 +362,9 @@ final class LogSegment {
     while (span - cut >= BatchHeader.RECORD_BATCH_OVERHEAD) {
       int batchSize = checkedBatchSize(records, cut, begin + cut);
       long last = BatchHeader.lastOffset(records, cut);
-      if (batchSize > span - cut || last >= maxOffsetExclusive || (cut > 0 && cut + batchSize > maxBytes)) {
+      if (batchSize > span - cut
+          || last >= maxOffsetExclusive
+          || (cut > 0 && cut + batchSize > maxBytes)) {
         break;
       }
       cut += batchSize;
@@ -370,12 +374,20 @@ final class LogSegment {
     return new Read(records, firstBase, next);
   }
 
-  /** The size of the batch at {@code batchStart} in {@code buffer}, refusing one that cannot be a batch. */
+  /**
+   * The size of the batch at {@code batchStart} in {@code buffer}, refusing one that cannot be a
+   * batch.
+   */
   private int checkedBatchSize(ByteBuffer buffer, int batchStart, int filePosition) {
     int batchSize = BatchHeader.batchSize(buffer, batchStart);
     if (batchSize < BatchHeader.RECORD_BATCH_OVERHEAD) {
       throw new CorruptRecordException(
-          "segment " + logFile + " has a batch of impossible size " + batchSize + " at " + filePosition);
+          "segment "
+              + logFile
+              + " has a batch of impossible size "
+              + batchSize
+              + " at "
+              + filePosition);
     }
     return batchSize;
   }

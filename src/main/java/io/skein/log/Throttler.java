@@ -6,8 +6,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Holds the callers of {@link #throttle} to a shared byte rate: each reports the bytes it read or
- * wrote and waits until the rate since the start of the current one-second window is back under
- * the limit. Callers wait in turn (the wait holds the monitor), so the limit is for all of them
+ * wrote and waits until the rate since the start of the current one-second window is back under the
+ * limit. Callers wait in turn (the wait holds the monitor), so the limit is for all of them
  * together. {@link #stop} ends every wait at once; a caller's own stop condition ends its wait
  * within {@link #POLL_NANOS}.
  */

@@ -92,7 +92,9 @@ class CleanerConcurrencyTest {
       threads.forEach(Thread::start);
       Map<String, String> latest = new HashMap<>();
       try {
-        for (int i = 0; (i < 1500 || swaps.get() < 10) && i < 100_000 && failure.get() == null; i++) {
+        for (int i = 0;
+            (i < 1500 || swaps.get() < 10) && i < 100_000 && failure.get() == null;
+            i++) {
           String key = "k" + (i % 50);
           String value = i % 11 == 0 ? null : "v" + i;
           long offset = log.appendAsLeader(keyed(START_MS, key, value), 0).firstOffset();

@@ -48,10 +48,14 @@ class CleanerProperties {
     LogTestSupport.ManualClock clock = new LogTestSupport.ManualClock(START_MS);
     LogConfig config =
         LogTestSupport.config(
-            "cleanup.policy", "compact", "segment.bytes", segmentBytes, "index.interval.bytes", 100);
+            "cleanup.policy",
+            "compact",
+            "segment.bytes",
+            segmentBytes,
+            "index.interval.bytes",
+            100);
     Cleaner cleaner =
-        new Cleaner(
-            OffsetMap.ENTRY_BYTES * offsetMapEntries, new Throttler(Long.MAX_VALUE), clock);
+        new Cleaner(OffsetMap.ENTRY_BYTES * offsetMapEntries, new Throttler(Long.MAX_VALUE), clock);
     Map<Long, Stored> written = new HashMap<>();
     Map<String, String> latest = new HashMap<>();
     Log log = Log.open(dir, config, clock);
@@ -76,7 +80,8 @@ class CleanerProperties {
         } else if (operation < 86) {
           cleanUnlessOffsetMapTooSmall(cleaner, log);
         } else if (operation < 94) {
-          Log.SwapStep crashAt = Log.SwapStep.values()[random.nextInt(Log.SwapStep.values().length)];
+          Log.SwapStep crashAt =
+              Log.SwapStep.values()[random.nextInt(Log.SwapStep.values().length)];
           log.observeSwaps(
               step -> {
                 if (step == crashAt) {

@@ -32,15 +32,15 @@ class LogCleanerTest {
       config("cleanup.policy", "compact", "segment.bytes", 600);
 
   private static LogCleaner.Settings settings(int threads, long bytesPerSecond) {
-    return new LogCleaner.Settings(
-        threads, bytesPerSecond, 1024L * 1024, Duration.ofMillis(10));
+    return new LogCleaner.Settings(threads, bytesPerSecond, 1024L * 1024, Duration.ofMillis(10));
   }
 
   /** {@code overwrites} batches over four keys, committed and rolled. */
   private Log writeLog(String name, LogConfig config, int overwrites) throws IOException {
     Log log = Log.open(dir.resolve(name), config, clock);
     for (int i = 0; i < overwrites; i++) {
-      log.appendAsLeader(keyed(START_MS + i, "k" + (i % 4), "v" + i, "k" + ((i + 1) % 4), "w" + i), 0);
+      log.appendAsLeader(
+          keyed(START_MS + i, "k" + (i % 4), "v" + i, "k" + ((i + 1) % 4), "w" + i), 0);
     }
     log.roll();
     log.updateHighWatermark(log.logEndOffset());
@@ -124,18 +124,21 @@ class LogCleanerTest {
       cleanedThenWritten.roll();
       cleanedThenWritten.updateHighWatermark(cleanedThenWritten.logEndOffset());
       long now = clock.millis();
-      assertSame(neverCleaned, LogCleaner.dirtiest(List.of(mostlyClean, cleanedThenWritten, neverCleaned), now));
-      assertSame(cleanedThenWritten, LogCleaner.dirtiest(List.of(mostlyClean, cleanedThenWritten), now));
+      assertSame(
+          neverCleaned,
+          LogCleaner.dirtiest(List.of(mostlyClean, cleanedThenWritten, neverCleaned), now));
+      assertSame(
+          cleanedThenWritten, LogCleaner.dirtiest(List.of(mostlyClean, cleanedThenWritten), now));
       assertNull(
-          LogCleaner.dirtiest(List.of(mostlyClean), now),
-          "below min.cleanable.dirty.ratio of 0.5");
+          LogCleaner.dirtiest(List.of(mostlyClean), now), "below min.cleanable.dirty.ratio of 0.5");
 
       mostlyClean.updateConfig(
           config("cleanup.policy", "compact", "segment.bytes", 600, "max.compaction.lag.ms", 1000));
       clock.advance(1001);
       assertSame(
           mostlyClean,
-          LogCleaner.dirtiest(List.of(cleanedThenWritten, neverCleaned, mostlyClean), clock.millis()),
+          LogCleaner.dirtiest(
+              List.of(cleanedThenWritten, neverCleaned, mostlyClean), clock.millis()),
           "past max.compaction.lag.ms goes first");
     }
   }

@@ -36,7 +36,8 @@ class LogConfigTest {
 
   @Test
   void cleanupPolicyTakesKafkasListInEitherOrder() {
-    LogConfig compact = LogConfig.fromMap(Map.of("cleanup.policy", "compact"), LogConfig.defaults());
+    LogConfig compact =
+        LogConfig.fromMap(Map.of("cleanup.policy", "compact"), LogConfig.defaults());
     assertTrue(compact.compact());
     assertFalse(compact.delete());
     LogConfig both =
