@@ -765,6 +765,18 @@ public final class Log implements Closeable {
     return dir;
   }
 
+  /**
+   * The share of the cleanable bytes (closed segments below the high watermark) not yet compacted;
+   * 0 when nothing is cleanable, -1 when a segment went while it was looked at.
+   */
+  public double dirtyRatio() {
+    try {
+      return CleanableSection.of(this, clock.millis()).dirtyRatio();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** Offsets below this are fsynced. */
   long recoveryPoint() {
     return recoveryPoint;

@@ -168,7 +168,8 @@ public final class PartitionLeader {
   public record EpochEndOffset(long endOffset, Failure failure) implements CborSerializable {}
 
   public record Status(
-      long logStartOffset, long highWatermark, long logEndOffset, long sizeBytes, int segments, Failure failure)
+      long logStartOffset, long highWatermark, long logEndOffset, long sizeBytes, int segments, long cleanedOffset,
+      double dirtyRatio, Failure failure)
       implements CborSerializable {}
 
   // ---- setup ----------------------------------------------------------------------------
@@ -624,7 +625,7 @@ public final class PartitionLeader {
 
   private Behavior<Command> onDescribe(Describe describe) {
     describe.replyTo().tell(new Status(log.logStartOffset(), log.highWatermark(), log.logEndOffset(),
-        log.sizeInBytes(), log.numberOfSegments(), null));
+        log.sizeInBytes(), log.numberOfSegments(), log.cleanedOffset(), log.dirtyRatio(), null));
     return Behaviors.same();
   }
 
@@ -851,7 +852,7 @@ public final class PartitionLeader {
     } else if (command instanceof ListOffsets list) {
       list.replyTo().tell(new OffsetReply(-1, -1, failure));
     } else if (command instanceof Describe describe) {
-      describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, failure));
+      describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, -1, -1, failure));
     } else if (command instanceof ReplicaFetch fetch) {
       fetch.replyTo().tell(ReplicaFetchReply.failed(failure.code(), failure.message()));
     } else if (command instanceof OffsetsForLeaderEpoch request) {

@@ -211,6 +211,8 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
               .setLogEndOffset(status.logEndOffset())
               .setSizeBytes(status.sizeBytes())
               .setSegments(status.segments())
+              .setCleanOffset(status.cleanedOffset())
+              .setDirtyRatio(status.dirtyRatio())
               .build())
           .toCompletableFuture());
     }

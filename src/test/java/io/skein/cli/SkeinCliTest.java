@@ -95,7 +95,7 @@ class SkeinCliTest {
     List<String> lines = out.lines().toList();
     assertEquals(3, lines.size(), out);
     assertTrue(lines.get(0).matches("Topic: orders\tTopicId: \\S+\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup.policy=compact"), lines.get(0));
-    assertEquals("\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tLogStartOffset: 0\tHighWatermark: 0\tSize: 0", lines.get(2));
+    assertEquals("\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tLogStartOffset: 0\tHighWatermark: 0\tSize: 0\tCleanOffset: 0\tDirtyRatio: 0.00", lines.get(2));
     assertEquals(0, run("topics", "--bootstrap-server", BOOTSTRAP, "--delete", "--topic", "orders"));
     assertEquals(0, run("topics", "--bootstrap-server", BOOTSTRAP, "--list"));
     assertEquals("", out);

@@ -13,9 +13,11 @@ import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.AlterTopicConfigsRequest;
 import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.CreateTopicRequest;
+import io.skein.proto.v1.DescribeTopicsRequest;
 import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.FetchRequest;
 import io.skein.proto.v1.FetchResponse;
+import io.skein.proto.v1.PartitionDescription;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProducerServiceGrpc;
 import java.nio.ByteBuffer;
@@ -189,5 +191,15 @@ class CompactionGrpcTest {
       assertTrue(row.offset() > previous, "offsets only increase");
       previous = row.offset();
     }
+
+    PartitionDescription described =
+        admin
+            .describeTopics(DescribeTopicsRequest.newBuilder().addNames("profiles").build())
+            .getTopics(0)
+            .getPartitions(0);
+    assertTrue(described.getCleanOffset() >= total, "clean up to " + described.getCleanOffset());
+    assertTrue(
+        described.getDirtyRatio() >= 0 && described.getDirtyRatio() <= 1,
+        "dirty ratio " + described.getDirtyRatio());
   }
 }
