@@ -335,6 +335,41 @@ class CleanerTest {
   }
 
   @Test
+  void retentionDeletesSegmentsOfCompactDeleteLogsButNotOfCompactOnes() throws Exception {
+    for (String policy : List.of("compact", "compact,delete")) {
+      try (Log log =
+          Log.open(
+              dir.resolve(policy),
+              config("cleanup.policy", policy, "segment.bytes", 600, "retention.ms", 1000),
+              clock)) {
+        fill(log, 20, 4, "a");
+        commitAll(log);
+        clock.advance(10_000);
+        int deleted = log.deleteRetainedSegments();
+        if (policy.equals("compact")) {
+          assertEquals(0, deleted, "compact alone never deletes by retention");
+        } else {
+          assertTrue(deleted > 0, "compact,delete applies retention.ms too");
+        }
+      }
+    }
+  }
+
+  @Test
+  void maxCompactionLagRollsTheActiveSegmentSoThatItCanBeCleaned() throws Exception {
+    LogConfig config = config("cleanup.policy", "compact", "max.compaction.lag.ms", 5000);
+    try (Log log = Log.open(dir, config, clock)) {
+      log.appendAsLeader(keyed(START_MS, "k", "v1"), 0);
+      clock.advance(4000);
+      log.appendAsLeader(keyed(START_MS, "k", "v2"), 0);
+      assertEquals(1, log.numberOfSegments(), "within the lag");
+      clock.advance(2000);
+      log.appendAsLeader(keyed(START_MS, "k", "v3"), 0);
+      assertEquals(2, log.numberOfSegments(), "rolled once the first record waited 6 s");
+    }
+  }
+
+  @Test
   void offsetMapKeepsTheLatestOffsetPerKeyUpToItsCapacity() {
     OffsetMap map = new OffsetMap(OffsetMap.ENTRY_BYTES * 100);
     assertEquals(90, map.capacity());
