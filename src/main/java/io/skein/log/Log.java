@@ -639,18 +639,21 @@ public final class Log implements Closeable {
       throw new OffsetOutOfRangeException(offset, start, end);
     }
     long limit = Math.min(maxOffsetExclusive, end);
+    IntFunction<ByteBuffer> attemptBuffers = buffers;
     for (int attempt = 1; offset < limit; attempt++) {
       try {
-        return readSegments(offset, maxBytes, limit, buffers, start, end);
+        return readSegments(offset, maxBytes, limit, attemptBuffers, start, end);
       } catch (ClosedChannelException e) {
         // Retention deleted the segment while we read it: report the range as it is now.
         if (offset < logStartOffset) {
           throw new OffsetOutOfRangeException(offset, logStartOffset, logEndOffset);
         }
-        // Or the cleaner swapped it for its cleaned copy, which the map now holds.
+        // Or the cleaner swapped it for its cleaned copy, which the map now holds. The failed
+        // attempt may have had the caller's one buffer: read again into one of our own.
         if (attempt == READ_ATTEMPTS || closed) {
           throw e;
         }
+        attemptBuffers = ByteBuffer::allocate;
       }
     }
     return new LogReadResult(ByteBuffer.allocate(0), -1, offset, highWatermark, start, end);
