@@ -75,4 +75,14 @@ record CleanableSection(
     return hasDirtyRecords()
         && (dirtyRatio() >= config.minCleanableDirtyRatio() || pastMaxCompactionLag(nowMs, config));
   }
+
+  /**
+   * Whether a clean would drop tombstones now though nothing may be dirty: the latest delete
+   * horizon the last clean left has passed. The cleaner turns to such logs when none is dirty
+   * enough, so that deleted keys go from a topic that is no longer written (as Kafka, KIP-534).
+   */
+  static boolean tombstonesExpired(Log log, long nowMs) {
+    long horizon = log.latestDeleteHorizonMs();
+    return horizon != RecordBatch.NO_TIMESTAMP && horizon <= nowMs;
+  }
 }

@@ -76,6 +76,7 @@ final class Cleaner {
   private long bytesWritten;
   private long recordsRead;
   private long recordsKept;
+  private long latestDeleteHorizonMs;
 
   Cleaner(int offsetMapBytes, Throttler throttler, Clock clock) {
     this.offsetMap = new OffsetMap(offsetMapBytes);
@@ -91,9 +92,10 @@ final class Cleaner {
   Stats clean(Log log, BooleanSupplier aborted) throws IOException, Aborted {
     long startMs = clock.millis();
     CleanableSection section = CleanableSection.of(log, startMs);
-    if (!section.hasDirtyRecords()) {
+    if (!section.hasDirtyRecords() && !CleanableSection.tombstonesExpired(log, startMs)) {
       return null;
     }
+    latestDeleteHorizonMs = RecordBatch.NO_TIMESTAMP;
     bytesRead = 0;
     bytesWritten = 0;
     recordsRead = 0;
@@ -116,7 +118,7 @@ final class Cleaner {
           return null;
         }
       }
-      log.checkpointCleanedTo(mapEnd);
+      log.checkpointCleanedTo(mapEnd, latestDeleteHorizonMs);
       return new Stats(
           bytesRead,
           bytesWritten,
@@ -269,6 +271,7 @@ final class Cleaner {
             ByteBuffer kept = writeBuffer.duplicate().flip();
             if (kept.hasRemaining()) {
               cleaned.append(kept, lastOffsetOf(kept), nowMs, config.indexIntervalBytes());
+              noteDeleteHorizons(kept);
               bytesWritten += kept.remaining();
               throttler.throttle(kept.remaining(), aborted);
             }
@@ -284,6 +287,14 @@ final class Cleaner {
     } catch (IOException | RuntimeException | Aborted e) {
       cleaned.closeAndDeleteFiles();
       throw e;
+    }
+  }
+
+  private void noteDeleteHorizons(ByteBuffer batches) {
+    for (int position = batches.position(); position < batches.limit(); ) {
+      latestDeleteHorizonMs =
+          Math.max(latestDeleteHorizonMs, BatchHeader.deleteHorizon(batches, position));
+      position += BatchHeader.batchSize(batches, position);
     }
   }
 

@@ -91,6 +91,12 @@ public final class Log implements Closeable {
   /** Offsets below this have been compacted; the dirty section starts here. */
   private volatile long cleanedOffset;
 
+  /**
+   * The latest delete horizon the last clean left in the log, NO_TIMESTAMP if it left no
+   * tombstones; once past, a clean would drop them all. Not kept across restarts, as in Kafka.
+   */
+  private volatile long latestDeleteHorizonMs = RecordBatch.NO_TIMESTAMP;
+
   /** Steps of a swap, for tests that stop it where a crash could. */
   private SwapObserver swapObserver = step -> {};
 
@@ -1094,14 +1100,19 @@ public final class Log implements Closeable {
     }
   }
 
+  long latestDeleteHorizonMs() {
+    return latestDeleteHorizonMs;
+  }
+
   /** Records that offsets below {@code offset} are compacted, durably. */
-  void checkpointCleanedTo(long offset) throws IOException {
+  void checkpointCleanedTo(long offset, long latestDeleteHorizonMs) throws IOException {
     layoutLock.lock();
     try {
       if (closed) {
         return;
       }
       cleanedOffset = Math.min(offset, logEndOffset);
+      this.latestDeleteHorizonMs = latestDeleteHorizonMs;
       cleanerCheckpoint.write(cleanedOffset);
     } finally {
       layoutLock.unlock();

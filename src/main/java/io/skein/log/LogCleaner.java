@@ -248,10 +248,12 @@ public final class LogCleaner implements Closeable {
 
   /**
    * The log to clean first of {@code candidates}, null if none needs cleaning: one past its
-   * max.compaction.lag.ms before any other, then the highest dirty ratio.
+   * max.compaction.lag.ms before any other, then the highest dirty ratio; when none is dirty
+   * enough, one whose tombstones are all past their delete horizon.
    */
   static Log dirtiest(List<Log> candidates, long nowMs) {
     Log best = null;
+    Log withExpiredTombstones = null;
     boolean bestPastLag = false;
     double bestRatio = -1;
     for (Log candidate : candidates) {
@@ -259,6 +261,10 @@ public final class LogCleaner implements Closeable {
         LogConfig config = candidate.config();
         CleanableSection section = CleanableSection.of(candidate, nowMs);
         if (!section.cleanable(nowMs, config)) {
+          if (withExpiredTombstones == null
+              && CleanableSection.tombstonesExpired(candidate, nowMs)) {
+            withExpiredTombstones = candidate;
+          }
           continue;
         }
         boolean pastLag = section.pastMaxCompactionLag(nowMs, config);
@@ -275,7 +281,7 @@ public final class LogCleaner implements Closeable {
         LOG.debug("Skipping {} this round: {}", candidate.dir(), e.toString());
       }
     }
-    return best;
+    return best != null ? best : withExpiredTombstones;
   }
 
   /**

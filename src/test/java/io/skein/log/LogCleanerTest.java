@@ -59,10 +59,10 @@ class LogCleanerTest {
       assertEventually(
           "the compacted log is clean",
           Duration.ofSeconds(20),
-          () -> compacted.cleanedOffset() == compacted.logEndOffset());
+          () -> cleaner.lastClean(compacted).isPresent());
+      assertEquals(compacted.logEndOffset(), compacted.cleanedOffset());
       assertEquals(latest, latestValues(readRecords(compacted)));
       assertEquals(4, readRecords(compacted).size());
-      assertTrue(cleaner.lastClean(compacted).isPresent());
       assertEquals(1, cleaner.progress().cleans());
       assertTrue(cleaner.progress().bytesRead() > cleaner.progress().bytesWritten());
       assertEquals(untouched, readRecords(deleted), "cleanup.policy=delete is not compacted");
@@ -77,6 +77,40 @@ class LogCleanerTest {
           () -> deleted.cleanedOffset() == deleted.logEndOffset());
       cleaner.deregister(compacted);
       cleaner.deregister(deleted);
+    }
+  }
+
+  @Test
+  void tombstonesGoOnceTheirHorizonPassesThoughNothingMoreIsWritten() throws Exception {
+    LogConfig config =
+        config("cleanup.policy", "compact", "segment.bytes", 600, "delete.retention.ms", 1000);
+    try (Log log = Log.open(dir.resolve("idle"), config, clock);
+        LogCleaner cleaner = new LogCleaner(settings(1, Long.MAX_VALUE), clock)) {
+      log.appendAsLeader(keyed(START_MS, "deleted", "v", "kept", "v"), 0);
+      log.appendAsLeader(keyed(START_MS, "deleted", null), 0);
+      log.roll();
+      log.updateHighWatermark(log.logEndOffset());
+      cleaner.register(log);
+      assertEventually(
+          "the first clean keeps the tombstone",
+          Duration.ofSeconds(20),
+          () -> cleaner.lastClean(log).isPresent());
+      assertEquals(
+          List.of(new Stored(1, "kept", "v"), new Stored(2, "deleted", null)), readRecords(log));
+      clock.advance(1001);
+      cleaner.wakeUp();
+      assertEventually(
+          "a later clean drops it",
+          Duration.ofSeconds(20),
+          () -> {
+            try {
+              return readRecords(log).equals(List.of(new Stored(1, "kept", "v")));
+            } catch (IOException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+      assertEquals(2, cleaner.progress().cleans());
+      cleaner.deregister(log);
     }
   }
 
