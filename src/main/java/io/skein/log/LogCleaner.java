@@ -145,7 +145,7 @@ public final class LogCleaner implements Closeable {
   }
 
   /** What the last clean of {@code log} did, if it was cleaned since it registered. */
-  public Optional<Cleaner.Stats> lastClean(Log log) {
+  Optional<Cleaner.Stats> lastClean(Log log) {
     synchronized (lock) {
       Entry entry = logs.get(log);
       return Optional.ofNullable(entry == null ? null : entry.lastClean);
