@@ -100,16 +100,8 @@ class LogCleanerTest {
       clock.advance(1001);
       cleaner.wakeUp();
       assertEventually(
-          "a later clean drops it",
-          Duration.ofSeconds(20),
-          () -> {
-            try {
-              return readRecords(log).equals(List.of(new Stored(1, "kept", "v")));
-            } catch (IOException e) {
-              throw new IllegalStateException(e);
-            }
-          });
-      assertEquals(2, cleaner.progress().cleans());
+          "a later clean drops it", Duration.ofSeconds(20), () -> cleaner.progress().cleans() == 2);
+      assertEquals(List.of(new Stored(1, "kept", "v")), readRecords(log));
       cleaner.deregister(log);
     }
   }
@@ -126,7 +118,6 @@ class LogCleanerTest {
           () -> cleanedFiles(log.dir()) > 0);
       cleaner.deregister(log);
       assertEquals(0, cleanedFiles(log.dir()), "nothing is left of the stopped clean");
-      assertTrue(cleaner.lastClean(log).isEmpty());
       List<Stored> after = readRecords(log);
       assertEquals(latestValues(before), latestValues(after));
     }
