@@ -30,7 +30,9 @@ import java.util.concurrent.CompletionStage;
 public final class TopicAdmin {
 
   /** A partition's log as its leader reports it. */
-  public record LogState(long logStartOffset, long highWatermark, long logEndOffset, long sizeBytes, int segments) {}
+  /** The leader's log; {@code cleanedOffset} and {@code dirtyRatio} are 0 unless the topic is compacted. */
+  public record LogState(long logStartOffset, long highWatermark, long logEndOffset, long sizeBytes, int segments,
+      long cleanedOffset, double dirtyRatio) {}
 
   /** A partition's replicas and, where asked for and its leader answered, its log. */
   public record PartitionDescription(int partition, ReplicaAssignment assignment, LogState log) {}
@@ -155,7 +157,7 @@ public final class TopicAdmin {
             .<PartitionLeader.Status>ask(PartitionLeader.Describe::new, settings.requestTimeout()))
         .thenApply(status -> new PartitionDescription(partition, assignment, status.failure() != null ? null
             : new LogState(status.logStartOffset(), status.highWatermark(), status.logEndOffset(), status.sizeBytes(),
-                status.segments())));
+                status.segments(), status.cleanedOffset(), status.dirtyRatio())));
   }
 
   private List<BrokerAddress> brokers() {

@@ -37,7 +37,8 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(
       names = "--property",
       paramLabel = "KEY=VALUE",
-      description = "Line reading: parse.key=true splits each line at key.separator (default: tab) into key and value.")
+      description = "Line reading: parse.key=true splits each line at key.separator (default: tab) into key and value;"
+          + " a value equal to null.marker (no default) is sent as null, a tombstone on a compacted topic.")
   Map<String, String> properties = new LinkedHashMap<>();
 
   @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "A producer config.")
@@ -54,6 +55,7 @@ final class ProduceCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     boolean parseKey = Boolean.parseBoolean(properties.getOrDefault("parse.key", "false"));
     String keySeparator = properties.getOrDefault("key.separator", "\t");
+    String nullMarker = properties.get("null.marker");
     Map<String, Object> config = new HashMap<>(producerProperties);
     config.put("bootstrap.servers", connection.bootstrapServer);
     if (acks != null) {
@@ -84,7 +86,8 @@ final class ProduceCommand implements Callable<Integer> {
         }
         long lineNumber = lines;
         producer
-            .send(new ProducerRecord<>(topic, key, value.getBytes(StandardCharsets.UTF_8)))
+            .send(new ProducerRecord<>(topic, key,
+                value.equals(nullMarker) ? null : value.getBytes(StandardCharsets.UTF_8)))
             .whenComplete(
                 (metadata, error) -> {
                   if (error != null) {

@@ -119,6 +119,9 @@ final class TopicsCommand implements Callable<Integer> {
             .filter(ConfigEntry::getIsOverride)
             .map(c -> c.getName() + "=" + c.getValue())
             .collect(Collectors.joining(","));
+    boolean compacted =
+        topic.getConfigsList().stream()
+            .anyMatch(c -> c.getName().equals("cleanup.policy") && c.getValue().contains("compact"));
     out.println(
         "Topic: " + topic.getName()
             + "\tTopicId: " + topic.getTopicId()
@@ -134,7 +137,11 @@ final class TopicsCommand implements Callable<Integer> {
               + "\tIsr: " + join(partition.getIsrList())
               + "\tLogStartOffset: " + partition.getLogStartOffset()
               + "\tHighWatermark: " + partition.getHighWatermark()
-              + "\tSize: " + partition.getSizeBytes());
+              + "\tSize: " + partition.getSizeBytes()
+              + (compacted
+                  ? "\tCleanOffset: " + partition.getCleanOffset()
+                      + String.format("\tDirtyRatio: %.2f", partition.getDirtyRatio())
+                  : ""));
     }
   }
 

@@ -13,7 +13,9 @@ final class BatchHeader {
   static final int LENGTH_OFFSET = 8;
   static final int PARTITION_LEADER_EPOCH_OFFSET = 12;
   static final int MAGIC_OFFSET = 16;
+  static final int ATTRIBUTES_OFFSET = 21;
   static final int LAST_OFFSET_DELTA_OFFSET = 23;
+  static final int BASE_TIMESTAMP_OFFSET = 27;
   static final int MAX_TIMESTAMP_OFFSET = 35;
   static final int PRODUCER_ID_OFFSET = 43;
   static final int PRODUCER_EPOCH_OFFSET = 51;
@@ -57,6 +59,24 @@ final class BatchHeader {
 
   static long lastOffset(ByteBuffer buffer, int batchStart) {
     return baseOffset(buffer, batchStart) + lastOffsetDelta(buffer, batchStart);
+  }
+
+  /** Attributes bit 6 (KIP-534): the base timestamp is the batch's delete horizon. */
+  static final int DELETE_HORIZON_FLAG = 0x40;
+
+  /** The time after which the cleaner may drop the batch's tombstones, or NO_TIMESTAMP. */
+  static long deleteHorizon(ByteBuffer buffer, int batchStart) {
+    return (buffer.getShort(batchStart + ATTRIBUTES_OFFSET) & DELETE_HORIZON_FLAG) != 0
+        ? baseTimestamp(buffer, batchStart)
+        : RecordBatch.NO_TIMESTAMP;
+  }
+
+  /**
+   * The first record's timestamp, or the delete horizon in a batch the cleaner marked (attributes
+   * bit 6, KIP-534).
+   */
+  static long baseTimestamp(ByteBuffer buffer, int batchStart) {
+    return buffer.getLong(batchStart + BASE_TIMESTAMP_OFFSET);
   }
 
   static long maxTimestamp(ByteBuffer buffer, int batchStart) {

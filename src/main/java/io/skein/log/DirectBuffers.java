@@ -4,11 +4,11 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
- * Reused direct buffers for bytes on their way between the network and a log file: a fetch
- * or an append through one neither allocates nor zeroes a fresh buffer, and the file channel
- * reads or writes it without a copy through a temporary direct buffer of its own.
- * Thread-safe. A request for more than {@code bufferBytes} gets a heap buffer of its own. A
- * buffer that is never given back is simply collected.
+ * Reused direct buffers for bytes on their way between the network and a log file: a fetch or an
+ * append through one neither allocates nor zeroes a fresh buffer, and the file channel reads or
+ * writes it without a copy through a temporary direct buffer of its own. Thread-safe. A request for
+ * more than {@code bufferBytes} gets a heap buffer of its own. A buffer that is never given back is
+ * simply collected.
  */
 public final class DirectBuffers {
 

@@ -2,6 +2,7 @@ package io.skein.log;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
@@ -13,12 +14,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
+import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.utils.ByteUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +37,24 @@ import org.slf4j.LoggerFactory;
  * Any thread may {@link #read} and {@link #offsetForTimestamp} concurrently: the segment map is
  * concurrent, segment sizes and the log end offset are volatile and published after the bytes are
  * written, and files are read positionally.
+ *
+ * <p>The {@link LogCleaner} is the one other thread that changes the log: it writes cleaned copies
+ * of inactive segments on its own thread, reading them like any reader, and then {@link
+ * #replaceSegments swaps} them in. The swap and every writer operation that adds or removes
+ * segments (roll, truncation, retention, flush, close) hold {@code layoutLock}; appends that do not
+ * roll never take it, so the cleaner does not slow the write path. The lock is taken rather than
+ * the swap handed to the writer because the writer is an actor in the layer above, which the
+ * storage engine must not know; the swap only renames files, so the writer waits milliseconds at
+ * most, and only when it rolls. The swap checks under the lock that the segments it replaces are
+ * still the log's: if retention or truncation removed one meanwhile, the cleaned copy is dropped.
+ *
+ * <p>Swap protocol, crash-safe at every step: the cleaned segment is written and fsynced as {@code
+ * .cleaned} files; renamed to {@code .swap} (from here on it replaces the old segments); the old
+ * segments' files are renamed to {@code .deleted}; the {@code .swap} files take the plain names;
+ * the old files are deleted. An open deletes {@code .cleaned} files (the old segments are intact)
+ * and completes a swap it finds: it deletes every old segment within the swap file's offsets and
+ * gives the swap file its plain name, rebuilding its indexes. A reader still on a replaced segment
+ * finds its channel closed and reads again from the current segments.
  */
 public final class Log implements Closeable {
   static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
@@ -40,7 +64,14 @@ public final class Log implements Closeable {
    * open.
    */
   private static final List<String> STRAY_SUFFIXES =
-      List.of(LogSegment.DELETED_SUFFIX, CheckpointFile.TEMP_SUFFIX, ".cleaned", ".swap");
+      List.of(
+          LogSegment.DELETED_SUFFIX,
+          CheckpointFile.TEMP_SUFFIX,
+          LogSegment.CLEANED_SUFFIX,
+          LogSegment.SWAP_SUFFIX);
+
+  /** How often a read retries after the segment it read was swapped out under it. */
+  private static final int READ_ATTEMPTS = 4;
 
   private static final Logger LOG = LoggerFactory.getLogger(Log.class);
 
@@ -53,7 +84,25 @@ public final class Log implements Closeable {
   private final LeaderEpochCache epochCache;
   private final ProducerStateManager producerState;
   private final LogOffsetsCheckpoint offsetsCheckpoint;
+  private final CleanerCheckpoint cleanerCheckpoint;
+
+  /** Guards the set of segments between the writer and the cleaner's swap (see class comment). */
+  private final ReentrantLock layoutLock = new ReentrantLock();
+
   private volatile LogConfig config;
+
+  /** Offsets below this have been compacted; the dirty section starts here. */
+  private volatile long cleanedOffset;
+
+  /**
+   * The latest delete horizon the last clean left in the log, NO_TIMESTAMP if it left no
+   * tombstones; once past, a clean would drop them all. Not kept across restarts, as in Kafka.
+   */
+  private volatile long latestDeleteHorizonMs = RecordBatch.NO_TIMESTAMP;
+
+  /** Steps of a swap, for tests that stop it where a crash could. */
+  private SwapObserver swapObserver = step -> {};
+
   private volatile long logStartOffset;
   private volatile long logEndOffset;
   private volatile long highWatermark;
@@ -72,8 +121,10 @@ public final class Log implements Closeable {
       ConcurrentSkipListMap<Long, LogSegment> segments,
       LeaderEpochCache epochCache,
       LogOffsetsCheckpoint offsetsCheckpoint,
+      CleanerCheckpoint cleanerCheckpoint,
       long logStartOffset,
-      long highWatermark) {
+      long highWatermark,
+      long cleanedOffset) {
     this.dir = dir;
     this.config = config;
     this.clock = clock;
@@ -81,6 +132,8 @@ public final class Log implements Closeable {
     this.epochCache = epochCache;
     this.producerState = new ProducerStateManager(dir);
     this.offsetsCheckpoint = offsetsCheckpoint;
+    this.cleanerCheckpoint = cleanerCheckpoint;
+    this.cleanedOffset = cleanedOffset;
     this.logEndOffset = segments.lastEntry().getValue().nextOffset();
     this.logStartOffset = logStartOffset;
     this.highWatermark = highWatermark;
@@ -94,6 +147,7 @@ public final class Log implements Closeable {
    */
   public static Log open(Path dir, LogConfig config, Clock clock) throws IOException {
     Files.createDirectories(dir);
+    completeInterruptedSwaps(dir);
     deleteStrayFiles(dir);
     LogOffsetsCheckpoint offsetsCheckpoint = new LogOffsetsCheckpoint(dir);
     LogOffsetsCheckpoint.Offsets saved = offsetsCheckpoint.read();
@@ -136,6 +190,8 @@ public final class Log implements Closeable {
     epochCache.truncateFromStart(logStartOffset);
     Files.deleteIfExists(marker);
     CheckpointFile.fsyncDirectory(dir);
+    CleanerCheckpoint cleanerCheckpoint = new CleanerCheckpoint(dir);
+    long cleanedOffset = Math.min(cleanerCheckpoint.read(), logEndOffset);
     Log log =
         new Log(
             dir,
@@ -144,8 +200,10 @@ public final class Log implements Closeable {
             segments,
             epochCache,
             offsetsCheckpoint,
+            cleanerCheckpoint,
             logStartOffset,
-            highWatermark);
+            highWatermark,
+            cleanedOffset);
     log.writeOffsetsCheckpoint();
     log.loadProducerState(logEndOffset);
     LOG.info(
@@ -278,6 +336,64 @@ public final class Log implements Closeable {
     return baseOffsets;
   }
 
+  /**
+   * Finishes every swap a crash interrupted: a {@code <base>.log.swap} file replaces each segment
+   * whose base offset lies within its offsets; its index files are rebuilt when the log loads. Run
+   * before stray files are deleted, which takes the {@code .cleaned} files of swaps that had not
+   * begun and the {@code .deleted} files of old segments.
+   */
+  private static void completeInterruptedSwaps(Path dir) throws IOException {
+    String swapLogSuffix = LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX;
+    List<Long> swapBases = new ArrayList<>();
+    List<Long> logBases = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        String name = file.getFileName().toString();
+        long swapBase = LogSegment.parseBaseOffset(name, swapLogSuffix);
+        if (swapBase >= 0) {
+          swapBases.add(swapBase);
+        }
+        long logBase = LogSegment.parseBaseOffset(name, LogSegment.LOG_SUFFIX);
+        if (logBase >= 0) {
+          logBases.add(logBase);
+        }
+      }
+    }
+    for (long swapBase : swapBases) {
+      Path swapLog = dir.resolve(LogSegment.fileName(swapBase, swapLogSuffix));
+      long swapEnd = LogSegment.nextOffsetOf(swapLog, swapBase);
+      for (long logBase : logBases) {
+        if (logBase >= swapBase && logBase < swapEnd) {
+          LOG.info(
+              "Completing an interrupted swap in {}: {} replaces the segment at {}",
+              dir,
+              swapLog.getFileName(),
+              logBase);
+          deleteSegmentFiles(dir, logBase, "");
+        }
+      }
+      // Whichever index files of the swap got this far, new or old, they are rebuilt from the log.
+      for (String suffix : List.of(LogSegment.SWAP_SUFFIX, "")) {
+        Files.deleteIfExists(
+            dir.resolve(LogSegment.fileName(swapBase, LogSegment.INDEX_SUFFIX) + suffix));
+        Files.deleteIfExists(
+            dir.resolve(LogSegment.fileName(swapBase, LogSegment.TIME_INDEX_SUFFIX) + suffix));
+      }
+      Files.move(swapLog, dir.resolve(LogSegment.fileName(swapBase, LogSegment.LOG_SUFFIX)));
+    }
+    if (!swapBases.isEmpty()) {
+      CheckpointFile.fsyncDirectory(dir);
+    }
+  }
+
+  /** Deletes the files of the segment at {@code base} whose names end in {@code suffix}. */
+  private static void deleteSegmentFiles(Path dir, long base, String suffix) throws IOException {
+    for (String kind :
+        List.of(LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX)) {
+      Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, kind) + suffix));
+    }
+  }
+
   private static void deleteStrayFiles(Path dir) throws IOException {
     List<Path> strays = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
@@ -299,7 +415,10 @@ public final class Log implements Closeable {
   public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) throws IOException {
     ensureOpen();
     LogConfig current = config;
-    int recordCount = validate(records, current.maxMessageBytes());
+    int recordCount = validate(records, current.maxMessageBytes(), true);
+    if (current.compact()) {
+      requireKeys(records);
+    }
     ProducerStateManager.BatchMetadata duplicate = checkProducer(records.buffer());
     if (duplicate != null) {
       return LogAppendInfo.duplicate(duplicate.firstOffset(), duplicate.lastOffset());
@@ -372,11 +491,12 @@ public final class Log implements Closeable {
    */
   public LogAppendInfo appendAsFollower(MemoryRecords records) throws IOException {
     ensureOpen();
-    int recordCount = validate(records, Integer.MAX_VALUE);
+    int recordCount = validate(records, Integer.MAX_VALUE, false);
     ByteBuffer buffer = records.buffer();
     long expectedBase = logEndOffset;
     long firstOffset = BatchHeader.baseOffset(buffer, buffer.position());
-    if (firstOffset != expectedBase) {
+    // Above the log end is fine: the leader's log is compacted there, so offsets have gaps.
+    if (firstOffset < expectedBase) {
       throw new UnexpectedAppendOffsetException(
           "Follower append starts at offset "
               + firstOffset
@@ -426,10 +546,11 @@ public final class Log implements Closeable {
 
   /**
    * Checks that {@code records} is one or more whole v2 batches, each at most {@code
-   * maxBatchBytes}, with a matching CRC and a record count of lastOffsetDelta + 1. Returns the
-   * total record count.
+   * maxBatchBytes}, with a matching CRC and a record count of lastOffsetDelta + 1 ({@code
+   * exactCounts}) or at most that (batches a compacted leader kept part of). Returns the total
+   * record count.
    */
-  private static int validate(MemoryRecords records, int maxBatchBytes) {
+  private static int validate(MemoryRecords records, int maxBatchBytes, boolean exactCounts) {
     ByteBuffer buffer = records.buffer();
     int end = buffer.limit();
     if (buffer.position() == end) {
@@ -448,7 +569,8 @@ public final class Log implements Closeable {
         throw new RecordTooLargeException(batchSize, maxBatchBytes);
       }
       int count = buffer.getInt(position + BatchHeader.RECORDS_COUNT_OFFSET);
-      if ((long) count != (long) BatchHeader.lastOffsetDelta(buffer, position) + 1) {
+      long span = (long) BatchHeader.lastOffsetDelta(buffer, position) + 1;
+      if (exactCounts ? count != span : count < 0 || count > span) {
         throw new CorruptRecordException(
             "Batch "
                 + batchIndex
@@ -479,6 +601,49 @@ public final class Log implements Closeable {
   }
 
   /**
+   * Refuses a record without a key, as Kafka does on a compacted topic: no later record could ever
+   * replace it. Uncompressed records are walked in place up to their key length.
+   */
+  private void requireKeys(MemoryRecords records) {
+    ByteBuffer buffer = records.buffer();
+    ByteBuffer cursor = buffer.duplicate();
+    int position = buffer.position();
+    try {
+      for (MutableRecordBatch batch : records.batches()) {
+        if (batch.compressionType() != CompressionType.NONE) {
+          for (Record record : batch) {
+            if (!record.hasKey()) {
+              throw keyless();
+            }
+          }
+        } else {
+          cursor.position(position + BatchHeader.RECORD_BATCH_OVERHEAD);
+          int count = buffer.getInt(position + BatchHeader.RECORDS_COUNT_OFFSET);
+          for (int i = 0; i < count; i++) {
+            int length = ByteUtils.readVarint(cursor);
+            int recordStart = cursor.position();
+            cursor.get(); // attributes
+            ByteUtils.readVarlong(cursor); // timestamp delta
+            ByteUtils.readVarint(cursor); // offset delta
+            if (ByteUtils.readVarint(cursor) < 0) {
+              throw keyless();
+            }
+            cursor.position(recordStart + length);
+          }
+        }
+        position += batch.sizeInBytes();
+      }
+    } catch (BufferUnderflowException | IllegalArgumentException | KafkaException e) {
+      throw new CorruptRecordException("Malformed record in a batch: " + e.getMessage());
+    }
+  }
+
+  private CorruptRecordException keyless() {
+    return new CorruptRecordException(
+        "Compacted topic cannot accept message without key in log " + dir.getFileName());
+  }
+
+  /**
    * Appends validated batches with offsets assigned, rolling first if the active segment cannot
    * take them.
    */
@@ -496,6 +661,10 @@ public final class Log implements Closeable {
         rollReason = "index full";
       } else if (lastOffset - active.baseOffset > Integer.MAX_VALUE) {
         rollReason = "relative offset overflow";
+      } else if (current.compact()
+          && now - active.rollClockStartMs() > current.maxCompactionLagMs()) {
+        // The cleaner never touches the active segment: roll so that it can meet the lag.
+        rollReason = "max.compaction.lag.ms";
       }
       if (rollReason != null) {
         LOG.debug("Rolling {} ({})", active, rollReason);
@@ -527,7 +696,8 @@ public final class Log implements Closeable {
    * {@link #read(long, int, long)} into a buffer from {@code buffers}, which is asked at most once,
    * for at least the capacity it is given; an empty result uses none of its buffers.
    */
-  public LogReadResult read(long offset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
+  public LogReadResult read(
+      long offset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
       throws IOException {
     long end = logEndOffset;
     long start = logStartOffset;
@@ -535,30 +705,47 @@ public final class Log implements Closeable {
       throw new OffsetOutOfRangeException(offset, start, end);
     }
     long limit = Math.min(maxOffsetExclusive, end);
-    if (offset < limit) {
+    IntFunction<ByteBuffer> attemptBuffers = buffers;
+    for (int attempt = 1; offset < limit; attempt++) {
       try {
-        Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
-        if (entry == null) {
-          entry = segments.firstEntry();
-        }
-        for (; entry != null; entry = segments.higherEntry(entry.getKey())) {
-          LogSegment.Read read = entry.getValue().read(offset, maxBytes, limit, buffers);
-          if (read != null) {
-            return new LogReadResult(
-                read.records(),
-                read.firstBatchBaseOffset(),
-                read.nextOffset(),
-                highWatermark,
-                start,
-                end);
-          }
-        }
+        return readSegments(offset, maxBytes, limit, attemptBuffers, start, end);
       } catch (ClosedChannelException e) {
         // Retention deleted the segment while we read it: report the range as it is now.
         if (offset < logStartOffset) {
           throw new OffsetOutOfRangeException(offset, logStartOffset, logEndOffset);
         }
-        throw e;
+        // Or the cleaner swapped it for its cleaned copy, which the map now holds. The failed
+        // attempt may have had the caller's one buffer: read again into one of our own.
+        if (attempt == READ_ATTEMPTS || closed) {
+          throw e;
+        }
+        attemptBuffers = ByteBuffer::allocate;
+      }
+    }
+    return new LogReadResult(ByteBuffer.allocate(0), -1, offset, highWatermark, start, end);
+  }
+
+  /**
+   * Reads from the segment holding {@code offset}, or from the next one holding any batch at or
+   * after it: compaction may have removed {@code offset}, and the read moves on to what is there.
+   */
+  private LogReadResult readSegments(
+      long offset, int maxBytes, long limit, IntFunction<ByteBuffer> buffers, long start, long end)
+      throws IOException {
+    Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
+    if (entry == null) {
+      entry = segments.firstEntry();
+    }
+    for (; entry != null; entry = segments.higherEntry(entry.getKey())) {
+      LogSegment.Read read = entry.getValue().read(offset, maxBytes, limit, buffers);
+      if (read != null) {
+        return new LogReadResult(
+            read.records(),
+            read.firstBatchBaseOffset(),
+            read.nextOffset(),
+            highWatermark,
+            start,
+            end);
       }
     }
     return new LogReadResult(ByteBuffer.allocate(0), -1, offset, highWatermark, start, end);
@@ -569,6 +756,19 @@ public final class Log implements Closeable {
    * if none.
    */
   public Optional<TimestampAndOffset> offsetForTimestamp(long timestampMs) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return findOffsetForTimestamp(timestampMs);
+      } catch (ClosedChannelException e) {
+        // A segment was deleted or swapped for its cleaned copy while we searched it.
+        if (attempt == READ_ATTEMPTS || closed) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private Optional<TimestampAndOffset> findOffsetForTimestamp(long timestampMs) throws IOException {
     long end = logEndOffset;
     for (LogSegment segment : segments.values()) {
       if (segment.maxTimestamp() >= timestampMs) {
@@ -621,6 +821,31 @@ public final class Log implements Closeable {
     this.config = config;
   }
 
+  public LogConfig config() {
+    return config;
+  }
+
+  /** Offsets below this are compacted: where the next clean's dirty section starts. */
+  public long cleanedOffset() {
+    return Math.max(cleanedOffset, logStartOffset);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /**
+   * The share of the cleanable bytes (closed segments below the high watermark) not yet compacted;
+   * 0 when nothing is cleanable, -1 when a segment went while it was looked at.
+   */
+  public double dirtyRatio() {
+    try {
+      return CleanableSection.of(this, clock.millis()).dirtyRatio();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** Offsets below this are fsynced. */
   long recoveryPoint() {
     return recoveryPoint;
@@ -634,10 +859,15 @@ public final class Log implements Closeable {
   public void flush() throws IOException {
     ensureOpen();
     long end = logEndOffset;
-    Long from = segments.floorKey(recoveryPoint);
-    for (LogSegment segment :
-        segments.tailMap(from == null ? segments.firstKey() : from).values()) {
-      segment.flush();
+    layoutLock.lock();
+    try {
+      Long from = segments.floorKey(recoveryPoint);
+      for (LogSegment segment :
+          segments.tailMap(from == null ? segments.firstKey() : from).values()) {
+        segment.flush();
+      }
+    } finally {
+      layoutLock.unlock();
     }
     recoveryPoint = end;
     unflushedRecords = 0;
@@ -662,6 +892,18 @@ public final class Log implements Closeable {
   public int deleteRetainedSegments() throws IOException {
     ensureOpen();
     LogConfig current = config;
+    if (!current.delete()) {
+      return 0;
+    }
+    layoutLock.lock();
+    try {
+      return deleteRetainedSegments(current);
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  private int deleteRetainedSegments(LogConfig current) throws IOException {
     long now = clock.millis();
     long remainingBytes = sizeInBytes();
     List<LogSegment> expired = new ArrayList<>();
@@ -676,7 +918,7 @@ public final class Log implements Closeable {
       }
       if (segment == activeSegment()) {
         if (pastRetentionMs && !segment.isEmpty()) {
-          roll();
+          rollLocked();
           expired.add(segment);
         }
         break;
@@ -708,6 +950,15 @@ public final class Log implements Closeable {
    */
   public void roll() throws IOException {
     ensureOpen();
+    layoutLock.lock();
+    try {
+      rollLocked();
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  private void rollLocked() throws IOException {
     LogSegment active = activeSegment();
     if (active.isEmpty()) {
       return;
@@ -739,8 +990,17 @@ public final class Log implements Closeable {
       epochCache.truncateFromEnd(offset);
       return;
     }
+    layoutLock.lock();
+    try {
+      truncateLocked(offset);
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  private void truncateLocked(long offset) throws IOException {
     if (offset <= logStartOffset) {
-      truncateFullyAndStartAt(offset);
+      truncateFullyLocked(offset);
       return;
     }
     LogSegment holder = segments.floorEntry(offset).getValue();
@@ -759,6 +1019,7 @@ public final class Log implements Closeable {
         holder.logFile().getFileName());
     recoveryPoint = Math.min(recoveryPoint, logEndOffset);
     highWatermark = Math.min(highWatermark, logEndOffset);
+    cleanedOffset = Math.min(cleanedOffset, logEndOffset);
     epochCache.truncateFromEnd(logEndOffset);
     writeOffsetsCheckpoint();
     loadProducerState(logEndOffset);
@@ -770,6 +1031,15 @@ public final class Log implements Closeable {
    */
   public void truncateFullyAndStartAt(long offset) throws IOException {
     ensureOpen();
+    layoutLock.lock();
+    try {
+      truncateFullyLocked(offset);
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  private void truncateFullyLocked(long offset) throws IOException {
     for (LogSegment segment : new ArrayList<>(segments.values())) {
       segments.remove(segment.baseOffset);
       segment.delete();
@@ -780,6 +1050,7 @@ public final class Log implements Closeable {
     logStartOffset = offset;
     highWatermark = offset;
     recoveryPoint = offset;
+    cleanedOffset = offset;
     unflushedRecords = 0;
     epochCache.clear();
     producerState.clear();
@@ -889,13 +1160,18 @@ public final class Log implements Closeable {
     if (closed) {
       return;
     }
-    LogSegment active = activeSegment();
-    active.onBecomeInactive();
-    flush();
-    producerState.takeSnapshot(logEndOffset);
-    closed = true;
-    for (LogSegment segment : segments.values()) {
-      segment.close();
+    layoutLock.lock();
+    try {
+      LogSegment active = activeSegment();
+      active.onBecomeInactive();
+      flush();
+      producerState.takeSnapshot(logEndOffset);
+      closed = true;
+      for (LogSegment segment : segments.values()) {
+        segment.close();
+      }
+    } finally {
+      layoutLock.unlock();
     }
     Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));
     CheckpointFile.fsyncDirectory(dir);
@@ -903,11 +1179,16 @@ public final class Log implements Closeable {
 
   /** Closes without flushing and removes the directory with everything in it. */
   public void closeAndDelete() throws IOException {
-    closed = true;
-    for (LogSegment segment : segments.values()) {
-      segment.close();
+    layoutLock.lock();
+    try {
+      closed = true;
+      for (LogSegment segment : segments.values()) {
+        segment.close();
+      }
+      segments.clear();
+    } finally {
+      layoutLock.unlock();
     }
-    segments.clear();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path file : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
         Files.deleteIfExists(file);
@@ -917,6 +1198,90 @@ public final class Log implements Closeable {
 
   private LogSegment activeSegment() {
     return segments.lastEntry().getValue();
+  }
+
+  /** A step of {@link #replaceSegments}, named for tests that simulate a crash there. */
+  enum SwapStep {
+    CLEANED_WRITTEN,
+    RENAMED_TO_SWAP,
+    FIRST_OLD_RENAMED_TO_DELETED,
+    ALL_OLD_RENAMED_TO_DELETED,
+    SWAP_INSTALLED
+  }
+
+  /** Sees each step of a swap; a test's observer may throw to leave the files as a crash would. */
+  @FunctionalInterface
+  interface SwapObserver {
+    void reached(SwapStep step) throws IOException;
+  }
+
+  void observeSwaps(SwapObserver observer) {
+    swapObserver = observer;
+  }
+
+  /**
+   * Replaces {@code replaced} (consecutive inactive segments, oldest first) with {@code cleaned}, a
+   * flushed inactive segment whose files end in {@code .cleaned}, based at the first one's base
+   * offset and ending where the last one ends. Returns false, leaving the log as it was and
+   * deleting the cleaned files, if the log closed or any of {@code replaced} left the log
+   * meanwhile.
+   */
+  boolean replaceSegments(List<LogSegment> replaced, LogSegment cleaned) throws IOException {
+    layoutLock.lock();
+    try {
+      boolean current = !closed && replaced.get(0).baseOffset == cleaned.baseOffset;
+      for (LogSegment old : replaced) {
+        current &= segments.get(old.baseOffset) == old && old != activeSegment();
+      }
+      if (!current) {
+        cleaned.closeAndDeleteFiles();
+        return false;
+      }
+      swapObserver.reached(SwapStep.CLEANED_WRITTEN);
+      cleaned.changeFileSuffixes(LogSegment.CLEANED_SUFFIX, LogSegment.SWAP_SUFFIX);
+      CheckpointFile.fsyncDirectory(dir);
+      swapObserver.reached(SwapStep.RENAMED_TO_SWAP);
+      for (int i = 0; i < replaced.size(); i++) {
+        replaced.get(i).changeFileSuffixes("", LogSegment.DELETED_SUFFIX);
+        if (i == 0) {
+          swapObserver.reached(SwapStep.FIRST_OLD_RENAMED_TO_DELETED);
+        }
+      }
+      swapObserver.reached(SwapStep.ALL_OLD_RENAMED_TO_DELETED);
+      cleaned.changeFileSuffixes(LogSegment.SWAP_SUFFIX, "");
+      CheckpointFile.fsyncDirectory(dir);
+      swapObserver.reached(SwapStep.SWAP_INSTALLED);
+      // The cleaned segment takes the first one's key, so no offset is ever without a segment.
+      segments.put(cleaned.baseOffset, cleaned);
+      for (LogSegment old : replaced.subList(1, replaced.size())) {
+        segments.remove(old.baseOffset);
+      }
+      for (LogSegment old : replaced) {
+        old.closeAndDeleteFiles();
+      }
+      return true;
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  long latestDeleteHorizonMs() {
+    return latestDeleteHorizonMs;
+  }
+
+  /** Records that offsets below {@code offset} are compacted, durably. */
+  void checkpointCleanedTo(long offset, long latestDeleteHorizonMs) throws IOException {
+    layoutLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      cleanedOffset = Math.min(offset, logEndOffset);
+      this.latestDeleteHorizonMs = latestDeleteHorizonMs;
+      cleanerCheckpoint.write(cleanedOffset);
+    } finally {
+      layoutLock.unlock();
+    }
   }
 
   private void writeOffsetsCheckpoint() throws IOException {

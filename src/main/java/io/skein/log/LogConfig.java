@@ -23,7 +23,11 @@ public record LogConfig(
     int indexIntervalBytes,
     int segmentIndexBytes,
     int minInsyncReplicas,
-    String cleanupPolicy) {
+    String cleanupPolicy,
+    double minCleanableDirtyRatio,
+    long minCompactionLagMs,
+    long maxCompactionLagMs,
+    long deleteRetentionMs) {
 
   public static final String SEGMENT_BYTES = "segment.bytes";
   public static final String SEGMENT_MS = "segment.ms";
@@ -37,6 +41,10 @@ public record LogConfig(
   public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
   public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
   public static final String CLEANUP_POLICY = "cleanup.policy";
+  public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+  public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
+  public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
+  public static final String DELETE_RETENTION_MS = "delete.retention.ms";
 
   public static final SortedSet<String> NAMES =
       Collections.unmodifiableSortedSet(
@@ -53,10 +61,15 @@ public record LogConfig(
                   INDEX_INTERVAL_BYTES,
                   SEGMENT_INDEX_BYTES,
                   MIN_INSYNC_REPLICAS,
-                  CLEANUP_POLICY)));
+                  CLEANUP_POLICY,
+                  MIN_CLEANABLE_DIRTY_RATIO,
+                  MIN_COMPACTION_LAG_MS,
+                  MAX_COMPACTION_LAG_MS,
+                  DELETE_RETENTION_MS)));
 
   public static final String CLEANUP_POLICY_DELETE = "delete";
   public static final String CLEANUP_POLICY_COMPACT = "compact";
+  public static final String CLEANUP_POLICY_COMPACT_DELETE = "compact,delete";
 
   private static final long DAY_MS = 24L * 60 * 60 * 1000;
 
@@ -87,6 +100,36 @@ public record LogConfig(
         SEGMENT_INDEX_BYTES, segmentIndexBytes, MIN_SEGMENT_INDEX_BYTES, Integer.MAX_VALUE);
     requireRange(MIN_INSYNC_REPLICAS, minInsyncReplicas, 1, Integer.MAX_VALUE);
     cleanupPolicy = checkCleanupPolicy(cleanupPolicy);
+    if (!(minCleanableDirtyRatio >= 0 && minCleanableDirtyRatio <= 1)) {
+      throw new InvalidConfigException(
+          MIN_CLEANABLE_DIRTY_RATIO + " must be between 0 and 1, got " + minCleanableDirtyRatio);
+    }
+    requireRange(MIN_COMPACTION_LAG_MS, minCompactionLagMs, 0, Long.MAX_VALUE);
+    requireRange(MAX_COMPACTION_LAG_MS, maxCompactionLagMs, 1, Long.MAX_VALUE);
+    requireRange(DELETE_RETENTION_MS, deleteRetentionMs, 0, Long.MAX_VALUE);
+    if (minCompactionLagMs > maxCompactionLagMs) {
+      throw new InvalidConfigException(
+          MIN_COMPACTION_LAG_MS
+              + " ("
+              + minCompactionLagMs
+              + ") must not exceed "
+              + MAX_COMPACTION_LAG_MS
+              + " ("
+              + maxCompactionLagMs
+              + ")");
+    }
+  }
+
+  /**
+   * Whether the log cleaner keeps only the latest record per key ({@code compact} in the policy).
+   */
+  public boolean compact() {
+    return !cleanupPolicy.equals(CLEANUP_POLICY_DELETE);
+  }
+
+  /** Whether retention deletes old segments ({@code delete} in the policy). */
+  public boolean delete() {
+    return !cleanupPolicy.equals(CLEANUP_POLICY_COMPACT);
   }
 
   /** Kafka's topic defaults. */
@@ -103,7 +146,11 @@ public record LogConfig(
         4096,
         10 * 1024 * 1024,
         1,
-        CLEANUP_POLICY_DELETE);
+        CLEANUP_POLICY_DELETE,
+        0.5,
+        0,
+        Long.MAX_VALUE,
+        DAY_MS);
   }
 
   /** {@code defaults} with {@code overrides} (Kafka config name to value string) applied. */
@@ -120,6 +167,10 @@ public record LogConfig(
     int segmentIndexBytes = defaults.segmentIndexBytes;
     int minInsyncReplicas = defaults.minInsyncReplicas;
     String cleanupPolicy = defaults.cleanupPolicy;
+    double minCleanableDirtyRatio = defaults.minCleanableDirtyRatio;
+    long minCompactionLagMs = defaults.minCompactionLagMs;
+    long maxCompactionLagMs = defaults.maxCompactionLagMs;
+    long deleteRetentionMs = defaults.deleteRetentionMs;
     for (Map.Entry<String, String> override : overrides.entrySet()) {
       String name = override.getKey();
       String value = override.getValue() == null ? "" : override.getValue().trim();
@@ -136,6 +187,10 @@ public record LogConfig(
         case SEGMENT_INDEX_BYTES -> segmentIndexBytes = parseInt(name, value);
         case MIN_INSYNC_REPLICAS -> minInsyncReplicas = parseInt(name, value);
         case CLEANUP_POLICY -> cleanupPolicy = value;
+        case MIN_CLEANABLE_DIRTY_RATIO -> minCleanableDirtyRatio = parseDouble(name, value);
+        case MIN_COMPACTION_LAG_MS -> minCompactionLagMs = parseLong(name, value);
+        case MAX_COMPACTION_LAG_MS -> maxCompactionLagMs = parseLong(name, value);
+        case DELETE_RETENTION_MS -> deleteRetentionMs = parseLong(name, value);
         default ->
             throw new InvalidConfigException(
                 "Unknown log config '" + name + "'; known configs: " + NAMES);
@@ -153,18 +208,26 @@ public record LogConfig(
         indexIntervalBytes,
         segmentIndexBytes,
         minInsyncReplicas,
-        cleanupPolicy);
+        cleanupPolicy,
+        minCleanableDirtyRatio,
+        minCompactionLagMs,
+        maxCompactionLagMs,
+        deleteRetentionMs);
   }
 
   /** Config name to value string, in name order, for describe. */
   public Map<String, String> toMap() {
     Map<String, String> values = new LinkedHashMap<>();
     values.put(CLEANUP_POLICY, cleanupPolicy);
+    values.put(DELETE_RETENTION_MS, Long.toString(deleteRetentionMs));
     values.put(FLUSH_MESSAGES, Long.toString(flushMessages));
     values.put(FLUSH_MS, Long.toString(flushMs));
     values.put(INDEX_INTERVAL_BYTES, Integer.toString(indexIntervalBytes));
+    values.put(MAX_COMPACTION_LAG_MS, Long.toString(maxCompactionLagMs));
     values.put(MAX_MESSAGE_BYTES, Integer.toString(maxMessageBytes));
     values.put(MESSAGE_TIMESTAMP_TYPE, timestampType.name);
+    values.put(MIN_CLEANABLE_DIRTY_RATIO, Double.toString(minCleanableDirtyRatio));
+    values.put(MIN_COMPACTION_LAG_MS, Long.toString(minCompactionLagMs));
     values.put(MIN_INSYNC_REPLICAS, Integer.toString(minInsyncReplicas));
     values.put(RETENTION_BYTES, Long.toString(retentionBytes));
     values.put(RETENTION_MS, Long.toString(retentionMs));
@@ -189,6 +252,14 @@ public record LogConfig(
     }
   }
 
+  private static double parseDouble(String name, String value) {
+    try {
+      return Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw new InvalidConfigException(name + " must be a number, got '" + value + "'");
+    }
+  }
+
   private static int parseInt(String name, String value) {
     long parsed = parseLong(name, value);
     if (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE) {
@@ -209,21 +280,30 @@ public record LogConfig(
         MESSAGE_TIMESTAMP_TYPE + " must be CreateTime or LogAppendTime, got '" + value + "'");
   }
 
+  /**
+   * Kafka's list syntax: "delete", "compact", or both in either order (normalized to
+   * "compact,delete").
+   */
   private static String checkCleanupPolicy(String policy) {
     if (policy == null) {
       throw new InvalidConfigException(CLEANUP_POLICY + " must be set");
     }
-    String normalized = policy.trim();
-    if (normalized.equals(CLEANUP_POLICY_DELETE)) {
-      return normalized;
+    boolean compact = false;
+    boolean delete = false;
+    for (String part : policy.split(",", -1)) {
+      switch (part.trim()) {
+        case CLEANUP_POLICY_COMPACT -> compact = true;
+        case CLEANUP_POLICY_DELETE -> delete = true;
+        default ->
+            throw new InvalidConfigException(
+                CLEANUP_POLICY
+                    + " must be 'delete', 'compact' or 'compact,delete', got '"
+                    + policy
+                    + "'");
+      }
     }
-    if (normalized.contains(CLEANUP_POLICY_COMPACT)) {
-      throw new InvalidConfigException(
-          CLEANUP_POLICY
-              + "="
-              + policy
-              + " is not supported yet: log compaction is not implemented; use 'delete'");
-    }
-    throw new InvalidConfigException(CLEANUP_POLICY + " must be 'delete', got '" + policy + "'");
+    return compact && delete
+        ? CLEANUP_POLICY_COMPACT_DELETE
+        : compact ? CLEANUP_POLICY_COMPACT : CLEANUP_POLICY_DELETE;
   }
 }

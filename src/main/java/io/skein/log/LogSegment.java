@@ -28,6 +28,16 @@ final class LogSegment {
   static final String INDEX_SUFFIX = ".index";
   static final String TIME_INDEX_SUFFIX = ".timeindex";
   static final String DELETED_SUFFIX = ".deleted";
+
+  /** A segment the cleaner is still writing; never part of the log, deleted on open. */
+  static final String CLEANED_SUFFIX = ".cleaned";
+
+  /**
+   * A cleaned segment that replaces the segments whose offsets it covers; once its log file has
+   * this suffix, an open completes the replacement (see {@link Log}).
+   */
+  static final String SWAP_SUFFIX = ".swap";
+
   private static final int FILE_NAME_DIGITS = 20;
 
   final long baseOffset;
@@ -97,9 +107,23 @@ final class LogSegment {
 
   /** A new empty segment with indexes preallocated to {@code indexBytes}. */
   static LogSegment create(Path dir, long baseOffset, int indexBytes) throws IOException {
-    Path logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
-    Files.deleteIfExists(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)));
-    Files.deleteIfExists(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)));
+    return create(dir, baseOffset, indexBytes, "");
+  }
+
+  /**
+   * A new empty segment for the cleaner to fill, its file names ending in {@link #CLEANED_SUFFIX}.
+   */
+  static LogSegment createCleaned(Path dir, long baseOffset, int indexBytes) throws IOException {
+    return create(dir, baseOffset, indexBytes, CLEANED_SUFFIX);
+  }
+
+  private static LogSegment create(Path dir, long baseOffset, int indexBytes, String fileSuffix)
+      throws IOException {
+    Path logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX) + fileSuffix);
+    Path indexFile = dir.resolve(fileName(baseOffset, INDEX_SUFFIX) + fileSuffix);
+    Path timeIndexFile = dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + fileSuffix);
+    Files.deleteIfExists(indexFile);
+    Files.deleteIfExists(timeIndexFile);
     FileChannel channel =
         FileChannel.open(
             logFile,
@@ -110,10 +134,38 @@ final class LogSegment {
         baseOffset,
         logFile,
         channel,
-        new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), baseOffset, indexBytes),
-        new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, indexBytes),
+        new OffsetIndex(indexFile, baseOffset, indexBytes),
+        new TimeIndex(timeIndexFile, baseOffset, indexBytes),
         true,
         0);
+  }
+
+  /**
+   * The offset after the last whole batch of the log file {@code logFile} of a segment based at
+   * {@code baseOffset}: where its data ends, read from the batch headers alone.
+   */
+  static long nextOffsetOf(Path logFile, long baseOffset) throws IOException {
+    try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ)) {
+      long fileSize = channel.size();
+      ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
+      long next = baseOffset;
+      long position = 0;
+      while (position + BatchHeader.RECORD_BATCH_OVERHEAD <= fileSize) {
+        header.clear();
+        while (header.hasRemaining()) {
+          if (channel.read(header, position + header.position()) < 0) {
+            throw new EOFException(logFile + " ended inside a batch header at " + position);
+          }
+        }
+        header.flip();
+        if (BatchHeader.framingProblem(header, 0, fileSize - position) != null) {
+          break;
+        }
+        next = BatchHeader.lastOffset(header, 0) + 1;
+        position += BatchHeader.batchSize(header, 0);
+      }
+      return next;
+    }
   }
 
   /**
@@ -273,7 +325,8 @@ final class LogSegment {
    * one read: the offset index bounds the span, and the cut after the last qualifying batch is
    * found in memory rather than by reading each batch header from the file.
    */
-  Read read(long startOffset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
+  Read read(
+      long startOffset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
       throws IOException {
     int limit = size;
     ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
@@ -309,7 +362,9 @@ final class LogSegment {
     while (span - cut >= BatchHeader.RECORD_BATCH_OVERHEAD) {
       int batchSize = checkedBatchSize(records, cut, begin + cut);
       long last = BatchHeader.lastOffset(records, cut);
-      if (batchSize > span - cut || last >= maxOffsetExclusive || (cut > 0 && cut + batchSize > maxBytes)) {
+      if (batchSize > span - cut
+          || last >= maxOffsetExclusive
+          || (cut > 0 && cut + batchSize > maxBytes)) {
         break;
       }
       cut += batchSize;
@@ -319,12 +374,20 @@ final class LogSegment {
     return new Read(records, firstBase, next);
   }
 
-  /** The size of the batch at {@code batchStart} in {@code buffer}, refusing one that cannot be a batch. */
+  /**
+   * The size of the batch at {@code batchStart} in {@code buffer}, refusing one that cannot be a
+   * batch.
+   */
   private int checkedBatchSize(ByteBuffer buffer, int batchStart, int filePosition) {
     int batchSize = BatchHeader.batchSize(buffer, batchStart);
     if (batchSize < BatchHeader.RECORD_BATCH_OVERHEAD) {
       throw new CorruptRecordException(
-          "segment " + logFile + " has a batch of impossible size " + batchSize + " at " + filePosition);
+          "segment "
+              + logFile
+              + " has a batch of impossible size "
+              + batchSize
+              + " at "
+              + filePosition);
     }
     return batchSize;
   }
@@ -487,11 +550,13 @@ final class LogSegment {
     if (last - baseOffset > Integer.MAX_VALUE) {
       return "batch offset " + last + " does not fit the segment's relative offsets";
     }
+    // Compaction removes records but keeps each batch's offset span, so a stored batch may hold
+    // fewer records than its span (none at all for a batch kept only for its producer state).
     int count = header.getInt(BatchHeader.RECORDS_COUNT_OFFSET);
-    if ((long) count != (long) BatchHeader.lastOffsetDelta(header, 0) + 1) {
+    if (count < 0 || (long) count > (long) BatchHeader.lastOffsetDelta(header, 0) + 1) {
       return "record count "
           + count
-          + " does not match lastOffsetDelta "
+          + " does not fit lastOffsetDelta "
           + BatchHeader.lastOffsetDelta(header, 0);
     }
     return null;
@@ -571,6 +636,70 @@ final class LogSegment {
     Files.deleteIfExists(logFile);
     offsetIndex.deleteIfExists();
     timeIndex.deleteIfExists();
+  }
+
+  /**
+   * Renames the three files from names ending in {@code from} to names ending in {@code to} (either
+   * may be empty, the plain name), the indexes first and the log file last: the log file's name
+   * decides what an open makes of the segment. Readers keep reading through the open channel.
+   */
+  void changeFileSuffixes(String from, String to) throws IOException {
+    for (MappedIndex index : new MappedIndex[] {offsetIndex, timeIndex}) {
+      if (Files.exists(index.file())) {
+        index.renameTo(renamed(index.file(), from, to));
+      }
+    }
+    Path target = renamed(logFile, from, to);
+    Files.move(logFile, target);
+    logFile = target;
+  }
+
+  private static Path renamed(Path file, String from, String to) {
+    String name = file.getFileName().toString();
+    if (!name.endsWith(from)) {
+      throw new IllegalStateException(file + " does not end in '" + from + "'");
+    }
+    return file.resolveSibling(name.substring(0, name.length() - from.length()) + to);
+  }
+
+  /**
+   * Closes the segment and deletes its files under whatever names they have now; for a segment that
+   * is no longer part of the log.
+   */
+  void closeAndDeleteFiles() throws IOException {
+    channel.close();
+    Files.deleteIfExists(logFile);
+    offsetIndex.deleteIfExists();
+    timeIndex.deleteIfExists();
+  }
+
+  /** The first batch's base timestamp, or NO_TIMESTAMP if the segment is empty. */
+  long firstBatchTimestamp() throws IOException {
+    int limit = size;
+    if (limit < BatchHeader.RECORD_BATCH_OVERHEAD) {
+      return RecordBatch.NO_TIMESTAMP;
+    }
+    ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
+    readHeader(header, 0, limit);
+    return BatchHeader.baseTimestamp(header, 0);
+  }
+
+  /** Receives batch headers, each at position 0 of a buffer reused for the next one. */
+  @FunctionalInterface
+  interface HeaderVisitor {
+    void visit(ByteBuffer header);
+  }
+
+  /** Reads every batch header in file order, without the records. */
+  void forEachBatchHeader(HeaderVisitor visitor) throws IOException {
+    int limit = size;
+    ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
+    for (int position = 0; position < limit; ) {
+      readHeader(header, position, limit);
+      int batchSize = checkedBatchSize(header, 0, position);
+      visitor.visit(header);
+      position += batchSize;
+    }
   }
 
   /** Reads the header at {@code position}, failing if the segment ends before a whole header. */

@@ -6,11 +6,13 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import io.skein.broker.RequestSettings;
 import io.skein.log.InvalidConfigException;
+import io.skein.log.LogCleaner;
 import io.skein.log.LogConfig;
 import io.skein.partition.PartitionSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /** The {@code skein} section of the configuration, read once and checked at start-up. */
@@ -28,6 +30,7 @@ public record BrokerConfig(
     Duration retentionCheckInterval,
     Duration flushCheckInterval,
     Duration producerIdExpiration,
+    Optional<LogCleaner.Settings> logCleaner,
     Duration requestTimeout,
     Duration maxFetchWait,
     int maxFetchBytes,
@@ -59,12 +62,30 @@ public record BrokerConfig(
             c.getDuration("log.retention-check-interval"),
             c.getDuration("log.flush-check-interval"),
             c.getDuration("log.producer-id-expiration"),
+            logCleaner(c.getConfig("log.cleaner")),
             c.getDuration("request.timeout"),
             c.getDuration("request.max-fetch-wait"),
             c.getInt("request.max-fetch-bytes"),
             c.getDuration("startup-timeout"));
     config.check();
     return config;
+  }
+
+  /** {@code skein.log.cleaner}: empty when the cleaner is off. */
+  private static Optional<LogCleaner.Settings> logCleaner(Config c) {
+    if (!c.getBoolean("enabled")) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          new LogCleaner.Settings(
+              c.getInt("threads"),
+              c.getLong("io-max-bytes-per-second"),
+              c.getBytes("dedupe-buffer-size"),
+              c.getDuration("backoff")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.BadValue("skein.log.cleaner", e.getMessage());
+    }
   }
 
   /** Kafka config names contain dots: accept them quoted or as nested HOCON keys. */
@@ -106,7 +127,7 @@ public record BrokerConfig(
   public BrokerConfig withGrpcPort(int port) {
     return new BrokerConfig(brokerId, rack, dataDir, grpcHost, port, maxInboundMessageBytes, topicDefaultOverrides,
         topicDefaults, defaultPartitions, defaultReplicationFactor, retentionCheckInterval, flushCheckInterval,
-        producerIdExpiration, requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
+        producerIdExpiration, logCleaner, requestTimeout, maxFetchWait, maxFetchBytes, startupTimeout);
   }
 
   /** What the request layer needs of this configuration. */

@@ -25,6 +25,7 @@ import io.skein.metadata.PartitionKey;
 import io.skein.metadata.Topic;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionUpdates;
+import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
 import io.skein.server.grpc.GrpcServer;
@@ -125,6 +126,8 @@ public final class SkeinNode implements AutoCloseable {
           new ControllerSettings(config.topicDefaults(), ReplicationConfig.largestReplicatedBatch(withRoles)),
           new PartitionUpdates(system));
       String clusterId = clusterId(system, controller, config, proposedClusterId, deadline);
+      // Before any log opens: leaders and followers register their logs with it.
+      config.logCleaner().ifPresent(settings -> LocalLogCleaner.get(system).start(system, settings));
       ActorRef<ReplicaManager.Command> replicaManager = system.systemActorOf(
           ReplicaManager.create(config.partitionSettings(), ReplicationConfig.from(withRoles), controller), "replica-manager",
           akka.actor.typed.Props.empty());

@@ -183,7 +183,8 @@ public final class PartitionLeader {
   }
 
   public record Status(
-      long logStartOffset, long highWatermark, long logEndOffset, long sizeBytes, int segments, Failure failure)
+      long logStartOffset, long highWatermark, long logEndOffset, long sizeBytes, int segments, long cleanedOffset,
+      double dirtyRatio, Failure failure)
       implements CborSerializable {}
 
   // ---- setup ----------------------------------------------------------------------------
@@ -361,6 +362,7 @@ public final class PartitionLeader {
     context.getLog().info("Partition {}: leading at epoch {} with ISR {}, log offsets [{}, {}), high watermark {}", key,
         leaderEpoch, progress.isr(), log.logStartOffset(), log.logEndOffset(), log.highWatermark());
     localLogs.serving(key, log);
+    LocalLogCleaner.get(context.getSystem()).register(log);
     return stash.unstashAll(serving());
   }
 
@@ -666,7 +668,7 @@ public final class PartitionLeader {
 
   private Behavior<Command> onDescribe(Describe describe) {
     describe.replyTo().tell(new Status(log.logStartOffset(), log.highWatermark(), log.logEndOffset(),
-        log.sizeInBytes(), log.numberOfSegments(), null));
+        log.sizeInBytes(), log.numberOfSegments(), log.cleanedOffset(), log.dirtyRatio(), null));
     return Behaviors.same();
   }
 
@@ -693,6 +695,7 @@ public final class PartitionLeader {
     waitingReads.values().forEach(read -> read.replyTo().tell(readFailed(gone)));
     waitingReads.clear();
     stopServingReads();
+    LocalLogCleaner.get(context.getSystem()).deregister(log);
     try {
       log.closeAndDelete();
       context.getLog().info("Partition {}: deleted with its topic", key);
@@ -739,6 +742,7 @@ public final class PartitionLeader {
     parkedFetches.clear();
     stopServingReads();
     if (log != null) {
+      LocalLogCleaner.get(context.getSystem()).deregister(log);
       try {
         log.close();
       } catch (IOException e) {
@@ -896,7 +900,7 @@ public final class PartitionLeader {
     } else if (command instanceof ListOffsets list) {
       list.replyTo().tell(new OffsetReply(-1, -1, failure));
     } else if (command instanceof Describe describe) {
-      describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, failure));
+      describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, -1, -1, failure));
     } else if (command instanceof ReplicaFetch fetch) {
       fetch.replyTo().tell(ReplicaFetchReply.failed(failure.code(), failure.message()));
     }

@@ -100,6 +100,7 @@ public final class ReplicaFollower {
       context.getLog().error("Partition {}: follower cannot open its log in {}", key, dir(), e);
       return Behaviors.stopped();
     }
+    LocalLogCleaner.get(context.getSystem()).register(log);
     timers.startTimerWithFixedDelay(Tick.FLUSH, config.flushCheckInterval());
     timers.startTimerWithFixedDelay(Tick.RETENTION, config.retentionCheckInterval());
     context.getLog().info("Partition {}: following at epoch {}, log offsets [{}, {})", key, leaderEpoch,
@@ -243,6 +244,7 @@ public final class ReplicaFollower {
   }
 
   private Behavior<Command> onPostStop() {
+    LocalLogCleaner.get(context.getSystem()).deregister(log);
     try {
       log.close();
     } catch (IOException e) {

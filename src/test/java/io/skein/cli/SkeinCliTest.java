@@ -95,7 +95,7 @@ class SkeinCliTest {
     List<String> lines = out.lines().toList();
     assertEquals(3, lines.size(), out);
     assertTrue(lines.get(0).matches("Topic: orders\tTopicId: \\S+\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup.policy=compact"), lines.get(0));
-    assertEquals("\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tLogStartOffset: 0\tHighWatermark: 0\tSize: 0", lines.get(2));
+    assertEquals("\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tLogStartOffset: 0\tHighWatermark: 0\tSize: 0\tCleanOffset: 0\tDirtyRatio: 0.00", lines.get(2));
     assertEquals(0, run("topics", "--bootstrap-server", BOOTSTRAP, "--delete", "--topic", "orders"));
     assertEquals(0, run("topics", "--bootstrap-server", BOOTSTRAP, "--list"));
     assertEquals("", out);
@@ -112,6 +112,19 @@ class SkeinCliTest {
     List<Record> k1Records = broker.records("t", p1).stream().filter(r -> text(r.key()).equals("k1")).toList();
     assertEquals(List.of("v1", "v3"), k1Records.stream().map(r -> text(r.value())).toList());
     assertTrue(broker.records("t", p2).stream().anyMatch(r -> text(r.value()).equals("value:with:colons")));
+  }
+
+  @Test
+  void produceSendsTheNullMarkerAsATombstone() {
+    broker.createTopic("t", 1);
+    int exitCode = runWithInput("alice:v1\nalice:NULL\n", "produce", "--bootstrap-server", BOOTSTRAP,
+        "--topic", "t", "--property", "parse.key=true", "--property", "key.separator=:",
+        "--property", "null.marker=NULL");
+    assertEquals(0, exitCode, err);
+    List<Record> records = broker.records("t", 0);
+    assertEquals(2, records.size());
+    assertEquals("v1", text(records.get(0).value()));
+    assertFalse(records.get(1).hasValue(), "a null value");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.skein.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,26 @@ class LogConfigTest {
     assertEquals(10 * 1024 * 1024, defaults.segmentIndexBytes());
     assertEquals(1, defaults.minInsyncReplicas());
     assertEquals("delete", defaults.cleanupPolicy());
+    assertEquals(0.5, defaults.minCleanableDirtyRatio());
+    assertEquals(0, defaults.minCompactionLagMs());
+    assertEquals(Long.MAX_VALUE, defaults.maxCompactionLagMs());
+    assertEquals(86_400_000L, defaults.deleteRetentionMs());
+    assertTrue(defaults.delete());
+    assertFalse(defaults.compact());
+  }
+
+  @Test
+  void cleanupPolicyTakesKafkasListInEitherOrder() {
+    LogConfig compact =
+        LogConfig.fromMap(Map.of("cleanup.policy", "compact"), LogConfig.defaults());
+    assertTrue(compact.compact());
+    assertFalse(compact.delete());
+    LogConfig both =
+        LogConfig.fromMap(Map.of("cleanup.policy", " delete , compact"), LogConfig.defaults());
+    assertEquals("compact,delete", both.cleanupPolicy());
+    assertTrue(both.compact());
+    assertTrue(both.delete());
+    assertEquals(both, LogConfig.fromMap(both.toMap(), LogConfig.defaults()));
   }
 
   @Test
@@ -46,7 +67,7 @@ class LogConfigTest {
   }
 
   @Test
-  void rejectsUnknownNameBadNumberOutOfRangeAndCompaction() {
+  void rejectsUnknownNameBadNumberOutOfRangeAndBadPolicy() {
     assertMessage("Unknown log config 'segment.size'", Map.of("segment.size", "1"));
     assertMessage(
         "segment.bytes must be a whole number, got 'lots'", Map.of("segment.bytes", "lots"));
@@ -55,7 +76,20 @@ class LogConfigTest {
     assertMessage("flush.messages must be at least 1, got 0", Map.of("flush.messages", "0"));
     assertMessage(
         "max.message.bytes must be at most 2147483647", Map.of("max.message.bytes", "3000000000"));
-    assertMessage("not supported yet", Map.of("cleanup.policy", "compact"));
+    assertMessage(
+        "cleanup.policy must be 'delete', 'compact' or 'compact,delete', got 'compacted'",
+        Map.of("cleanup.policy", "compacted"));
+    assertMessage("cleanup.policy must be", Map.of("cleanup.policy", "compact,"));
+    assertMessage(
+        "min.cleanable.dirty.ratio must be between 0 and 1, got 1.5",
+        Map.of("min.cleanable.dirty.ratio", "1.5"));
+    assertMessage(
+        "min.cleanable.dirty.ratio must be a number", Map.of("min.cleanable.dirty.ratio", "half"));
+    assertMessage(
+        "delete.retention.ms must be at least 0, got -1", Map.of("delete.retention.ms", "-1"));
+    assertMessage(
+        "min.compaction.lag.ms (10) must not exceed max.compaction.lag.ms (5)",
+        Map.of("min.compaction.lag.ms", "10", "max.compaction.lag.ms", "5"));
     assertMessage("must be CreateTime or LogAppendTime", Map.of("message.timestamp.type", "Now"));
   }
 

@@ -70,6 +70,65 @@ final class LogTestSupport {
     return MemoryRecords.withRecords(compression, records);
   }
 
+  /**
+   * One batch of keyed records from alternating keys and values; a null value is a tombstone, a
+   * null key a record without one.
+   */
+  static MemoryRecords keyed(long timestamp, String... keysAndValues) {
+    SimpleRecord[] records = new SimpleRecord[keysAndValues.length / 2];
+    for (int i = 0; i < records.length; i++) {
+      String key = keysAndValues[2 * i];
+      String value = keysAndValues[2 * i + 1];
+      records[i] =
+          new SimpleRecord(
+              timestamp,
+              key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+              value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+    }
+    return MemoryRecords.withRecords(Compression.NONE, records);
+  }
+
+  /** A stored record as the tests compare them: offset, key and value (null for a tombstone). */
+  record Stored(long offset, String key, String value) {}
+
+  /** Every record of the log in offset order, read batch after batch from the log start. */
+  static List<Stored> readRecords(Log log) throws java.io.IOException {
+    List<Stored> stored = new ArrayList<>();
+    long offset = log.logStartOffset();
+    while (offset < log.logEndOffset()) {
+      LogReadResult result = log.read(offset, Integer.MAX_VALUE, Long.MAX_VALUE);
+      for (RecordBatch batch : batches(result.records())) {
+        batch.ensureValid();
+        for (org.apache.kafka.common.record.Record record : batch) {
+          stored.add(new Stored(record.offset(), text(record.key()), text(record.value())));
+        }
+      }
+      if (result.nextOffset() <= offset) {
+        throw new AssertionError("read at " + offset + " did not move on");
+      }
+      offset = result.nextOffset();
+    }
+    return stored;
+  }
+
+  /** Key to its last record's value, tombstones included (as a null value). */
+  static Map<String, String> latestValues(List<Stored> records) {
+    Map<String, String> latest = new HashMap<>();
+    for (Stored record : records) {
+      latest.put(record.key(), record.value());
+    }
+    return latest;
+  }
+
+  static String text(ByteBuffer bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    byte[] copy = new byte[bytes.remaining()];
+    bytes.duplicate().get(copy);
+    return new String(copy, StandardCharsets.UTF_8);
+  }
+
   static MemoryRecords batch(int count, long timestamp) {
     return batch(Compression.NONE, count, timestamp, "x");
   }

@@ -114,7 +114,8 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
           .setLeader(a.leader()).addAllReplicas(a.replicas()).addAllIsr(a.isr()).setLeaderEpoch(a.leaderEpoch());
       if (p.log() != null) {
         partition.setLogStartOffset(p.log().logStartOffset()).setHighWatermark(p.log().highWatermark())
-            .setLogEndOffset(p.log().logEndOffset()).setSizeBytes(p.log().sizeBytes()).setSegments(p.log().segments());
+            .setLogEndOffset(p.log().logEndOffset()).setSizeBytes(p.log().sizeBytes()).setSegments(p.log().segments())
+            .setCleanOffset(p.log().cleanedOffset()).setDirtyRatio(p.log().dirtyRatio());
       }
       description.addPartitions(partition);
     }
