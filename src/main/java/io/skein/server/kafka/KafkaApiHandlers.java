@@ -3,7 +3,6 @@ package io.skein.server.kafka;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -60,11 +59,7 @@ public final class KafkaApiHandlers {
     return new KafkaApiHandlers(byKey, apiVersions);
   }
 
-  /** The handler of {@code key}, if this listener serves it. */
-  public Optional<KafkaApiHandler<?, ?>> handler(ApiKeys key) {
-    return Optional.ofNullable(handlerOrNull(key));
-  }
-
+  /** The handler of {@code key}; null if this listener does not serve it. */
   KafkaApiHandler<?, ?> handlerOrNull(ApiKeys key) {
     return byKey[key.id];
   }
