@@ -1,7 +1,7 @@
 package io.skein.log;
 
 import java.nio.ByteBuffer;
-import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
 
 /**
  * Layout of the fixed 61-byte header of a Kafka v2 record batch, read in place from a buffer at a

@@ -2,7 +2,7 @@ package io.skein.log;
 
 import java.io.IOException;
 import java.util.List;
-import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
 
 /**
  * What of a log the cleaner may compact now: the inactive segments from the log start up to the

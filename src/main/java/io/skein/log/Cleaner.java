@@ -10,12 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.MutableRecordBatch;
-import org.apache.kafka.common.record.Record;
-import org.apache.kafka.common.record.RecordBatch;
-import org.apache.kafka.common.utils.BufferSupplier;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.internals.BufferSupplier;
 
 /**
  * Compacts one log at a time, keeping the latest record of every key: the work of one cleaner
@@ -245,7 +244,6 @@ final class Cleaner {
     KeepLatestFilter filter =
         new KeepLatestFilter(
             nowMs, config.deleteRetentionMs(), last.nextOffset() - 1, lastBatchOfProducer);
-    TopicPartition partition = new TopicPartition(log.dir().getFileName().toString(), 0);
     try {
       for (LogSegment segment : group) {
         long offset = segment.baseOffset;
@@ -262,7 +260,7 @@ final class Cleaner {
             ByteBuffer output = writeBuffer(input.remaining());
             MemoryRecords.FilterResult result =
                 MemoryRecords.readableRecords(input.slice())
-                    .filterTo(partition, filter, output, Integer.MAX_VALUE, decompression);
+                    .filterTo(filter, output, decompression, Integer.MAX_VALUE);
             // filterTo hands back a larger buffer (and stops early) when the output outgrew ours.
             writeBuffer = result.outputBuffer();
             input.position(input.position() + result.bytesRead());

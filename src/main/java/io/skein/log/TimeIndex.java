@@ -3,7 +3,7 @@ package io.skein.log;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
 
 /**
  * Sparse map from time to offset within one segment: entries of (8-byte timestamp, 4-byte offset

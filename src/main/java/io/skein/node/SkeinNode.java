@@ -29,6 +29,9 @@ import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
 import io.skein.server.grpc.GrpcServer;
+import io.skein.server.kafka.KafkaApiHandlers;
+import io.skein.server.kafka.KafkaListener;
+import io.skein.server.kafka.KafkaSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,6 +139,7 @@ public final class SkeinNode implements AutoCloseable {
       openPartitions(system, controller, config, deadline);
       Broker broker = Broker.create(system, controller, config.requestSettings(), clusterId);
       grpc.serve(broker);
+      startKafkaListener(system, KafkaSettings.from(withRoles));
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
@@ -146,6 +150,19 @@ public final class SkeinNode implements AutoCloseable {
       system.terminate();
       throw e;
     }
+  }
+
+  /** The Kafka listener, if enabled; it stops last, with gRPC (see {@link ControlledShutdown}). */
+  private static void startKafkaListener(ActorSystem<?> system, KafkaSettings settings) throws IOException {
+    if (!settings.enabled()) {
+      return;
+    }
+    KafkaListener kafka = KafkaListener.start(settings, KafkaApiHandlers.of(List.of()));
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+        "stop-kafka-listener", () -> {
+          kafka.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
   }
 
   /**

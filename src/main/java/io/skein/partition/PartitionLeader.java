@@ -470,7 +470,7 @@ public final class PartitionLeader {
     }
     LogAppendInfo info;
     try {
-      info = log.appendAsLeader(org.apache.kafka.common.record.MemoryRecords.readableRecords(append.records()), leaderEpoch);
+      info = log.appendAsLeader(org.apache.kafka.common.record.internal.MemoryRecords.readableRecords(append.records()), leaderEpoch);
     } catch (RecordTooLargeException e) {
       append.replyTo().tell(appendFailed(new Failure(ErrorCode.RECORD_TOO_LARGE, e.getMessage(),
           Map.of("max_message_bytes", Integer.toString(e.maxMessageBytes())))));

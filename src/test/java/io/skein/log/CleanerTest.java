@@ -26,9 +26,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.RecordBatch;
-import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,7 +113,7 @@ class CleanerTest {
         assertFalse(read.isEmpty(), "offset " + offset + " reads on");
         assertTrue(read.get(0).lastOffset() >= offset);
         boolean found = false;
-        for (org.apache.kafka.common.record.Record record : read.get(0)) {
+        for (org.apache.kafka.common.record.internal.Record record : read.get(0)) {
           found |= record.offset() == next.offset();
         }
         assertTrue(found || read.get(0).countOrNull() == 0, "offset " + offset + " finds " + next);

@@ -14,9 +14,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.RecordBatch;
-import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 
 /** Builders and a controllable clock shared by the log tests. */
 final class LogTestSupport {
@@ -99,7 +99,7 @@ final class LogTestSupport {
       LogReadResult result = log.read(offset, Integer.MAX_VALUE, Long.MAX_VALUE);
       for (RecordBatch batch : batches(result.records())) {
         batch.ensureValid();
-        for (org.apache.kafka.common.record.Record record : batch) {
+        for (org.apache.kafka.common.record.internal.Record record : batch) {
           stored.add(new Stored(record.offset(), text(record.key()), text(record.value())));
         }
       }
@@ -174,7 +174,7 @@ final class LogTestSupport {
     return all.array();
   }
 
-  static String value(org.apache.kafka.common.record.Record record) {
+  static String value(org.apache.kafka.common.record.internal.Record record) {
     ByteBuffer value = record.value();
     byte[] bytes = new byte[value.remaining()];
     value.get(bytes);

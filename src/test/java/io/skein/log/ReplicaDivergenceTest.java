@@ -15,8 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.record.Record;
-import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -274,7 +274,7 @@ class ReplicaDivergenceTest {
     LogReadResult read = leader.read(follower.logEndOffset(), maxBytes, leader.logEndOffset());
     if (read.records().hasRemaining()) {
       follower.appendAsFollower(
-          org.apache.kafka.common.record.MemoryRecords.readableRecords(read.records()));
+          org.apache.kafka.common.record.internal.MemoryRecords.readableRecords(read.records()));
     }
     return true;
   }

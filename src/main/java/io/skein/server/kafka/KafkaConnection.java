@@ -1,0 +1,322 @@
+package io.skein.server.kafka;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.EnumSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: reads request frames, hands each to its API's handler, and writes the
+ * answers in the order the requests came (Kafka clients match answers to requests by order as
+ * well as by correlation id), however the handlers' stages complete.
+ *
+ * <p>At most {@code maxInFlight} requests are with handlers at once. While that many are, or the
+ * client does not read its answers, the connection stops reading from the socket; frames of the
+ * read that filled the window wait here. All state is touched only on the channel's event loop.
+ *
+ * <p>A request that can be answered with an error is (UNSUPPORTED_VERSION for an API or version
+ * not served); one that cannot (unknown API key, a version or body kafka-clients cannot parse)
+ * closes the connection after the answers to the requests before it, logged once.
+ */
+final class KafkaConnection extends ChannelInboundHandlerAdapter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaConnection.class);
+
+  private final KafkaApiHandlers handlers;
+  private final int maxInFlight;
+  /** Requests being answered, oldest first: only the head may be written. */
+  private final ArrayDeque<PendingResponse> inFlight = new ArrayDeque<>();
+  /** Frames read while the in-flight window was full. */
+  private final ArrayDeque<ByteBuffer> waiting = new ArrayDeque<>();
+  /** Keys this client asked for in versions not served, so each is logged once. */
+  private final EnumSet<ApiKeys> reportedUnsupported = EnumSet.noneOf(ApiKeys.class);
+  private ChannelHandlerContext ctx;
+  private InetSocketAddress clientAddress;
+  private KafkaRequestContext.ClientSoftware clientSoftware = KafkaRequestContext.ClientSoftware.UNKNOWN;
+  /** Set once a request that cannot be answered was read: nothing after it is served. */
+  private boolean closing;
+
+  KafkaConnection(KafkaApiHandlers handlers, int maxInFlight) {
+    this.handlers = handlers;
+    this.maxInFlight = maxInFlight;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.clientAddress = (InetSocketAddress) ctx.channel().remoteAddress();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing = true;
+    waiting.clear();
+    inFlight.clear();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuffer frame = (ByteBuffer) msg;
+    if (closing) {
+      return;
+    }
+    if (inFlight.size() >= maxInFlight || !waiting.isEmpty()) {
+      waiting.add(frame);
+    } else {
+      dispatch(frame);
+    }
+    updateReading();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    updateReading();
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      LOG.debug("Kafka connection from {} failed: {}", clientAddress, cause.toString());
+    } else {
+      LOG.warn("Closing Kafka connection from {} after an unexpected error", clientAddress, cause);
+    }
+    closing = true;
+    ctx.close();
+  }
+
+  private void dispatch(ByteBuffer frame) {
+    if (frame.remaining() < Short.BYTES) {
+      closeAfterAnswered("a request of " + frame.remaining() + " bytes, too short for a header");
+      return;
+    }
+    short keyId = frame.getShort(frame.position());
+    if (!ApiKeys.hasId(keyId)) {
+      closeAfterAnswered("unknown API key " + keyId);
+      return;
+    }
+    RequestHeader header;
+    try {
+      header = RequestHeader.parse(frame);
+    } catch (InvalidRequestException e) {
+      closeAfterAnswered("a malformed request header (" + e.getMessage() + ")");
+      return;
+    }
+    ApiKeys key = header.apiKey();
+    short version = header.apiVersion();
+    KafkaApiHandler<?, ?> handler = handlers.handlerOrNull(key);
+    if (key == ApiKeys.API_VERSIONS && !serves(handler, version)) {
+      // KIP-511: answered at v0, with a v0 header, whatever the request's version.
+      answer(header, (short) 0, (short) 0, handlers.apiVersions().unsupportedVersionResponse());
+      return;
+    }
+    if (!key.isVersionSupported(version)) {
+      closeAfterAnswered(key + " v" + version + ", a version this broker cannot read");
+      return;
+    }
+    AbstractRequest request;
+    try {
+      request = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request;
+    } catch (RuntimeException e) {
+      closeAfterAnswered("a malformed " + key + " v" + version + " request (" + e.getMessage() + ")");
+      return;
+    }
+    if (!serves(handler, version)) {
+      if (reportedUnsupported.add(key)) {
+        LOG.info("Kafka client {} ({}) at {} asked for {} v{}, which this broker does not serve",
+            header.clientId(), clientSoftware, clientAddress, key, version);
+      }
+      ApiMessage error;
+      try {
+        error = request.getErrorResponse(0, Errors.UNSUPPORTED_VERSION.exception()).data();
+      } catch (RuntimeException e) {
+        closeAfterAnswered(key + " v" + version + ", which this broker does not serve");
+        return;
+      }
+      answer(header, version, key.responseHeaderVersion(version), error);
+      return;
+    }
+    if (key == ApiKeys.API_VERSIONS && version >= 3) {
+      recordClientSoftware(header, (ApiVersionsRequestData) request.data());
+    }
+    serve(header, request, handler);
+  }
+
+  @SuppressWarnings("unchecked")
+  private void serve(RequestHeader header, AbstractRequest request, KafkaApiHandler<?, ?> untyped) {
+    KafkaApiHandler<ApiMessage, ApiMessage> handler = (KafkaApiHandler<ApiMessage, ApiMessage>) untyped;
+    ApiMessage body = request.data();
+    PendingResponse pending = new PendingResponse(header.correlationId(), header.apiKey(), header.apiVersion(),
+        header.apiKey().responseHeaderVersion(header.apiVersion()));
+    pending.request = request;
+    pending.answers = handler.answers(body);
+    inFlight.add(pending);
+    KafkaRequestContext context = new KafkaRequestContext(KafkaPrincipal.ANONYMOUS, header.clientId(),
+        clientAddress, clientSoftware, header.apiKey(), header.apiVersion(), header.correlationId());
+    CompletionStage<ApiMessage> stage;
+    try {
+      stage = handler.handle(context, body);
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    stage.whenComplete((response, error) -> {
+      if (ctx.executor().inEventLoop()) {
+        complete(pending, response, error);
+      } else {
+        ctx.executor().execute(() -> complete(pending, response, error));
+      }
+    });
+  }
+
+  private void complete(PendingResponse pending, ApiMessage response, Throwable error) {
+    if (closing && inFlight.isEmpty()) {
+      return;
+    }
+    AbstractRequest request = pending.request;
+    pending.request = null;
+    if (error != null) {
+      Throwable cause = unwrap(error);
+      if (!pending.answers) {
+        pending.closeReason = pending.apiKey + " v" + pending.apiVersion + ", which gets no answer, failed ("
+            + cause + ")";
+      } else {
+        if (!(cause instanceof ApiException)) {
+          LOG.warn("{} v{} from {} failed", pending.apiKey, pending.apiVersion, clientAddress, cause);
+        }
+        try {
+          pending.body = request.getErrorResponse(0, cause).data();
+        } catch (RuntimeException e) {
+          pending.closeReason = pending.apiKey + " v" + pending.apiVersion + " failed and has no error response ("
+              + cause + ")";
+        }
+      }
+    } else if (pending.answers) {
+      if (response == null) {
+        pending.closeReason = "the " + pending.apiKey + " handler answered nothing";
+      } else {
+        pending.body = response;
+      }
+    }
+    pending.done = true;
+    writeAnswered();
+  }
+
+  private void answer(RequestHeader header, short version, short headerVersion, ApiMessage body) {
+    PendingResponse pending = new PendingResponse(header.correlationId(), header.apiKey(), version, headerVersion);
+    pending.body = body;
+    pending.done = true;
+    inFlight.add(pending);
+    writeAnswered();
+  }
+
+  private void closeAfterAnswered(String reason) {
+    closing = true;
+    waiting.clear();
+    PendingResponse close = new PendingResponse(-1, null, (short) -1, (short) -1);
+    close.closeReason = reason;
+    close.done = true;
+    inFlight.add(close);
+    writeAnswered();
+  }
+
+  /** Writes the answers at the head of the queue that are complete, then reads on if there is room. */
+  private void writeAnswered() {
+    boolean wrote = false;
+    while (!inFlight.isEmpty() && inFlight.peekFirst().done) {
+      PendingResponse head = inFlight.pollFirst();
+      if (head.closeReason == null && head.body != null) {
+        try {
+          ctx.write(ResponseFrames.encode(ctx.alloc(), head.correlationId, head.responseHeaderVersion, head.body,
+              head.apiVersion), ctx.voidPromise());
+          wrote = true;
+        } catch (RuntimeException e) {
+          LOG.error("Could not write the {} v{} response", head.apiKey, head.apiVersion, e);
+          head.closeReason = "its " + head.apiKey + " v" + head.apiVersion + " response could not be written";
+        }
+      }
+      if (head.closeReason != null) {
+        LOG.warn("Closing Kafka connection from {} ({}): {}", clientAddress, clientSoftware, head.closeReason);
+        closing = true;
+        inFlight.clear();
+        waiting.clear();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        return;
+      }
+    }
+    if (wrote) {
+      ctx.flush();
+    }
+    while (!closing && !waiting.isEmpty() && inFlight.size() < maxInFlight) {
+      dispatch(waiting.poll());
+    }
+    updateReading();
+  }
+
+  private void updateReading() {
+    ctx.channel().config().setAutoRead(
+        !closing && inFlight.size() < maxInFlight && waiting.isEmpty() && ctx.channel().isWritable());
+  }
+
+  private void recordClientSoftware(RequestHeader header, ApiVersionsRequestData request) {
+    clientSoftware = new KafkaRequestContext.ClientSoftware(request.clientSoftwareName(),
+        request.clientSoftwareVersion());
+    LOG.debug("Kafka client {} at {} is {}", header.clientId(), clientAddress, clientSoftware);
+  }
+
+  private static boolean serves(KafkaApiHandler<?, ?> handler, short version) {
+    return handler != null && version >= handler.minVersion() && version <= handler.maxVersion();
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  /** One request's place in the answer order. */
+  private static final class PendingResponse {
+    final int correlationId;
+    final ApiKeys apiKey;
+    final short apiVersion;
+    final short responseHeaderVersion;
+    /** Kept until answered, for the API's error response. */
+    AbstractRequest request;
+    boolean answers = true;
+    boolean done;
+    ApiMessage body;
+    /** Set when the connection closes here instead of answering. */
+    String closeReason;
+
+    PendingResponse(int correlationId, ApiKeys apiKey, short apiVersion, short responseHeaderVersion) {
+      this.correlationId = correlationId;
+      this.apiKey = apiKey;
+      this.apiVersion = apiVersion;
+      this.responseHeaderVersion = responseHeaderVersion;
+    }
+  }
+}
