@@ -30,6 +30,7 @@ import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
 import io.skein.server.grpc.GrpcServer;
 import io.skein.server.kafka.KafkaApiHandlers;
+import io.skein.server.kafka.KafkaApis;
 import io.skein.server.kafka.KafkaListener;
 import io.skein.server.kafka.KafkaSettings;
 import java.io.IOException;
@@ -60,12 +61,15 @@ public final class SkeinNode implements AutoCloseable {
   private final BrokerConfig config;
   private final Broker broker;
   private final GrpcServer grpc;
+  private final Optional<KafkaListener> kafka;
 
-  private SkeinNode(ActorSystem<SpawnProtocol.Command> system, BrokerConfig config, Broker broker, GrpcServer grpc) {
+  private SkeinNode(ActorSystem<SpawnProtocol.Command> system, BrokerConfig config, Broker broker, GrpcServer grpc,
+      Optional<KafkaListener> kafka) {
     this.system = system;
     this.config = config;
     this.broker = broker;
     this.grpc = grpc;
+    this.kafka = kafka;
   }
 
   /**
@@ -98,14 +102,20 @@ public final class SkeinNode implements AutoCloseable {
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
     GrpcServer grpc = GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes());
+    KafkaSettings kafkaSettings = KafkaSettings.from(loaded);
+    Optional<KafkaListener> kafka = bindKafka(kafkaSettings, grpc);
     int port = grpc.port();
     config = config.withGrpcPort(port);
     // Clients reach the broker at its advertised host (a pod's DNS name), not at the bind address.
     String advertisedHost = loaded.getString("skein.grpc.advertised-host").isEmpty()
         ? config.grpcHost() : loaded.getString("skein.grpc.advertised-host");
     BrokerAddress self = new BrokerAddress(config.brokerId(), advertisedHost, port, config.rack());
+    int brokerId = config.brokerId();
+    String rack = config.rack();
+    Optional<BrokerAddress> kafkaSelf = kafka.map(listener -> new BrokerAddress(brokerId,
+        kafkaSettings.advertisedHostOr(kafkaSettings.host()), kafkaSettings.advertisedPortOr(listener.port()), rack));
     Config withRoles = ConfigFactory.parseMap(Map.of(
-            "akka.cluster.roles", BrokerRoles.of(self),
+            "akka.cluster.roles", BrokerRoles.of(self, kafkaSelf),
             "skein.grpc.port", port))
         .withFallback(loaded);
 
@@ -114,6 +124,7 @@ public final class SkeinNode implements AutoCloseable {
       system = ActorSystem.create(SpawnProtocol.create(), "skein", withRoles);
     } catch (RuntimeException e) {
       grpc.close();
+      kafka.ifPresent(KafkaListener::close);
       throw e;
     }
     try {
@@ -139,25 +150,36 @@ public final class SkeinNode implements AutoCloseable {
       openPartitions(system, controller, config, deadline);
       Broker broker = Broker.create(system, controller, config.requestSettings(), clusterId);
       grpc.serve(broker);
-      startKafkaListener(system, KafkaSettings.from(withRoles));
+      kafka.ifPresent(listener -> serveKafka(system, listener, broker));
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
-      return new SkeinNode(system, config, broker, grpc);
+      return new SkeinNode(system, config, broker, grpc, kafka);
     } catch (IOException | RuntimeException e) {
       grpc.close();
+      kafka.ifPresent(KafkaListener::close);
       system.terminate();
       throw e;
     }
   }
 
-  /** The Kafka listener, if enabled; it stops last, with gRPC (see {@link ControlledShutdown}). */
-  private static void startKafkaListener(ActorSystem<?> system, KafkaSettings settings) throws IOException {
+  /** The Kafka listener, bound but not serving yet, if enabled. */
+  private static Optional<KafkaListener> bindKafka(KafkaSettings settings, GrpcServer grpc) throws IOException {
     if (!settings.enabled()) {
-      return;
+      return Optional.empty();
     }
-    KafkaListener kafka = KafkaListener.start(settings, KafkaApiHandlers.of(List.of()));
+    try {
+      return Optional.of(KafkaListener.bind(settings));
+    } catch (IOException e) {
+      grpc.close();
+      throw e;
+    }
+  }
+
+  /** Serves the Kafka APIs; the listener stops last, with gRPC (see {@link ControlledShutdown}). */
+  private static void serveKafka(ActorSystem<?> system, KafkaListener kafka, Broker broker) {
+    kafka.serve(KafkaApiHandlers.of(KafkaApis.handlers(system, broker)));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "stop-kafka-listener", () -> {
           kafka.close();
@@ -253,6 +275,11 @@ public final class SkeinNode implements AutoCloseable {
 
   public int grpcPort() {
     return grpc.port();
+  }
+
+  /** The port the Kafka listener bound; fails if {@code skein.kafka.enabled} is off. */
+  public int kafkaPort() {
+    return kafka.orElseThrow(() -> new IllegalStateException("the Kafka listener is not enabled")).port();
   }
 
   /** Completes when the node has shut down. */

@@ -30,6 +30,9 @@ public final class TestBroker implements AutoCloseable {
     overrides.put("skein.data-dir", dir.toString());
     overrides.put("skein.grpc.host", "127.0.0.1");
     overrides.put("skein.grpc.port", 0);
+    overrides.putIfAbsent("skein.kafka.enabled", true);
+    overrides.put("skein.kafka.host", "127.0.0.1");
+    overrides.putIfAbsent("skein.kafka.port", 0);
     overrides.put("akka.remote.artery.canonical.hostname", "127.0.0.1");
     overrides.put("akka.remote.artery.canonical.port", 0);
     TestBroker broker = new TestBroker(dir, overrides);
@@ -63,6 +66,11 @@ public final class TestBroker implements AutoCloseable {
 
   public String bootstrap() {
     return "127.0.0.1:" + node.grpcPort();
+  }
+
+  /** Where Kafka clients connect: the broker's Kafka listener. */
+  public String kafkaBootstrap() {
+    return "127.0.0.1:" + node.kafkaPort();
   }
 
   private void stopNode() {

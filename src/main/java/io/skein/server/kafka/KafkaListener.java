@@ -13,6 +13,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,16 +24,30 @@ public final class KafkaListener implements AutoCloseable {
 
   private final EventLoopGroup eventLoops;
   private final Channel serverChannel;
+  /** Null until {@link #serve}: connections accepted before are closed at once, and clients retry. */
+  private final AtomicReference<KafkaApiHandlers> handlers;
 
-  private KafkaListener(EventLoopGroup eventLoops, Channel serverChannel) {
+  private KafkaListener(EventLoopGroup eventLoops, Channel serverChannel, AtomicReference<KafkaApiHandlers> handlers) {
     this.eventLoops = eventLoops;
     this.serverChannel = serverChannel;
+    this.handlers = handlers;
   }
 
-  /** Binds {@code settings.host():settings.port()} (port 0: any free port) and serves. */
+  /** Binds and serves at once. */
   public static KafkaListener start(KafkaSettings settings, KafkaApiHandlers handlers) throws IOException {
+    KafkaListener listener = bind(settings);
+    listener.serve(handlers);
+    return listener;
+  }
+
+  /**
+   * Binds {@code settings.host():settings.port()} (port 0: any free port) without serving yet,
+   * so that a broker knows its port, and can announce it, before its request layer exists.
+   */
+  public static KafkaListener bind(KafkaSettings settings) throws IOException {
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(settings.networkThreads(),
         new DefaultThreadFactory("skein-kafka-network", true), NioIoHandler.newFactory());
+    AtomicReference<KafkaApiHandlers> handlers = new AtomicReference<>();
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(eventLoops)
         .channel(NioServerSocketChannel.class)
@@ -40,16 +55,19 @@ public final class KafkaListener implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel channel) {
+            KafkaApiHandlers serving = handlers.get();
+            if (serving == null) {
+              channel.close();
+              return;
+            }
             channel.pipeline().addLast(
                 new KafkaFrameDecoder(settings.socketRequestMaxBytes()),
-                new KafkaConnection(handlers, settings.maxInFlightPerConnection()));
+                new KafkaConnection(serving, settings.maxInFlightPerConnection()));
           }
         });
     try {
       Channel serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
-      KafkaListener listener = new KafkaListener(eventLoops, serverChannel);
-      LOG.info("Serving the Kafka protocol on {}", listener.localAddress());
-      return listener;
+      return new KafkaListener(eventLoops, serverChannel, handlers);
     } catch (Exception e) {
       eventLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       if (e instanceof InterruptedException) {
@@ -57,6 +75,14 @@ public final class KafkaListener implements AutoCloseable {
       }
       throw new IOException("cannot listen for Kafka clients on " + settings.host() + ":" + settings.port(), e);
     }
+  }
+
+  /** Starts answering requests with {@code serving}; once only. */
+  public void serve(KafkaApiHandlers serving) {
+    if (!handlers.compareAndSet(null, serving)) {
+      throw new IllegalStateException("the Kafka listener already serves");
+    }
+    LOG.info("Serving the Kafka protocol on {}", localAddress());
   }
 
   public InetSocketAddress localAddress() {

@@ -1,0 +1,15 @@
+package io.skein.server.kafka;
+
+import akka.actor.typed.ActorSystem;
+import io.skein.broker.Broker;
+import java.util.List;
+
+/** Topic, config and cluster administration. */
+final class AdminApis {
+
+  private AdminApis() {}
+
+  static List<KafkaApiHandler<?, ?>> handlers(ActorSystem<?> system, Broker broker) {
+    return List.of();
+  }
+}
