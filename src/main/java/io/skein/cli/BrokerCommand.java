@@ -1,5 +1,6 @@
 package io.skein.cli;
 
+import io.skein.node.BrokerSupervisor;
 import io.skein.node.SkeinNode;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -46,10 +47,8 @@ public final class BrokerCommand implements Callable<Integer> {
     if (brokerId != null) {
       overrides.put("skein.broker.id", brokerId);
     }
-    // A broker run from the command line exits its JVM once it has shut down.
-    overrides.put("akka.coordinated-shutdown.exit-jvm", "on");
-    SkeinNode node = SkeinNode.start(SkeinNode.loadConfig(Optional.ofNullable(configFile), overrides));
-    node.whenTerminated().toCompletableFuture().join();
+    // A downed broker rejoins as a new incarnation; any other shutdown returns, and the JVM exits.
+    BrokerSupervisor.run(SkeinNode.loadConfig(Optional.ofNullable(configFile), overrides));
     return 0;
   }
 }

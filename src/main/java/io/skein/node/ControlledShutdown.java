@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -74,6 +75,11 @@ final class ControlledShutdown {
 
   private CompletionStage<Done> moveLeadershipAway() {
     BrokerReadiness.get(system).stopping();
+    if (CoordinatedShutdown.get(system).getShutdownReason()
+        .equals(Optional.of(CoordinatedShutdown.clusterDowningReason()))) {
+      // Downed: the others already re-elected leaders without this broker, which cannot reach them.
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
     Cluster cluster = Cluster.get(system);
     boolean othersUp = false;
     for (akka.cluster.Member member : cluster.state().getMembers()) {

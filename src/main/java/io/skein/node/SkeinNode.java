@@ -282,6 +282,11 @@ public final class SkeinNode implements AutoCloseable {
     return kafka.orElseThrow(() -> new IllegalStateException("the Kafka listener is not enabled")).port();
   }
 
+  /** Why the node shut down, once it has begun to; empty while it runs. */
+  public Optional<CoordinatedShutdown.Reason> shutdownReason() {
+    return CoordinatedShutdown.get(system).getShutdownReason();
+  }
+
   /** Completes when the node has shut down. */
   public java.util.concurrent.CompletionStage<Done> whenTerminated() {
     return system.getWhenTerminated();

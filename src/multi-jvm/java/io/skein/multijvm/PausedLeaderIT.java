@@ -31,14 +31,17 @@ import org.junit.jupiter.api.Test;
  * partition leader's JVM (kill -STOP) past the failure detector until a new leader is
  * elected and acknowledges writes, then let it run again (kill -CONT) and send acks=all
  * produces straight to it. It was downed meanwhile: it must acknowledge nothing on its own
- * authority and exits its JVM once it notices. Whatever it did acknowledge must be on every
- * replica, like every other acknowledged record; after it restarts, the three replicas hold
- * the same records up to the high watermark.
+ * authority, and once it notices it starts over as a new incarnation in the same process that
+ * rejoins the ISR with no operator action (issue 13). Whatever it did acknowledge must be on
+ * every replica, like every other acknowledged record; the three replicas hold the same
+ * records up to the high watermark.
  */
 class PausedLeaderIT {
 
   static final String TOPIC = "paused";
   static final int SEGMENT_BYTES = 16 * 1024;
+  /** What the broker logs when it starts over after being downed. */
+  static final String REINCARNATION = "starting a new incarnation to rejoin";
 
   @Test
   void aPausedLeaderThatComesBackIsFencedAndLosesNothing() throws Exception {
@@ -61,6 +64,7 @@ class PausedLeaderIT {
       PartitionDescription before = cluster.describe(TOPIC, 0).orElseThrow();
       int oldLeader = before.getLeader();
       BrokerProcess old = cluster.broker(oldLeader);
+      long pid = old.pid();
       BrokerProcess survivor = cluster.broker(oldLeader == 1 ? 2 : 1);
       int[] newLeader = new int[1];
       try (AcksAllLoad load = AcksAllLoad.start(cluster, TOPIC, 0, "load",
@@ -82,13 +86,14 @@ class PausedLeaderIT {
             () -> load.ackedCount() >= ackedAtElection + 300);
         double takeoverSeconds = (load.firstAckAfter(pausedAt).orElseThrow() - pausedAt) / 1e9;
 
-        // The old leader runs again, believing it still leads: produce straight to it.
+        // The old leader runs again, believing it still leads: produce straight to it until it
+        // notices it was downed and starts over as a new incarnation.
         old.resume();
         ManagedChannel channel = old.channel();
         try {
           long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
           int seq = 0;
-          while (old.isAlive() && System.nanoTime() < until) {
+          while (!old.output().contains(REINCARNATION) && System.nanoTime() < until) {
             String value = "to-resumed-" + seq++;
             try {
               ProduceResponse response = ProducerServiceGrpc.newBlockingStub(channel)
@@ -104,8 +109,9 @@ class PausedLeaderIT {
         } finally {
           channel.shutdownNow();
         }
-        assertTrue(old.awaitExit(Duration.ofSeconds(30)),
-            "the downed old leader exits its JVM once it notices; see " + old.logFile);
+        assertTrue(old.output().contains(REINCARNATION),
+            "the downed old leader starts a new incarnation once it notices; see " + old.logFile);
+        assertTrue(old.isAlive() && old.pid() == pid, "the broker rejoins in the same process; see " + old.logFile);
         load.close();
         acked.putAll(load.acked);
         acked.putAll(ackedByResumed);
@@ -115,11 +121,11 @@ class PausedLeaderIT {
             oldLeader, takeoverSeconds, ackedByResumed.size(), resumedErrors);
       }
 
-      // Restarted, the old leader truncates what it wrote after it was fenced and catches up.
+      // Rejoined by itself, the old leader truncates what it wrote after it was fenced and catches up.
       paused.remove(oldLeader);
-      old.start(Duration.ofSeconds(120));
-      assertEventually("the restarted broker rejoins the ISR", Duration.ofSeconds(90), () ->
+      assertEventually("the rejoined broker is back in the ISR", Duration.ofSeconds(120), () ->
           cluster.describe(TOPIC, 0, survivor).filter(p -> p.getIsrCount() == 3).isPresent());
+      assertTrue(old.isAlive() && old.pid() == pid, "no restart of the process; see " + old.logFile);
       for (int id : cluster.ids()) {
         cluster.broker(id).stop();
       }
