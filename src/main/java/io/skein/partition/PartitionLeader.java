@@ -6,6 +6,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Adapter;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
@@ -74,6 +75,12 @@ import java.util.PriorityQueue;
 public final class PartitionLeader {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "partition");
+
+  /** Whether this node has started the partition shard region (entity refs fail before). */
+  static boolean shardRegionStarted(ActorSystem<?> system) {
+    return akka.cluster.sharding.ClusterSharding.get(Adapter.toClassic(system)).getShardTypeNames()
+        .contains(TYPE_KEY.name());
+  }
 
   private static final int STASH_CAPACITY = 10_000;
   private static final Duration CONTROLLER_TIMEOUT = Duration.ofSeconds(10);

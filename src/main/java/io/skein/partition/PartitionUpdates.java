@@ -8,18 +8,36 @@ import io.skein.cluster.AssignmentSubscribers;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Carries the Controller's announcements to the partition actors: assignments to every
  * broker's {@link ReplicaManager}, leader, config and deletion updates to the {@link
  * PartitionLeader} of each partition, wherever sharding runs it.
+ *
+ * <p>The Controller can start on a node before that node's partition shard region does (the
+ * node starts partitions only once the Controller has confirmed its cluster id), for example
+ * when a broker restarts alone after a whole-cluster outage and elects at once. Updates sent
+ * then are held, in order, and delivered once the region has started, instead of failing
+ * the Controller.
  */
 public final class PartitionUpdates implements AssignmentSubscribers<ReplicaManager.Command> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionUpdates.class);
+  private static final Duration RETRY = Duration.ofMillis(200);
+
+  private final ActorSystem<?> system;
   private final ClusterSharding sharding;
+  /** Updates waiting for the local region, oldest first; guarded by {@code this}. */
+  private final List<Runnable> held = new ArrayList<>();
 
   public PartitionUpdates(ActorSystem<?> system) {
+    this.system = system;
     this.sharding = ClusterSharding.get(system);
   }
 
@@ -40,21 +58,46 @@ public final class PartitionUpdates implements AssignmentSubscribers<ReplicaMana
 
   @Override
   public void leaderElected(PartitionKey partition, String topicId, ReplicaAssignment assignment) {
-    leaderOf(partition).tell(new PartitionLeader.LeaderAndIsr(topicId, assignment));
+    deliver(() -> leaderOf(partition).tell(new PartitionLeader.LeaderAndIsr(topicId, assignment)));
   }
 
   @Override
   public void configsChanged(Topic topic) {
-    for (PartitionKey key : topic.partitionKeys()) {
-      leaderOf(key).tell(new PartitionLeader.ConfigChanged(topic.topicId(), topic.configs()));
-    }
+    deliver(() -> {
+      for (PartitionKey key : topic.partitionKeys()) {
+        leaderOf(key).tell(new PartitionLeader.ConfigChanged(topic.topicId(), topic.configs()));
+      }
+    });
   }
 
   @Override
   public void topicDeleted(Topic topic) {
-    for (PartitionKey key : topic.partitionKeys()) {
-      leaderOf(key).tell(new PartitionLeader.DeleteLog(topic.topicId()));
+    deliver(() -> {
+      for (PartitionKey key : topic.partitionKeys()) {
+        leaderOf(key).tell(new PartitionLeader.DeleteLog(topic.topicId()));
+      }
+    });
+  }
+
+  private synchronized void deliver(Runnable update) {
+    if (held.isEmpty() && PartitionLeader.shardRegionStarted(system)) {
+      update.run();
+      return;
     }
+    if (held.isEmpty()) {
+      LOG.info("Holding partition updates until this node's partition shard region has started");
+      system.scheduler().scheduleOnce(RETRY, this::deliverHeld, system.executionContext());
+    }
+    held.add(update);
+  }
+
+  private synchronized void deliverHeld() {
+    if (!PartitionLeader.shardRegionStarted(system)) {
+      system.scheduler().scheduleOnce(RETRY, this::deliverHeld, system.executionContext());
+      return;
+    }
+    held.forEach(Runnable::run);
+    held.clear();
   }
 
   private EntityRef<PartitionLeader.Command> leaderOf(PartitionKey key) {

@@ -225,8 +225,15 @@ public final class ReplicaManager {
     context.stop(current.follower());
   }
 
-  /** Starts (here, if its shard is not placed yet) every partition this broker was elected to lead. */
+  /**
+   * Starts (here, if its shard is not placed yet) every partition this broker was elected to
+   * lead. Before this node's shard region has started there is nothing to wake: the node opens
+   * its led partitions itself once it has started it.
+   */
   private void wakeLedPartitions() {
+    if (!PartitionLeader.shardRegionStarted(context.getSystem())) {
+      return;
+    }
     ClusterSharding sharding = ClusterSharding.get(context.getSystem());
     for (Topic topic : topics.values()) {
       for (PartitionKey key : topic.partitionKeys()) {
