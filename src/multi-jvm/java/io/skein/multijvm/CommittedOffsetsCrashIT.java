@@ -82,7 +82,8 @@ class CommittedOffsetsCrashIT {
             firstSeen.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
           }
           return firstSeen.size() == PARTITIONS;
-        });
+        }, () -> "assigned " + resumed.assignment() + ", first offsets seen " + firstSeen + "; the broker logged: "
+            + groupLog(broker));
         for (Map.Entry<TopicPartition, Long> entry : committed.entrySet()) {
           assertEquals(entry.getValue(), firstSeen.get(entry.getKey()), "resume point of " + entry.getKey());
         }
@@ -100,6 +101,17 @@ class CommittedOffsetsCrashIT {
         "session.timeout.ms", "6000",
         "heartbeat.interval.ms", "1000"),
         new StringDeserializer(), new StringDeserializer());
+  }
+
+  /** The coordinator's log lines about the group, for a failure message. */
+  private static String groupLog(BrokerProcess broker) {
+    try {
+      return broker.output().lines().filter(line -> line.contains("Group billing") || line.contains("ERROR"))
+          .map(line -> line.length() > 300 ? line.substring(0, 300) : line)
+          .reduce((a, b) -> a + " | " + b).orElse("nothing");
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
   }
 
   private static Map<TopicPartition, Long> offsets(Map<TopicPartition, OffsetAndMetadata> committed) {
