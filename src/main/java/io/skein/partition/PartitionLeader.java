@@ -600,7 +600,8 @@ public final class PartitionLeader {
       return Behaviors.same();
     }
     Optional<List<Integer>> proposed =
-        progress.proposedIsr(log.highWatermark(), nowMs(), replication.replicaLagTimeMax().toMillis());
+        progress.proposedIsr(log.highWatermark(), nowMs(), replication.replicaLagTimeMax().toMillis(),
+            replication.followerFetchTimeout().toMillis(), parkedFetches.keySet());
     if (proposed.isPresent()) {
       isrChangeInFlight = true;
       List<Integer> isr = proposed.get();
@@ -828,9 +829,12 @@ public final class PartitionLeader {
     return Behaviors.same();
   }
 
+  /** Often enough to notice a silent follower within a quarter of its timeout. */
   private Duration isrCheckInterval() {
     Duration half = replication.replicaLagTimeMax().dividedBy(2);
-    return half.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : half;
+    Duration quarter = replication.followerFetchTimeout().dividedBy(4);
+    Duration interval = half.compareTo(quarter) < 0 ? half : quarter;
+    return interval.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : interval;
   }
 
   private static long nowMs() {

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A leader's view of its followers (plain Java, no Akka): each follower's log end offset as
@@ -84,9 +85,12 @@ final class ReplicaProgress {
 
   /**
    * The ISR there should be: without members that were not caught up within
-   * {@code lagTimeMaxMs}, with replicas that reached the high watermark. Empty if unchanged.
+   * {@code lagTimeMaxMs} or that fetched from this leader and then went silent for
+   * {@code fetchTimeoutMs} (a follower in {@code waiting} has a fetch waiting here, so it is
+   * not silent), with replicas that reached the high watermark. Empty if unchanged.
    */
-  Optional<List<Integer>> proposedIsr(long highWatermark, long nowMs, long lagTimeMaxMs) {
+  Optional<List<Integer>> proposedIsr(long highWatermark, long nowMs, long lagTimeMaxMs, long fetchTimeoutMs,
+      Set<Integer> waiting) {
     List<Integer> proposed = new ArrayList<>();
     for (int replica : replicas) {
       if (replica == leaderId) {
@@ -95,7 +99,9 @@ final class ReplicaProgress {
       }
       Follower follower = followers.get(replica);
       boolean inIsr = isr.contains(replica);
-      boolean lagging = nowMs - follower.lastCaughtUpMs() > lagTimeMaxMs;
+      boolean silent = follower.logEndOffset() != UNKNOWN && !waiting.contains(replica)
+          && nowMs - follower.lastFetchMs() > fetchTimeoutMs;
+      boolean lagging = silent || nowMs - follower.lastCaughtUpMs() > lagTimeMaxMs;
       boolean reachedHw = follower.logEndOffset() != UNKNOWN && follower.logEndOffset() >= highWatermark;
       if (inIsr ? !lagging : reachedHw && !lagging) {
         proposed.add(replica);

@@ -3,10 +3,24 @@ package io.skein.partition;
 import com.typesafe.config.Config;
 import java.time.Duration;
 
-/** The {@code skein.replication} section: how followers fetch and when they count as lagging. */
+/**
+ * The {@code skein.replication} section: how followers fetch and when they count as lagging.
+ *
+ * @param followerFetchTimeout a follower that fetched from this leader and then sent nothing
+ *     for this long (none of its fetches waiting here) leaves the ISR at once, without waiting
+ *     out {@code replicaLagTimeMax}: a dead follower must not hold up acks=all for long
+ */
 public record ReplicationConfig(
     Duration replicaLagTimeMax, Duration fetchMaxWait, int fetchMaxBytes, Duration retryBackoff,
-    Duration assignmentsRefreshInterval) {
+    Duration assignmentsRefreshInterval, Duration followerFetchTimeout) {
+
+  public ReplicationConfig {
+    if (followerFetchTimeout.compareTo(fetchMaxWait) <= 0) {
+      // A healthy follower is silent for up to fetch-max-wait while its fetch waits for data.
+      throw new IllegalArgumentException("skein.replication.follower-fetch-timeout (" + followerFetchTimeout
+          + ") must be longer than skein.replication.fetch-max-wait (" + fetchMaxWait + ")");
+    }
+  }
 
   /** Room in a remote frame for the reply's other fields and the envelope. */
   static final long FRAME_HEADROOM = 64 * 1024;
@@ -30,6 +44,7 @@ public record ReplicationConfig(
         c.getDuration("fetch-max-wait"),
         c.getInt("fetch-max-bytes"),
         c.getDuration("retry-backoff"),
-        c.getDuration("assignments-refresh-interval"));
+        c.getDuration("assignments-refresh-interval"),
+        c.getDuration("follower-fetch-timeout"));
   }
 }

@@ -60,8 +60,9 @@ class ReplicatedFailoverIT {
 
       int leader = cluster.partition(TOPIC, 0).orElseThrow().getLeader();
       killed.add(leader);
-      long killedAt = System.nanoTime();
       cluster.broker(leader).kill();
+      // Taken once the JVM is gone: a request sent while the kill command started may still be answered by it.
+      long killedAt = System.nanoTime();
       int ackedAtKill = acked.records.size();
       assertEventually("writes acknowledged again after the leader was killed", Duration.ofSeconds(120),
           () -> acked.firstAckAfter(killedAt).isPresent() && acked.records.size() >= ackedAtKill + 500);

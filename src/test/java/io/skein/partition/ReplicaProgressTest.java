@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ReplicaProgressTest {
 
   private static final long LAG_MAX = 1_000;
+  private static final long FETCH_TIMEOUT = 200;
 
   @Test
   void theHighWatermarkIsTheSmallestLogEndInTheIsrAndWaitsForUnknownFollowers() {
@@ -36,7 +38,7 @@ class ReplicaProgressTest {
       progress.onFetch(2, leaderEnd - 5, leaderEnd, now);
       leaderEnd += 10;
     }
-    assertEquals(Optional.of(List.of(1, 2)), progress.proposedIsr(0, 3_000, LAG_MAX), "3 never fetched");
+    assertEquals(Optional.of(List.of(1, 2)), progress.proposedIsr(0, 3_000, LAG_MAX, FETCH_TIMEOUT, Set.of()), "3 never fetched");
   }
 
   @Test
@@ -44,8 +46,33 @@ class ReplicaProgressTest {
     ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2), 0);
     progress.onFetch(2, 100, 100, 10);
     progress.onFetch(3, 50, 100, 10);
-    assertEquals(Optional.empty(), progress.proposedIsr(100, 20, LAG_MAX));
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 20, LAG_MAX, FETCH_TIMEOUT, Set.of()));
     progress.onFetch(3, 100, 100, 30);
-    assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 40, LAG_MAX));
+    assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 40, LAG_MAX, FETCH_TIMEOUT, Set.of()));
+  }
+
+  @Test
+  void aFollowerThatStopsFetchingLeavesLongBeforeTheLagTime() {
+    ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
+    progress.onFetch(2, 100, 100, 10);
+    progress.onFetch(3, 100, 100, 10);
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 150, LAG_MAX, FETCH_TIMEOUT, Set.of()));
+    progress.onFetch(2, 100, 100, 300);
+    assertEquals(Optional.of(List.of(1, 2)), progress.proposedIsr(100, 300, LAG_MAX, FETCH_TIMEOUT, Set.of()),
+        "3 has been silent for 290 ms, well within the lag time");
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 300, LAG_MAX, FETCH_TIMEOUT, Set.of(3)),
+        "a follower whose fetch waits at the leader is not silent");
+    progress.onFetch(3, 100, 100, 320);
+    progress.setIsr(List.of(1, 2));
+    assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 330, LAG_MAX, FETCH_TIMEOUT, Set.of()),
+        "it rejoins once it fetches again from the high watermark");
+  }
+
+  @Test
+  void aFollowerNotHeardFromSinceTheLeaderStartedGetsTheWholeLagTime() {
+    ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
+    progress.onFetch(2, 100, 100, 500);
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 500, LAG_MAX, FETCH_TIMEOUT, Set.of()),
+        "3 may still be learning who leads");
   }
 }
