@@ -79,7 +79,9 @@ public final class GrpcServer implements AutoCloseable {
   public void close() {
     server.shutdown();
     try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      // A second for unary calls in flight; streams (subscriptions, group sessions) never end by
+      // themselves, and their clients reconnect elsewhere once cancelled.
+      if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
