@@ -36,6 +36,9 @@ public final class PartitionRequests {
   /** Committed batches from a fetch offset, and where the next fetch starts. */
   public record Fetched(ByteBuffer records, long nextOffset, long highWatermark, long logStartOffset) {}
 
+  /** Where a leader epoch ends in the leader's log: the largest epoch at or below the one asked for, and its end. */
+  public record EpochEnd(int epoch, long endOffset) {}
+
   /** An offset look-up's answer: the offset, and the timestamp of its record where it was found by time. */
   public record OffsetFound(long offset, long timestamp) {}
 
@@ -94,8 +97,12 @@ public final class PartitionRequests {
     if (readNow(topic, partition, offset, limit, deliver)) {
       return CompletableFuture.completedFuture(null);
     }
-    Duration wait = min(Duration.ofMillis(maxWaitMs), settings.maxFetchWait());
-    return leader(topic, partition).read(offset, limit, wait).thenAccept(deliver);
+    return leader(topic, partition).read(offset, limit, longPollWait(maxWaitMs)).thenAccept(deliver);
+  }
+
+  /** How long a fetch asking to wait {@code maxWaitMs} for data waits: at most the broker's limit. */
+  public Duration longPollWait(long maxWaitMs) {
+    return min(Duration.ofMillis(maxWaitMs), settings.maxFetchWait());
   }
 
   /** Delivers committed batches at once if this node leads the partition and has some; false if not. */
@@ -154,6 +161,16 @@ public final class PartitionRequests {
           .thenApply(reply -> {
             Answers.throwIfFailed(reply.failure());
             return new OffsetFound(reply.offset(), reply.timestamp());
+          });
+    }
+
+    /** KIP-279: where {@code epoch} ends in the leader's log, for a client validating its position. */
+    public CompletionStage<EpochEnd> endOffsetForEpoch(int epoch) {
+      return AkkaFutures.direct(leader.<PartitionLeader.EpochEndReply>ask(
+              replyTo -> new PartitionLeader.EpochEnd(epoch, replyTo), settings.requestTimeout()))
+          .thenApply(reply -> {
+            Answers.throwIfFailed(reply.failure());
+            return new EpochEnd(reply.epoch(), reply.endOffset());
           });
     }
   }

@@ -72,6 +72,8 @@ public final class LeaderLocations implements Extension {
   private volatile Map<PartitionKey, Leaders> leaders = Map.of();
   /** The Controller's latest assignments; null until the first arrives. */
   private volatile Map<String, Topic> assignments;
+  /** The same topics by topic id. */
+  private volatile Map<String, Topic> byTopicId = Map.of();
   private volatile FailedMembers failedMembers;
 
   private LeaderLocations(Cluster cluster) {
@@ -97,6 +99,14 @@ public final class LeaderLocations implements Extension {
     }
     leaders = Map.copyOf(next);
     assignments = Map.copyOf(topics);
+    Map<String, Topic> byId = new HashMap<>();
+    topics.values().forEach(topic -> byId.put(topic.topicId(), topic));
+    byTopicId = Map.copyOf(byId);
+  }
+
+  /** The topic with {@code topicId} as last pushed by the Controller, if this node knows it. */
+  public Optional<Topic> topicById(String topicId) {
+    return Optional.ofNullable(byTopicId.get(topicId));
   }
 
   /**

@@ -117,6 +117,9 @@ public final class PartitionLeader {
 
   public record Describe(ActorRef<Status> replyTo) implements Command {}
 
+  /** KIP-279 for clients validating their position after a leader change: where {@code epoch} ends here. */
+  public record EpochEnd(int epoch, ActorRef<EpochEndReply> replyTo) implements Command {}
+
   /** Pushed by the Controller after it persisted new config overrides. */
   public record ConfigChanged(String topicId, Map<String, String> overrides) implements Command {}
 
@@ -163,6 +166,9 @@ public final class PartitionLeader {
       implements CborSerializable {}
 
   public record OffsetReply(long offset, long timestamp, Failure failure) implements CborSerializable {}
+
+  /** The largest epoch at or below the one asked for and where it ends; both -1 if the log knows none. */
+  public record EpochEndReply(int epoch, long endOffset, Failure failure) implements CborSerializable {}
 
   /**
    * Batches for a follower, as stored. Not CBOR: {@link ReplicationSerializer} writes the
@@ -437,6 +443,7 @@ public final class PartitionLeader {
         .onMessage(Read.class, this::onRead)
         .onMessage(ReadDeadline.class, this::onReadDeadline)
         .onMessage(ListOffsets.class, this::onListOffsets)
+        .onMessage(EpochEnd.class, this::onEpochEnd)
         .onMessage(Describe.class, this::onDescribe)
         .onMessage(ConfigChanged.class, this::onConfigChanged)
         .onMessage(DeleteLog.class, this::onDeleteLog)
@@ -663,6 +670,12 @@ public final class PartitionLeader {
         return storageFailure("offset lookup", e, () -> request.replyTo().tell(new OffsetReply(-1, -1, storageError(e))));
       }
     }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onEpochEnd(EpochEnd request) {
+    EpochEndOffset end = log.endOffsetForEpoch(request.epoch());
+    request.replyTo().tell(new EpochEndReply(end.epoch(), end.endOffset(), null));
     return Behaviors.same();
   }
 
@@ -899,6 +912,8 @@ public final class PartitionLeader {
       read.replyTo().tell(readFailed(failure));
     } else if (command instanceof ListOffsets list) {
       list.replyTo().tell(new OffsetReply(-1, -1, failure));
+    } else if (command instanceof EpochEnd epochEnd) {
+      epochEnd.replyTo().tell(new EpochEndReply(-1, -1, failure));
     } else if (command instanceof Describe describe) {
       describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, -1, -1, failure));
     } else if (command instanceof ReplicaFetch fetch) {
