@@ -62,4 +62,10 @@ class KcatTest {
     String consumed = kcat("", "-C", "-t", "kcat", "-o", "beginning", "-e", "-f", "%o:%s\\n");
     assertEquals("0:one\n1:two\n2:three\n", consumed);
   }
+
+  @Test
+  void producingToAMissingTopicCreatesIt() throws Exception {
+    kcat("created\n", "-P", "-t", "kcat-created");
+    assertEquals("created\n", kcat("", "-C", "-t", "kcat-created", "-o", "beginning", "-e", "-f", "%s\\n"));
+  }
 }
