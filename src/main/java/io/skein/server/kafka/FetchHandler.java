@@ -55,9 +55,10 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
     return ApiKeys.FETCH;
   }
 
+  /** v18 only adds a follower's high watermark (KIP-1166), which consumers do not send. */
   @Override
   public short maxVersion() {
-    return 17;
+    return 18;
   }
 
   @Override

@@ -62,41 +62,44 @@ final class MetadataHandler implements KafkaApiHandler<MetadataRequestData, Meta
     boolean allTopics = request.topics() == null || (version == 0 && request.topics().isEmpty());
     // Before v4 a client could not say no, and Kafka created topics for it.
     boolean mayCreate = autoCreateTopics && (version < 4 || request.allowAutoTopicCreation());
+    List<BrokerAddress> brokers = BrokerRoles.liveKafkaListeners(Cluster.get(system));
+    Set<Integer> live = new HashSet<>();
+    brokers.forEach(b -> live.add(b.id()));
     return broker.topics().topics().thenCompose(topics -> {
       List<CompletableFuture<MetadataResponseTopic>> entries = new ArrayList<>();
       if (allTopics) {
-        topics.values().forEach(topic -> entries.add(CompletableFuture.completedFuture(describe(topic))));
+        topics.values().forEach(topic -> entries.add(CompletableFuture.completedFuture(describe(topic, live))));
       } else {
         for (MetadataRequestTopic asked : request.topics()) {
-          entries.add(entry(asked, topics, mayCreate).toCompletableFuture());
+          entries.add(entry(asked, topics, mayCreate, live).toCompletableFuture());
         }
       }
       return CompletableFuture.allOf(entries.toArray(CompletableFuture[]::new))
-          .thenApply(done -> response(entries.stream().map(CompletableFuture::join).toList()));
+          .thenApply(done -> response(brokers, entries.stream().map(CompletableFuture::join).toList()));
     });
   }
 
   private CompletionStage<MetadataResponseTopic> entry(MetadataRequestTopic asked, Map<String, Topic> topics,
-      boolean mayCreate) {
+      boolean mayCreate, Set<Integer> live) {
     if (asked.name() == null) {
       Uuid id = asked.topicId();
       Optional<Topic> byId = id == null || id.equals(Uuid.ZERO_UUID) ? Optional.empty()
           : topics.values().stream().filter(topic -> topic.topicId().equals(TopicIds.toSkein(id))).findFirst();
-      return CompletableFuture.completedFuture(byId.map(this::describe)
+      return CompletableFuture.completedFuture(byId.map(topic -> describe(topic, live))
           .orElseGet(() -> failed(null, id == null ? Uuid.ZERO_UUID : id, Errors.UNKNOWN_TOPIC_ID)));
     }
     Topic topic = topics.get(asked.name());
     if (topic != null) {
-      return CompletableFuture.completedFuture(describe(topic));
+      return CompletableFuture.completedFuture(describe(topic, live));
     }
     if (!mayCreate) {
       return CompletableFuture.completedFuture(failed(asked.name(), Uuid.ZERO_UUID, Errors.UNKNOWN_TOPIC_OR_PARTITION));
     }
-    return create(asked.name());
+    return create(asked.name(), live);
   }
 
   /** Creates a topic a client asked for; one that another request created meanwhile is answered next time. */
-  private CompletionStage<MetadataResponseTopic> create(String name) {
+  private CompletionStage<MetadataResponseTopic> create(String name, Set<Integer> live) {
     CompletionStage<TopicAdmin.TopicDescription> created;
     try {
       created = broker.topics().createTopic(name, -1, -1, Map.of(), false);
@@ -105,7 +108,7 @@ final class MetadataHandler implements KafkaApiHandler<MetadataRequestData, Meta
     }
     return created.handle((description, error) -> {
       if (error == null) {
-        return describe(description.topic());
+        return describe(description.topic(), live);
       }
       KafkaErrors failure = KafkaErrors.of(error);
       Errors answer = failure.error() == Errors.TOPIC_ALREADY_EXISTS ? Errors.LEADER_NOT_AVAILABLE : failure.error();
@@ -113,9 +116,8 @@ final class MetadataHandler implements KafkaApiHandler<MetadataRequestData, Meta
     });
   }
 
-  private MetadataResponseTopic describe(Topic topic) {
-    Set<Integer> live = new HashSet<>();
-    BrokerRoles.liveKafkaListeners(Cluster.get(system)).forEach(b -> live.add(b.id()));
+  /** {@code live}: the brokers whose replicas are online. */
+  private static MetadataResponseTopic describe(Topic topic, Set<Integer> live) {
     List<MetadataResponsePartition> partitions = new ArrayList<>(topic.partitions().size());
     for (int p = 0; p < topic.partitions().size(); p++) {
       ReplicaAssignment assignment = topic.partitions().get(p);
@@ -141,12 +143,12 @@ final class MetadataHandler implements KafkaApiHandler<MetadataRequestData, Meta
     return new MetadataResponseTopic().setName(name).setTopicId(id).setErrorCode(error.code());
   }
 
-  private MetadataResponseData response(List<MetadataResponseTopic> topics) {
+  private MetadataResponseData response(List<BrokerAddress> brokers, List<MetadataResponseTopic> topics) {
     TopicAdmin.ClusterDescription cluster = broker.topics().describeCluster();
     MetadataResponseData response = new MetadataResponseData()
         .setClusterId(cluster.clusterId())
         .setControllerId(cluster.controllerId());
-    for (BrokerAddress address : BrokerRoles.liveKafkaListeners(Cluster.get(system))) {
+    for (BrokerAddress address : brokers) {
       response.brokers().add(new MetadataResponseBroker()
           .setNodeId(address.id())
           .setHost(address.host())

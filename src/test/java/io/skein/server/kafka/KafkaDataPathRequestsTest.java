@@ -270,7 +270,7 @@ class KafkaDataPathRequestsTest {
     Uuid topicId = TopicIds.toKafka(broker.node().broker().topics().topics().toCompletableFuture().join()
         .get("raw").topicId());
     try (KafkaTestClient client = connect()) {
-      FetchResponseData byId = call(client, ApiKeys.FETCH, (short) 17,
+      FetchResponseData byId = call(client, ApiKeys.FETCH, (short) 18,
           fetch(1 << 20, fetchTopic(null, topicId, 0), fetchTopic(null, Uuid.randomUuid(), 0)));
       assertEquals(topicId, byId.responses().get(0).topicId());
       assertEquals(Errors.NONE.code(), byId.responses().get(0).partitions().get(0).errorCode());
