@@ -3,15 +3,18 @@ package io.skein.broker;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.skein.cluster.LeaderLocations;
 import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.log.LogReadResult;
+import io.skein.metadata.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionRouter;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -45,11 +48,13 @@ public final class PartitionRequests {
   private static final Appended NOT_ANSWERED = new Appended(-1, -1, -1, -1);
 
   private final PartitionRouter router;
+  private final LeaderLocations leaders;
   private final RequestSettings settings;
   private final ActorRef<PartitionLeader.AppendReply> ignore;
 
   PartitionRequests(ActorSystem<?> system, RequestSettings settings) {
     this.router = new PartitionRouter(system, DEFAULT_MAX_BYTES);
+    this.leaders = LeaderLocations.get(system);
     this.settings = settings;
     this.ignore = system.ignoreRef();
   }
@@ -118,6 +123,14 @@ public final class PartitionRequests {
       router.release(read.records());
     }
     return true;
+  }
+
+  /**
+   * The partition's leader epoch as the Controller last announced it to this node, for clients
+   * that fence their requests by epoch (KIP-320); empty if this node has not heard of it.
+   */
+  public OptionalInt leaderEpoch(String topic, int partition) {
+    return leaders.leaderEpoch(new PartitionKey(topic, partition));
   }
 
   /** The leader of a partition, found once, for a stream of reads from it. */

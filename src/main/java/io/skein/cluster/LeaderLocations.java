@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -102,6 +103,16 @@ public final class LeaderLocations implements Extension {
     Map<String, Topic> byId = new HashMap<>();
     topics.values().forEach(topic -> byId.put(topic.topicId(), topic));
     byTopicId = Map.copyOf(byId);
+  }
+
+  /** The leader epoch of {@code key} as last pushed by the Controller; empty if this node does not know it. */
+  public OptionalInt leaderEpoch(PartitionKey key) {
+    Map<String, Topic> known = assignments;
+    Topic topic = known == null ? null : known.get(key.topic());
+    if (topic == null || key.partition() >= topic.partitions().size()) {
+      return OptionalInt.empty();
+    }
+    return OptionalInt.of(topic.partitions().get(key.partition()).leaderEpoch());
   }
 
   /** The topic with {@code topicId} as last pushed by the Controller, if this node knows it. */

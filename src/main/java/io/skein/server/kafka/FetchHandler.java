@@ -32,6 +32,9 @@ import org.apache.kafka.common.requests.FetchMetadata;
  * answer goes out as soon as one has some (or all waited out); this treats any data as enough,
  * which is what consumers ask for by default ({@code fetch.min.bytes=1}).
  *
+ * <p>A partition asked for at an older leader epoch than its own is FENCED_LEADER_EPOCH, at a
+ * newer one UNKNOWN_LEADER_EPOCH (KIP-320).
+ *
  * <p>KIP-74 limits: each partition's read is limited to its {@code partition_max_bytes}, and
  * the answer to {@code max_bytes} in request order, except that the first partition with data
  * always gets its batches (a whole batch, however large, so that no consumer is stuck).
@@ -112,6 +115,11 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
   private CompletionStage<PartitionRead> readNow(Slot slot, int requestMaxBytes) {
     if (slot.topic.isEmpty()) {
       return CompletableFuture.completedFuture(PartitionRead.failed(Errors.UNKNOWN_TOPIC_ID));
+    }
+    Errors fenced = LeaderEpochs.check(partitions, slot.topic.get(), slot.request.partition(),
+        slot.request.currentLeaderEpoch());
+    if (fenced != Errors.NONE) {
+      return CompletableFuture.completedFuture(PartitionRead.failed(fenced));
     }
     try {
       int limit = limit(slot, requestMaxBytes);

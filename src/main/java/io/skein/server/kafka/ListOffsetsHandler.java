@@ -78,6 +78,10 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
     if (asked < 0 && asked != PartitionRequests.EARLIEST && asked != PartitionRequests.LATEST) {
       return CompletableFuture.completedFuture(failed(partition, Errors.INVALID_REQUEST));
     }
+    Errors fenced = LeaderEpochs.check(partitions, topic, partition.partitionIndex(), partition.currentLeaderEpoch());
+    if (fenced != Errors.NONE) {
+      return CompletableFuture.completedFuture(failed(partition, fenced));
+    }
     CompletionStage<PartitionRequests.OffsetFound> found;
     try {
       found = partitions.leader(topic, partition.partitionIndex()).offsetFor(asked);

@@ -17,7 +17,8 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * OffsetForLeaderEpoch (KIP-320): consumers ask where the epoch of their position ends after a
  * leader change, to find out whether the log they read was truncated under them. Each
- * partition's leader answers from its leader-epoch cache.
+ * partition's leader answers from its leader-epoch cache; a request fenced by an older or newer
+ * current leader epoch is refused as in Fetch.
  */
 final class OffsetForLeaderEpochHandler
     implements KafkaApiHandler<OffsetForLeaderEpochRequestData, OffsetForLeaderEpochResponseData> {
@@ -64,6 +65,11 @@ final class OffsetForLeaderEpochHandler
   }
 
   private CompletionStage<EpochEndOffset> endOf(String topic, OffsetForLeaderPartition partition) {
+    Errors fenced = LeaderEpochs.check(partitions, topic, partition.partition(), partition.currentLeaderEpoch());
+    if (fenced != Errors.NONE) {
+      return CompletableFuture.completedFuture(new EpochEndOffset().setPartition(partition.partition())
+          .setErrorCode(fenced.code()).setLeaderEpoch(-1).setEndOffset(-1));
+    }
     CompletionStage<PartitionRequests.EpochEnd> end;
     try {
       end = partitions.leader(topic, partition.partition()).endOffsetForEpoch(partition.leaderEpoch());

@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,9 +10,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -308,6 +311,36 @@ class KafkaDataPathRequestsTest {
       assertEquals(Errors.NONE.code(), end.errorCode());
       assertEquals(epoch, end.leaderEpoch());
       assertEquals(stored.baseOffset() + 4, end.endOffset());
+    }
+  }
+
+  @Test
+  void requestsAtANewerLeaderEpochThanTheBrokerKnowsAreRefused() throws IOException {
+    int epoch = broker.node().broker().topics().topics().toCompletableFuture().join()
+        .get("raw").partitions().get(0).leaderEpoch();
+    // Right after a (re)start the broker may not have heard the Controller's assignments yet.
+    assertEventually("the broker knows the partition's leader epoch", Duration.ofSeconds(30),
+        () -> broker.node().broker().partitions().leaderEpoch("raw", 0).equals(OptionalInt.of(epoch)));
+    try (KafkaTestClient client = connect()) {
+      FetchRequestData.FetchTopic current = fetchTopic("raw", Uuid.ZERO_UUID, 0);
+      current.partitions().get(0).setCurrentLeaderEpoch(epoch);
+      FetchResponseData answered = call(client, ApiKeys.FETCH, (short) 12, fetch(1 << 20, current));
+      assertEquals(Errors.NONE.code(), answered.responses().get(0).partitions().get(0).errorCode());
+
+      FetchRequestData.FetchTopic newer = fetchTopic("raw", Uuid.ZERO_UUID, 0);
+      newer.partitions().get(0).setCurrentLeaderEpoch(epoch + 1);
+      FetchResponseData refused = call(client, ApiKeys.FETCH, (short) 12, fetch(1 << 20, newer));
+      assertEquals(Errors.UNKNOWN_LEADER_EPOCH.code(), refused.responses().get(0).partitions().get(0).errorCode());
+
+      OffsetForLeaderEpochRequestData request = new OffsetForLeaderEpochRequestData().setReplicaId(-1);
+      OffsetForLeaderEpochRequestData.OffsetForLeaderTopic topic =
+          new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic("raw");
+      topic.partitions().add(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition()
+          .setPartition(0).setCurrentLeaderEpoch(epoch + 1).setLeaderEpoch(epoch));
+      request.topics().add(topic);
+      OffsetForLeaderEpochResponseData epochs = call(client, ApiKeys.OFFSET_FOR_LEADER_EPOCH, (short) 4, request);
+      assertEquals(Errors.UNKNOWN_LEADER_EPOCH.code(),
+          epochs.topics().iterator().next().partitions().get(0).errorCode());
     }
   }
 }
