@@ -29,6 +29,8 @@ public final class PartitionRequests {
   /** Kafka's offset specs: the log start, and the end (the high watermark). */
   public static final long EARLIEST = PartitionLeader.ListOffsets.EARLIEST;
   public static final long LATEST = PartitionLeader.ListOffsets.LATEST;
+  /** KIP-734: the record with the largest timestamp. */
+  public static final long MAX_TIMESTAMP = PartitionLeader.ListOffsets.MAX_TIMESTAMP;
 
   /** What a fetch returns when the request sets no limit (max bytes 0). */
   public static final int DEFAULT_MAX_BYTES = 1 << 20;
@@ -167,7 +169,10 @@ public final class PartitionRequests {
           });
     }
 
-    /** The offset of {@link #EARLIEST}, {@link #LATEST} or of the first record at or after a timestamp. */
+    /**
+     * The offset of {@link #EARLIEST}, {@link #LATEST}, {@link #MAX_TIMESTAMP} or of the first
+     * record at or after a timestamp.
+     */
     public CompletionStage<OffsetFound> offsetFor(long spec) {
       return AkkaFutures.direct(leader.<PartitionLeader.OffsetReply>ask(
               replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), settings.requestTimeout()))

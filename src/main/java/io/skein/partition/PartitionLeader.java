@@ -109,10 +109,14 @@ public final class PartitionLeader {
   public record Read(long offset, int maxBytes, Duration maxWait, ActorRef<ReadReply> replyTo)
       implements Command {}
 
-  /** Earliest ({@link #EARLIEST}), latest ({@link #LATEST}) or first offset at a timestamp. */
+  /**
+   * Earliest ({@link #EARLIEST}), latest ({@link #LATEST}), the record with the largest timestamp
+   * ({@link #MAX_TIMESTAMP}) or the first offset at a timestamp.
+   */
   public record ListOffsets(long timestamp, ActorRef<OffsetReply> replyTo) implements Command {
     public static final long EARLIEST = -2;
     public static final long LATEST = -1;
+    public static final long MAX_TIMESTAMP = -3;
   }
 
   public record Describe(ActorRef<Status> replyTo) implements Command {}
@@ -662,7 +666,8 @@ public final class PartitionLeader {
       request.replyTo().tell(new OffsetReply(log.highWatermark(), -1, null));
     } else {
       try {
-        Optional<TimestampAndOffset> found = log.offsetForTimestamp(request.timestamp());
+        Optional<TimestampAndOffset> found = request.timestamp() == ListOffsets.MAX_TIMESTAMP
+            ? log.offsetOfMaxTimestamp() : log.offsetForTimestamp(request.timestamp());
         request.replyTo().tell(found
             .map(f -> new OffsetReply(f.offset(), f.timestamp(), null))
             .orElse(new OffsetReply(-1, -1, null)));

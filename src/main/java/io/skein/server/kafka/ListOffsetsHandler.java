@@ -18,12 +18,11 @@ import org.apache.kafka.common.protocol.Errors;
  * ListOffsets: the log start (-2), the end (-1: the high watermark, which is also the last
  * stable offset while there are no transactions), or the first offset at or after a timestamp,
  * asked of each partition's leader at once. Without tiered storage the local log start (-4) is
- * the log start and nothing is tiered (-5 finds no offset). The offset of the largest timestamp
- * (-3) is not tracked yet: those partitions get UNSUPPORTED_VERSION.
+ * the log start and nothing is tiered (-5 finds no offset); -3 finds the record with the largest
+ * timestamp (KIP-734).
  */
 final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData, ListOffsetsResponseData> {
 
-  private static final long MAX_TIMESTAMP = -3;
   private static final long EARLIEST_LOCAL_TIMESTAMP = -4;
   private static final long LATEST_TIERED_TIMESTAMP = -5;
 
@@ -68,14 +67,12 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
 
   private CompletionStage<ListOffsetsPartitionResponse> lookUp(String topic, ListOffsetsPartition partition) {
     long spec = partition.timestamp();
-    if (spec == MAX_TIMESTAMP) {
-      return CompletableFuture.completedFuture(failed(partition, Errors.UNSUPPORTED_VERSION));
-    }
     if (spec == LATEST_TIERED_TIMESTAMP) {
       return CompletableFuture.completedFuture(found(partition, -1, -1));
     }
     long asked = spec == EARLIEST_LOCAL_TIMESTAMP ? PartitionRequests.EARLIEST : spec;
-    if (asked < 0 && asked != PartitionRequests.EARLIEST && asked != PartitionRequests.LATEST) {
+    if (asked < 0 && asked != PartitionRequests.EARLIEST && asked != PartitionRequests.LATEST
+        && asked != PartitionRequests.MAX_TIMESTAMP) {
       return CompletableFuture.completedFuture(failed(partition, Errors.INVALID_REQUEST));
     }
     Errors fenced = LeaderEpochs.check(partitions, topic, partition.partitionIndex(), partition.currentLeaderEpoch());

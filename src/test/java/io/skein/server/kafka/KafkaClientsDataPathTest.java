@@ -16,7 +16,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -226,16 +227,22 @@ class KafkaClientsDataPathTest {
       for (int i = 0; i < 10; i++) {
         producer.send(new ProducerRecord<>("timed", 0, base + i * 1000L, "k" + i, "v" + i)).get();
       }
+      // Timestamps need not grow: the largest stays that of offset 9.
+      producer.send(new ProducerRecord<>("timed", 0, base, "late", "late")).get();
     }
     try (KafkaConsumer<String, String> consumer = consumer(Map.of())) {
       assertEquals(Map.of(partition, 0L), consumer.beginningOffsets(List.of(partition)));
-      assertEquals(Map.of(partition, 10L), consumer.endOffsets(List.of(partition)));
+      assertEquals(Map.of(partition, 11L), consumer.endOffsets(List.of(partition)));
       Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(Map.of(partition, base + 3500));
       assertEquals(4, found.get(partition).offset());
       assertEquals(base + 4000, found.get(partition).timestamp());
       Map<TopicPartition, OffsetAndTimestamp> none = consumer.offsetsForTimes(Map.of(partition, base + 100_000));
       assertEquals(null, none.get(partition));
     }
+    ListOffsetsResultInfo latest = admin.listOffsets(Map.of(partition, OffsetSpec.maxTimestamp()))
+        .partitionResult(partition).get();
+    assertEquals(9, latest.offset());
+    assertEquals(base + 9000, latest.timestamp());
   }
 
   @Test
