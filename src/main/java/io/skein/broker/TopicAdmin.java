@@ -96,13 +96,21 @@ public final class TopicAdmin {
    * ask per request), else from the Controller, which may know a topic created a moment ago.
    */
   public CompletionStage<Optional<Topic>> topicById(String topicId) {
-    Optional<Topic> known = LeaderLocations.get(system).topicById(topicId);
+    Optional<Topic> known = knownTopicById(topicId);
     if (known.isPresent()) {
       return CompletableFuture.completedFuture(known);
     }
     return topics().thenApply(topics -> topics.values().stream()
         .filter(topic -> topic.topicId().equals(topicId))
         .findFirst());
+  }
+
+  /**
+   * The topic with {@code topicId} as the Controller last announced it to this node, at once;
+   * empty for one this node has not heard of (yet).
+   */
+  public Optional<Topic> knownTopicById(String topicId) {
+    return LeaderLocations.get(system).topicById(topicId);
   }
 
   /** The named topics (every topic if none is named) with their partitions' logs; fails for one that does not exist. */

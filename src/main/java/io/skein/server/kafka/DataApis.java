@@ -13,7 +13,7 @@ final class DataApis {
     boolean autoCreateTopics = system.settings().config().getBoolean("skein.kafka.auto-create-topics");
     return List.of(
         new MetadataHandler(system, broker, autoCreateTopics),
-        new ProduceHandler(broker.partitions()),
+        new ProduceHandler(broker.partitions(), broker.topics()),
         new FetchHandler(broker),
         new ListOffsetsHandler(broker.partitions()),
         new OffsetForLeaderEpochHandler(broker.partitions()),

@@ -1,9 +1,12 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.PartitionRequests;
+import io.skein.broker.TopicAdmin;
+import io.skein.metadata.Topic;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -22,15 +25,22 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * format, size, producer sequence) and answers a retried idempotent batch with the offsets it
  * was first stored at. acks=0 gets no answer; a failure then closes the connection, as Kafka
  * does. Transactions are not served yet: a transactional produce is refused.
+ *
+ * <p>From v13 topics are named by id. An id is looked up in this node's copy of the
+ * assignments, at once, so that a producer's requests to a partition are appended in the order
+ * they came; an id not (yet) there is UNKNOWN_TOPIC_ID, which clients retry after refreshing
+ * their metadata.
  */
 final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, ProduceResponseData> {
 
   private static final ByteBuffer NO_RECORDS = ByteBuffer.allocate(0);
 
   private final PartitionRequests partitions;
+  private final TopicAdmin topicAdmin;
 
-  ProduceHandler(PartitionRequests partitions) {
+  ProduceHandler(PartitionRequests partitions, TopicAdmin topicAdmin) {
     this.partitions = partitions;
+    this.topicAdmin = topicAdmin;
   }
 
   @Override
@@ -38,10 +48,9 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
     return ApiKeys.PRODUCE;
   }
 
-  /** v13 names topics by id only; clients fall back to v12 when it is not advertised. */
   @Override
   public short maxVersion() {
-    return 12;
+    return 13;
   }
 
   @Override
@@ -55,11 +64,16 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
     List<CompletableFuture<PartitionProduceResponse>> all = new ArrayList<>();
     // The topic answer each partition's answer goes into, by position in all.
     List<TopicProduceResponse> owners = new ArrayList<>();
+    boolean byId = context.apiVersion() >= 13;
     for (TopicProduceData topic : request.topicData()) {
-      TopicProduceResponse answer = new TopicProduceResponse().setName(topic.name());
+      TopicProduceResponse answer = new TopicProduceResponse().setName(topic.name()).setTopicId(topic.topicId());
       topics.add(answer);
+      Optional<String> name = byId ? topicAdmin.knownTopicById(TopicIds.toSkein(topic.topicId())).map(Topic::name)
+          : Optional.of(topic.name());
       for (PartitionProduceData partition : topic.partitionData()) {
-        all.add(produce(request, topic.name(), partition));
+        all.add(name.isPresent() ? produce(request, name.get(), partition)
+            : CompletableFuture.completedFuture(failed(partition.index(), Errors.UNKNOWN_TOPIC_ID,
+                "no topic has id " + topic.topicId())));
         owners.add(answer);
       }
     }

@@ -343,4 +343,27 @@ class KafkaDataPathRequestsTest {
           epochs.topics().iterator().next().partitions().get(0).errorCode());
     }
   }
+
+  @Test
+  void produceV13NamesTopicsById() throws IOException {
+    Uuid topicId = TopicIds.toKafka(broker.node().broker().topics().topics().toCompletableFuture().join()
+        .get("two").topicId());
+    assertEventually("the broker knows the topic's id", Duration.ofSeconds(30),
+        () -> broker.node().broker().topics().knownTopicById(TopicIds.toSkein(topicId)).isPresent());
+    try (KafkaTestClient client = connect()) {
+      ProduceRequestData request = produce("", 1, (short) 1, MemoryRecords.withRecords(Compression.NONE, records(2)));
+      request.topicData().iterator().next().setTopicId(topicId);
+      Uuid unknown = Uuid.randomUuid();
+      ProduceRequestData.TopicProduceData other = new ProduceRequestData.TopicProduceData().setTopicId(unknown);
+      other.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
+          .setRecords(MemoryRecords.withRecords(Compression.NONE, records(1))));
+      request.topicData().add(other);
+      ProduceResponseData response = call(client, ApiKeys.PRODUCE, (short) 13, request);
+      List<ProduceResponseData.TopicProduceResponse> topics = List.copyOf(response.responses());
+      assertEquals(topicId, topics.get(0).topicId());
+      assertEquals(Errors.NONE.code(), topics.get(0).partitionResponses().get(0).errorCode());
+      assertEquals(unknown, topics.get(1).topicId());
+      assertEquals(Errors.UNKNOWN_TOPIC_ID.code(), topics.get(1).partitionResponses().get(0).errorCode());
+    }
+  }
 }
