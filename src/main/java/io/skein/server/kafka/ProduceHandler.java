@@ -99,7 +99,7 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
     ByteBuffer records = partition.records() instanceof MemoryRecords memory ? memory.buffer() : NO_RECORDS;
     CompletionStage<PartitionRequests.Appended> appended;
     try {
-      // Copies the records before returning: the request's frame is not kept.
+      // Copies the records before returning, into the buffer the leader appends in place.
       appended = partitions.produce(topic, partition.index(), request.acks(), request.timeoutMs(), records);
     } catch (RuntimeException e) {
       appended = CompletableFuture.failedFuture(e);
