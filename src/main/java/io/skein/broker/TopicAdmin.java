@@ -76,6 +76,12 @@ public final class TopicAdmin {
     return askController(replyTo -> new Controller.DeleteTopic(name, replyTo));
   }
 
+  /** Grows a topic to {@code totalCount} partitions; answers with the topic as it is (or would be) afterwards. */
+  public CompletionStage<TopicDescription> createPartitions(String name, int totalCount, boolean validateOnly) {
+    return askController(replyTo -> new Controller.CreatePartitions(name, totalCount, validateOnly, replyTo))
+        .thenCompose(topic -> describe(topic, false));
+  }
+
   /** Sets and removes config overrides; answers with the topic as it is after the change. */
   public CompletionStage<TopicDescription> alterTopicConfigs(String name, Map<String, String> set, List<String> delete) {
     return askController(replyTo -> new Controller.AlterTopicConfigs(name, set, delete, replyTo))

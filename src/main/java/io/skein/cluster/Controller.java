@@ -74,6 +74,10 @@ public final class Controller
       String name, Map<String, String> set, List<String> delete, ActorRef<TopicReply> replyTo)
       implements Command {}
 
+  /** Grows a topic to {@code totalCount} partitions; the new ones are placed as a new topic's are. */
+  public record CreatePartitions(String name, int totalCount, boolean validateOnly, ActorRef<TopicReply> replyTo)
+      implements Command {}
+
   public record GetTopics(ActorRef<Topics> replyTo) implements Command {}
 
   public record GetTopic(String name, ActorRef<TopicReply> replyTo) implements Command {}
@@ -131,6 +135,9 @@ public final class Controller
   public record TopicDeleted(String name, String topicId) implements Event {}
 
   public record TopicConfigsChanged(String name, Map<String, String> configs) implements Event {}
+
+  /** Partitions appended to a topic, numbered from its former count. */
+  public record PartitionsCreated(String name, List<ReplicaAssignment> added) implements Event {}
 
   /** New leaders (and leader epochs, and ISRs without the dead) after membership changed. */
   public record LeadersElected(List<PartitionAssignment> changes) implements Event {}
@@ -220,6 +227,7 @@ public final class Controller
         .onCommand(CreateTopic.class, this::onCreateTopic)
         .onCommand(DeleteTopic.class, this::onDeleteTopic)
         .onCommand(AlterTopicConfigs.class, this::onAlterTopicConfigs)
+        .onCommand(CreatePartitions.class, this::onCreatePartitions)
         .onCommand(GetTopics.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Topics(state.topics())))
         .onCommand(GetTopic.class, this::onGetTopic)
         .onCommand(AlterIsr.class, this::onAlterIsr)
@@ -238,6 +246,8 @@ public final class Controller
         .onEvent(
             TopicConfigsChanged.class,
             (state, event) -> state.with(state.topics().get(event.name()).withConfigs(event.configs())))
+        .onEvent(PartitionsCreated.class,
+            (state, event) -> state.with(state.topics().get(event.name()).withPartitionsAdded(event.added())))
         .onEvent(LeadersElected.class, Controller::applyLeadersElected)
         .onEvent(IsrChanged.class, Controller::applyIsrChanged)
         .build();
@@ -358,6 +368,39 @@ public final class Controller
           announceAssignments(next);
         })
         .thenReply(cmd.replyTo(), next -> TopicReply.ok(changed));
+  }
+
+  private Effect<Event, State> onCreatePartitions(State state, CreatePartitions cmd) {
+    Topic topic = state.topics().get(cmd.name());
+    if (topic == null) {
+      return Effect().reply(cmd.replyTo(), unknownTopic(cmd.name()));
+    }
+    int current = topic.partitions().size();
+    if (cmd.totalCount() <= current) {
+      return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_PARTITIONS, "topic '" + cmd.name()
+          + "' has " + current + " partitions; the new count must be larger, was " + cmd.totalCount()));
+    }
+    int replicationFactor = topic.partitions().get(0).replicas().size();
+    List<BrokerAddress> brokers = BrokerRoles.live(Cluster.get(context.getSystem()));
+    if (replicationFactor > brokers.size()) {
+      return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_REPLICATION_FACTOR, "topic '"
+          + cmd.name() + "' has " + replicationFactor + " replicas per partition, more than the " + brokers.size()
+          + " live brokers"));
+    }
+    List<ReplicaAssignment> added = new ArrayList<>();
+    for (List<Integer> replicas : ReplicaPlacement.placeAdded(brokers, topic.partitions().get(0).replicas().get(0),
+        current, cmd.totalCount(), replicationFactor)) {
+      added.add(new ReplicaAssignment(replicas, replicas.get(0), 0, replicas));
+    }
+    Topic grown = topic.withPartitionsAdded(added);
+    if (cmd.validateOnly()) {
+      return Effect().reply(cmd.replyTo(), TopicReply.ok(grown));
+    }
+    context.getLog().info("Topic {}: {} -> {} partitions", cmd.name(), current, cmd.totalCount());
+    return Effect()
+        .persist(new PartitionsCreated(cmd.name(), added))
+        .thenRun(this::announceAssignments)
+        .thenReply(cmd.replyTo(), next -> TopicReply.ok(next.topics().get(cmd.name())));
   }
 
   private Effect<Event, State> onGetTopic(State state, GetTopic cmd) {
