@@ -13,17 +13,20 @@ public final class Broker {
   private final PartitionRequests partitions;
   private final TopicAdmin topics;
   private final GroupRequests groups;
+  private final ConfigAdmin configs;
 
-  private Broker(PartitionRequests partitions, TopicAdmin topics, GroupRequests groups) {
+  private Broker(PartitionRequests partitions, TopicAdmin topics, GroupRequests groups, ConfigAdmin configs) {
     this.partitions = partitions;
     this.topics = topics;
     this.groups = groups;
+    this.configs = configs;
   }
 
   public static Broker create(
       ActorSystem<?> system, ActorRef<Controller.Command> controller, RequestSettings settings, String clusterId) {
     TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId);
-    return new Broker(new PartitionRequests(system, settings), topics, new GroupRequests(system, topics, settings));
+    return new Broker(new PartitionRequests(system, settings), topics, new GroupRequests(system, topics, settings),
+        new ConfigAdmin(system, topics, settings));
   }
 
   /** Produce, fetch and offset look-ups. */
@@ -34,6 +37,11 @@ public final class Broker {
   /** Topic administration and cluster metadata. */
   public TopicAdmin topics() {
     return topics;
+  }
+
+  /** Topic and broker configs with their sources, and changes to topic configs by operation. */
+  public ConfigAdmin configs() {
+    return configs;
   }
 
   /** Consumer group sessions, committed offsets and group administration. */
