@@ -117,6 +117,14 @@ public final class PartitionLeader {
 
   public record Describe(ActorRef<Status> replyTo) implements Command {}
 
+  /** Deletes the records below {@code offset} ({@link #HIGH_WATERMARK}: every committed record). */
+  public record DeleteRecords(long offset, ActorRef<DeleteRecordsReply> replyTo) implements Command {
+    public static final long HIGH_WATERMARK = -1;
+  }
+
+  /** The log start offset after a DeleteRecords (Kafka's low watermark), or why it failed. */
+  public record DeleteRecordsReply(long lowWatermark, Failure failure) implements CborSerializable {}
+
   /** Pushed by the Controller after it persisted new config overrides. */
   public record ConfigChanged(String topicId, Map<String, String> overrides) implements Command {}
 
@@ -438,6 +446,7 @@ public final class PartitionLeader {
         .onMessage(ReadDeadline.class, this::onReadDeadline)
         .onMessage(ListOffsets.class, this::onListOffsets)
         .onMessage(Describe.class, this::onDescribe)
+        .onMessage(DeleteRecords.class, this::onDeleteRecords)
         .onMessage(ConfigChanged.class, this::onConfigChanged)
         .onMessage(DeleteLog.class, this::onDeleteLog)
         .onMessageEquals(Tick.RETENTION, this::onRetentionTick)
@@ -662,6 +671,20 @@ public final class PartitionLeader {
       } catch (IOException e) {
         return storageFailure("offset lookup", e, () -> request.replyTo().tell(new OffsetReply(-1, -1, storageError(e))));
       }
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDeleteRecords(DeleteRecords request) {
+    long offset = request.offset() == DeleteRecords.HIGH_WATERMARK ? log.highWatermark() : request.offset();
+    try {
+      request.replyTo().tell(new DeleteRecordsReply(log.deleteRecordsBefore(offset), null));
+    } catch (OffsetOutOfRangeException e) {
+      request.replyTo().tell(new DeleteRecordsReply(-1, Failure.of(ErrorCode.OFFSET_OUT_OF_RANGE, "cannot delete"
+          + " records below " + request.offset() + " of " + key + ": it must be between 0 and the high watermark "
+          + log.highWatermark() + ", or -1 for the high watermark")));
+    } catch (IOException e) {
+      return storageFailure("deleting records", e, () -> request.replyTo().tell(new DeleteRecordsReply(-1, storageError(e))));
     }
     return Behaviors.same();
   }
@@ -899,6 +922,8 @@ public final class PartitionLeader {
       read.replyTo().tell(readFailed(failure));
     } else if (command instanceof ListOffsets list) {
       list.replyTo().tell(new OffsetReply(-1, -1, failure));
+    } else if (command instanceof DeleteRecords delete) {
+      delete.replyTo().tell(new DeleteRecordsReply(-1, failure));
     } else if (command instanceof Describe describe) {
       describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, -1, -1, failure));
     } else if (command instanceof ReplicaFetch fetch) {

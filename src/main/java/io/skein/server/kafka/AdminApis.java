@@ -19,6 +19,7 @@ final class AdminApis {
         new IncrementalAlterConfigsHandler(broker),
         new DescribeClusterHandler(system, broker),
         new DescribeTopicPartitionsHandler(broker),
-        new ElectLeadersHandler(broker));
+        new ElectLeadersHandler(broker),
+        new DeleteRecordsHandler(broker));
   }
 }

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.proto.v1.ConsumerServiceGrpc;
+import io.skein.proto.v1.ListOffsetsRequest;
+import io.skein.proto.v1.OffsetSpec;
+import io.skein.proto.v1.ProduceRequest;
+import io.skein.proto.v1.ProducerServiceGrpc;
+import io.skein.server.Batches;
 import io.skein.server.TestBroker;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -32,6 +38,8 @@ import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicCon
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
@@ -155,7 +163,7 @@ class KafkaAdminApisTest {
         new ApiVersionsRequestData().setClientSoftwareName("test").setClientSoftwareVersion("1"));
     for (ApiKeys key : List.of(ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS, ApiKeys.CREATE_PARTITIONS,
         ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS, ApiKeys.INCREMENTAL_ALTER_CONFIGS, ApiKeys.DESCRIBE_CLUSTER,
-        ApiKeys.DESCRIBE_TOPIC_PARTITIONS, ApiKeys.ELECT_LEADERS)) {
+        ApiKeys.DESCRIBE_TOPIC_PARTITIONS, ApiKeys.ELECT_LEADERS, ApiKeys.DELETE_RECORDS)) {
       assertNotNull(versions.apiKeys().find(key.id), key.toString());
       assertEquals(key.latestVersion(), versions.apiKeys().find(key.id).maxVersion(), key.toString());
     }
@@ -519,6 +527,48 @@ class KafkaAdminApisTest {
     ElectLeadersRequestData.TopicPartitionsCollection collection = new ElectLeadersRequestData.TopicPartitionsCollection();
     collection.add(new TopicPartitions().setTopic(topic).setPartitions(List.of(partitions)));
     return collection;
+  }
+
+  private DeleteRecordsResponseData deleteRecords(String topic, long... offsetsByPartition) throws IOException {
+    DeleteRecordsRequestData.DeleteRecordsTopic entry = new DeleteRecordsRequestData.DeleteRecordsTopic().setName(topic);
+    for (int p = 0; p < offsetsByPartition.length; p++) {
+      entry.partitions().add(new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(p)
+          .setOffset(offsetsByPartition[p]));
+    }
+    return call(ApiKeys.DELETE_RECORDS, (short) 2, new DeleteRecordsRequestData().setTimeoutMs(10_000)
+        .setTopics(List.of(entry)));
+  }
+
+  private static DeleteRecordsResponseData.DeleteRecordsPartitionResult only(DeleteRecordsResponseData response,
+      int partition) {
+    return response.topics().iterator().next().partitions().find(partition);
+  }
+
+  @Test
+  void deleteRecordsAdvancesTheLowWatermarkUpToTheHighWatermark() throws IOException {
+    createOrFail("trimmed", 3);
+    var producer = ProducerServiceGrpc.newBlockingStub(broker.channel());
+    for (int p = 0; p < 2; p++) {
+      producer.produce(ProduceRequest.newBuilder().setTopic("trimmed").setPartition(p).setAcks(-1)
+          .setRecords(Batches.of("a", "b", "c", "d", "e")).build());
+    }
+
+    DeleteRecordsResponseData response = deleteRecords("trimmed", 3, -1, 1);
+    assertEquals(Errors.NONE.code(), only(response, 0).errorCode());
+    assertEquals(3, only(response, 0).lowWatermark());
+    assertEquals(Errors.NONE.code(), only(response, 1).errorCode());
+    assertEquals(5, only(response, 1).lowWatermark(), "-1 deletes up to the high watermark");
+    assertEquals(Errors.OFFSET_OUT_OF_RANGE.code(), only(response, 2).errorCode(), "the partition is empty");
+    assertEquals(-1, only(response, 2).lowWatermark());
+
+    assertEquals(3, only(deleteRecords("trimmed", 1), 0).lowWatermark(), "the start never moves back");
+    assertEquals(Errors.OFFSET_OUT_OF_RANGE.code(), only(deleteRecords("trimmed", 6), 0).errorCode());
+    assertEquals(Errors.OFFSET_OUT_OF_RANGE.code(), only(deleteRecords("trimmed", -7), 0).errorCode());
+    assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), only(deleteRecords("untrimmed-absent", 1), 0).errorCode());
+
+    var fetched = ConsumerServiceGrpc.newBlockingStub(broker.channel()).listOffsets(ListOffsetsRequest.newBuilder()
+        .setTopic("trimmed").setPartition(0).setSpec(OffsetSpec.EARLIEST).build());
+    assertEquals(3, fetched.getOffset());
   }
 
   @Test
