@@ -162,7 +162,7 @@ public final class TopicAdmin {
     });
   }
 
-  private static Failure electionFailure(ElectionType type, PartitionKey key, ReplicaAssignment assignment,
+  static Failure electionFailure(ElectionType type, PartitionKey key, ReplicaAssignment assignment,
       List<Integer> live) {
     int preferred = assignment.replicas().get(0);
     if (type == ElectionType.UNCLEAN) {
