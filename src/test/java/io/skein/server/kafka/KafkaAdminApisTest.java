@@ -226,6 +226,33 @@ class KafkaAdminApisTest {
   }
 
   @Test
+  void theOldestVersionsAreAnsweredToo() throws IOException {
+    CreateTopicsRequestData request = new CreateTopicsRequestData().setTimeoutMs(10_000);
+    request.topics().add(topic("old-client", 1, 1));
+    request.topics().add(topic("old-client-bad", 0, 1));
+    CreateTopicsResponseData created = call(ApiKeys.CREATE_TOPICS, (short) 2, request);
+    assertEquals(Errors.NONE.code(), created.topics().find("old-client").errorCode());
+    assertEquals(Errors.INVALID_PARTITIONS.code(), created.topics().find("old-client-bad").errorCode());
+
+    DescribeConfigsResponseData configs = call(ApiKeys.DESCRIBE_CONFIGS, (short) 1, new DescribeConfigsRequestData()
+        .setIncludeSynonyms(true).setResources(List.of(new DescribeConfigsResource().setResourceType(TOPIC)
+            .setResourceName("old-client").setConfigurationKeys(null))));
+    assertEquals(16, configs.results().get(0).configs().size());
+
+    DeleteTopicsResponseData deleted = call(ApiKeys.DELETE_TOPICS, (short) 1, new DeleteTopicsRequestData()
+        .setTopicNames(List.of("old-client")).setTimeoutMs(10_000));
+    assertEquals(Errors.NONE.code(), deleted.responses().find("old-client").errorCode());
+
+    CreatePartitionsResponseData grown = call(ApiKeys.CREATE_PARTITIONS, (short) 0, new CreatePartitionsRequestData()
+        .setTimeoutMs(10_000));
+    assertTrue(grown.results().isEmpty());
+    ElectLeadersResponseData elected = call(ApiKeys.ELECT_LEADERS, (short) 0, new ElectLeadersRequestData()
+        .setTopicPartitions(partitions("old-client-absent", 0)).setTimeoutMs(10_000));
+    assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(),
+        elected.replicaElectionResults().get(0).partitionResult().get(0).errorCode());
+  }
+
+  @Test
   void createTopicsWithValidateOnlyCreatesNothing() throws IOException {
     CreatableTopicResult checked = create(true, topic("checked-only", 4, 1)).topics().find("checked-only");
     assertEquals(Errors.NONE.code(), checked.errorCode(), checked.errorMessage());
