@@ -69,6 +69,10 @@ public final class TopicAdmin {
       Map<String, String> configs, boolean validateOnly) {
     int count = partitions == -1 ? settings.defaultPartitions() : partitions;
     int replication = replicationFactor == -1 ? settings.defaultReplicationFactor() : replicationFactor;
+    if (count > Controller.MAX_PARTITIONS_ADDED) {
+      return CompletableFuture.failedFuture(new FailureException(ErrorCode.INVALID_PARTITIONS,
+          "a topic is created with at most " + Controller.MAX_PARTITIONS_ADDED + " partitions, not " + count));
+    }
     return askController(replyTo -> new Controller.CreateTopic(name, count, replication, configs, validateOnly, replyTo))
         .thenCompose(topic -> describe(topic, false));
   }

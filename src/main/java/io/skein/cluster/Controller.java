@@ -55,6 +55,9 @@ public final class Controller
 
   public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("skein-controller");
 
+  /** Kafka's bound on the partitions one request may create, which keeps one event and one reply of sane size. */
+  public static final int MAX_PARTITIONS_ADDED = 10_000;
+
   // ---- protocol -------------------------------------------------------------------------
 
   public sealed interface Command extends CborSerializable {}
@@ -379,6 +382,10 @@ public final class Controller
     if (cmd.totalCount() <= current) {
       return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_PARTITIONS, "topic '" + cmd.name()
           + "' has " + current + " partitions; the new count must be larger, was " + cmd.totalCount()));
+    }
+    if (cmd.totalCount() - current > MAX_PARTITIONS_ADDED) {
+      return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_PARTITIONS, "at most "
+          + MAX_PARTITIONS_ADDED + " partitions can be added at once, not " + (cmd.totalCount() - current)));
     }
     int replicationFactor = topic.partitions().get(0).replicas().size();
     List<BrokerAddress> brokers = BrokerRoles.live(Cluster.get(context.getSystem()));

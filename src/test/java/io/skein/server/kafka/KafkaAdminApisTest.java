@@ -206,10 +206,12 @@ class KafkaAdminApisTest {
     CreatableTopic assigned = topic("assigned", -1, -1);
     assigned.assignments().add(new CreatableReplicaAssignment().setPartitionIndex(0).setBrokerIds(List.of(0)));
     CreateTopicsResponseData response = create(false, topic("taken", 1, 1), topic("zero", 0, 1),
+        topic("huge", Integer.MAX_VALUE, 1),
         topic("too-many-copies", 1, 3), badConfig, unknownConfig, topic("bad/name", 1, 1), assigned,
         topic("fine", 2, 1));
 
     Map<String, Errors> expected = Map.of("taken", Errors.TOPIC_ALREADY_EXISTS, "zero", Errors.INVALID_PARTITIONS,
+        "huge", Errors.INVALID_PARTITIONS,
         "too-many-copies", Errors.INVALID_REPLICATION_FACTOR, "bad-config", Errors.INVALID_CONFIG,
         "unknown-config", Errors.INVALID_CONFIG, "bad/name", Errors.INVALID_TOPIC_EXCEPTION,
         "assigned", Errors.INVALID_REPLICA_ASSIGNMENT, "fine", Errors.NONE);
@@ -326,6 +328,8 @@ class KafkaAdminApisTest {
     assertEquals(Errors.INVALID_PARTITIONS.code(), shrink.errorCode());
     assertTrue(shrink.errorMessage().contains("has 3 partitions"), shrink.errorMessage());
     assertEquals(Errors.INVALID_PARTITIONS.code(), createPartitions(false, grow("kept", 3)).results().get(0).errorCode());
+    assertEquals(Errors.INVALID_PARTITIONS.code(),
+        createPartitions(false, grow("kept", Integer.MAX_VALUE)).results().get(0).errorCode());
 
     DescribeTopicPartitionsResponseTopic grown = describePartitions(100, null, "grown").topics().find("grown");
     assertEquals(5, grown.partitions().size());
