@@ -215,7 +215,11 @@ public final class ConfigAdmin {
     return overrides;
   }
 
-  /** Moves the topic from {@code current} to {@code next} overrides through the Controller, which checks them again. */
+  /**
+   * Moves the topic from {@code current} to {@code next} overrides through the Controller, which
+   * checks them again. The overrides were read before: a change by another request in between
+   * is overwritten where both touch the same config (the last writer wins).
+   */
   private CompletionStage<Map<String, String>> apply(
       String topic, Map<String, String> current, Map<String, String> next, boolean validateOnly) {
     Map<String, String> set = new TreeMap<>();
