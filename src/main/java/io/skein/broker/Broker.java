@@ -14,19 +14,22 @@ public final class Broker {
   private final TopicAdmin topics;
   private final GroupRequests groups;
   private final ProducerIds producerIds;
+  private final ConfigAdmin configs;
 
-  private Broker(PartitionRequests partitions, TopicAdmin topics, GroupRequests groups, ProducerIds producerIds) {
+  private Broker(PartitionRequests partitions, TopicAdmin topics, GroupRequests groups, ProducerIds producerIds,
+      ConfigAdmin configs) {
     this.partitions = partitions;
     this.topics = topics;
     this.groups = groups;
     this.producerIds = producerIds;
+    this.configs = configs;
   }
 
   public static Broker create(ActorSystem<?> system, ActorRef<Controller.Command> controller,
       RequestSettings settings, String clusterId, int brokerId) {
     TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId);
     return new Broker(new PartitionRequests(system, settings), topics, new GroupRequests(system, topics, settings),
-        new ProducerIds(system, controller, settings, brokerId));
+        new ProducerIds(system, controller, settings, brokerId), new ConfigAdmin(system, topics, settings));
   }
 
   /** Produce, fetch and offset look-ups. */
@@ -42,6 +45,11 @@ public final class Broker {
   /** Producer ids for idempotent producers. */
   public ProducerIds producerIds() {
     return producerIds;
+  }
+
+  /** Topic and broker configs with their sources, and changes to topic configs by operation. */
+  public ConfigAdmin configs() {
+    return configs;
   }
 
   /** Consumer group sessions, committed offsets and group administration. */

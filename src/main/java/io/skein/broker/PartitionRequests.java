@@ -135,6 +135,20 @@ public final class PartitionRequests {
     return leaders.leaderEpoch(new PartitionKey(topic, partition));
   }
 
+  /**
+   * Deletes a partition's records below {@code offset} (-1: below the high watermark) at its
+   * leader; answers with the log start offset afterwards. OFFSET_OUT_OF_RANGE above the high
+   * watermark. Followers keep their copies until retention removes them.
+   */
+  public CompletionStage<Long> deleteRecords(String topic, int partition, long offset) {
+    return AkkaFutures.direct(router.leaderOf(topic, partition).<PartitionLeader.DeleteRecordsReply>ask(
+            replyTo -> new PartitionLeader.DeleteRecords(offset, replyTo), settings.requestTimeout()))
+        .thenApply(reply -> {
+          Answers.throwIfFailed(reply.failure());
+          return reply.lowWatermark();
+        });
+  }
+
   /** The leader of a partition, found once, for a stream of reads from it. */
   public Leader leader(String topic, int partition) {
     return new Leader(router.leaderOf(topic, partition));

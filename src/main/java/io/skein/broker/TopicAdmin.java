@@ -10,6 +10,7 @@ import akka.cluster.typed.Cluster;
 import io.skein.cluster.BrokerRoles;
 import io.skein.cluster.Controller;
 import io.skein.cluster.LeaderLocations;
+import io.skein.cluster.LeaderElection;
 import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
 import io.skein.common.Failure;
@@ -70,12 +71,39 @@ public final class TopicAdmin {
       Map<String, String> configs, boolean validateOnly) {
     int count = partitions == -1 ? settings.defaultPartitions() : partitions;
     int replication = replicationFactor == -1 ? settings.defaultReplicationFactor() : replicationFactor;
+    if (count > Controller.MAX_PARTITIONS_ADDED) {
+      return CompletableFuture.failedFuture(new FailureException(ErrorCode.INVALID_PARTITIONS,
+          "a topic is created with at most " + Controller.MAX_PARTITIONS_ADDED + " partitions, not " + count));
+    }
     return askController(replyTo -> new Controller.CreateTopic(name, count, replication, configs, validateOnly, replyTo))
         .thenCompose(topic -> describe(topic, false));
   }
 
   public CompletionStage<Topic> deleteTopic(String name) {
     return askController(replyTo -> new Controller.DeleteTopic(name, replyTo));
+  }
+
+  /** Deletes the topic with id {@code topicId}; UNKNOWN_TOPIC_ID if there is none. */
+  public CompletionStage<Topic> deleteTopicById(String topicId) {
+    return topics().thenCompose(topics -> {
+      for (Topic topic : topics.values()) {
+        if (topic.topicId().equals(topicId)) {
+          return deleteTopic(topic.name());
+        }
+      }
+      throw new FailureException(ErrorCode.UNKNOWN_TOPIC_ID, "no topic has id " + topicId);
+    });
+  }
+
+  /** The named topic; UNKNOWN_TOPIC_OR_PARTITION if it does not exist. */
+  public CompletionStage<Topic> topic(String name) {
+    return askController(replyTo -> new Controller.GetTopic(name, replyTo));
+  }
+
+  /** Grows a topic to {@code totalCount} partitions; answers with the topic as it is (or would be) afterwards. */
+  public CompletionStage<TopicDescription> createPartitions(String name, int totalCount, boolean validateOnly) {
+    return askController(replyTo -> new Controller.CreatePartitions(name, totalCount, validateOnly, replyTo))
+        .thenCompose(topic -> describe(topic, false));
   }
 
   /** Sets and removes config overrides; answers with the topic as it is after the change. */
@@ -126,6 +154,59 @@ public final class TopicAdmin {
       }
       return Answers.allOf(selected.stream().map(topic -> describe(topic, true).toCompletableFuture()).toList());
     });
+  }
+
+  /** Which leader election to run: back to the preferred replica, or to any live replica. */
+  public enum ElectionType { PREFERRED, UNCLEAN }
+
+  /** A partition's election outcome: {@code failure} is null if a new leader was or is being elected. */
+  public record ElectionResult(PartitionKey partition, Failure failure) {}
+
+  /**
+   * Elects leaders of the given partitions (every partition if null). The Controller already
+   * moves leadership to the preferred replica whenever that replica is live and in sync
+   * ({@link io.skein.cluster.LeaderElection}), so a preferred election only reports: not
+   * needed, not possible, or (while the Controller is about to move it) under way. Skein never
+   * elects an out-of-sync replica, so an unclean election is only ever not needed or refused.
+   */
+  public CompletionStage<List<ElectionResult>> electLeaders(ElectionType type, List<PartitionKey> partitions) {
+    return topics().thenApply(topics -> {
+      List<PartitionKey> asked = new ArrayList<>();
+      if (partitions == null) {
+        topics.values().forEach(topic -> asked.addAll(topic.partitionKeys()));
+      } else {
+        asked.addAll(partitions);
+      }
+      List<Integer> live = brokers().stream().map(BrokerAddress::id).toList();
+      List<ElectionResult> results = new ArrayList<>(asked.size());
+      for (PartitionKey key : asked) {
+        Topic topic = topics.get(key.topic());
+        Failure failure = topic == null || key.partition() < 0 || key.partition() >= topic.partitions().size()
+            ? Failure.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic partition " + key + " does not exist")
+            : electionFailure(type, key, topic.partitions().get(key.partition()), live);
+        results.add(new ElectionResult(key, failure));
+      }
+      return results;
+    });
+  }
+
+  static Failure electionFailure(ElectionType type, PartitionKey key, ReplicaAssignment assignment,
+      List<Integer> live) {
+    int preferred = assignment.replicas().get(0);
+    if (type == ElectionType.UNCLEAN) {
+      return assignment.leader() != LeaderElection.NO_LEADER
+          ? Failure.of(ErrorCode.ELECTION_NOT_NEEDED, key + " has a leader, broker " + assignment.leader())
+          : Failure.of(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, key + " has no live in-sync replica, and Skein"
+              + " does not elect out-of-sync replicas (unclean leader election is not supported)");
+    }
+    if (assignment.leader() == preferred) {
+      return Failure.of(ErrorCode.ELECTION_NOT_NEEDED, key + " is already led by its preferred replica " + preferred);
+    }
+    if (!live.contains(preferred) || !assignment.isr().contains(preferred)) {
+      return Failure.of(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, "the preferred replica of " + key + ", broker "
+          + preferred + ", is " + (live.contains(preferred) ? "not in sync" : "not live"));
+    }
+    return null;
   }
 
   /** The live brokers and the named topics (every topic if none is named). */

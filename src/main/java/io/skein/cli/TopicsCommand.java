@@ -32,7 +32,7 @@ final class TopicsCommand implements Callable<Integer> {
     @Option(names = "--list", required = true, description = "List topic names.") boolean list;
     @Option(names = "--describe", required = true, description = "Describe a topic, or all.") boolean describe;
     @Option(names = "--delete", required = true, description = "Delete a topic.") boolean delete;
-    @Option(names = "--alter", required = true, description = "Set or remove topic config overrides.") boolean alter;
+    @Option(names = "--alter", required = true, description = "Set or remove topic config overrides, or add partitions.") boolean alter;
   }
 
   @ParentCommand SkeinCli cli;
@@ -50,7 +50,8 @@ final class TopicsCommand implements Callable<Integer> {
   private static final int BROKER_DEFAULT = -1;
 
   @Option(names = "--partitions", paramLabel = "N",
-      description = "Partitions of a new topic (default: the broker's default-partitions).")
+      description = "Partitions of a new topic (default: the broker's default-partitions), or with --alter"
+          + " the topic's new, larger partition count.")
   Integer partitions;
 
   @Option(names = "--replication-factor", paramLabel = "N", description = "Copies of each partition (default: the broker's default-replication-factor).")
@@ -79,8 +80,14 @@ final class TopicsCommand implements Callable<Integer> {
         admin.deleteTopic(topic);
         out.println("Deleted topic " + topic + ".");
       } else {
-        admin.alterTopicConfigs(topic, configs, deleteConfigs);
-        out.println("Updated config for topic " + topic + ".");
+        if (partitions != null) {
+          admin.createPartitions(topic, partitions);
+          out.println("Topic " + topic + " now has " + partitions + " partitions.");
+        }
+        if (!configs.isEmpty() || !deleteConfigs.isEmpty()) {
+          admin.alterTopicConfigs(topic, configs, deleteConfigs);
+          out.println("Updated config for topic " + topic + ".");
+        }
       }
     }
     return 0;
@@ -91,13 +98,14 @@ final class TopicsCommand implements Callable<Integer> {
     if (needsTopic && topic == null) {
       throw usage("--topic is required with --create, --delete and --alter");
     }
-    if (!action.create && (partitions != null || replicationFactor != null)) {
-      throw usage(action.alter
-          ? "changing the partition count or replication factor is not supported; use --config to alter configs"
-          : "--partitions and --replication-factor go with --create only");
+    if (action.alter && replicationFactor != null) {
+      throw usage("changing the replication factor is not supported; use --partitions or --config with --alter");
     }
-    if (action.alter && configs.isEmpty() && deleteConfigs.isEmpty()) {
-      throw usage("--alter needs --config or --delete-config");
+    if (!action.create && !action.alter && (partitions != null || replicationFactor != null)) {
+      throw usage("--partitions goes with --create or --alter, --replication-factor with --create only");
+    }
+    if (action.alter && partitions == null && configs.isEmpty() && deleteConfigs.isEmpty()) {
+      throw usage("--alter needs --partitions, --config or --delete-config");
     }
     if (!action.create && !action.alter && !configs.isEmpty()) {
       throw usage("--config goes with --create or --alter only");

@@ -2,6 +2,7 @@ package io.skein.client;
 
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.AlterTopicConfigsRequest;
+import io.skein.proto.v1.CreatePartitionsRequest;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.DeleteGroupRequest;
 import io.skein.proto.v1.DeleteTopicRequest;
@@ -89,6 +90,15 @@ public final class Admin implements AutoCloseable {
     AlterTopicConfigsRequest request =
         AlterTopicConfigsRequest.newBuilder().setName(name).putAllSet(set).addAllDelete(delete).build();
     return call(stub -> stub.alterTopicConfigs(request)).getTopic();
+  }
+
+  /**
+   * Grows a topic to {@code totalCount} partitions; returns the topic as it is afterwards.
+   * Producers hash keys over the new count once their metadata is refreshed.
+   */
+  public TopicDescription createPartitions(String name, int totalCount) {
+    CreatePartitionsRequest request = CreatePartitionsRequest.newBuilder().setName(name).setTotalCount(totalCount).build();
+    return call(stub -> stub.createPartitions(request)).getTopic();
   }
 
   public DescribeClusterResponse describeCluster() {

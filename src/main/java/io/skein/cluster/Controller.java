@@ -55,6 +55,9 @@ public final class Controller
 
   public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("skein-controller");
 
+  /** Kafka's bound on the partitions one request may create, which keeps one event and one reply of sane size. */
+  public static final int MAX_PARTITIONS_ADDED = 10_000;
+
   // ---- protocol -------------------------------------------------------------------------
 
   public sealed interface Command extends CborSerializable {}
@@ -72,6 +75,10 @@ public final class Controller
 
   public record AlterTopicConfigs(
       String name, Map<String, String> set, List<String> delete, ActorRef<TopicReply> replyTo)
+      implements Command {}
+
+  /** Grows a topic to {@code totalCount} partitions; the new ones are placed as a new topic's are. */
+  public record CreatePartitions(String name, int totalCount, boolean validateOnly, ActorRef<TopicReply> replyTo)
       implements Command {}
 
   public record GetTopics(ActorRef<Topics> replyTo) implements Command {}
@@ -143,6 +150,9 @@ public final class Controller
   public record TopicDeleted(String name, String topicId) implements Event {}
 
   public record TopicConfigsChanged(String name, Map<String, String> configs) implements Event {}
+
+  /** Partitions appended to a topic, numbered from its former count. */
+  public record PartitionsCreated(String name, List<ReplicaAssignment> added) implements Event {}
 
   /** New leaders (and leader epochs, and ISRs without the dead) after membership changed. */
   public record LeadersElected(List<PartitionAssignment> changes) implements Event {}
@@ -241,6 +251,7 @@ public final class Controller
         .onCommand(CreateTopic.class, this::onCreateTopic)
         .onCommand(DeleteTopic.class, this::onDeleteTopic)
         .onCommand(AlterTopicConfigs.class, this::onAlterTopicConfigs)
+        .onCommand(CreatePartitions.class, this::onCreatePartitions)
         .onCommand(GetTopics.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Topics(state.topics())))
         .onCommand(GetTopic.class, this::onGetTopic)
         .onCommand(AlterIsr.class, this::onAlterIsr)
@@ -260,6 +271,8 @@ public final class Controller
         .onEvent(
             TopicConfigsChanged.class,
             (state, event) -> state.with(state.topics().get(event.name()).withConfigs(event.configs())))
+        .onEvent(PartitionsCreated.class,
+            (state, event) -> state.with(state.topics().get(event.name()).withPartitionsAdded(event.added())))
         .onEvent(LeadersElected.class, Controller::applyLeadersElected)
         .onEvent(IsrChanged.class, Controller::applyIsrChanged)
         .onEvent(ProducerIdsAllocated.class,
@@ -389,6 +402,43 @@ public final class Controller
           announceAssignments(next);
         })
         .thenReply(cmd.replyTo(), next -> TopicReply.ok(changed));
+  }
+
+  private Effect<Event, State> onCreatePartitions(State state, CreatePartitions cmd) {
+    Topic topic = state.topics().get(cmd.name());
+    if (topic == null) {
+      return Effect().reply(cmd.replyTo(), unknownTopic(cmd.name()));
+    }
+    int current = topic.partitions().size();
+    if (cmd.totalCount() <= current) {
+      return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_PARTITIONS, "topic '" + cmd.name()
+          + "' has " + current + " partitions; the new count must be larger, was " + cmd.totalCount()));
+    }
+    if (cmd.totalCount() - current > MAX_PARTITIONS_ADDED) {
+      return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_PARTITIONS, "at most "
+          + MAX_PARTITIONS_ADDED + " partitions can be added at once, not " + (cmd.totalCount() - current)));
+    }
+    int replicationFactor = topic.partitions().get(0).replicas().size();
+    List<BrokerAddress> brokers = BrokerRoles.live(Cluster.get(context.getSystem()));
+    if (replicationFactor > brokers.size()) {
+      return Effect().reply(cmd.replyTo(), TopicReply.failed(ErrorCode.INVALID_REPLICATION_FACTOR, "topic '"
+          + cmd.name() + "' has " + replicationFactor + " replicas per partition, more than the " + brokers.size()
+          + " live brokers"));
+    }
+    List<ReplicaAssignment> added = new ArrayList<>();
+    for (List<Integer> replicas : ReplicaPlacement.placeAdded(brokers, topic.partitions().get(0).replicas().get(0),
+        current, cmd.totalCount(), replicationFactor)) {
+      added.add(new ReplicaAssignment(replicas, replicas.get(0), 0, replicas));
+    }
+    Topic grown = topic.withPartitionsAdded(added);
+    if (cmd.validateOnly()) {
+      return Effect().reply(cmd.replyTo(), TopicReply.ok(grown));
+    }
+    context.getLog().info("Topic {}: {} -> {} partitions", cmd.name(), current, cmd.totalCount());
+    return Effect()
+        .persist(new PartitionsCreated(cmd.name(), added))
+        .thenRun(this::announceAssignments)
+        .thenReply(cmd.replyTo(), next -> TopicReply.ok(next.topics().get(cmd.name())));
   }
 
   private Effect<Event, State> onGetTopic(State state, GetTopic cmd) {

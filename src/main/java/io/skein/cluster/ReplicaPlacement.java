@@ -50,6 +50,24 @@ final class ReplicaPlacement {
     return placements;
   }
 
+  /**
+   * Replica lists for partitions {@code from} up to {@code to} (exclusive) added to a topic
+   * whose partition 0 prefers {@code firstLeader}: placed as if the topic had been created
+   * with {@code to} partitions, so that the new ones continue its rotation over the brokers.
+   * If {@code firstLeader} is no longer live, the rotation starts at the first broker.
+   */
+  static List<List<Integer>> placeAdded(
+      List<BrokerAddress> brokers, int firstLeader, int from, int to, int replicationFactor) {
+    List<BrokerAddress> order = rackAlternating(brokers);
+    int start = 0;
+    for (int i = 0; i < order.size(); i++) {
+      if (order.get(i).id() == firstLeader) {
+        start = i;
+      }
+    }
+    return new ArrayList<>(place(brokers, to, replicationFactor, start).subList(from, to));
+  }
+
   /** Brokers ordered by alternating racks: rack a's first, rack b's first, ..., rack a's second, ... */
   static List<BrokerAddress> rackAlternating(List<BrokerAddress> brokers) {
     Map<String, List<BrokerAddress>> byRack = new TreeMap<>();

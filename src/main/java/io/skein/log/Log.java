@@ -958,6 +958,47 @@ public final class Log implements Closeable {
   }
 
   /**
+   * Moves the log start offset up to {@code offset} (Kafka's DeleteRecords): records below it
+   * are no longer read, and segments wholly below it are deleted. Only committed records can be
+   * deleted: an offset above the high watermark is out of range. A no-op at or below the current
+   * start. Returns the log start offset afterwards.
+   */
+  public long deleteRecordsBefore(long offset) throws IOException {
+    ensureOpen();
+    layoutLock.lock();
+    try {
+      if (offset > highWatermark || offset < 0) {
+        throw new OffsetOutOfRangeException(offset, logStartOffset, highWatermark);
+      }
+      if (offset <= logStartOffset) {
+        return logStartOffset;
+      }
+      // Move the start first so concurrent readers get OffsetOutOfRange rather than a closed file.
+      logStartOffset = offset;
+      recoveryPoint = Math.max(recoveryPoint, logStartOffset);
+      List<LogSegment> below = new ArrayList<>();
+      for (LogSegment segment : segments.values()) {
+        Long next = segments.higherKey(segment.baseOffset);
+        if (segment == activeSegment() || next == null || next > offset) {
+          break;
+        }
+        below.add(segment);
+      }
+      for (LogSegment segment : below) {
+        segments.remove(segment.baseOffset);
+        LOG.info("Deleted records below {}: removed {} ({} bytes)", offset, segment.logFile(), segment.size());
+        segment.delete();
+      }
+      epochCache.truncateFromStart(logStartOffset);
+      producerState.onLogStartMoved(logStartOffset);
+      writeOffsetsCheckpoint();
+      return logStartOffset;
+    } finally {
+      layoutLock.unlock();
+    }
+  }
+
+  /**
    * Starts a new active segment at the log end offset; a no-op while the active segment is empty.
    */
   public void roll() throws IOException {

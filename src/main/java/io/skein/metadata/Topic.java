@@ -24,6 +24,13 @@ public record Topic(String name, String topicId, List<ReplicaAssignment> partiti
     return new Topic(name, topicId, next, configs);
   }
 
+  /** The topic with {@code added} appended after its partitions. */
+  public Topic withPartitionsAdded(List<ReplicaAssignment> added) {
+    List<ReplicaAssignment> next = new ArrayList<>(partitions);
+    next.addAll(added);
+    return new Topic(name, topicId, next, configs);
+  }
+
   public List<PartitionKey> partitionKeys() {
     List<PartitionKey> keys = new ArrayList<>(partitions.size());
     for (int p = 0; p < partitions.size(); p++) {

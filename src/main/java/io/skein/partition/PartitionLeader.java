@@ -131,6 +131,14 @@ public final class PartitionLeader {
   /** KIP-279 for clients validating their position after a leader change: where {@code epoch} ends here. */
   public record EpochEnd(int epoch, ActorRef<EpochEndReply> replyTo) implements Command {}
 
+  /** Deletes the records below {@code offset} ({@link #HIGH_WATERMARK}: every committed record). */
+  public record DeleteRecords(long offset, ActorRef<DeleteRecordsReply> replyTo) implements Command {
+    public static final long HIGH_WATERMARK = -1;
+  }
+
+  /** The log start offset after a DeleteRecords (Kafka's low watermark), or why it failed. */
+  public record DeleteRecordsReply(long lowWatermark, Failure failure) implements CborSerializable {}
+
   /** Pushed by the Controller after it persisted new config overrides. */
   public record ConfigChanged(String topicId, Map<String, String> overrides) implements Command {}
 
@@ -456,6 +464,7 @@ public final class PartitionLeader {
         .onMessage(ListOffsets.class, this::onListOffsets)
         .onMessage(EpochEnd.class, this::onEpochEnd)
         .onMessage(Describe.class, this::onDescribe)
+        .onMessage(DeleteRecords.class, this::onDeleteRecords)
         .onMessage(ConfigChanged.class, this::onConfigChanged)
         .onMessage(DeleteLog.class, this::onDeleteLog)
         .onMessageEquals(Tick.RETENTION, this::onRetentionTick)
@@ -689,6 +698,20 @@ public final class PartitionLeader {
   private Behavior<Command> onEpochEnd(EpochEnd request) {
     EpochEndOffset end = log.endOffsetForEpoch(request.epoch());
     request.replyTo().tell(new EpochEndReply(end.epoch(), end.endOffset(), null));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDeleteRecords(DeleteRecords request) {
+    long offset = request.offset() == DeleteRecords.HIGH_WATERMARK ? log.highWatermark() : request.offset();
+    try {
+      request.replyTo().tell(new DeleteRecordsReply(log.deleteRecordsBefore(offset), null));
+    } catch (OffsetOutOfRangeException e) {
+      request.replyTo().tell(new DeleteRecordsReply(-1, Failure.of(ErrorCode.OFFSET_OUT_OF_RANGE, "cannot delete"
+          + " records below " + request.offset() + " of " + key + ": it must be between 0 and the high watermark "
+          + log.highWatermark() + ", or -1 for the high watermark")));
+    } catch (IOException e) {
+      return storageFailure("deleting records", e, () -> request.replyTo().tell(new DeleteRecordsReply(-1, storageError(e))));
+    }
     return Behaviors.same();
   }
 
@@ -930,6 +953,8 @@ public final class PartitionLeader {
       list.replyTo().tell(new OffsetReply(-1, -1, failure));
     } else if (command instanceof EpochEnd epochEnd) {
       epochEnd.replyTo().tell(new EpochEndReply(-1, -1, failure));
+    } else if (command instanceof DeleteRecords delete) {
+      delete.replyTo().tell(new DeleteRecordsReply(-1, failure));
     } else if (command instanceof Describe describe) {
       describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, -1, -1, failure));
     } else if (command instanceof ReplicaFetch fetch) {

@@ -102,6 +102,28 @@ class SkeinCliTest {
   }
 
   @Test
+  void topicsAlterPartitionsGrowsTheTopic() {
+    broker.createTopic("orders", 2);
+    assertEquals(0, run("topics", "--bootstrap-server", BOOTSTRAP, "--alter", "--topic", "orders",
+        "--partitions", "5"), err);
+    assertEquals("Topic orders now has 5 partitions.\n", out);
+    assertEquals(0, run("topics", "--bootstrap-server", BOOTSTRAP, "--describe", "--topic", "orders"));
+    assertTrue(out.lines().findFirst().orElseThrow().contains("PartitionCount: 5"), out);
+  }
+
+  @Test
+  void topicsAlterPartitionsToFewerIsABrokerErrorAndReplicationFactorAUsageError() {
+    broker.createTopic("orders", 3);
+    assertEquals(1, run("topics", "--bootstrap-server", BOOTSTRAP, "--alter", "--topic", "orders",
+        "--partitions", "2"));
+    assertTrue(err.contains("INVALID_PARTITIONS"), err);
+    assertUsageError("changing the replication factor is not supported", "topics", "--bootstrap-server", BOOTSTRAP,
+        "--alter", "--topic", "orders", "--replication-factor", "2");
+    assertUsageError("--alter needs --partitions, --config or --delete-config", "topics", "--bootstrap-server",
+        BOOTSTRAP, "--alter", "--topic", "orders");
+  }
+
+  @Test
   void produceParsesKeysAndValuesFromLines() {
     broker.createTopic("t", 4);
     int exitCode = runWithInput("k1:v1\nk2:value:with:colons\nk1:v3\n", "produce", "--bootstrap-server", BOOTSTRAP,

@@ -35,6 +35,29 @@ class ClientBrokerEndToEndTest {
   }
 
   @Test
+  void afterPartitionsAreAddedKeysHashOverTheNewCountOnceMetadataIsRefreshed() throws Exception {
+    int candidate = 0;
+    while (Partitioner.partitionForKey(("key-" + candidate).getBytes(StandardCharsets.UTF_8), 2)
+        == Partitioner.partitionForKey(("key-" + candidate).getBytes(StandardCharsets.UTF_8), 5)) {
+      candidate++;
+    }
+    String key = "key-" + candidate;
+    int before = Partitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), 2);
+    int after = Partitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), 5);
+    try (Admin admin = Admin.create(broker.bootstrap());
+        Producer<String, String> producer = new Producer<>(
+            Map.of("bootstrap.servers", broker.bootstrap(), "acks", "all", "metadata.max.age.ms", "0"),
+            new StringSerializer(), new StringSerializer())) {
+      admin.createTopic("growing-keys", 2, 1, Map.of());
+      assertEquals(before, producer.send(new ProducerRecord<>("growing-keys", key, "v1")).toCompletableFuture()
+          .get().partition());
+      assertEquals(5, admin.createPartitions("growing-keys", 5).getPartitionsCount());
+      assertEquals(after, producer.send(new ProducerRecord<>("growing-keys", key, "v2")).toCompletableFuture()
+          .get().partition());
+    }
+  }
+
+  @Test
   void keyedRecordsLandWhereKafkaWouldPutThemAndReadBackInOrder() throws Exception {
     int partitions = 6;
     int records = 30_000;

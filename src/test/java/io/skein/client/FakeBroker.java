@@ -12,6 +12,8 @@ import io.skein.proto.v1.AlterTopicConfigsResponse;
 import io.skein.proto.v1.BrokerDescription;
 import io.skein.proto.v1.ConfigEntry;
 import io.skein.proto.v1.ConsumerServiceGrpc;
+import io.skein.proto.v1.CreatePartitionsRequest;
+import io.skein.proto.v1.CreatePartitionsResponse;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.CreateTopicResponse;
 import io.skein.proto.v1.DeleteTopicRequest;
@@ -468,6 +470,27 @@ public final class FakeBroker implements AutoCloseable {
         topic.configs.putAll(request.getSetMap());
         request.getDeleteList().forEach(topic.configs::remove);
         responses.onNext(AlterTopicConfigsResponse.newBuilder().setTopic(describe(request.getName())).build());
+      }
+      responses.onCompleted();
+    }
+
+    @Override
+    public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> responses) {
+      synchronized (FakeBroker.this) {
+        Topic topic = topics.get(request.getName());
+        if (topic == null) {
+          responses.onError(ApiErrors.toStatus(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "no topic " + request.getName()));
+          return;
+        }
+        if (request.getTotalCount() <= topic.partitions.size()) {
+          responses.onError(ApiErrors.toStatus(ErrorCode.INVALID_PARTITIONS, "topic " + request.getName() + " has "
+              + topic.partitions.size() + " partitions"));
+          return;
+        }
+        while (topic.partitions.size() < request.getTotalCount()) {
+          topic.partitions.add(new Log());
+        }
+        responses.onNext(CreatePartitionsResponse.newBuilder().setTopic(describe(request.getName())).build());
       }
       responses.onCompleted();
     }

@@ -31,6 +31,19 @@ class ReplicaPlacementTest {
   }
 
   @Test
+  void addedPartitionsContinueTheRotationOfTheTopicsFirstPartitions() {
+    List<BrokerAddress> brokers = List.of(broker(1, ""), broker(2, ""), broker(3, ""));
+    List<List<Integer>> created = ReplicaPlacement.place(brokers, 5, 2, 1);
+    assertEquals(created.subList(2, 5), ReplicaPlacement.placeAdded(brokers, created.get(0).get(0), 2, 5, 2));
+  }
+
+  @Test
+  void addedPartitionsStartAtTheFirstBrokerWhenTheFirstLeaderIsGone() {
+    List<BrokerAddress> brokers = List.of(broker(1, ""), broker(2, ""));
+    assertEquals(List.of(List.of(1, 2), List.of(2, 1)), ReplicaPlacement.placeAdded(brokers, 7, 2, 4, 2));
+  }
+
+  @Test
   void withAsManyRacksAsReplicasEveryPartitionHasOneReplicaInEachRack() {
     List<BrokerAddress> brokers = List.of(broker(1, "a"), broker(2, "a"), broker(3, "b"), broker(4, "b"),
         broker(5, "c"), broker(6, "c"));

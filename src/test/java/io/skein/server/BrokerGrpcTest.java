@@ -13,6 +13,7 @@ import io.skein.api.ApiErrors;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.AlterTopicConfigsRequest;
 import io.skein.proto.v1.ConsumerServiceGrpc;
+import io.skein.proto.v1.CreatePartitionsRequest;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.DeleteTopicRequest;
 import io.skein.proto.v1.DescribeClusterRequest;
@@ -186,6 +187,34 @@ class BrokerGrpcTest {
   }
 
   @Test
+  void createPartitionsGrowsATopicWhoseNewPartitionsServeAtOnce() {
+    create("growing", 2, Map.of());
+    produce("growing", 0, Batches.of("before"));
+    TopicDescription checked = admin.createPartitions(CreatePartitionsRequest.newBuilder().setName("growing")
+        .setTotalCount(4).setValidateOnly(true).build()).getTopic();
+    assertEquals(4, checked.getPartitionsCount());
+    assertEquals(2, admin.metadata(MetadataRequest.newBuilder().addTopics("growing").build()).getTopics(0)
+        .getPartitionsCount(), "validate_only adds nothing");
+
+    TopicDescription grown = admin.createPartitions(CreatePartitionsRequest.newBuilder().setName("growing")
+        .setTotalCount(4).build()).getTopic();
+    assertEquals(4, grown.getPartitionsCount());
+    assertEquals(List.of(0), grown.getPartitions(3).getReplicasList());
+    assertEquals(0, produce("growing", 3, Batches.of("new")).getBaseOffset());
+    assertEquals(List.of("0:new"), Batches.values(fetch("growing", 3, 0, 0).getRecords(), 0));
+    assertEquals(List.of("0:before"), Batches.values(fetch("growing", 0, 0, 0).getRecords(), 0));
+    assertEquals(4, admin.metadata(MetadataRequest.newBuilder().addTopics("growing").build()).getTopics(0)
+        .getPartitionsCount());
+
+    assertError(ErrorCode.INVALID_PARTITIONS, Status.Code.INVALID_ARGUMENT, () -> admin.createPartitions(
+        CreatePartitionsRequest.newBuilder().setName("growing").setTotalCount(4).build()));
+    assertError(ErrorCode.INVALID_PARTITIONS, Status.Code.INVALID_ARGUMENT, () -> admin.createPartitions(
+        CreatePartitionsRequest.newBuilder().setName("growing").setTotalCount(1).build()));
+    assertError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, Status.Code.NOT_FOUND, () -> admin.createPartitions(
+        CreatePartitionsRequest.newBuilder().setName("no-such-topic").setTotalCount(3).build()));
+  }
+
+  @Test
   void clusterAndMetadataDescribeThisBroker() {
     var cluster = admin.describeCluster(DescribeClusterRequest.getDefaultInstance());
     assertEquals(1, cluster.getBrokersCount());
@@ -259,8 +288,12 @@ class BrokerGrpcTest {
       ownAdmin.createTopic(CreateTopicRequest.newBuilder().setName("durable").setPartitions(2).setReplicationFactor(1).build());
       ProducerServiceGrpc.newBlockingStub(own.channel()).produce(ProduceRequest.newBuilder().setTopic("durable")
           .setPartition(1).setAcks(1).setRecords(Batches.of("kept", "also kept")).build());
+      ownAdmin.createPartitions(CreatePartitionsRequest.newBuilder().setName("durable").setTotalCount(3).build());
 
       own.restart();
+
+      assertEquals(3, AdminServiceGrpc.newBlockingStub(own.channel())
+          .metadata(MetadataRequest.newBuilder().addTopics("durable").build()).getTopics(0).getPartitionsCount());
 
       assertEquals(List.of("durable"),
           AdminServiceGrpc.newBlockingStub(own.channel()).listTopics(ListTopicsRequest.getDefaultInstance()).getNamesList());

@@ -9,6 +9,8 @@ import io.skein.proto.v1.AlterTopicConfigsRequest;
 import io.skein.proto.v1.AlterTopicConfigsResponse;
 import io.skein.proto.v1.BrokerDescription;
 import io.skein.proto.v1.ConfigEntry;
+import io.skein.proto.v1.CreatePartitionsRequest;
+import io.skein.proto.v1.CreatePartitionsResponse;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.CreateTopicResponse;
 import io.skein.proto.v1.DeleteTopicRequest;
@@ -69,6 +71,13 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
     Replies.guard(observer, () -> Replies.answer(observer,
         topics.alterTopicConfigs(request.getName(), request.getSetMap(), request.getDeleteList()),
         altered -> AlterTopicConfigsResponse.newBuilder().setTopic(description(altered)).build()));
+  }
+
+  @Override
+  public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer,
+        topics.createPartitions(request.getName(), request.getTotalCount(), request.getValidateOnly()),
+        grown -> CreatePartitionsResponse.newBuilder().setTopic(description(grown)).build()));
   }
 
   @Override

@@ -10,6 +10,16 @@ final class AdminApis {
   private AdminApis() {}
 
   static List<KafkaApiHandler<?, ?>> handlers(ActorSystem<?> system, Broker broker) {
-    return List.of();
+    return List.of(
+        new CreateTopicsHandler(broker),
+        new DeleteTopicsHandler(broker),
+        new CreatePartitionsHandler(broker),
+        new DescribeConfigsHandler(broker),
+        new AlterConfigsHandler(broker),
+        new IncrementalAlterConfigsHandler(broker),
+        new DescribeClusterHandler(system, broker),
+        new DescribeTopicPartitionsHandler(broker),
+        new ElectLeadersHandler(broker),
+        new DeleteRecordsHandler(broker));
   }
 }

@@ -1,0 +1,123 @@
+package io.skein.server.kafka;
+
+import io.skein.broker.Broker;
+import io.skein.broker.ConfigAdmin;
+import io.skein.broker.TopicAdmin;
+import io.skein.server.kafka.AdminErrors.KafkaError;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * CreateTopics v2+: each topic created (or with validate_only checked) on its own, answered with
+ * its own error. Skein places replicas itself, so manual replica assignments are refused.
+ */
+final class CreateTopicsHandler implements KafkaApiHandler<CreateTopicsRequestData, CreateTopicsResponseData> {
+
+  private final Broker broker;
+
+  CreateTopicsHandler(Broker broker) {
+    this.broker = broker;
+  }
+
+  @Override
+  public ApiKeys apiKey() {
+    return ApiKeys.CREATE_TOPICS;
+  }
+
+  @Override
+  public short maxVersion() {
+    return ApiKeys.CREATE_TOPICS.latestVersion();
+  }
+
+  @Override
+  public CompletionStage<CreateTopicsResponseData> handle(KafkaRequestContext context, CreateTopicsRequestData request) {
+    Set<String> duplicates = duplicateNames(request);
+    List<CompletableFuture<CreatableTopicResult>> results = new ArrayList<>();
+    Set<String> answered = new HashSet<>();
+    for (CreatableTopic topic : request.topics()) {
+      if (!answered.add(topic.name())) {
+        continue;
+      }
+      results.add(duplicates.contains(topic.name())
+          ? CompletableFuture.completedFuture(failed(topic.name(), KafkaError.of(Errors.INVALID_REQUEST,
+              "topic '" + topic.name() + "' is named more than once in the request")))
+          : create(topic, request.validateOnly(), context.apiVersion()).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      CreateTopicsResponseData response = new CreateTopicsResponseData();
+      results.forEach(result -> response.topics().add(result.join()));
+      return response;
+    });
+  }
+
+  private CompletionStage<CreatableTopicResult> create(CreatableTopic topic, boolean validateOnly, short version) {
+    if (!topic.assignments().isEmpty()) {
+      return CompletableFuture.completedFuture(failed(topic.name(), KafkaError.of(Errors.INVALID_REPLICA_ASSIGNMENT,
+          "Skein places replicas itself: give num_partitions and replication_factor instead of replica assignments")));
+    }
+    Map<String, String> configs = new HashMap<>();
+    for (CreatableTopicConfig config : topic.configs()) {
+      configs.put(config.name(), config.value());
+    }
+    return broker.topics()
+        .createTopic(topic.name(), topic.numPartitions(), topic.replicationFactor(), configs, validateOnly)
+        .handle((created, failure) -> failure != null ? failed(topic.name(), AdminErrors.of(failure))
+            : result(created, version));
+  }
+
+  private CreatableTopicResult result(TopicAdmin.TopicDescription created, short version) {
+    CreatableTopicResult result = new CreatableTopicResult()
+        .setName(created.topic().name())
+        .setTopicId(KafkaTopicIds.toKafka(created.topic().topicId()))
+        .setNumPartitions(created.partitions().size())
+        .setReplicationFactor((short) created.partitions().get(0).assignment().replicas().size());
+    if (version >= 5) {
+      List<CreatableTopicConfigs> configs = new ArrayList<>();
+      for (ConfigAdmin.DescribedConfig config : broker.configs().describeTopicConfigs(created.topic().configs())) {
+        configs.add(new CreatableTopicConfigs()
+            .setName(config.name())
+            .setValue(config.value())
+            .setReadOnly(config.readOnly())
+            .setConfigSource(KafkaConfigs.source(config.source()).id())
+            .setIsSensitive(false));
+      }
+      result.setConfigs(configs);
+    }
+    return result;
+  }
+
+  private static CreatableTopicResult failed(String name, KafkaError error) {
+    return new CreatableTopicResult()
+        .setName(name)
+        .setErrorCode(error.code())
+        .setErrorMessage(error.message())
+        .setNumPartitions(-1)
+        .setReplicationFactor((short) -1)
+        .setConfigs(null);
+  }
+
+  private static Set<String> duplicateNames(CreateTopicsRequestData request) {
+    Set<String> seen = new HashSet<>();
+    Set<String> duplicates = new HashSet<>();
+    for (CreatableTopic topic : request.topics()) {
+      if (!seen.add(topic.name())) {
+        duplicates.add(topic.name());
+      }
+    }
+    return duplicates;
+  }
+}
