@@ -36,6 +36,7 @@ public enum ErrorCode {
   FENCED_MEMBER(110),
   INVALID_SESSION_TIMEOUT(26),
   INCONSISTENT_GROUP_PROTOCOL(23),
+  GROUP_SUBSCRIBED_TO_TOPIC(86),
   /** Kafka's STALE_MEMBER_EPOCH: a commit for a partition the member no longer owns. */
   PARTITION_NOT_ASSIGNED(113),
   FENCED_LEADER_EPOCH(74),
