@@ -270,8 +270,9 @@ public final class ClassicGroup {
     member.protocols = List.copyOf(join.protocols());
     member.lastHeard = now;
     if (member.pendingJoin != null && !member.pendingJoin.equals(join.replyTo())) {
+      // The member gave up on its earlier join (a client sends one at a time): it only rejoins.
       ActorRef<GroupCoordinator.ClassicJoined> superseded = member.pendingJoin;
-      replies.add(() -> superseded.tell(joinFailure(member.memberId, Failure.of(ErrorCode.UNKNOWN_MEMBER_ID,
+      replies.add(() -> superseded.tell(joinFailure(member.memberId, Failure.of(ErrorCode.REBALANCE_IN_PROGRESS,
           "member " + member.memberId + " sent another JoinGroup"))));
     }
     member.pendingJoin = join.replyTo();

@@ -222,6 +222,32 @@ class KafkaClassicGroupTest {
   }
 
   @Test
+  void aMemberThatDoesNotRejoinWithinTheRebalanceTimeoutIsLeftOut() throws IOException {
+    String group = "slow-rejoin";
+    KafkaTestClient a = connect();
+    KafkaTestClient b = connect();
+    String aId = memberIdRequired(a, group);
+    int generation1 = this.<JoinGroupResponseData>call(a, (short) 9, join(group, aId, "range").setRebalanceTimeoutMs(1_500))
+        .generationId();
+    call(a, (short) 5, sync(group, aId, generation1, Map.of(aId, assignment(0, 1))));
+
+    // B joins; A keeps heartbeating (so its session lives) but never rejoins.
+    String bId = memberIdRequired(b, group);
+    RequestHeader bJoin = send(b, (short) 9, join(group, bId, "range").setRebalanceTimeoutMs(1_500));
+    assertEventually("A's heartbeat asks it to rejoin", Duration.ofSeconds(10),
+        () -> heartbeatError(a, group, aId, generation1) == Errors.REBALANCE_IN_PROGRESS.code());
+    JoinGroupResponseData bJoined = (JoinGroupResponseData) b.receive(bJoin).data();
+    assertEquals(Errors.NONE.code(), bJoined.errorCode());
+    assertEquals(bId, bJoined.leader(), "the leader that did not rejoin is replaced");
+    assertEquals(List.of(bId), bJoined.members().stream().map(m -> m.memberId()).toList());
+    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), heartbeatError(a, group, aId, bJoined.generationId()));
+
+    // A sync during the next join phase is refused; one of an old generation too.
+    assertEquals(Errors.ILLEGAL_GENERATION.code(), this.<SyncGroupResponseData>call(b, (short) 5,
+        sync(group, bId, generation1, Map.of())).errorCode());
+  }
+
+  @Test
   void membersMustShareAProtocolAndOldJoinsNeedNoSecondRound() throws IOException {
     String group = "protocols";
     KafkaTestClient a = connect();
@@ -231,10 +257,33 @@ class KafkaClassicGroupTest {
     assertTrue(!joined.memberId().isEmpty());
     JoinGroupResponseData other = call(connect(), (short) 3, join(group, "", "roundrobin"));
     assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), other.errorCode());
+    JoinGroupResponseData noProtocol = call(connect(), (short) 3, join(group, ""));
+    assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), noProtocol.errorCode());
     JoinGroupResponseData unknown = call(connect(), (short) 9, join(group, "made-up", "range"));
     assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), unknown.errorCode());
     JoinGroupResponseData staticMember = call(connect(), (short) 9, join(group, "", "range").setGroupInstanceId("i-1"));
     assertEquals(Errors.UNSUPPORTED_VERSION.code(), staticMember.errorCode());
+  }
+
+  @Test
+  void theGroupUsesTheProtocolEveryMemberSupports() throws IOException {
+    String group = "votes";
+    KafkaTestClient a = connect();
+    KafkaTestClient b = connect();
+    JoinGroupResponseData aJoined = call(a, (short) 3, join(group, "", "range", "roundrobin"));
+    assertEquals("range", aJoined.protocolName(), "alone, the member's first choice");
+    call(a, (short) 3, sync(group, aJoined.memberId(), aJoined.generationId(), Map.of()));
+    RequestHeader bJoin = send(b, (short) 3, join(group, "", "roundrobin", "sticky"));
+    assertEventually("A's heartbeat asks it to rejoin", Duration.ofSeconds(10),
+        () -> heartbeatError(a, group, aJoined.memberId(), aJoined.generationId())
+            == Errors.REBALANCE_IN_PROGRESS.code());
+    JoinGroupResponseData aRejoined = call(a, (short) 3, join(group, aJoined.memberId(), "range", "roundrobin"));
+    JoinGroupResponseData bJoined = (JoinGroupResponseData) b.receive(bJoin).data();
+    assertEquals("roundrobin", aRejoined.protocolName());
+    assertEquals("roundrobin", bJoined.protocolName());
+    // SyncGroup v5 names the protocol: another one is refused.
+    SyncGroupResponseData wrong = call(b, (short) 5, sync(group, bJoined.memberId(), bJoined.generationId(), Map.of()));
+    assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), wrong.errorCode());
   }
 
   @Test
@@ -274,12 +323,15 @@ class KafkaClassicGroupTest {
   @Test
   void offsetsCommittedThroughTheRequestLayerAreFetchedOverKafka() throws Exception {
     String group = "from-grpc";
-    broker.groups().commitOffsets(group, "", -1, List.of(new GroupCoordinator.OffsetToCommit("other", 0, 7, "x")))
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    broker.groups().commitOffsets(group, "", -1, List.of(new GroupCoordinator.OffsetToCommit("other", 0, 7, "x"),
+        new GroupCoordinator.OffsetToCommit("events", 1, 9, ""))).toCompletableFuture().get(10, TimeUnit.SECONDS);
     KafkaTestClient client = connect();
     OffsetFetchResponseData all = call(client, (short) 7, new OffsetFetchRequestData().setGroupId(group).setTopics(null));
-    assertEquals(7, all.topics().get(0).partitions().get(0).committedOffset());
-    assertEquals("other", all.topics().get(0).name());
+    Map<String, Long> byTopic = new java.util.TreeMap<>();
+    all.topics().forEach(t -> byTopic.put(t.name(), t.partitions().get(0).committedOffset()));
+    assertEquals(Map.of("events", 9L, "other", 7L), byTopic);
+    assertEquals("x", all.topics().stream().filter(t -> t.name().equals("other")).findFirst().orElseThrow()
+        .partitions().get(0).metadata());
 
     // A group without members is listed, its offsets deleted, and the group deleted.
     ListGroupsResponseData listed = call(client, (short) 5, new ListGroupsRequestData().setStatesFilter(List.of("empty")));
@@ -287,8 +339,8 @@ class KafkaClassicGroupTest {
         listed.toString());
     assertEquals(Errors.NONE.code(), this.<OffsetDeleteResponseData>call(client, (short) 0,
         offsetDelete(group, "other", 0)).topics().find("other").partitions().find(0).errorCode());
-    OffsetFetchResponseData none = call(client, (short) 7, new OffsetFetchRequestData().setGroupId(group).setTopics(null));
-    assertEquals(0, none.topics().size());
+    OffsetFetchResponseData left = call(client, (short) 7, new OffsetFetchRequestData().setGroupId(group).setTopics(null));
+    assertEquals(List.of("events"), left.topics().stream().map(t -> t.name()).toList());
     DeleteGroupsResponseData deleted = call(client, (short) 3, new DeleteGroupsRequestData().setGroupsNames(List.of(group)));
     assertEquals(Errors.NONE.code(), deleted.results().find(group).errorCode());
     DescribeGroupsResponseData gone = call(client, (short) 6, new DescribeGroupsRequestData().setGroups(List.of(group)));
@@ -358,10 +410,13 @@ class KafkaClassicGroupTest {
     return response.memberId();
   }
 
-  private static JoinGroupRequestData join(String group, String memberId, String protocol) {
+  /** A consumer's join subscribed to "events", with its assignors in order of preference. */
+  private static JoinGroupRequestData join(String group, String memberId, String... assignors) {
     JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestProtocolCollection();
-    protocols.add(new JoinGroupRequestProtocol().setName(protocol).setMetadata(bytes(
-        ConsumerProtocol.serializeSubscription(new ConsumerPartitionAssignor.Subscription(List.of("events"))))));
+    for (String assignor : assignors) {
+      protocols.add(new JoinGroupRequestProtocol().setName(assignor).setMetadata(bytes(
+          ConsumerProtocol.serializeSubscription(new ConsumerPartitionAssignor.Subscription(List.of("events"))))));
+    }
     return new JoinGroupRequestData().setGroupId(group).setMemberId(memberId).setSessionTimeoutMs(SESSION_MS)
         .setRebalanceTimeoutMs(10_000).setProtocolType("consumer").setProtocols(protocols);
   }
