@@ -57,6 +57,11 @@ import java.util.regex.PatternSyntaxException;
  * or re-joins with its id within it keeps its partitions (its session actor is adopted);
  * the others expire and their partitions are reassigned.
  *
+ * <p><b>Kafka's classic protocol.</b> Kafka consumers (client-side assignment) are members
+ * of a {@link ClassicGroup}, the state machine this actor drives; its snapshot (generation,
+ * members, protocol, assignment) is persisted as Kafka keeps it. A group has members of one
+ * protocol at a time; committed offsets are the same for both.
+ *
  * <p><b>Not persisted.</b> Session actor refs, last-heard times and topic metadata: they
  * are rebuilt from heartbeats and from the Controller.
  */

@@ -123,7 +123,7 @@ class KafkaClassicGroupTest {
   }
 
   @Test
-  void twoMembersJoinTheLeaderAssignsAndARejoinRebalances() throws IOException {
+  void twoMembersJoinTheLeaderAssignsAndARejoinRebalances() throws Exception {
     String group = "two-members";
     KafkaTestClient a = connect();
     KafkaTestClient b = connect();
@@ -178,6 +178,15 @@ class KafkaClassicGroupTest {
         described.members().stream().filter(m -> m.memberId().equals(bId)).findFirst().orElseThrow()
             .memberAssignment()));
     assertEquals(List.of(new TopicPartition("events", 1)), bAssignment.partitions());
+
+    // Skein's own describe (gRPC's DescribeGroup, `skein groups --describe`) shows the Kafka members.
+    GroupCoordinator.Description skein = broker.groups().describeGroup(group).toCompletableFuture()
+        .get(10, TimeUnit.SECONDS).group();
+    assertEquals("STABLE", skein.state());
+    assertEquals(generation2, skein.generation());
+    assertEquals(java.util.Set.of(new PartitionKey("events", 1)), skein.owned().get(bId));
+    assertEquals(List.of("events"), skein.members().stream().filter(m -> m.memberId().equals(bId)).findFirst()
+        .orElseThrow().topics());
 
     // Deleting a group with members, or the offsets of a subscribed topic, is refused.
     DeleteGroupsResponseData deleted = call(a, (short) 2, new DeleteGroupsRequestData().setGroupsNames(List.of(group)));
