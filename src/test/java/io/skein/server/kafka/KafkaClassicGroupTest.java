@@ -257,6 +257,21 @@ class KafkaClassicGroupTest {
   }
 
   @Test
+  void aLeaderThatNeverSyncsIsRemovedAfterTheRebalanceTimeout() throws IOException {
+    String group = "no-sync";
+    KafkaTestClient a = connect();
+    String aId = memberIdRequired(a, group);
+    JoinGroupResponseData joined = call(a, (short) 9, join(group, aId, "range").setRebalanceTimeoutMs(1_000));
+    assertEquals(aId, joined.leader());
+    // Heartbeats keep its session alive, but without its SyncGroup the group cannot complete.
+    assertEquals(Errors.NONE.code(), heartbeatError(a, group, aId, joined.generationId()));
+    assertEventually("the leader is removed", Duration.ofSeconds(10),
+        () -> heartbeatError(a, group, aId, joined.generationId()) == Errors.UNKNOWN_MEMBER_ID.code());
+    assertEquals("Empty", this.<DescribeGroupsResponseData>call(a, (short) 5,
+        new DescribeGroupsRequestData().setGroups(List.of(group))).groups().get(0).groupState());
+  }
+
+  @Test
   void membersMustShareAProtocolAndOldJoinsNeedNoSecondRound() throws IOException {
     String group = "protocols";
     KafkaTestClient a = connect();
