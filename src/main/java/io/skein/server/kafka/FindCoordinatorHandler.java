@@ -17,7 +17,10 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
  * FindCoordinator: every group's coordinator is the broker asked. Its requests reach the
  * group's coordinator entity through Cluster Sharding wherever that runs, so any broker
  * serves any group, and pointing a client elsewhere would only add a look-up that a
- * rebalance of shards makes stale. Transactions are not served: COORDINATOR_NOT_AVAILABLE.
+ * rebalance of shards makes stale. Kafka clients talk to a coordinator on a connection of
+ * its own (kafka-clients: node id {@code Integer.MAX_VALUE - id}), so group traffic does not
+ * queue behind fetches even though it goes to the broker the client already knows.
+ * Transactions are not served: COORDINATOR_NOT_AVAILABLE.
  */
 final class FindCoordinatorHandler implements KafkaApiHandler<FindCoordinatorRequestData, FindCoordinatorResponseData> {
 
