@@ -90,11 +90,11 @@ public final class GroupRequests {
    * A classic-protocol join; completes when the group's join phase ends (up to the rebalance
    * timeout), or at once with a member id to rejoin with if {@code requireKnownMemberId}.
    */
-  public CompletionStage<GroupCoordinator.ClassicJoined> joinClassic(String groupId, String memberId, String clientId,
-      String host, int sessionTimeoutMs, int rebalanceTimeoutMs, String protocolType,
+  public CompletionStage<GroupCoordinator.ClassicJoined> joinClassic(String groupId, String memberId,
+      String groupInstanceId, String clientId, String host, int sessionTimeoutMs, int rebalanceTimeoutMs, String protocolType,
       List<ClassicGroup.Protocol> protocols, boolean requireKnownMemberId) {
     return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicJoined>ask(
-            replyTo -> new GroupCoordinator.ClassicJoin(memberId, clientId, host, sessionTimeoutMs, rebalanceTimeoutMs,
+            replyTo -> new GroupCoordinator.ClassicJoin(memberId, groupInstanceId, clientId, host, sessionTimeoutMs, rebalanceTimeoutMs,
                 protocolType, protocols, requireKnownMemberId, replyTo),
             settings.requestTimeout().plusMillis(Math.max(rebalanceTimeoutMs, sessionTimeoutMs))))
         .thenApply(joined -> {
@@ -104,10 +104,10 @@ public final class GroupRequests {
   }
 
   /** A classic-protocol sync; a follower's completes once the leader's assignment is in. */
-  public CompletionStage<GroupCoordinator.ClassicSynced> syncClassic(String groupId, String memberId, int generation,
-      String protocolType, String protocolName, Map<String, byte[]> assignments) {
+  public CompletionStage<GroupCoordinator.ClassicSynced> syncClassic(String groupId, String memberId,
+      String groupInstanceId, int generation, String protocolType, String protocolName, Map<String, byte[]> assignments) {
     return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicSynced>ask(
-            replyTo -> new GroupCoordinator.ClassicSync(memberId, generation, protocolType, protocolName, assignments,
+            replyTo -> new GroupCoordinator.ClassicSync(memberId, groupInstanceId, generation, protocolType, protocolName, assignments,
                 replyTo),
             settings.requestTimeout().plus(groupSettings.defaultRebalanceTimeout())))
         .thenApply(synced -> {
@@ -116,16 +116,18 @@ public final class GroupRequests {
         }), groupId);
   }
 
-  public CompletionStage<Void> heartbeatClassic(String groupId, String memberId, int generation) {
+  public CompletionStage<Void> heartbeatClassic(String groupId, String memberId, String groupInstanceId,
+      int generation) {
     return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.Done>ask(
-            replyTo -> new GroupCoordinator.ClassicHeartbeat(memberId, generation, replyTo), settings.requestTimeout()))
+            replyTo -> new GroupCoordinator.ClassicHeartbeat(memberId, groupInstanceId, generation, replyTo), settings.requestTimeout()))
         .thenAccept(done -> Answers.throwIfFailed(done.failure())), groupId);
   }
 
   /** Removes classic members; one outcome per member, in order. */
-  public CompletionStage<List<GroupCoordinator.Done>> leaveClassic(String groupId, List<String> memberIds) {
+  public CompletionStage<List<GroupCoordinator.Done>> leaveClassic(
+      String groupId, List<GroupCoordinator.LeavingMember> members) {
     return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicLeft>ask(
-            replyTo -> new GroupCoordinator.ClassicLeave(memberIds, replyTo), settings.requestTimeout()))
+            replyTo -> new GroupCoordinator.ClassicLeave(members, replyTo), settings.requestTimeout()))
         .thenApply(GroupCoordinator.ClassicLeft::outcomes), groupId);
   }
 

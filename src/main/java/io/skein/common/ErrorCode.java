@@ -37,6 +37,7 @@ public enum ErrorCode {
   INVALID_SESSION_TIMEOUT(26),
   INCONSISTENT_GROUP_PROTOCOL(23),
   GROUP_SUBSCRIBED_TO_TOPIC(86),
+  FENCED_INSTANCE_ID(82),
   /** Kafka's STALE_MEMBER_EPOCH: a commit for a partition the member no longer owns. */
   PARTITION_NOT_ASSIGNED(113),
   FENCED_LEADER_EPOCH(74),

@@ -29,8 +29,11 @@ import org.apache.kafka.common.protocol.types.SchemaException;
  * {@link #takeChanged()} says it changed (a new generation, an assignment), then sends them,
  * so no member acts on an assignment a coordinator move would forget.
  *
- * <p>Not served: static membership (group.instance.id) and the initial rebalance delay
- * (a group's first join completes as soon as every member known has joined).
+ * <p>Static members (KIP-345, a {@code group.instance.id}) join without the member-id round;
+ * one that rejoins under a new member id replaces its old self (which is fenced with
+ * FENCED_INSTANCE_ID) and, if its protocols are unchanged, keeps its assignment without a
+ * rebalance. Not served: the initial rebalance delay (a group's first join completes as soon
+ * as every member known has joined).
  */
 public final class ClassicGroup {
 
@@ -44,6 +47,7 @@ public final class ClassicGroup {
   /** A member as persisted: what it joined with and what the leader assigned it. */
   public record Member(
       String memberId,
+      String groupInstanceId,
       String clientId,
       String host,
       int sessionTimeoutMs,
@@ -69,10 +73,11 @@ public final class ClassicGroup {
   }
 
   /** A member as JoinGroup shows it to the leader. */
-  public record JoinedMember(String memberId, byte[] metadata) implements CborSerializable {}
+  public record JoinedMember(String memberId, String groupInstanceId, byte[] metadata) implements CborSerializable {}
 
   /** A member as DescribeGroups shows it: the metadata of the chosen protocol. */
-  public record DescribedMember(String memberId, String clientId, String host, byte[] metadata, byte[] assignment)
+  public record DescribedMember(
+      String memberId, String groupInstanceId, String clientId, String host, byte[] metadata, byte[] assignment)
       implements CborSerializable {}
 
   public record Description(String protocolType, String protocolName, List<DescribedMember> members)
@@ -80,6 +85,7 @@ public final class ClassicGroup {
 
   private static final class Live {
     final String memberId;
+    final String instanceId;
     final String clientId;
     final String host;
     int sessionTimeoutMs;
@@ -90,8 +96,9 @@ public final class ClassicGroup {
     ActorRef<GroupCoordinator.ClassicJoined> pendingJoin;
     ActorRef<GroupCoordinator.ClassicSynced> pendingSync;
 
-    Live(String memberId, String clientId, String host) {
+    Live(String memberId, String instanceId, String clientId, String host) {
       this.memberId = memberId;
+      this.instanceId = instanceId;
       this.clientId = clientId;
       this.host = host;
     }
@@ -134,7 +141,8 @@ public final class ClassicGroup {
     group.leaderId = snapshot.leaderId();
     group.emptySince = snapshot.emptySince();
     for (Member m : snapshot.members()) {
-      Live live = new Live(m.memberId(), m.clientId(), m.host());
+      Live live = new Live(m.memberId(), m.groupInstanceId() == null ? "" : m.groupInstanceId(), m.clientId(),
+          m.host());
       live.sessionTimeoutMs = m.sessionTimeoutMs();
       live.rebalanceTimeoutMs = m.rebalanceTimeoutMs();
       live.protocols = List.copyOf(m.protocols());
@@ -151,8 +159,8 @@ public final class ClassicGroup {
 
   public Snapshot snapshot() {
     List<Member> persisted = members.values().stream()
-        .map(m -> new Member(m.memberId, m.clientId, m.host, m.sessionTimeoutMs, m.rebalanceTimeoutMs, m.protocols,
-            m.assignment))
+        .map(m -> new Member(m.memberId, m.instanceId, m.clientId, m.host, m.sessionTimeoutMs, m.rebalanceTimeoutMs,
+            m.protocols, m.assignment))
         .toList();
     return new Snapshot(generation, protocolType, protocolName, leaderId, phase == Phase.STABLE, persisted, emptySince);
   }
@@ -195,7 +203,15 @@ public final class ClassicGroup {
   // ---- JoinGroup ------------------------------------------------------------------------
 
   public void join(GroupCoordinator.ClassicJoin join, long now) {
-    if (join.memberId().isEmpty()) {
+    String staticId = staticMember(join.groupInstanceId());
+    if (!join.groupInstanceId().isEmpty() && staticId != null && !join.memberId().isEmpty()
+        && !staticId.equals(join.memberId())) {
+      failJoin(join, fenced(join.groupInstanceId(), join.memberId()));
+    } else if (join.memberId().isEmpty() && staticId != null) {
+      if (!refuseProtocols(join)) {
+        rejoinStatic(join, staticId, now);
+      }
+    } else if (join.memberId().isEmpty()) {
       joinNew(join, now);
     } else if (pendingMembers.remove(join.memberId()) != null) {
       if (refuseProtocols(join)) {
@@ -214,8 +230,8 @@ public final class ClassicGroup {
     if (refuseProtocols(join)) {
       return;
     }
-    String memberId = (join.clientId().isEmpty() ? "member" : join.clientId()) + "-" + UUID.randomUUID();
-    if (join.requireKnownMemberId()) {
+    String memberId = newMemberId(join);
+    if (join.requireKnownMemberId() && join.groupInstanceId().isEmpty()) {
       pendingMembers.put(memberId, now + join.sessionTimeoutMs());
       ActorRef<GroupCoordinator.ClassicJoined> replyTo = join.replyTo();
       replies.add(() -> replyTo.tell(new GroupCoordinator.ClassicJoined(null, true, memberId, -1, "", "", "",
@@ -225,8 +241,81 @@ public final class ClassicGroup {
     add(join, memberId, now);
   }
 
+  private static String newMemberId(GroupCoordinator.ClassicJoin join) {
+    String prefix = !join.groupInstanceId().isEmpty() ? join.groupInstanceId()
+        : join.clientId().isEmpty() ? "member" : join.clientId();
+    return prefix + "-" + UUID.randomUUID();
+  }
+
+  /**
+   * A static member back under a new member id: it takes its old self's place (assignment
+   * included); unchanged protocols in a group that is not rebalancing need no rebalance.
+   */
+  private void rejoinStatic(GroupCoordinator.ClassicJoin join, String oldId, long now) {
+    Live old = members.get(oldId);
+    Failure fenced = fenced(join.groupInstanceId(), oldId);
+    if (old.pendingJoin != null) {
+      ActorRef<GroupCoordinator.ClassicJoined> replyTo = old.pendingJoin;
+      replies.add(() -> replyTo.tell(joinFailure(oldId, fenced)));
+    }
+    answerSync(old, fenced);
+    Live member = new Live(newMemberId(join), old.instanceId, join.clientId(), join.host());
+    member.sessionTimeoutMs = old.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
+    member.protocols = old.protocols;
+    member.assignment = old.assignment;
+    LinkedHashMap<String, Live> reordered = new LinkedHashMap<>();
+    members.forEach((id, m) -> reordered.put(id.equals(oldId) ? member.memberId : id, id.equals(oldId) ? member : m));
+    members.clear();
+    members.putAll(reordered);
+    if (leaderId.equals(oldId)) {
+      leaderId = member.memberId;
+    }
+    changed = true;
+    if (phase == Phase.PREPARING_REBALANCE || !sameProtocols(member.protocols, join.protocols())) {
+      update(member, join, now);
+      if (phase == Phase.PREPARING_REBALANCE) {
+        tryCompleteJoin(now);
+      } else {
+        prepareRebalance(now);
+      }
+      return;
+    }
+    member.lastHeard = now;
+    replyJoined(member, join.replyTo());
+  }
+
+  private String staticMember(String instanceId) {
+    if (instanceId.isEmpty()) {
+      return null;
+    }
+    for (Live m : members.values()) {
+      if (m.instanceId.equals(instanceId)) {
+        return m.memberId;
+      }
+    }
+    return null;
+  }
+
+  private Failure fenced(String instanceId, String memberId) {
+    return Failure.of(ErrorCode.FENCED_INSTANCE_ID, "group instance id '" + instanceId + "' of group " + groupId
+        + " belongs to another member than " + memberId);
+  }
+
+  /** Null if {@code instanceId} is empty or names this member, else why the member is fenced. */
+  private Failure instanceProblem(String memberId, String instanceId) {
+    String owner = staticMember(instanceId);
+    if (instanceId.isEmpty() || memberId.equals(owner)) {
+      return null;
+    }
+    return owner == null
+        ? Failure.of(ErrorCode.UNKNOWN_MEMBER_ID, "no member of group " + groupId + " has group instance id '"
+            + instanceId + "'")
+        : fenced(instanceId, memberId);
+  }
+
   private void add(GroupCoordinator.ClassicJoin join, String memberId, long now) {
-    Live member = new Live(memberId, join.clientId(), join.host());
+    Live member = new Live(memberId, join.groupInstanceId(), join.clientId(), join.host());
     members.put(memberId, member);
     if (leaderId.isEmpty()) {
       leaderId = memberId;
@@ -392,7 +481,8 @@ public final class ClassicGroup {
 
   private void replyJoined(Live member, ActorRef<GroupCoordinator.ClassicJoined> replyTo) {
     List<JoinedMember> all = member.memberId.equals(leaderId)
-        ? members.values().stream().map(m -> new JoinedMember(m.memberId, m.metadataOf(protocolName))).toList()
+        ? members.values().stream().map(m -> new JoinedMember(m.memberId, m.instanceId, m.metadataOf(protocolName)))
+            .toList()
         : List.of();
     GroupCoordinator.ClassicJoined joined = new GroupCoordinator.ClassicJoined(null, false, member.memberId, generation,
         protocolType, protocolName, leaderId, all);
@@ -412,7 +502,10 @@ public final class ClassicGroup {
 
   public void sync(GroupCoordinator.ClassicSync sync, long now) {
     Live member = members.get(sync.memberId());
-    Failure problem = memberProblem(sync.memberId(), sync.generation());
+    Failure problem = instanceProblem(sync.memberId(), sync.groupInstanceId());
+    if (problem == null) {
+      problem = memberProblem(sync.memberId(), sync.generation());
+    }
     if (problem == null && (mismatch(sync.protocolType(), protocolType) || mismatch(sync.protocolName(), protocolName))) {
       problem = Failure.of(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group " + groupId + " uses protocol type '"
           + protocolType + "' and protocol '" + protocolName + "'");
@@ -459,7 +552,10 @@ public final class ClassicGroup {
   // ---- Heartbeat, LeaveGroup, commits, expiry -------------------------------------------
 
   public void heartbeat(GroupCoordinator.ClassicHeartbeat heartbeat, long now) {
-    Failure problem = memberProblem(heartbeat.memberId(), heartbeat.generation());
+    Failure problem = instanceProblem(heartbeat.memberId(), heartbeat.groupInstanceId());
+    if (problem == null) {
+      problem = memberProblem(heartbeat.memberId(), heartbeat.generation());
+    }
     if (problem == null) {
       members.get(heartbeat.memberId()).lastHeard = now;
       if (phase == Phase.PREPARING_REBALANCE) {
@@ -474,8 +570,17 @@ public final class ClassicGroup {
   public void leave(GroupCoordinator.ClassicLeave leave, long now) {
     List<GroupCoordinator.Done> outcomes = new ArrayList<>();
     boolean removed = false;
-    for (String memberId : leave.memberIds()) {
-      if (pendingMembers.remove(memberId) != null) {
+    for (GroupCoordinator.LeavingMember leaving : leave.members()) {
+      String memberId = leaving.groupInstanceId().isEmpty() ? leaving.memberId()
+          : staticMember(leaving.groupInstanceId());
+      Failure instance = leaving.groupInstanceId().isEmpty() ? null
+          : memberId == null ? Failure.of(ErrorCode.UNKNOWN_MEMBER_ID, "no member of group " + groupId
+              + " has group instance id '" + leaving.groupInstanceId() + "'")
+          : !leaving.memberId().isEmpty() && !leaving.memberId().equals(memberId)
+              ? fenced(leaving.groupInstanceId(), leaving.memberId()) : null;
+      if (instance != null) {
+        outcomes.add(new GroupCoordinator.Done(instance));
+      } else if (pendingMembers.remove(memberId) != null) {
         outcomes.add(new GroupCoordinator.Done(null));
         removed = true;
       } else if (members.containsKey(memberId)) {
@@ -583,7 +688,7 @@ public final class ClassicGroup {
 
   public Description describe() {
     List<DescribedMember> described = members.values().stream()
-        .map(m -> new DescribedMember(m.memberId, m.clientId, m.host, m.metadataOf(protocolName),
+        .map(m -> new DescribedMember(m.memberId, m.instanceId, m.clientId, m.host, m.metadataOf(protocolName),
             phase == Phase.STABLE ? m.assignment : new byte[0]))
         .toList();
     return new Description(protocolType, protocolName, described);

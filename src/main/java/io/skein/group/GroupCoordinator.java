@@ -127,6 +127,7 @@ public final class GroupCoordinator
   /** A Kafka JoinGroup (classic protocol, see {@link ClassicGroup}); an empty memberId asks for one. */
   public record ClassicJoin(
       String memberId,
+      String groupInstanceId,
       String clientId,
       String host,
       int sessionTimeoutMs,
@@ -140,6 +141,7 @@ public final class GroupCoordinator
   /** A Kafka SyncGroup; only the leader's {@code assignments} are used. Null protocol fields are not checked. */
   public record ClassicSync(
       String memberId,
+      String groupInstanceId,
       int generation,
       String protocolType,
       String protocolName,
@@ -147,9 +149,13 @@ public final class GroupCoordinator
       ActorRef<ClassicSynced> replyTo)
       implements Command {}
 
-  public record ClassicHeartbeat(String memberId, int generation, ActorRef<Done> replyTo) implements Command {}
+  public record ClassicHeartbeat(String memberId, String groupInstanceId, int generation, ActorRef<Done> replyTo)
+      implements Command {}
 
-  public record ClassicLeave(List<String> memberIds, ActorRef<ClassicLeft> replyTo) implements Command {}
+  /** Members leaving, each by member id, group instance id (static members) or both. */
+  public record ClassicLeave(List<LeavingMember> members, ActorRef<ClassicLeft> replyTo) implements Command {}
+
+  public record LeavingMember(String memberId, String groupInstanceId) implements CborSerializable {}
 
   /** Removes committed offsets, except those of topics the members subscribe to. */
   public record DeleteOffsets(List<PartitionKey> partitions, ActorRef<OffsetsDeleted> replyTo) implements Command {}

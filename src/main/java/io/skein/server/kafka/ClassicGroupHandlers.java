@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
@@ -28,7 +27,11 @@ final class ClassicGroupHandlers {
 
   private ClassicGroupHandlers() {}
 
-  /** Static membership (KIP-345) is not served: a join with a group.instance.id is refused. */
+  /** A static member's group.instance.id; "" for a dynamic member (Kafka's null). */
+  static String instanceId(String groupInstanceId) {
+    return groupInstanceId == null ? "" : groupInstanceId;
+  }
+
   static final class JoinGroup implements KafkaApiHandler<JoinGroupRequestData, JoinGroupResponseData> {
 
     private final GroupRequests groups;
@@ -50,13 +53,11 @@ final class ClassicGroupHandlers {
     @Override
     public CompletionStage<JoinGroupResponseData> handle(KafkaRequestContext context, JoinGroupRequestData request) {
       short version = context.apiVersion();
-      if (request.groupInstanceId() != null) {
-        return CompletableFuture.completedFuture(failed(version, request.memberId(), Errors.UNSUPPORTED_VERSION));
-      }
       List<ClassicGroup.Protocol> protocols = new ArrayList<>();
       request.protocols().forEach(p -> protocols.add(new ClassicGroup.Protocol(p.name(), p.metadata())));
       int rebalanceTimeout = version >= 1 ? request.rebalanceTimeoutMs() : request.sessionTimeoutMs();
-      return groups.joinClassic(request.groupId(), request.memberId(), context.clientId(),
+      return groups.joinClassic(request.groupId(), request.memberId(), instanceId(request.groupInstanceId()),
+              context.clientId(),
               "/" + context.clientAddress().getAddress().getHostAddress(), request.sessionTimeoutMs(), rebalanceTimeout,
               request.protocolType(), protocols, version >= 4)
           .handle((joined, error) -> error != null
@@ -70,7 +71,7 @@ final class ClassicGroupHandlers {
       }
       List<JoinGroupResponseMember> members = new ArrayList<>();
       joined.members().forEach(m -> members.add(new JoinGroupResponseMember().setMemberId(m.memberId())
-          .setMetadata(m.metadata())));
+          .setGroupInstanceId(m.groupInstanceId().isEmpty() ? null : m.groupInstanceId()).setMetadata(m.metadata())));
       return new JoinGroupResponseData()
           .setErrorCode(Errors.NONE.code())
           .setGenerationId(joined.generation())
@@ -114,7 +115,8 @@ final class ClassicGroupHandlers {
       Map<String, byte[]> assignments = new HashMap<>();
       request.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
       boolean named = context.apiVersion() >= 5;
-      return groups.syncClassic(request.groupId(), request.memberId(), request.generationId(),
+      return groups.syncClassic(request.groupId(), request.memberId(), instanceId(request.groupInstanceId()),
+              request.generationId(),
               named ? request.protocolType() : null, named ? request.protocolName() : null, assignments)
           .handle((synced, error) -> error != null
               ? new SyncGroupResponseData().setErrorCode(KafkaGroupErrors.of(error).code()).setProtocolType(null)
@@ -144,13 +146,13 @@ final class ClassicGroupHandlers {
 
     @Override
     public CompletionStage<HeartbeatResponseData> handle(KafkaRequestContext context, HeartbeatRequestData request) {
-      return groups.heartbeatClassic(request.groupId(), request.memberId(), request.generationId())
+      return groups.heartbeatClassic(request.groupId(), request.memberId(), instanceId(request.groupInstanceId()),
+              request.generationId())
           .handle((done, error) -> new HeartbeatResponseData()
               .setErrorCode(error == null ? Errors.NONE.code() : KafkaGroupErrors.of(error).code()));
     }
   }
 
-  /** Members named by a group.instance.id alone are unknown: static membership is not served. */
   static final class LeaveGroup implements KafkaApiHandler<LeaveGroupRequestData, LeaveGroupResponseData> {
 
     private final GroupRequests groups;
@@ -174,8 +176,9 @@ final class ClassicGroupHandlers {
       boolean batched = context.apiVersion() >= 3;
       List<MemberIdentity> leaving = batched ? request.members()
           : List.of(new MemberIdentity().setMemberId(request.memberId()));
-      List<String> memberIds = leaving.stream().map(MemberIdentity::memberId).toList();
-      return groups.leaveClassic(request.groupId(), memberIds).handle((outcomes, error) -> {
+      List<GroupCoordinator.LeavingMember> identities = leaving.stream()
+          .map(m -> new GroupCoordinator.LeavingMember(m.memberId(), instanceId(m.groupInstanceId()))).toList();
+      return groups.leaveClassic(request.groupId(), identities).handle((outcomes, error) -> {
         if (error != null) {
           return new LeaveGroupResponseData().setErrorCode(KafkaGroupErrors.of(error).code());
         }

@@ -151,6 +151,7 @@ final class GroupAdminHandlers {
       List<DescribedGroupMember> members = new ArrayList<>();
       if (group.classic() != null) {
         group.classic().members().forEach(m -> members.add(new DescribedGroupMember().setMemberId(m.memberId())
+            .setGroupInstanceId(m.groupInstanceId().isEmpty() ? null : m.groupInstanceId())
             .setClientId(m.clientId()).setClientHost(m.host()).setMemberMetadata(m.metadata())
             .setMemberAssignment(m.assignment())));
       } else {

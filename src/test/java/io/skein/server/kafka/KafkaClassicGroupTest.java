@@ -272,6 +272,42 @@ class KafkaClassicGroupTest {
   }
 
   @Test
+  void aStaticMemberBackUnderANewIdKeepsItsAssignmentAndFencesItsOldSelf() throws IOException {
+    String group = "static";
+    KafkaTestClient before = connect();
+    JoinGroupResponseData first = call(before, (short) 9, join(group, "", "range").setGroupInstanceId("i-a"));
+    assertEquals(Errors.NONE.code(), first.errorCode(), "a static member needs no member-id round");
+    assertEquals("i-a", first.members().get(0).groupInstanceId());
+    call(before, (short) 5, sync(group, first.memberId(), first.generationId(), Map.of(first.memberId(),
+        assignment(0, 1))).setGroupInstanceId("i-a"));
+
+    // The consumer restarts: a new member id, the same generation and assignment, no rebalance.
+    KafkaTestClient after = connect();
+    JoinGroupResponseData back = call(after, (short) 9, join(group, "", "range").setGroupInstanceId("i-a"));
+    assertEquals(Errors.NONE.code(), back.errorCode());
+    assertTrue(!back.memberId().equals(first.memberId()));
+    assertEquals(first.generationId(), back.generationId());
+    SyncGroupResponseData synced = call(after, (short) 5, sync(group, back.memberId(), back.generationId(), Map.of())
+        .setGroupInstanceId("i-a"));
+    assertArrayEquals(assignment(0, 1), synced.assignment());
+
+    assertEquals(Errors.FENCED_INSTANCE_ID.code(), this.<HeartbeatResponseData>call(before, (short) 4,
+        heartbeat(group, first.memberId(), first.generationId()).setGroupInstanceId("i-a")).errorCode());
+    assertEquals(Errors.NONE.code(), this.<HeartbeatResponseData>call(after, (short) 4,
+        heartbeat(group, back.memberId(), back.generationId()).setGroupInstanceId("i-a")).errorCode());
+    DescribeGroupsResponseData.DescribedGroup described = this.<DescribeGroupsResponseData>call(after, (short) 5,
+        new DescribeGroupsRequestData().setGroups(List.of(group))).groups().get(0);
+    assertEquals("i-a", described.members().get(0).groupInstanceId());
+
+    // It leaves by its instance id alone.
+    LeaveGroupResponseData left = call(after, (short) 5, new LeaveGroupRequestData().setGroupId(group)
+        .setMembers(List.of(new MemberIdentity().setMemberId("").setGroupInstanceId("i-a"))));
+    assertEquals(Errors.NONE.code(), left.members().get(0).errorCode());
+    assertEquals("Empty", this.<DescribeGroupsResponseData>call(after, (short) 5,
+        new DescribeGroupsRequestData().setGroups(List.of(group))).groups().get(0).groupState());
+  }
+
+  @Test
   void membersMustShareAProtocolAndOldJoinsNeedNoSecondRound() throws IOException {
     String group = "protocols";
     KafkaTestClient a = connect();
@@ -285,8 +321,6 @@ class KafkaClassicGroupTest {
     assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), noProtocol.errorCode());
     JoinGroupResponseData unknown = call(connect(), (short) 9, join(group, "made-up", "range"));
     assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), unknown.errorCode());
-    JoinGroupResponseData staticMember = call(connect(), (short) 9, join(group, "", "range").setGroupInstanceId("i-1"));
-    assertEquals(Errors.UNSUPPORTED_VERSION.code(), staticMember.errorCode());
   }
 
   @Test
