@@ -8,6 +8,7 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
+import io.skein.group.ClassicGroup;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupIds;
 import io.skein.group.GroupOffsetQueries;
@@ -17,6 +18,7 @@ import io.skein.group.GroupSettings;
 import io.skein.metadata.PartitionKey;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -80,6 +82,69 @@ public final class GroupRequests {
           Answers.throwIfFailed(reply.failure());
           return reply.offsets();
         });
+  }
+
+  // ---- Kafka's classic group protocol ---------------------------------------------------
+
+  /**
+   * A classic-protocol join; completes when the group's join phase ends (up to the rebalance
+   * timeout), or at once with a member id to rejoin with if {@code requireKnownMemberId}.
+   */
+  public CompletionStage<GroupCoordinator.ClassicJoined> joinClassic(String groupId, String memberId,
+      String groupInstanceId, String clientId, String host, int sessionTimeoutMs, int rebalanceTimeoutMs, String protocolType,
+      List<ClassicGroup.Protocol> protocols, boolean requireKnownMemberId) {
+    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicJoined>ask(
+            replyTo -> new GroupCoordinator.ClassicJoin(memberId, groupInstanceId, clientId, host, sessionTimeoutMs, rebalanceTimeoutMs,
+                protocolType, protocols, requireKnownMemberId, replyTo),
+            settings.requestTimeout().plusMillis(Math.max(rebalanceTimeoutMs, sessionTimeoutMs))))
+        .thenApply(joined -> {
+          Answers.throwIfFailed(joined.failure());
+          return joined;
+        }), groupId);
+  }
+
+  /** A classic-protocol sync; a follower's completes once the leader's assignment is in. */
+  public CompletionStage<GroupCoordinator.ClassicSynced> syncClassic(String groupId, String memberId,
+      String groupInstanceId, int generation, String protocolType, String protocolName, Map<String, byte[]> assignments) {
+    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicSynced>ask(
+            replyTo -> new GroupCoordinator.ClassicSync(memberId, groupInstanceId, generation, protocolType, protocolName, assignments,
+                replyTo),
+            settings.requestTimeout().plus(groupSettings.defaultRebalanceTimeout())))
+        .thenApply(synced -> {
+          Answers.throwIfFailed(synced.failure());
+          return synced;
+        }), groupId);
+  }
+
+  public CompletionStage<Void> heartbeatClassic(String groupId, String memberId, String groupInstanceId,
+      int generation) {
+    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.Done>ask(
+            replyTo -> new GroupCoordinator.ClassicHeartbeat(memberId, groupInstanceId, generation, replyTo), settings.requestTimeout()))
+        .thenAccept(done -> Answers.throwIfFailed(done.failure())), groupId);
+  }
+
+  /** Removes classic members; one outcome per member, in order. */
+  public CompletionStage<List<GroupCoordinator.Done>> leaveClassic(
+      String groupId, List<GroupCoordinator.LeavingMember> members) {
+    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicLeft>ask(
+            replyTo -> new GroupCoordinator.ClassicLeave(members, replyTo), settings.requestTimeout()))
+        .thenApply(GroupCoordinator.ClassicLeft::outcomes), groupId);
+  }
+
+  /** Deletes committed offsets of partitions no member's subscription covers; a result per partition. */
+  public CompletionStage<List<GroupCoordinator.PartitionResult>> deleteOffsets(
+      String groupId, List<PartitionKey> partitions) {
+    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.OffsetsDeleted>ask(
+            replyTo -> new GroupCoordinator.DeleteOffsets(partitions, replyTo), settings.requestTimeout()))
+        .thenApply(deleted -> {
+          Answers.throwIfFailed(deleted.failure());
+          return deleted.results();
+        }), groupId);
+  }
+
+  /** The group's members and state without lags; its failure is GROUP_ID_NOT_FOUND if it does not exist. */
+  public CompletionStage<GroupCoordinator.Description> describeMembers(String groupId) {
+    return guarded(() -> describe(groupId), groupId);
   }
 
   /** Every group that exists. */
@@ -146,6 +211,16 @@ public final class GroupRequests {
 
   private CompletionStage<GroupCoordinator.Description> describe(String groupId) {
     return AkkaFutures.direct(coordinator(groupId).ask(GroupCoordinator.Describe::new, settings.requestTimeout()));
+  }
+
+  /** The stage of {@code call} for a valid group id, a failed one (INVALID_GROUP_ID) otherwise. */
+  private static <T> CompletionStage<T> guarded(java.util.function.Supplier<CompletionStage<T>> call, String groupId) {
+    try {
+      checkGroupId(groupId);
+      return call.get();
+    } catch (FailureException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private EntityRef<GroupCoordinator.Command> coordinator(String groupId) {

@@ -57,6 +57,11 @@ import java.util.regex.PatternSyntaxException;
  * or re-joins with its id within it keeps its partitions (its session actor is adopted);
  * the others expire and their partitions are reassigned.
  *
+ * <p><b>Kafka's classic protocol.</b> Kafka consumers (client-side assignment) are members
+ * of a {@link ClassicGroup}, the state machine this actor drives; its snapshot (generation,
+ * members, protocol, assignment) is persisted as Kafka keeps it. A group has members of one
+ * protocol at a time; committed offsets are the same for both.
+ *
  * <p><b>Not persisted.</b> Session actor refs, last-heard times and topic metadata: they
  * are rebuilt from heartbeats and from the Controller.
  */
@@ -119,6 +124,42 @@ public final class GroupCoordinator
 
   public record DeleteGroup(ActorRef<Done> replyTo) implements Command {}
 
+  /** A Kafka JoinGroup (classic protocol, see {@link ClassicGroup}); an empty memberId asks for one. */
+  public record ClassicJoin(
+      String memberId,
+      String groupInstanceId,
+      String clientId,
+      String host,
+      int sessionTimeoutMs,
+      int rebalanceTimeoutMs,
+      String protocolType,
+      List<ClassicGroup.Protocol> protocols,
+      boolean requireKnownMemberId,
+      ActorRef<ClassicJoined> replyTo)
+      implements Command {}
+
+  /** A Kafka SyncGroup; only the leader's {@code assignments} are used. Null protocol fields are not checked. */
+  public record ClassicSync(
+      String memberId,
+      String groupInstanceId,
+      int generation,
+      String protocolType,
+      String protocolName,
+      Map<String, byte[]> assignments,
+      ActorRef<ClassicSynced> replyTo)
+      implements Command {}
+
+  public record ClassicHeartbeat(String memberId, String groupInstanceId, int generation, ActorRef<Done> replyTo)
+      implements Command {}
+
+  /** Members leaving, each by member id, group instance id (static members) or both. */
+  public record ClassicLeave(List<LeavingMember> members, ActorRef<ClassicLeft> replyTo) implements Command {}
+
+  public record LeavingMember(String memberId, String groupInstanceId) implements CborSerializable {}
+
+  /** Removes committed offsets, except those of topics the members subscribe to. */
+  public record DeleteOffsets(List<PartitionKey> partitions, ActorRef<OffsetsDeleted> replyTo) implements Command {}
+
   /** Starts the entity (sent by the registry on start-up, so timers such as expiry run). */
   public record Wake() implements Command {}
 
@@ -152,7 +193,31 @@ public final class GroupCoordinator
 
   public record Done(Failure failure) implements CborSerializable {}
 
-  /** A snapshot of the group for DescribeGroup and ListGroups; failure if it does not exist. */
+  /** A JoinGroup's answer; {@code memberIdRequired}: rejoin with {@code memberId} (KIP-394). */
+  public record ClassicJoined(
+      Failure failure,
+      boolean memberIdRequired,
+      String memberId,
+      int generation,
+      String protocolType,
+      String protocolName,
+      String leaderId,
+      List<ClassicGroup.JoinedMember> members)
+      implements CborSerializable {}
+
+  public record ClassicSynced(Failure failure, String protocolType, String protocolName, byte[] assignment)
+      implements CborSerializable {}
+
+  /** One outcome per member of the ClassicLeave, in its order. */
+  public record ClassicLeft(List<Done> outcomes) implements CborSerializable {}
+
+  public record OffsetsDeleted(List<PartitionResult> results, Failure failure) implements CborSerializable {}
+
+  /**
+   * A snapshot of the group for DescribeGroup and ListGroups; failure if it does not exist.
+   * {@code classic} is set unless Skein sessions are its members; then members and owned
+   * show the classic members, with consumers' subscriptions and assignments decoded.
+   */
   public record Description(
       String groupId,
       String state,
@@ -162,6 +227,7 @@ public final class GroupCoordinator
       Map<String, Set<PartitionKey>> owned,
       Map<String, Set<PartitionKey>> revoking,
       List<CommittedOffset> offsets,
+      ClassicGroup.Description classic,
       Failure failure)
       implements CborSerializable {}
 
@@ -177,12 +243,18 @@ public final class GroupCoordinator
 
   public record GroupDeleted(long timestamp) implements Event {}
 
+  public record ClassicGroupChanged(ClassicGroup.Snapshot snapshot) implements Event {}
+
   public record CommittedOffset(
       String topic, int partition, long offset, String metadata, long commitTimestamp, String topicId)
       implements CborSerializable {}
 
   /** {@code exists} is false before the first join or commit and after deletion. */
-  public record State(boolean exists, GroupMembership membership, Map<String, Map<Integer, CommittedOffset>> offsets)
+  public record State(
+      boolean exists,
+      GroupMembership membership,
+      Map<String, Map<Integer, CommittedOffset>> offsets,
+      ClassicGroup.Snapshot classic)
       implements CborSerializable {
 
     public State {
@@ -192,7 +264,7 @@ public final class GroupCoordinator
     }
 
     State withMembership(GroupMembership m) {
-      return new State(true, m, offsets);
+      return new State(true, m, offsets, classic);
     }
 
     State withOffsets(List<CommittedOffset> committed) {
@@ -201,7 +273,7 @@ public final class GroupCoordinator
       for (CommittedOffset c : committed) {
         next.computeIfAbsent(c.topic(), t -> new TreeMap<>()).put(c.partition(), c);
       }
-      return new State(true, membership, next);
+      return new State(true, membership, next, classic);
     }
 
     State withoutOffsets(List<PartitionKey> removed) {
@@ -216,13 +288,17 @@ public final class GroupCoordinator
           }
         }
       }
-      return new State(exists, membership, next);
+      return new State(exists, membership, next, classic);
     }
 
     List<CommittedOffset> allOffsets() {
       List<CommittedOffset> all = new ArrayList<>();
       offsets.values().forEach(byPartition -> all.addAll(new TreeMap<>(byPartition).values()));
       return all;
+    }
+
+    State withClassic(ClassicGroup.Snapshot snapshot) {
+      return new State(true, membership, offsets, snapshot);
     }
 
     CommittedOffset offset(PartitionKey p) {
@@ -276,6 +352,7 @@ public final class GroupCoordinator
   private final Map<String, Long> revokingSince = new HashMap<>();
   private Map<String, Topic> topics;
   private boolean registered;
+  private ClassicGroup classic;
 
   private GroupCoordinator(
       String groupId,
@@ -293,11 +370,12 @@ public final class GroupCoordinator
     this.passivate = passivate;
     this.context = context;
     this.timers = timers;
+    this.classic = ClassicGroup.restore(groupId, ClassicGroup.Snapshot.empty(0), 0);
   }
 
   @Override
   public State emptyState() {
-    return new State(false, GroupMembership.empty(0), Map.of());
+    return new State(false, GroupMembership.empty(0), Map.of(), ClassicGroup.Snapshot.empty(0));
   }
 
   @Override
@@ -317,8 +395,10 @@ public final class GroupCoordinator
         .onEvent(MembershipChanged.class, (state, e) -> state.withMembership(e.membership()))
         .onEvent(OffsetsCommitted.class, (state, e) -> state.withOffsets(e.offsets()))
         .onEvent(OffsetsRemoved.class, (state, e) -> state.withoutOffsets(e.partitions()))
-        .onEvent(GroupDeleted.class, (state, e) ->
-            new State(false, GroupMembership.empty(state.membership().generation() + 1), Map.of()))
+        .onEvent(GroupDeleted.class, (state, e) -> new State(false,
+            GroupMembership.empty(state.membership().generation() + 1), Map.of(),
+            ClassicGroup.Snapshot.empty(state.classic().generation() + 1)))
+        .onEvent(ClassicGroupChanged.class, (state, e) -> state.withClassic(e.snapshot()))
         .build();
   }
 
@@ -336,6 +416,11 @@ public final class GroupCoordinator
         .onCommand(Describe.class, this::onDescribe)
         .onCommand(ResetOffsets.class, this::onResetOffsets)
         .onCommand(DeleteGroup.class, this::onDeleteGroup)
+        .onCommand(ClassicJoin.class, this::onClassicJoin)
+        .onCommand(ClassicSync.class, (state, sync) -> classicStep(state, () -> classic.sync(sync, now())))
+        .onCommand(ClassicHeartbeat.class, (state, hb) -> classicStep(state, () -> classic.heartbeat(hb, now())))
+        .onCommand(ClassicLeave.class, (state, leave) -> classicStep(state, () -> classic.leave(leave, now())))
+        .onCommand(DeleteOffsets.class, this::onDeleteOffsets)
         .onCommand(Wake.class, (state, cmd) -> Effect().none())
         .onCommand(TopicsLoaded.class, this::onTopicsLoaded)
         .onCommand(Tick.class, this::onTick)
@@ -346,6 +431,7 @@ public final class GroupCoordinator
 
   private void onRecovered(State state) {
     long now = now();
+    classic = ClassicGroup.restore(groupId, state.classic(), now);
     for (String m : state.membership().members().keySet()) {
       lastHeard.put(m, now);
       if (!state.membership().revokingFrom(m).isEmpty()) {
@@ -412,6 +498,10 @@ public final class GroupCoordinator
   }
 
   private Failure joinProblem(GroupMembership group, Join join) {
+    if (classic.hasMembers()) {
+      return Failure.of(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group " + groupId
+          + " is a Kafka classic-protocol group with members; a Skein group session cannot join it");
+    }
     int timeout = join.sessionTimeoutMs() == 0 ? (int) settings.defaultSessionTimeout().toMillis() : join.sessionTimeoutMs();
     if (timeout < settings.minSessionTimeout().toMillis() || timeout > settings.maxSessionTimeout().toMillis()) {
       return new Failure(ErrorCode.INVALID_SESSION_TIMEOUT, "session timeout " + timeout + " ms is outside ["
@@ -440,6 +530,45 @@ public final class GroupCoordinator
           "the group uses assignor '" + group.assignor() + "', the member asked for '" + assignor + "'");
     }
     return null;
+  }
+
+  // ---- the classic protocol -------------------------------------------------------------
+
+  private Effect<Event, State> onClassicJoin(State state, ClassicJoin join) {
+    Failure problem = classicJoinProblem(state.membership(), join);
+    if (problem != null) {
+      join.replyTo().tell(new ClassicJoined(problem, false, join.memberId(), -1, "", "", "", List.of()));
+      return Effect().none();
+    }
+    loadTopics();
+    return classicStep(state, () -> classic.join(join, now()));
+  }
+
+  private Failure classicJoinProblem(GroupMembership group, ClassicJoin join) {
+    int timeout = join.sessionTimeoutMs();
+    if (timeout < settings.minSessionTimeout().toMillis() || timeout > settings.maxSessionTimeout().toMillis()) {
+      return Failure.of(ErrorCode.INVALID_SESSION_TIMEOUT, "session timeout " + timeout + " ms is outside ["
+          + settings.minSessionTimeout().toMillis() + ", " + settings.maxSessionTimeout().toMillis() + "] ms");
+    }
+    if (!group.members().isEmpty()) {
+      return Failure.of(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group " + groupId
+          + " has Skein group sessions as members; a Kafka classic-protocol member cannot join it");
+    }
+    return null;
+  }
+
+  /** Runs a step of the classic group; persists its snapshot if it changed, then replies. */
+  private Effect<Event, State> classicStep(State state, Runnable step) {
+    step.run();
+    List<Runnable> replies = classic.takeReplies();
+    if (!classic.takeChanged()) {
+      replies.forEach(Runnable::run);
+      return Effect().none();
+    }
+    return Effect().persist(new ClassicGroupChanged(classic.snapshot())).thenRun(next -> {
+      register();
+      replies.forEach(Runnable::run);
+    });
   }
 
   private Effect<Event, State> onHeartbeat(State state, Heartbeat heartbeat) {
@@ -506,6 +635,13 @@ public final class GroupCoordinator
       }
       return Effect().none();
     }
+    classic.check(now());
+    List<Runnable> replies = classic.takeReplies();
+    if (classic.takeChanged()) {
+      // Native members' timeouts are checked at the next tick.
+      return Effect().persist(new ClassicGroupChanged(classic.snapshot())).thenRun(next -> replies.forEach(Runnable::run));
+    }
+    replies.forEach(Runnable::run);
     return onCheck(state);
   }
 
@@ -537,11 +673,11 @@ public final class GroupCoordinator
 
   /** Offsets of an empty group expire; an empty group with nothing left deletes itself. */
   private Effect<Event, State> expireOffsets(State state, long now) {
-    if (!state.exists() || !state.membership().members().isEmpty()) {
+    if (!state.exists() || !state.membership().members().isEmpty() || !classic.isIdle()) {
       return Effect().none();
     }
     long retention = settings.offsetsRetention().toMillis();
-    long emptySince = state.membership().emptySince();
+    long emptySince = Math.max(state.membership().emptySince(), state.classic().emptySince());
     List<PartitionKey> expired = new ArrayList<>();
     for (CommittedOffset c : state.allOffsets()) {
       if (now - Math.max(emptySince, c.commitTimestamp()) > retention) {
@@ -563,6 +699,7 @@ public final class GroupCoordinator
         nothingLeft ? "; the group is empty and deleted" : "");
     return Effect().persist(events).thenRun(next -> {
       if (!next.exists()) {
+        classic = ClassicGroup.restore(groupId, next.classic(), now);
         deleted();
       }
     });
@@ -626,7 +763,7 @@ public final class GroupCoordinator
       commit.replyTo().tell(new CommitReply(commit.correlationId(), List.of(), problem));
       return Effect().none();
     }
-    if (!commit.memberId().isEmpty()) {
+    if (!commit.memberId().isEmpty() && !classic.hasMembers()) {
       lastHeard.put(commit.memberId(), now());
     }
     long now = now();
@@ -634,7 +771,7 @@ public final class GroupCoordinator
     List<CommittedOffset> accepted = new ArrayList<>();
     for (OffsetToCommit o : commit.offsets()) {
       PartitionKey p = new PartitionKey(o.topic(), o.partition());
-      Failure rejected = offsetProblem(m, commit.memberId(), p, o);
+      Failure rejected = offsetProblem(m, classic.hasMembers() ? "" : commit.memberId(), p, o);
       results.add(new PartitionResult(o.topic(), o.partition(), rejected));
       if (rejected == null) {
         Topic topic = topics == null ? null : topics.get(o.topic());
@@ -654,13 +791,17 @@ public final class GroupCoordinator
   }
 
   private Failure commitProblem(GroupMembership m, String memberId, int generation, ActorRef<ToMember> session) {
+    boolean empty = m.members().isEmpty() && !classic.hasMembers();
     if (memberId.isEmpty()) {
-      if (generation == -1 && m.members().isEmpty()) {
+      if (generation == -1 && empty) {
         return null;
       }
-      return Failure.of(ErrorCode.UNKNOWN_MEMBER_ID, m.members().isEmpty()
+      return Failure.of(ErrorCode.UNKNOWN_MEMBER_ID, empty
           ? "a commit without a member id must carry generation -1"
           : "group " + groupId + " has members: commit with a member id and its generation");
+    }
+    if (classic.hasMembers()) {
+      return classic.commitProblem(memberId, generation, now());
     }
     Failure problem = session == null ? memberProblem(m, memberId) : memberProblem(m, memberId, session);
     if (problem != null) {
@@ -722,13 +863,21 @@ public final class GroupCoordinator
   private Effect<Event, State> onDescribe(State state, Describe describe) {
     if (!state.exists()) {
       describe.replyTo().tell(new Description(groupId, "DEAD", "", state.membership().generation(), List.of(),
-          Map.of(), Map.of(), List.of(), notFound()));
+          Map.of(), Map.of(), List.of(), null, notFound()));
       return passivateIfGone(state);
     }
     GroupMembership m = state.membership();
+    if (m.members().isEmpty()) {
+      ClassicGroup.Description c = classic.describe();
+      // An empty group is either protocol's; its generation is the later of the two.
+      int generation = classic.hasMembers() ? classic.generation() : Math.max(m.generation(), classic.generation());
+      describe.replyTo().tell(new Description(groupId, classic.phase().name(), c.protocolName(), generation,
+          classic.membersView(), classic.assignmentsView(), Map.of(), state.allOffsets(), c, null));
+      return Effect().none();
+    }
     List<GroupMembership.Member> members = new ArrayList<>(new TreeMap<>(m.members()).values());
     describe.replyTo().tell(new Description(groupId, m.phase().name(), m.assignor(), m.generation(), members,
-        m.owned(), m.revoking(), state.allOffsets(), null));
+        m.owned(), m.revoking(), state.allOffsets(), null, null));
     return Effect().none();
   }
 
@@ -754,6 +903,7 @@ public final class GroupCoordinator
       return state.exists() ? Effect().none() : passivateIfGone(state);
     }
     return Effect().persist(new GroupDeleted(now())).thenRun(next -> {
+      classic = ClassicGroup.restore(groupId, next.classic(), now());
       context.getLog().info("Group {}: deleted", groupId);
       delete.replyTo().tell(new Done(null));
       deleted();
@@ -764,11 +914,44 @@ public final class GroupCoordinator
     if (!state.exists()) {
       return notFound();
     }
-    if (!state.membership().members().isEmpty()) {
-      return Failure.of(ErrorCode.NON_EMPTY_GROUP, "group " + groupId + " has " + state.membership().members().size()
+    int members = state.membership().members().size() + classic.memberCount();
+    if (members > 0) {
+      return Failure.of(ErrorCode.NON_EMPTY_GROUP, "group " + groupId + " has " + members
           + " active member(s); stop its consumers first");
     }
     return null;
+  }
+
+  private Effect<Event, State> onDeleteOffsets(State state, DeleteOffsets delete) {
+    if (!state.exists()) {
+      delete.replyTo().tell(new OffsetsDeleted(List.of(), notFound()));
+      return passivateIfGone(state);
+    }
+    GroupMembership m = state.membership();
+    boolean consumers = classic.hasMembers() && ClassicGroup.CONSUMER_PROTOCOL_TYPE.equals(classic.describe().protocolType());
+    if (classic.hasMembers() && !consumers) {
+      delete.replyTo().tell(new OffsetsDeleted(List.of(), Failure.of(ErrorCode.NON_EMPTY_GROUP,
+          "group " + groupId + " has members of protocol type '" + classic.describe().protocolType() + "'")));
+      return Effect().none();
+    }
+    java.util.Set<String> subscribed = classic.subscribedTopics();
+    List<PartitionResult> results = new ArrayList<>();
+    List<PartitionKey> removed = new ArrayList<>();
+    for (PartitionKey p : delete.partitions()) {
+      boolean inUse = subscribed.contains(p.topic())
+          || m.members().values().stream().anyMatch(member -> member.subscribes(p.topic()));
+      results.add(new PartitionResult(p.topic(), p.partition(), inUse ? Failure.of(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC,
+          "a member of group " + groupId + " subscribes to topic " + p.topic()) : null));
+      if (!inUse && state.offset(p) != null) {
+        removed.add(p);
+      }
+    }
+    OffsetsDeleted reply = new OffsetsDeleted(results, null);
+    if (removed.isEmpty()) {
+      delete.replyTo().tell(reply);
+      return Effect().none();
+    }
+    return Effect().persist(new OffsetsRemoved(removed)).thenRun(next -> delete.replyTo().tell(reply));
   }
 
   private void deleted() {
@@ -778,7 +961,7 @@ public final class GroupCoordinator
   }
 
   private Effect<Event, State> passivateIfGone(State state) {
-    if (!state.exists() && state.membership().members().isEmpty()) {
+    if (!state.exists() && state.membership().members().isEmpty() && classic.isIdle()) {
       passivate.accept(context.getSelf());
     }
     return Effect().none();
