@@ -24,7 +24,7 @@ ENV PATH="/opt/skein/bin:${PATH}" \
 USER 10001:10001
 WORKDIR /var/lib/skein
 VOLUME ["/var/lib/skein"]
-# gRPC clients, Akka remoting, Akka management (bootstrap, /ready, /alive)
-EXPOSE 9092 25520 8558
+# Kafka clients, gRPC clients, Akka remoting, Akka management (bootstrap, /ready, /alive)
+EXPOSE 9092 9095 25520 8558
 ENTRYPOINT ["skein", "broker"]
 CMD ["--config", "/etc/skein/skein.conf"]

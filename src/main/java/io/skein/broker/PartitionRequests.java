@@ -3,15 +3,18 @@ package io.skein.broker;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.skein.cluster.LeaderLocations;
 import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.log.LogReadResult;
+import io.skein.metadata.PartitionKey;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionRouter;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -26,6 +29,8 @@ public final class PartitionRequests {
   /** Kafka's offset specs: the log start, and the end (the high watermark). */
   public static final long EARLIEST = PartitionLeader.ListOffsets.EARLIEST;
   public static final long LATEST = PartitionLeader.ListOffsets.LATEST;
+  /** KIP-734: the record with the largest timestamp. */
+  public static final long MAX_TIMESTAMP = PartitionLeader.ListOffsets.MAX_TIMESTAMP;
 
   /** What a fetch returns when the request sets no limit (max bytes 0). */
   public static final int DEFAULT_MAX_BYTES = 1 << 20;
@@ -36,17 +41,22 @@ public final class PartitionRequests {
   /** Committed batches from a fetch offset, and where the next fetch starts. */
   public record Fetched(ByteBuffer records, long nextOffset, long highWatermark, long logStartOffset) {}
 
+  /** Where a leader epoch ends in the leader's log: the largest epoch at or below the one asked for, and its end. */
+  public record EpochEnd(int epoch, long endOffset) {}
+
   /** An offset look-up's answer: the offset, and the timestamp of its record where it was found by time. */
   public record OffsetFound(long offset, long timestamp) {}
 
   private static final Appended NOT_ANSWERED = new Appended(-1, -1, -1, -1);
 
   private final PartitionRouter router;
+  private final LeaderLocations leaders;
   private final RequestSettings settings;
   private final ActorRef<PartitionLeader.AppendReply> ignore;
 
   PartitionRequests(ActorSystem<?> system, RequestSettings settings) {
     this.router = new PartitionRouter(system, DEFAULT_MAX_BYTES);
+    this.leaders = LeaderLocations.get(system);
     this.settings = settings;
     this.ignore = system.ignoreRef();
   }
@@ -94,8 +104,12 @@ public final class PartitionRequests {
     if (readNow(topic, partition, offset, limit, deliver)) {
       return CompletableFuture.completedFuture(null);
     }
-    Duration wait = min(Duration.ofMillis(maxWaitMs), settings.maxFetchWait());
-    return leader(topic, partition).read(offset, limit, wait).thenAccept(deliver);
+    return leader(topic, partition).read(offset, limit, longPollWait(maxWaitMs)).thenAccept(deliver);
+  }
+
+  /** How long a fetch asking to wait {@code maxWaitMs} for data waits: at most the broker's limit. */
+  public Duration longPollWait(long maxWaitMs) {
+    return min(Duration.ofMillis(maxWaitMs), settings.maxFetchWait());
   }
 
   /** Delivers committed batches at once if this node leads the partition and has some; false if not. */
@@ -111,6 +125,14 @@ public final class PartitionRequests {
       router.release(read.records());
     }
     return true;
+  }
+
+  /**
+   * The partition's leader epoch as the Controller last announced it to this node, for clients
+   * that fence their requests by epoch (KIP-320); empty if this node has not heard of it.
+   */
+  public OptionalInt leaderEpoch(String topic, int partition) {
+    return leaders.leaderEpoch(new PartitionKey(topic, partition));
   }
 
   /** The leader of a partition, found once, for a stream of reads from it. */
@@ -147,13 +169,26 @@ public final class PartitionRequests {
           });
     }
 
-    /** The offset of {@link #EARLIEST}, {@link #LATEST} or of the first record at or after a timestamp. */
+    /**
+     * The offset of {@link #EARLIEST}, {@link #LATEST}, {@link #MAX_TIMESTAMP} or of the first
+     * record at or after a timestamp.
+     */
     public CompletionStage<OffsetFound> offsetFor(long spec) {
       return AkkaFutures.direct(leader.<PartitionLeader.OffsetReply>ask(
               replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), settings.requestTimeout()))
           .thenApply(reply -> {
             Answers.throwIfFailed(reply.failure());
             return new OffsetFound(reply.offset(), reply.timestamp());
+          });
+    }
+
+    /** KIP-279: where {@code epoch} ends in the leader's log, for a client validating its position. */
+    public CompletionStage<EpochEnd> endOffsetForEpoch(int epoch) {
+      return AkkaFutures.direct(leader.<PartitionLeader.EpochEndReply>ask(
+              replyTo -> new PartitionLeader.EpochEnd(epoch, replyTo), settings.requestTimeout()))
+          .thenApply(reply -> {
+            Answers.throwIfFailed(reply.failure());
+            return new EpochEnd(reply.epoch(), reply.endOffset());
           });
     }
   }

@@ -9,6 +9,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.Cluster;
 import io.skein.cluster.BrokerRoles;
 import io.skein.cluster.Controller;
+import io.skein.cluster.LeaderLocations;
 import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
 import io.skein.common.Failure;
@@ -22,6 +23,7 @@ import io.skein.partition.PartitionLeader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -87,6 +89,28 @@ public final class TopicAdmin {
     return AkkaFutures.direct(
             AskPattern.ask(controller, Controller.GetTopics::new, settings.requestTimeout(), system.scheduler()))
         .thenApply(topics -> new TreeMap<>(topics.byName()));
+  }
+
+  /**
+   * The topic with {@code topicId}: from this node's copy of the assignments where it has it (no
+   * ask per request), else from the Controller, which may know a topic created a moment ago.
+   */
+  public CompletionStage<Optional<Topic>> topicById(String topicId) {
+    Optional<Topic> known = knownTopicById(topicId);
+    if (known.isPresent()) {
+      return CompletableFuture.completedFuture(known);
+    }
+    return topics().thenApply(topics -> topics.values().stream()
+        .filter(topic -> topic.topicId().equals(topicId))
+        .findFirst());
+  }
+
+  /**
+   * The topic with {@code topicId} as the Controller last announced it to this node, at once;
+   * empty for one this node has not heard of (yet).
+   */
+  public Optional<Topic> knownTopicById(String topicId) {
+    return LeaderLocations.get(system).topicById(topicId);
   }
 
   /** The named topics (every topic if none is named) with their partitions' logs; fails for one that does not exist. */

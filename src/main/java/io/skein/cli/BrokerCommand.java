@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "broker",
     mixinStandardHelpOptions = true,
-    description = "Run a Skein broker. With no options: a single-node broker on 127.0.0.1:9092, data in ./data.")
+    description = "Run a Skein broker. With no options: a single-node broker serving Kafka clients on"
+        + " 127.0.0.1:9092 and gRPC on 127.0.0.1:9095, data in ./data.")
 public final class BrokerCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE", description = "HOCON configuration file (see conf/skein.conf).")
@@ -26,7 +27,12 @@ public final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "N", description = "gRPC port for clients (skein.grpc.port).")
   Integer port;
 
-  @Option(names = "--host", paramLabel = "ADDRESS", description = "gRPC bind address (skein.grpc.host).")
+  @Option(names = "--kafka-port", paramLabel = "N",
+      description = "Kafka protocol port for Kafka clients (skein.kafka.port).")
+  Integer kafkaPort;
+
+  @Option(names = "--host", paramLabel = "ADDRESS",
+      description = "Bind address of the gRPC and Kafka listeners (skein.grpc.host, skein.kafka.host).")
   String host;
 
   @Option(names = "--broker-id", paramLabel = "N", description = "Broker id (skein.broker.id).")
@@ -41,8 +47,12 @@ public final class BrokerCommand implements Callable<Integer> {
     if (port != null) {
       overrides.put("skein.grpc.port", port);
     }
+    if (kafkaPort != null) {
+      overrides.put("skein.kafka.port", kafkaPort);
+    }
     if (host != null) {
       overrides.put("skein.grpc.host", host);
+      overrides.put("skein.kafka.host", host);
     }
     if (brokerId != null) {
       overrides.put("skein.broker.id", brokerId);

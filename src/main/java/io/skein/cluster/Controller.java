@@ -99,6 +99,18 @@ public final class Controller
 
   public record ClusterId(String id) implements CborSerializable {}
 
+  /**
+   * A broker asks for producer ids to hand out to idempotent producers: a block of them, never
+   * given to anyone before (the allocation is persisted before the answer), which the broker
+   * uses up locally, so that ids are unique in the cluster and across restarts.
+   */
+  public record AllocateProducerIds(int brokerId, ActorRef<ProducerIdBlock> replyTo) implements Command {}
+
+  /** Producer ids {@code firstId} .. {@code firstId + size - 1}. */
+  public record ProducerIdBlock(long firstId, int size) implements CborSerializable {
+    public static final int SIZE = 1000;
+  }
+
   /** Membership changed (or the Controller just started): re-elect where needed. */
   private enum MembershipChanged implements Command {
     INSTANCE
@@ -137,12 +149,17 @@ public final class Controller
 
   public record IsrChanged(String topic, int partition, List<Integer> isr) implements Event {}
 
+  public record ProducerIdsAllocated(int brokerId, long firstId, int size) implements Event {}
+
   public record PartitionAssignment(String topic, int partition, ReplicaAssignment assignment) implements CborSerializable {}
 
   // ---- state ----------------------------------------------------------------------------
 
-  /** The topics, and the cluster's id (null until a broker first asks for it). */
-  public record State(Map<String, Topic> topics, String clusterId) implements CborSerializable {
+  /**
+   * The topics, the cluster's id (null until a broker first asks for it) and the first producer
+   * id not yet allocated.
+   */
+  public record State(Map<String, Topic> topics, String clusterId, long nextProducerId) implements CborSerializable {
     public State {
       topics = Map.copyOf(topics);
     }
@@ -150,11 +167,11 @@ public final class Controller
     State with(Topic topic) {
       Map<String, Topic> next = new HashMap<>(topics);
       next.put(topic.name(), topic);
-      return new State(next, clusterId);
+      return new State(next, clusterId, nextProducerId);
     }
 
     State withClusterId(String id) {
-      return new State(topics, id);
+      return new State(topics, id, nextProducerId);
     }
 
     State withAssignment(String topic, int partition, ReplicaAssignment assignment) {
@@ -162,10 +179,14 @@ public final class Controller
       return current == null ? this : with(current.withAssignment(partition, assignment));
     }
 
+    State withProducerIdsUpTo(long next) {
+      return new State(topics, clusterId, next);
+    }
+
     State without(String name) {
       Map<String, Topic> next = new HashMap<>(topics);
       next.remove(name);
-      return new State(next, clusterId);
+      return new State(next, clusterId, nextProducerId);
     }
   }
 
@@ -204,7 +225,7 @@ public final class Controller
 
   @Override
   public State emptyState() {
-    return new State(Map.of(), null);
+    return new State(Map.of(), null, 0);
   }
 
   @Override
@@ -223,6 +244,7 @@ public final class Controller
         .onCommand(GetTopics.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Topics(state.topics())))
         .onCommand(GetTopic.class, this::onGetTopic)
         .onCommand(AlterIsr.class, this::onAlterIsr)
+        .onCommand(AllocateProducerIds.class, this::onAllocateProducerIds)
         .onCommand(MembershipChanged.class, (state, cmd) -> onMembershipChanged(state))
         .onCommand(ListenersChanged.class, this::onListenersChanged)
         .build();
@@ -240,6 +262,8 @@ public final class Controller
             (state, event) -> state.with(state.topics().get(event.name()).withConfigs(event.configs())))
         .onEvent(LeadersElected.class, Controller::applyLeadersElected)
         .onEvent(IsrChanged.class, Controller::applyIsrChanged)
+        .onEvent(ProducerIdsAllocated.class,
+            (state, event) -> state.withProducerIdsUpTo(event.firstId() + event.size()))
         .build();
   }
 
@@ -281,6 +305,13 @@ public final class Controller
     return Effect()
         .persist(new ClusterIdCreated(id))
         .thenReply(cmd.replyTo(), next -> new ClusterId(next.clusterId()));
+  }
+
+  private Effect<Event, State> onAllocateProducerIds(State state, AllocateProducerIds cmd) {
+    long first = state.nextProducerId();
+    return Effect()
+        .persist(new ProducerIdsAllocated(cmd.brokerId(), first, ProducerIdBlock.SIZE))
+        .thenReply(cmd.replyTo(), next -> new ProducerIdBlock(first, ProducerIdBlock.SIZE));
   }
 
   private Effect<Event, State> onCreateTopic(State state, CreateTopic cmd) {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -72,6 +73,8 @@ public final class LeaderLocations implements Extension {
   private volatile Map<PartitionKey, Leaders> leaders = Map.of();
   /** The Controller's latest assignments; null until the first arrives. */
   private volatile Map<String, Topic> assignments;
+  /** The same topics by topic id. */
+  private volatile Map<String, Topic> byTopicId = Map.of();
   private volatile FailedMembers failedMembers;
 
   private LeaderLocations(Cluster cluster) {
@@ -97,6 +100,24 @@ public final class LeaderLocations implements Extension {
     }
     leaders = Map.copyOf(next);
     assignments = Map.copyOf(topics);
+    Map<String, Topic> byId = new HashMap<>();
+    topics.values().forEach(topic -> byId.put(topic.topicId(), topic));
+    byTopicId = Map.copyOf(byId);
+  }
+
+  /** The leader epoch of {@code key} as last pushed by the Controller; empty if this node does not know it. */
+  public OptionalInt leaderEpoch(PartitionKey key) {
+    Map<String, Topic> known = assignments;
+    Topic topic = known == null ? null : known.get(key.topic());
+    if (topic == null || key.partition() >= topic.partitions().size()) {
+      return OptionalInt.empty();
+    }
+    return OptionalInt.of(topic.partitions().get(key.partition()).leaderEpoch());
+  }
+
+  /** The topic with {@code topicId} as last pushed by the Controller, if this node knows it. */
+  public Optional<Topic> topicById(String topicId) {
+    return Optional.ofNullable(byTopicId.get(topicId));
   }
 
   /**

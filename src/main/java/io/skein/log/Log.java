@@ -768,6 +768,18 @@ public final class Log implements Closeable {
     }
   }
 
+  /**
+   * KIP-734: the first record with the largest timestamp in the log, with that timestamp; empty
+   * if no record has one. The first record at or after the largest timestamp is that record.
+   */
+  public Optional<TimestampAndOffset> offsetOfMaxTimestamp() throws IOException {
+    long largest = RecordBatch.NO_TIMESTAMP;
+    for (LogSegment segment : segments.values()) {
+      largest = Math.max(largest, segment.maxTimestamp());
+    }
+    return largest == RecordBatch.NO_TIMESTAMP ? Optional.empty() : offsetForTimestamp(largest);
+  }
+
   private Optional<TimestampAndOffset> findOffsetForTimestamp(long timestampMs) throws IOException {
     long end = logEndOffset;
     for (LogSegment segment : segments.values()) {

@@ -148,7 +148,7 @@ public final class SkeinNode implements AutoCloseable {
       PartitionLeader.initSharding(system, config.partitionSettings(), controller, replicaManager);
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
-      Broker broker = Broker.create(system, controller, config.requestSettings(), clusterId);
+      Broker broker = Broker.create(system, controller, config.requestSettings(), clusterId, config.brokerId());
       grpc.serve(broker);
       kafka.ifPresent(listener -> serveKafka(system, listener, broker));
       BrokerReadiness.get(system).serving(config.brokerId());

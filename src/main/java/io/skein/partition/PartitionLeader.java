@@ -116,13 +116,20 @@ public final class PartitionLeader {
   public record Read(long offset, int maxBytes, Duration maxWait, ActorRef<ReadReply> replyTo)
       implements Command {}
 
-  /** Earliest ({@link #EARLIEST}), latest ({@link #LATEST}) or first offset at a timestamp. */
+  /**
+   * Earliest ({@link #EARLIEST}), latest ({@link #LATEST}), the record with the largest timestamp
+   * ({@link #MAX_TIMESTAMP}) or the first offset at a timestamp.
+   */
   public record ListOffsets(long timestamp, ActorRef<OffsetReply> replyTo) implements Command {
     public static final long EARLIEST = -2;
     public static final long LATEST = -1;
+    public static final long MAX_TIMESTAMP = -3;
   }
 
   public record Describe(ActorRef<Status> replyTo) implements Command {}
+
+  /** KIP-279 for clients validating their position after a leader change: where {@code epoch} ends here. */
+  public record EpochEnd(int epoch, ActorRef<EpochEndReply> replyTo) implements Command {}
 
   /** Pushed by the Controller after it persisted new config overrides. */
   public record ConfigChanged(String topicId, Map<String, String> overrides) implements Command {}
@@ -170,6 +177,9 @@ public final class PartitionLeader {
       implements CborSerializable {}
 
   public record OffsetReply(long offset, long timestamp, Failure failure) implements CborSerializable {}
+
+  /** The largest epoch at or below the one asked for and where it ends; both -1 if the log knows none. */
+  public record EpochEndReply(int epoch, long endOffset, Failure failure) implements CborSerializable {}
 
   /**
    * Batches for a follower, as stored. Not CBOR: {@link ReplicationSerializer} writes the
@@ -444,6 +454,7 @@ public final class PartitionLeader {
         .onMessage(Read.class, this::onRead)
         .onMessage(ReadDeadline.class, this::onReadDeadline)
         .onMessage(ListOffsets.class, this::onListOffsets)
+        .onMessage(EpochEnd.class, this::onEpochEnd)
         .onMessage(Describe.class, this::onDescribe)
         .onMessage(ConfigChanged.class, this::onConfigChanged)
         .onMessage(DeleteLog.class, this::onDeleteLog)
@@ -663,7 +674,8 @@ public final class PartitionLeader {
       request.replyTo().tell(new OffsetReply(log.highWatermark(), -1, null));
     } else {
       try {
-        Optional<TimestampAndOffset> found = log.offsetForTimestamp(request.timestamp());
+        Optional<TimestampAndOffset> found = request.timestamp() == ListOffsets.MAX_TIMESTAMP
+            ? log.offsetOfMaxTimestamp() : log.offsetForTimestamp(request.timestamp());
         request.replyTo().tell(found
             .map(f -> new OffsetReply(f.offset(), f.timestamp(), null))
             .orElse(new OffsetReply(-1, -1, null)));
@@ -671,6 +683,12 @@ public final class PartitionLeader {
         return storageFailure("offset lookup", e, () -> request.replyTo().tell(new OffsetReply(-1, -1, storageError(e))));
       }
     }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onEpochEnd(EpochEnd request) {
+    EpochEndOffset end = log.endOffsetForEpoch(request.epoch());
+    request.replyTo().tell(new EpochEndReply(end.epoch(), end.endOffset(), null));
     return Behaviors.same();
   }
 
@@ -910,6 +928,8 @@ public final class PartitionLeader {
       read.replyTo().tell(readFailed(failure));
     } else if (command instanceof ListOffsets list) {
       list.replyTo().tell(new OffsetReply(-1, -1, failure));
+    } else if (command instanceof EpochEnd epochEnd) {
+      epochEnd.replyTo().tell(new EpochEndReply(-1, -1, failure));
     } else if (command instanceof Describe describe) {
       describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, -1, -1, failure));
     } else if (command instanceof ReplicaFetch fetch) {

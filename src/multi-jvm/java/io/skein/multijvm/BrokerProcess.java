@@ -5,6 +5,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.ListTopicsRequest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -25,6 +26,8 @@ final class BrokerProcess implements AutoCloseable {
   final Path logFile;
   final String host;
   final int port;
+  /** The Kafka listener's port, on the same host; kept across restarts, as the gRPC port is. */
+  final int kafkaPort;
   private final List<String> jvmOptions;
   private Process process;
   private int starts;
@@ -40,6 +43,11 @@ final class BrokerProcess implements AutoCloseable {
     this.logFile = dataDir.resolveSibling(dataDir.getFileName() + ".out");
     this.host = host;
     this.port = port;
+    try {
+      this.kafkaPort = freePort(host);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     this.jvmOptions = List.copyOf(jvmOptions);
   }
 
@@ -67,7 +75,8 @@ final class BrokerProcess implements AutoCloseable {
         "io.skein.cli.SkeinCli", "broker",
         "--data-dir", dataDir.toString(),
         "--host", host,
-        "--port", Integer.toString(port)));
+        "--port", Integer.toString(port),
+        "--kafka-port", Integer.toString(kafkaPort)));
     starts++;
     Files.writeString(logFile, "=== start " + starts + " ===\n",
         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);

@@ -56,8 +56,8 @@ class ControllerJournalTest {
   }
 
   @Test
-  void readsASnapshotTakenBeforeTheMove() {
-    assertEquals(new Controller.State(Map.of("orders", ORDERS), "cluster-1"), read("io.skein.cluster.Controller$State",
+  void readsASnapshotTakenBeforeTheMoveAndBeforeProducerIds() {
+    assertEquals(new Controller.State(Map.of("orders", ORDERS), "cluster-1", 0), read("io.skein.cluster.Controller$State",
         "v2Z0b3BpY3O/Zm9yZGVyc79kbmFtZWZvcmRlcnNndG9waWNJZGRpZC0xanBhcnRpdGlvbnOCv2hyZXBsaWNhc4IBAmZsZWFkZXIBa2xlYWR"
             + "lckVwb2NoA2Npc3KCAQL/v2hyZXBsaWNhc4ICAWZsZWFkZXICa2xlYWRlckVwb2NoAGNpc3KBAv9nY29uZmlnc79scmV0ZW50aW9uLm"
             + "1zZDEwMDD///9pY2x1c3RlcklkaWNsdXN0ZXItMf8="));

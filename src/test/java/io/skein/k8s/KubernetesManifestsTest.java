@@ -142,6 +142,7 @@ class KubernetesManifestsTest {
   void containerPortsAreTheConfiguredPorts() {
     Map<String, Integer> ports = containerPorts();
     assertEquals(brokerConfig.getInt("skein.grpc.port"), ports.get("grpc"));
+    assertEquals(brokerConfig.getInt("skein.kafka.port"), ports.get("kafka"));
     assertEquals(brokerConfig.getInt("akka.remote.artery.canonical.port"), ports.get("remoting"));
     assertEquals(brokerConfig.getInt("akka.management.http.port"), ports.get("management"));
     // Bootstrap finds each pod's management endpoint by this container port name.
@@ -165,16 +166,21 @@ class KubernetesManifestsTest {
     }
     Set<String> headlessPorts = new HashSet<>();
     headless.at("/spec/ports").forEach(p -> headlessPorts.add(p.get("targetPort").asText()));
-    assertTrue(headlessPorts.containsAll(Set.of("remoting", "management", "grpc")));
+    assertTrue(headlessPorts.containsAll(Set.of("remoting", "management", "grpc", "kafka")));
 
     JsonNode client = resource("Service/skein");
     assertTrue(selects(client.at("/spec/selector"), podLabels()));
     JsonNode grpc = client.at("/spec/ports/0");
     assertEquals("grpc", grpc.get("targetPort").asText());
     assertEquals(brokerConfig.getInt("skein.grpc.port"), grpc.get("port").asInt());
-    // The advertised host is a pod DNS name under the headless Service.
+    JsonNode kafka = client.at("/spec/ports/1");
+    assertEquals("kafka", kafka.get("targetPort").asText());
+    assertEquals(brokerConfig.getInt("skein.kafka.port"), kafka.get("port").asInt());
+    // The advertised hosts are a pod DNS name under the headless Service.
     assertEquals("skein-2." + headless.at("/metadata/name").asText() + ".skein.svc.cluster.local",
         brokerConfig.getString("skein.grpc.advertised-host"));
+    assertEquals(brokerConfig.getString("skein.grpc.advertised-host"),
+        brokerConfig.getString("skein.kafka.advertised-host"));
   }
 
   @Test

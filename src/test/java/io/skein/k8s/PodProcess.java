@@ -59,6 +59,10 @@ final class PodProcess implements AutoCloseable {
         "-Dskein.grpc.host=" + ip,
         "-Dskein.grpc.port=" + ports.grpc(),
         "-Dskein.grpc.advertised-host=" + ip,
+        // Pods share this machine: the Kafka listener takes any free port on the pod's address.
+        "-Dskein.kafka.host=" + ip,
+        "-Dskein.kafka.port=0",
+        "-Dskein.kafka.advertised-host=" + ip,
         "-Dakka.remote.artery.canonical.port=" + ports.remoting(),
         "-Dakka.management.http.port=" + ports.management(),
         "-Dakka.management.http.bind-hostname=" + ip));

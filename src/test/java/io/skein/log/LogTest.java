@@ -227,6 +227,25 @@ class LogTest {
   }
 
   @Test
+  void offsetOfMaxTimestampIsTheFirstRecordWithTheLargestTimestampInAnySegment() throws IOException {
+    try (Log log = Log.open(dir, config("segment.bytes", 500, "index.interval.bytes", 1), clock)) {
+      assertEquals(Optional.empty(), log.offsetOfMaxTimestamp());
+      for (int i = 0; i < 30; i++) {
+        // The largest timestamp, 5000, first at offset 21 and again at 41.
+        long timestamp = i == 10 || i == 20 ? 5000 : 1000 + i;
+        log.appendAsLeader(
+            MemoryRecords.withRecords(
+                Compression.NONE,
+                new SimpleRecord(1000, "a".getBytes()),
+                new SimpleRecord(timestamp, "b".getBytes())),
+            0);
+      }
+      assertTrue(log.numberOfSegments() > 3);
+      assertEquals(Optional.of(new TimestampAndOffset(5000, 21)), log.offsetOfMaxTimestamp());
+    }
+  }
+
+  @Test
   void rollsBySizeAndByTime() throws IOException {
     int batchBytes = batch(1, START_MS).sizeInBytes();
     try (Log log =

@@ -30,6 +30,7 @@ class ClusterIdStartupTest {
         "skein.data-dir", dataDir.toString(),
         "skein.grpc.host", "127.0.0.1",
         "skein.grpc.port", 0,
+        "skein.kafka.port", 0,
         "akka.remote.artery.canonical.hostname", "127.0.0.1",
         "akka.remote.artery.canonical.port", 0)));
   }

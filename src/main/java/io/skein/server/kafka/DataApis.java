@@ -10,6 +10,13 @@ final class DataApis {
   private DataApis() {}
 
   static List<KafkaApiHandler<?, ?>> handlers(ActorSystem<?> system, Broker broker) {
-    return List.of();
+    boolean autoCreateTopics = system.settings().config().getBoolean("skein.kafka.auto-create-topics");
+    return List.of(
+        new MetadataHandler(system, broker, autoCreateTopics),
+        new ProduceHandler(broker.partitions(), broker.topics()),
+        new FetchHandler(broker),
+        new ListOffsetsHandler(broker.partitions()),
+        new OffsetForLeaderEpochHandler(broker.partitions()),
+        new InitProducerIdHandler(broker.producerIds()));
   }
 }

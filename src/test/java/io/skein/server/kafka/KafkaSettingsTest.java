@@ -1,7 +1,7 @@
 package io.skein.server.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.ConfigException;
@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 class KafkaSettingsTest {
 
   @Test
-  void theListenerIsOffByDefaultWithKafkasRequestSizeLimit() {
+  void theListenerIsOnByDefaultOnKafkasPortWithKafkasRequestSizeLimit() {
     KafkaSettings settings = KafkaSettings.from(SkeinNode.loadConfig(Optional.empty(), Map.of()));
-    assertFalse(settings.enabled());
+    assertTrue(settings.enabled());
+    assertEquals(9092, settings.port());
     assertEquals("127.0.0.1", settings.host());
     assertEquals(104857600, settings.socketRequestMaxBytes());
     assertEquals("127.0.0.1", settings.advertisedHostOr(settings.host()));

@@ -1,0 +1,57 @@
+package io.skein.broker;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import io.skein.cluster.Controller;
+import io.skein.common.AkkaFutures;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Hands out producer ids for idempotent producers from a block the Controller allocated to
+ * this broker, asking for the next block when one is used up: one ask per thousand producers,
+ * and ids unique in the cluster whatever restarts (an unused rest of a block is skipped).
+ */
+public final class ProducerIds {
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Controller.Command> controller;
+  private final RequestSettings settings;
+  private final int brokerId;
+  private long next;
+  private long end;
+  /** The ask for the next block while one is under way; callers meanwhile wait for it. */
+  private CompletableFuture<Controller.ProducerIdBlock> nextBlock;
+
+  ProducerIds(ActorSystem<?> system, ActorRef<Controller.Command> controller, RequestSettings settings,
+      int brokerId) {
+    this.system = system;
+    this.controller = controller;
+    this.settings = settings;
+    this.brokerId = brokerId;
+  }
+
+  /** A producer id no other producer in the cluster got. */
+  public synchronized CompletionStage<Long> allocate() {
+    if (next < end) {
+      return CompletableFuture.completedFuture(next++);
+    }
+    if (nextBlock == null) {
+      nextBlock = AkkaFutures.direct(AskPattern.<Controller.Command, Controller.ProducerIdBlock>ask(controller,
+              replyTo -> new Controller.AllocateProducerIds(brokerId, replyTo), settings.requestTimeout(),
+              system.scheduler()))
+          // Those waiting allocate only after the block is taken in, never before.
+          .whenComplete((block, error) -> received(block));
+    }
+    return nextBlock.thenCompose(block -> allocate());
+  }
+
+  private synchronized void received(Controller.ProducerIdBlock block) {
+    nextBlock = null;
+    if (block != null && block.firstId() + block.size() > end) {
+      next = block.firstId();
+      end = block.firstId() + block.size();
+    }
+  }
+}

@@ -1,0 +1,254 @@
+package io.skein.server.kafka;
+
+import io.skein.broker.Broker;
+import io.skein.broker.PartitionRequests;
+import io.skein.metadata.Topic;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
+import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.FetchMetadata;
+
+/**
+ * Fetch for consumers: committed batches of each asked-for partition (topics by name up to v12,
+ * by id from v13), with its high watermark, last stable offset (the high watermark: there are
+ * no transactions yet) and log start offset.
+ *
+ * <p>Long poll as Kafka's: every partition is read at once; the answer goes out then if the
+ * client will not wait, any partition failed, or there are at least {@code min_bytes}.
+ * Otherwise each partition's leader waits up to {@code max_wait_ms} for new data, and the
+ * answer goes out as soon as one has some (or all waited out); this treats any data as enough,
+ * which is what consumers ask for by default ({@code fetch.min.bytes=1}).
+ *
+ * <p>A partition asked for at an older leader epoch than its own is FENCED_LEADER_EPOCH, at a
+ * newer one UNKNOWN_LEADER_EPOCH (KIP-320).
+ *
+ * <p>KIP-74 limits: each partition's read is limited to its {@code partition_max_bytes}, and
+ * the answer to {@code max_bytes} in request order, except that the first partition with data
+ * always gets its batches (a whole batch, however large, so that no consumer is stuck).
+ *
+ * <p>Fetch sessions (KIP-227): every answer has session id 0, so clients send a full fetch
+ * each time, which Kafka's own brokers do when their session cache is full. An incremental
+ * fetch (a session epoch other than 0 or -1) names a session that does not exist here.
+ */
+final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchResponseData> {
+
+  private final Broker broker;
+  private final PartitionRequests partitions;
+
+  FetchHandler(Broker broker) {
+    this.broker = broker;
+    this.partitions = broker.partitions();
+  }
+
+  @Override
+  public ApiKeys apiKey() {
+    return ApiKeys.FETCH;
+  }
+
+  /** v18 only adds a follower's high watermark (KIP-1166), which consumers do not send. */
+  @Override
+  public short maxVersion() {
+    return 18;
+  }
+
+  @Override
+  public CompletionStage<FetchResponseData> handle(KafkaRequestContext context, FetchRequestData request) {
+    if (request.sessionEpoch() != FetchMetadata.INITIAL_EPOCH && request.sessionEpoch() != FetchMetadata.FINAL_EPOCH) {
+      return CompletableFuture.completedFuture(new FetchResponseData()
+          .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code())
+          .setSessionId(FetchMetadata.INVALID_SESSION_ID));
+    }
+    boolean byId = context.apiVersion() >= 13;
+    List<CompletableFuture<TopicSlots>> topics = new ArrayList<>(request.topics().size());
+    for (FetchTopic topic : request.topics()) {
+      topics.add(resolve(topic, byId).thenApply(name -> new TopicSlots(topic, name)).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(topics.toArray(CompletableFuture[]::new))
+        .thenCompose(resolved -> fetch(request, topics.stream().map(CompletableFuture::join).toList()));
+  }
+
+  /** The topic's name; empty for an id that names no topic. */
+  private CompletionStage<Optional<String>> resolve(FetchTopic topic, boolean byId) {
+    if (!byId) {
+      return CompletableFuture.completedFuture(Optional.of(topic.topic()));
+    }
+    return broker.topics().topicById(TopicIds.toSkein(topic.topicId())).thenApply(found -> found.map(Topic::name));
+  }
+
+  private CompletionStage<FetchResponseData> fetch(FetchRequestData request, List<TopicSlots> topics) {
+    List<Slot> slots = new ArrayList<>();
+    topics.forEach(topic -> slots.addAll(topic.slots));
+    int requestMaxBytes = request.maxBytes() <= 0 ? Integer.MAX_VALUE : request.maxBytes();
+    List<CompletableFuture<Void>> immediate = new ArrayList<>(slots.size());
+    for (Slot slot : slots) {
+      immediate.add(readNow(slot, requestMaxBytes).thenAccept(read -> slot.latest = read).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(immediate.toArray(CompletableFuture[]::new)).thenCompose(done -> {
+      long bytes = 0;
+      boolean failed = false;
+      for (Slot slot : slots) {
+        bytes += slot.latest.bytes();
+        failed |= slot.latest.error != Errors.NONE;
+      }
+      if (request.maxWaitMs() <= 0 || slots.isEmpty() || failed || bytes >= request.minBytes()) {
+        return CompletableFuture.completedFuture(response(topics, requestMaxBytes));
+      }
+      return longPoll(slots, partitions.longPollWait(request.maxWaitMs()), requestMaxBytes)
+          .thenApply(polled -> response(topics, requestMaxBytes));
+    });
+  }
+
+  /** What a partition has now: read on this thread where this node leads it, else by its leader. */
+  private CompletionStage<PartitionRead> readNow(Slot slot, int requestMaxBytes) {
+    if (slot.topic.isEmpty()) {
+      return CompletableFuture.completedFuture(PartitionRead.failed(Errors.UNKNOWN_TOPIC_ID));
+    }
+    Errors fenced = LeaderEpochs.check(partitions, slot.topic.get(), slot.request.partition(),
+        slot.request.currentLeaderEpoch());
+    if (fenced != Errors.NONE) {
+      return CompletableFuture.completedFuture(PartitionRead.failed(fenced));
+    }
+    try {
+      int limit = limit(slot, requestMaxBytes);
+      PartitionRead[] local = new PartitionRead[1];
+      // A local read's buffer is taken back after the callback: copy its bytes out.
+      if (partitions.readNow(slot.topic.get(), slot.request.partition(), slot.request.fetchOffset(), limit,
+          fetched -> local[0] = PartitionRead.of(fetched, copy(fetched.records())))) {
+        return CompletableFuture.completedFuture(local[0]);
+      }
+      return read(slot, limit, Duration.ZERO);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(PartitionRead.failed(e));
+    }
+  }
+
+  /** Waits in every partition's leader; done when one has data (or fails), or all waited out. */
+  private CompletionStage<Void> longPoll(List<Slot> slots, Duration wait, int requestMaxBytes) {
+    CompletableFuture<Void> answered = new CompletableFuture<>();
+    CompletableFuture<?>[] waits = new CompletableFuture<?>[slots.size()];
+    for (int i = 0; i < slots.size(); i++) {
+      Slot slot = slots.get(i);
+      CompletionStage<PartitionRead> read;
+      try {
+        read = read(slot, limit(slot, requestMaxBytes), wait);
+      } catch (RuntimeException e) {
+        read = CompletableFuture.completedFuture(PartitionRead.failed(e));
+      }
+      waits[i] = read.thenAccept(result -> {
+        slot.latest = result;
+        if (result.bytes() > 0 || result.error != Errors.NONE) {
+          answered.complete(null);
+        }
+      }).toCompletableFuture();
+    }
+    CompletableFuture.allOf(waits).whenComplete((done, error) -> answered.complete(null));
+    return answered;
+  }
+
+  /** A read by the partition's leader; its reply's buffer is its own, so it is kept as it is. */
+  private CompletionStage<PartitionRead> read(Slot slot, int limit, Duration wait) {
+    return partitions.leader(slot.topic.get(), slot.request.partition())
+        .read(slot.request.fetchOffset(), limit, wait)
+        .handle((fetched, error) -> error == null ? PartitionRead.of(fetched, fetched.records())
+            : PartitionRead.failed(error));
+  }
+
+  private int limit(Slot slot, int requestMaxBytes) {
+    int partitionMax = slot.request.partitionMaxBytes() <= 0 ? Integer.MAX_VALUE : slot.request.partitionMaxBytes();
+    return partitions.maxBytes(Math.min(partitionMax, requestMaxBytes));
+  }
+
+  private static ByteBuffer copy(ByteBuffer records) {
+    ByteBuffer copy = ByteBuffer.allocate(records.remaining());
+    copy.put(records.duplicate()).flip();
+    return copy;
+  }
+
+  /** The answer from each partition's latest read, keeping to the request's byte limit. */
+  private static FetchResponseData response(List<TopicSlots> topics, int requestMaxBytes) {
+    FetchResponseData response = new FetchResponseData()
+        .setErrorCode(Errors.NONE.code())
+        .setSessionId(FetchMetadata.INVALID_SESSION_ID);
+    long bytes = 0;
+    for (TopicSlots topic : topics) {
+      FetchableTopicResponse answer = new FetchableTopicResponse()
+          .setTopic(topic.topic.orElse(topic.request.topic()))
+          .setTopicId(topic.request.topicId());
+      for (Slot slot : topic.slots) {
+        PartitionRead read = slot.latest;
+        boolean fits = bytes == 0 || bytes + read.bytes() <= requestMaxBytes;
+        MemoryRecords records = fits ? read.records : MemoryRecords.EMPTY;
+        bytes += records.sizeInBytes();
+        answer.partitions().add(new PartitionData()
+            .setPartitionIndex(slot.request.partition())
+            .setErrorCode(read.error.code())
+            .setHighWatermark(read.highWatermark)
+            .setLastStableOffset(read.highWatermark)
+            .setLogStartOffset(read.logStartOffset)
+            .setRecords(records));
+      }
+      response.responses().add(answer);
+    }
+    return response;
+  }
+
+  /** One asked-for topic: its name ({@code topic}, empty for an unknown id) and partitions. */
+  private static final class TopicSlots {
+    final FetchTopic request;
+    final Optional<String> topic;
+    final List<Slot> slots;
+
+    TopicSlots(FetchTopic request, Optional<String> topic) {
+      this.request = request;
+      this.topic = topic;
+      this.slots = new ArrayList<>(request.partitions().size());
+      request.partitions().forEach(partition -> slots.add(new Slot(topic, partition)));
+    }
+  }
+
+  /** One asked-for partition and its latest read, which a long poll replaces on any thread. */
+  private static final class Slot {
+    final Optional<String> topic;
+    final FetchPartition request;
+    volatile PartitionRead latest;
+
+    Slot(Optional<String> topic, FetchPartition request) {
+      this.topic = topic;
+      this.request = request;
+    }
+  }
+
+  /** A partition's answer: its batches and offsets, or its error. */
+  private record PartitionRead(Errors error, MemoryRecords records, long highWatermark, long logStartOffset) {
+
+    static PartitionRead of(PartitionRequests.Fetched fetched, ByteBuffer records) {
+      return new PartitionRead(Errors.NONE, MemoryRecords.readableRecords(records), fetched.highWatermark(),
+          fetched.logStartOffset());
+    }
+
+    static PartitionRead failed(Throwable error) {
+      return failed(KafkaErrors.of(error).error());
+    }
+
+    static PartitionRead failed(Errors error) {
+      return new PartitionRead(error, MemoryRecords.EMPTY, -1, -1);
+    }
+
+    int bytes() {
+      return records.sizeInBytes();
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.skein.server.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.skein.server.TestBroker;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** librdkafka's kcat lists, produces to and consumes from a broker; skipped where kcat is not installed. */
+class KcatTest {
+
+  private static TestBroker broker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is not installed");
+    broker = TestBroker.start(Map.of());
+    broker.node().broker().topics().createTopic("kcat", 1, 1, Map.of(), false).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  /** kcat's standard output; fails unless it exits 0 within the deadline. */
+  private static String kcat(String input, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("/usr/bin/kcat", "-b", broker.kafkaBootstrap()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
+    process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().close();
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "kcat " + String.join(" ", args) + " finished in time");
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, process.exitValue(), "kcat " + String.join(" ", args) + ": " + err);
+    return out;
+  }
+
+  @Test
+  void listsProducesAndConsumes() throws Exception {
+    String listing = kcat("", "-L");
+    assertTrue(listing.contains("broker " + broker.node().config().brokerId() + " at 127.0.0.1:" + broker.node().kafkaPort()),
+        listing);
+    assertTrue(listing.contains("topic \"kcat\" with 1 partitions"), listing);
+
+    kcat("one\ntwo\nthree\n", "-P", "-t", "kcat", "-p", "0");
+    String consumed = kcat("", "-C", "-t", "kcat", "-o", "beginning", "-e", "-f", "%o:%s\\n");
+    assertEquals("0:one\n1:two\n2:three\n", consumed);
+  }
+
+  @Test
+  void producingToAMissingTopicCreatesIt() throws Exception {
+    kcat("created\n", "-P", "-t", "kcat-created");
+    assertEquals("created\n", kcat("", "-C", "-t", "kcat-created", "-o", "beginning", "-e", "-f", "%s\\n"));
+  }
+}
