@@ -21,6 +21,7 @@ import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
 import io.skein.partition.PartitionLeader;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,9 @@ public final class TopicAdmin {
 
   /** The cluster's id, the broker running the Controller (-1 if none is up) and the live brokers. */
   public record ClusterDescription(String clusterId, int controllerId, List<BrokerAddress> brokers) {}
+
+  /** How long a metadata request waits for the Controller before this node's copy answers. */
+  static final Duration CONTROLLER_PATIENCE = Duration.ofSeconds(1);
 
   private final ActorSystem<?> system;
   private final ActorRef<Controller.Command> controller;
@@ -209,9 +213,24 @@ public final class TopicAdmin {
     return null;
   }
 
+  /**
+   * Every topic, from the Controller if it answers within {@link #CONTROLLER_PATIENCE}, else as
+   * this node last heard of them from it (like a Kafka broker's metadata cache). So metadata
+   * keeps flowing while the Controller moves after its node failed: clients see the dead leader
+   * and ask again until the new one is elected, instead of waiting out a request timeout.
+   */
+  public CompletionStage<Map<String, Topic>> knownTopics() {
+    return AkkaFutures.direct(AskPattern.ask(controller, Controller.GetTopics::new,
+            min(CONTROLLER_PATIENCE, settings.requestTimeout()), system.scheduler()))
+        .<Map<String, Topic>>thenApply(topics -> new TreeMap<>(topics.byName()))
+        .exceptionallyCompose(slow -> LeaderLocations.get(system).assignments()
+            .<CompletionStage<Map<String, Topic>>>map(known -> CompletableFuture.completedFuture(new TreeMap<>(known)))
+            .orElseGet(this::topics));
+  }
+
   /** The live brokers and the named topics (every topic if none is named). */
   public CompletionStage<ClusterMetadata> metadata(List<String> names) {
-    return topics().thenApply(topics -> {
+    return knownTopics().thenApply(topics -> {
       List<TopicMetadata> entries = new ArrayList<>();
       for (String name : names.isEmpty() ? topics.keySet() : names) {
         Topic topic = topics.get(name);
@@ -278,6 +297,10 @@ public final class TopicAdmin {
       }
     }
     return oldest == null ? -1 : BrokerRoles.brokerOf(oldest).map(BrokerAddress::id).orElse(-1);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   static FailureException unknownTopic(String name) {

@@ -115,6 +115,11 @@ public final class LeaderLocations implements Extension {
     return OptionalInt.of(topic.partitions().get(key.partition()).leaderEpoch());
   }
 
+  /** Every topic as last pushed by the Controller; empty until the first push reaches this node. */
+  public Optional<Map<String, Topic>> assignments() {
+    return Optional.ofNullable(assignments);
+  }
+
   /** The topic with {@code topicId} as last pushed by the Controller, if this node knows it. */
   public Optional<Topic> topicById(String topicId) {
     return Optional.ofNullable(byTopicId.get(topicId));

@@ -15,7 +15,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -56,7 +58,8 @@ class KafkaClientsFailoverIT {
       AtomicBoolean stop = new AtomicBoolean();
       int killed;
       long killedAt;
-      ConcurrentSkipListMap<Long, Long> ackTimes = new ConcurrentSkipListMap<>();
+      // Per partition, send time to answer time (System.nanoTime) of each acknowledged record.
+      Map<Integer, ConcurrentSkipListMap<Long, Long>> ackTimes = new ConcurrentHashMap<>();
       try (KafkaProducer<String, String> producer = new KafkaProducer<>(
           Map.of("bootstrap.servers", bootstrap, "linger.ms", 5),
           new StringSerializer(), new StringSerializer())) {
@@ -69,14 +72,12 @@ class KafkaClientsFailoverIT {
             producer.send(new ProducerRecord<>(TOPIC, partition, "k" + n, value), (metadata, error) -> {
               if (error == null) {
                 acked.computeIfAbsent(partition, p -> new ConcurrentSkipListMap<>()).put(metadata.offset(), value);
-                ackTimes.put(sentAt, System.nanoTime());
+                ackTimes.computeIfAbsent(partition, p -> new ConcurrentSkipListMap<>()).put(sentAt, System.nanoTime());
               } else {
                 failed.add(value + ": " + error);
               }
             });
-            if (n % 100 == 99) {
-              producer.flush();
-            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // about 1000 records/s
           }
         }, "kafka-producer");
         sender.start();
@@ -88,14 +89,15 @@ class KafkaClientsFailoverIT {
         killedAt = System.nanoTime();
         int ackedAtKill = ackedCount(acked);
         assertEventually("the producer goes on after the leader's kill -9", Duration.ofSeconds(120),
-            () -> !ackTimes.tailMap(killedAt).isEmpty() && ackedCount(acked) >= ackedAtKill + 1000
-                && acked.getOrDefault(0, Map.of()).size() > ackedAtKill / PARTITIONS + 100);
+            () -> ackTimes.values().stream().allMatch(times -> !times.tailMap(killedAt).isEmpty())
+                && ackedCount(acked) >= ackedAtKill + 1000);
         stop.set(true);
         sender.join(60_000);
         producer.flush();
       }
-      double failover = (ackTimes.tailMap(killedAt, false).values().stream().min(Long::compare).orElseThrow()
-          - killedAt) / 1e9;
+      Map<Integer, Double> failover = new java.util.TreeMap<>();
+      ackTimes.forEach((p, times) -> failover.put(p, Math.round(
+          (times.tailMap(killedAt, false).values().stream().min(Long::compare).orElseThrow() - killedAt) / 1e8) / 10.0));
       assertEquals(Set.of(), failed, "with delivery.timeout.ms (2 minutes) nothing fails");
 
       // Restart the killed broker so that it catches up, then read everything back over Kafka.
@@ -119,9 +121,9 @@ class KafkaClientsFailoverIT {
       for (int p = 0; p < PARTITIONS; p++) {
         ReplicaChecker.check(acked.get(p), cluster.replicaLogs(TOPIC, p));
       }
-      System.out.printf("KafkaClientsFailoverIT: leader %d killed; kafka-clients producer acknowledged again %.1f s"
-          + " after the kill -9; %d acknowledged records, none lost, none stored twice, all in send order%n",
-          killed, failover, ackedCount(acked));
+      System.out.printf("KafkaClientsFailoverIT: broker %d (leader of partition 0) killed; seconds from the kill -9 to"
+          + " the first acknowledgement of a record sent after it, by partition: %s; %d acknowledged records, none"
+          + " lost, none stored twice, all in send order%n", killed, failover, ackedCount(acked));
     }
   }
 

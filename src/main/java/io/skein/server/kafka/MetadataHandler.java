@@ -65,7 +65,7 @@ final class MetadataHandler implements KafkaApiHandler<MetadataRequestData, Meta
     List<BrokerAddress> brokers = BrokerRoles.liveKafkaListeners(Cluster.get(system));
     Set<Integer> live = new HashSet<>();
     brokers.forEach(b -> live.add(b.id()));
-    return broker.topics().topics().thenCompose(topics -> {
+    return broker.topics().knownTopics().thenCompose(topics -> {
       List<CompletableFuture<MetadataResponseTopic>> entries = new ArrayList<>();
       if (allTopics) {
         topics.values().forEach(topic -> entries.add(CompletableFuture.completedFuture(describe(topic, live))));
