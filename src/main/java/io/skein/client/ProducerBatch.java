@@ -8,8 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.RecordBatch;
 
 /**
  * Records for one partition, written straight into one Kafka v2 batch as they are sent.
@@ -35,6 +37,10 @@ final class ProducerBatch {
   // Sender-thread state.
   int attempts;
   long retryAtMs;
+  /** The idempotent producer's identity this batch is written with, or NO_SEQUENCE for none yet. */
+  private int baseSequence = RecordBatch.NO_SEQUENCE;
+  /** Which of the producer's ids (counted from 0, one more at each reset) {@link #baseSequence} belongs to. */
+  private int producerGeneration = -1;
 
   ProducerBatch(
       TopicPartition partition,
@@ -83,6 +89,43 @@ final class ProducerBatch {
       // request can carry it without a copy.
       records = UnsafeByteOperations.unsafeWrap(builder.build().buffer());
     }
+  }
+
+  /**
+   * Writes an idempotent producer's id, epoch and first sequence into the sealed batch
+   * (rewriting its header and CRC in place). Only while the batch is not in flight.
+   */
+  void setProducerState(long producerId, short epoch, int baseSequence, int producerGeneration) {
+    close();
+    builder.reopenAndRewriteProducerState(producerId, epoch, baseSequence, false);
+    records = UnsafeByteOperations.unsafeWrap(builder.build().buffer());
+    this.baseSequence = baseSequence;
+    this.producerGeneration = producerGeneration;
+  }
+
+  /**
+   * Forgets the sequence of a batch the broker refused under an older producer id, so it is
+   * written again with the current one when next sent.
+   */
+  void clearSequence() {
+    baseSequence = RecordBatch.NO_SEQUENCE;
+    producerGeneration = -1;
+  }
+
+  boolean hasSequence() {
+    return baseSequence != RecordBatch.NO_SEQUENCE;
+  }
+
+  int baseSequence() {
+    return baseSequence;
+  }
+
+  int lastSequence() {
+    return DefaultRecordBatch.incrementSequence(baseSequence, recordCount - 1);
+  }
+
+  int producerGeneration() {
+    return producerGeneration;
   }
 
   ByteString records() {

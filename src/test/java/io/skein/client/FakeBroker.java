@@ -25,6 +25,8 @@ import io.skein.proto.v1.DescribeTopicsResponse;
 import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.FetchRequest;
 import io.skein.proto.v1.FetchResponse;
+import io.skein.proto.v1.InitProducerIdRequest;
+import io.skein.proto.v1.InitProducerIdResponse;
 import io.skein.proto.v1.ListOffsetsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.ListTopicsRequest;
@@ -60,7 +62,9 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 /**
  * An in-memory stand-in for a one-node Skein broker, served in-process: it keeps produced
  * batches per partition (assigning offsets as the broker will), serves fetches with long
- * poll, and can be told to answer produce requests with errors, or not at all.
+ * poll, and can be told to answer produce requests with errors, or not at all. Like a
+ * partition leader it gives idempotent producers ids, answers a repeated batch of one with
+ * its first offsets and refuses a sequence gap.
  */
 public final class FakeBroker implements AutoCloseable {
 
@@ -79,6 +83,9 @@ public final class FakeBroker implements AutoCloseable {
   public final AtomicInteger streamsToBreak = new AtomicInteger();
   /** When set, produce requests are never answered. */
   public volatile boolean ignoreProduce;
+  /** Produce requests to store but answer by breaking the stream, as if the answer was lost. */
+  public final AtomicInteger answersToLose = new AtomicInteger();
+  public final AtomicInteger producerIdsGiven = new AtomicInteger();
   public final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
   public final AtomicInteger metadataRequests = new AtomicInteger();
   public final AtomicInteger produceStreamsOpened = new AtomicInteger();
@@ -98,6 +105,8 @@ public final class FakeBroker implements AutoCloseable {
     long logStartOffset;
     long nextOffset;
     final List<Runnable> waitingFetches = new ArrayList<>();
+    /** Per idempotent producer id: its last stored batches, as {first sequence, last sequence, base offset, last offset}. */
+    final Map<Long, java.util.ArrayDeque<long[]>> producers = new java.util.HashMap<>();
   }
 
   public FakeBroker() throws IOException {
@@ -194,6 +203,23 @@ public final class FakeBroker implements AutoCloseable {
       long base = log.nextOffset;
       for (MutableRecordBatch batch : records.batches()) {
         batch.ensureValid();
+        if (batch.hasProducerId()) {
+          java.util.ArrayDeque<long[]> stored = log.producers.computeIfAbsent(batch.producerId(), id -> new java.util.ArrayDeque<>());
+          for (long[] previous : stored) {
+            if (previous[0] == batch.baseSequence() && previous[1] == batch.lastSequence()) {
+              return response.setBaseOffset(previous[2]).setLastOffset(previous[3]).setLogStartOffset(log.logStartOffset).build();
+            }
+          }
+          if (!stored.isEmpty() && stored.peekLast()[1] + 1 != batch.baseSequence()) {
+            return response.setError(ApiErrors.toError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                "sequence " + batch.baseSequence() + " after " + stored.peekLast()[1], Map.of())).build();
+          }
+          if (stored.size() == 5) {
+            stored.pollFirst();
+          }
+          long first = log.nextOffset;
+          stored.addLast(new long[] {batch.baseSequence(), batch.lastSequence(), first, first + batch.lastOffset() - batch.baseOffset()});
+        }
         long first = log.nextOffset;
         batch.setLastOffset(first + batch.lastOffset() - batch.baseOffset());
         log.nextOffset = batch.lastOffset() + 1;
@@ -234,6 +260,12 @@ public final class FakeBroker implements AutoCloseable {
           if (ignoreProduce) {
             return;
           }
+          if (answersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            append(request);
+            broken = true;
+            responses.onError(Status.UNAVAILABLE.withDescription("connection reset after the append").asException());
+            return;
+          }
           ErrorCode error = produceErrors.poll();
           if (error != null) {
             responses.onNext(
@@ -260,6 +292,13 @@ public final class FakeBroker implements AutoCloseable {
           }
         }
       };
+    }
+
+    @Override
+    public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> responses) {
+      responses.onNext(InitProducerIdResponse.newBuilder()
+          .setProducerId(1000 + producerIdsGiven.getAndIncrement()).setProducerEpoch(0).build());
+      responses.onCompleted();
     }
   }
 
