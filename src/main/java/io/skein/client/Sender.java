@@ -230,7 +230,10 @@ final class Sender implements Runnable {
 
           @Override
           public void onError(Throwable failure) {
-            onEvent(() -> onProducerIdFailed(SkeinException.fromGrpc(failure)));
+            SkeinException error = Status.fromThrowable(failure).getCode() == Status.Code.UNIMPLEMENTED
+                ? new SkeinException(ErrorCode.UNKNOWN_SERVER_ERROR, "the broker does not serve InitProducerId")
+                : SkeinException.fromGrpc(failure);
+            onEvent(() -> onProducerIdFailed(error));
           }
 
           @Override
