@@ -2,6 +2,7 @@ package io.skein.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -54,6 +56,12 @@ class IdempotentProducerTest {
 
   private static RecordMetadata await(CompletionStage<RecordMetadata> stage) throws Exception {
     return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static SkeinException failure(CompletionStage<RecordMetadata> stage) {
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> stage.toCompletableFuture().get(10, TimeUnit.SECONDS));
+    return assertInstanceOf(SkeinException.class, e.getCause());
   }
 
   private List<String> values(int partition) {
@@ -126,6 +134,40 @@ class IdempotentProducerTest {
     assertTrue(broker.produceRequests.size() >= stored + 3,
         "each of the three injected failures is resent: " + broker.produceRequests.size() + " requests for "
             + stored + " batches");
+  }
+
+  @Test
+  void aSequenceGapAtTheLeaderStartsOverUnderANewProducerIdAndResendsTheRefusedBatch() throws Exception {
+    Producer<String, String> producer = producer("retry.backoff.ms", 10);
+    await(producer.send(new ProducerRecord<>("t", 0, null, "v0")));
+    // The leader refuses the batch right after the last acknowledged one: it lost sequences.
+    broker.produceErrors.add(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+
+    assertEquals(1, await(producer.send(new ProducerRecord<>("t", 0, null, "v1"))).offset());
+
+    assertEquals(List.of("v0", "v1"), values(0));
+    RecordBatch resent = broker.batches("t", 0).get(1);
+    assertEquals(1001, resent.producerId(), "written again under a new producer id");
+    assertEquals(0, resent.baseSequence());
+  }
+
+  @Test
+  void aFailedBatchDoesNotBlockTheNextOnes() throws Exception {
+    Producer<String, String> producer = producer("retry.backoff.ms", 10);
+    await(producer.send(new ProducerRecord<>("t", 0, null, "v0")));
+    broker.produceErrors.add(ErrorCode.INVALID_PRODUCER_EPOCH);
+    assertEquals(ErrorCode.INVALID_PRODUCER_EPOCH,
+        failure(producer.send(new ProducerRecord<>("t", 0, null, "v1"))).errorCode());
+    broker.produceErrors.add(ErrorCode.CORRUPT_MESSAGE);
+    assertEquals(ErrorCode.CORRUPT_MESSAGE,
+        failure(producer.send(new ProducerRecord<>("t", 0, null, "v2"))).errorCode());
+
+    // Each failure left a sequence the leader will never see: the next batches go under a new id.
+    assertEquals(1, await(producer.send(new ProducerRecord<>("t", 0, null, "v3"))).offset());
+
+    assertEquals(List.of("v0", "v3"), values(0));
+    assertEquals(3, broker.producerIdsGiven.get());
+    assertEquals(0, broker.batches("t", 0).get(1).baseSequence());
   }
 
   @Test
