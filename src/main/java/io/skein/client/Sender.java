@@ -162,14 +162,34 @@ final class Sender implements Runnable {
 
     RecordAccumulator.Ready ready = accumulator.ready(now);
     nextWakeMs = Math.min(nextWakeMs, ready.nextCheckMs());
-    boolean mayDrain = true;
     if (settings.idempotent() && producerId < 0) {
-      mayDrain = false;
+      // Nothing is written before the producer id is known: its batches must carry it.
       if (!ready.partitions().isEmpty()) {
         nextWakeMs = Math.min(nextWakeMs, maybeRequestProducerId(now));
       }
+    } else {
+      sendReady(ready.partitions(), now);
     }
-    for (TopicPartition partition : mayDrain ? ready.partitions() : List.<TopicPartition>of()) {
+
+    if (!topicsToRefresh.isEmpty()) {
+      if (now - lastRefreshAttemptMs >= settings.retryBackoffMs()) {
+        refreshMetadata(now);
+      }
+      nextWakeMs = Math.min(nextWakeMs, lastRefreshAttemptMs + settings.retryBackoffMs());
+    }
+    boolean workLeft = running || (!forceClose && (accumulator.hasQueuedBatches() || hasInFlight()));
+    if (events.isEmpty() && workLeft) {
+      long waitMs = Math.max(1, Math.min(nextWakeMs, now + settings.requestTimeoutMs()) - now);
+      LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(waitMs));
+    }
+  }
+
+  /** Sends the first batch of each ready partition to its leader, as far as max.in.flight allows. */
+  private void sendReady(List<TopicPartition> ready, long now) {
+    for (TopicPartition partition : ready) {
+      if (settings.idempotent() && producerId < 0) {
+        return; // a failed send just dropped the producer id
+      }
       ClusterMetadata.TopicInfo info = metadata.cached(partition.topic());
       int leader = info == null || partition.partition() >= info.partitionCount()
           ? -1 : info.leaders()[partition.partition()];
@@ -192,18 +212,6 @@ final class Sender implements Runnable {
         }
         send(stream, batch, now);
       }
-    }
-
-    if (!topicsToRefresh.isEmpty()) {
-      if (now - lastRefreshAttemptMs >= settings.retryBackoffMs()) {
-        refreshMetadata(now);
-      }
-      nextWakeMs = Math.min(nextWakeMs, lastRefreshAttemptMs + settings.retryBackoffMs());
-    }
-    boolean workLeft = running || (!forceClose && (accumulator.hasQueuedBatches() || hasInFlight()));
-    if (events.isEmpty() && workLeft) {
-      long waitMs = Math.max(1, Math.min(nextWakeMs, now + settings.requestTimeoutMs()) - now);
-      LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(waitMs));
     }
   }
 
