@@ -86,6 +86,8 @@ public final class FakeBroker implements AutoCloseable {
   /** Produce requests to store but answer by breaking the stream, as if the answer was lost. */
   public final AtomicInteger answersToLose = new AtomicInteger();
   public final AtomicInteger producerIdsGiven = new AtomicInteger();
+  /** If set, InitProducerId fails with it. */
+  public volatile ErrorCode producerIdError;
   public final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
   public final AtomicInteger metadataRequests = new AtomicInteger();
   public final AtomicInteger produceStreamsOpened = new AtomicInteger();
@@ -296,6 +298,10 @@ public final class FakeBroker implements AutoCloseable {
 
     @Override
     public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> responses) {
+      if (producerIdError != null) {
+        responses.onError(ApiErrors.toStatus(producerIdError, "injected"));
+        return;
+      }
       responses.onNext(InitProducerIdResponse.newBuilder()
           .setProducerId(1000 + producerIdsGiven.getAndIncrement()).setProducerEpoch(0).build());
       responses.onCompleted();

@@ -171,6 +171,18 @@ class IdempotentProducerTest {
   }
 
   @Test
+  void aProducerIdRefusedForGoodFailsTheRecordsSayingHowToSendWithoutOne() {
+    broker.producerIdError = ErrorCode.INVALID_REQUEST;
+    Producer<String, String> producer = producer();
+
+    SkeinException error = failure(producer.send(new ProducerRecord<>("t", 0, null, "v")));
+
+    assertEquals(ErrorCode.INVALID_REQUEST, error.errorCode());
+    assertTrue(error.getMessage().contains("enable.idempotence=false"), error.getMessage());
+    assertTrue(broker.produceRequests.isEmpty(), "nothing is sent without the producer id");
+  }
+
+  @Test
   void acksOtherThanAllTurnsIdempotenceOffUnlessItIsAskedFor() throws Exception {
     Producer<String, String> producer = producer("acks", "1");
     await(producer.send(new ProducerRecord<>("t", 0, null, "v")));
