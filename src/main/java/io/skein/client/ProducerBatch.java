@@ -32,6 +32,8 @@ final class ProducerBatch {
   private CompletableFuture<?>[] futures = new CompletableFuture<?>[16];
   private long[] timestamps = new long[16];
   private int recordCount;
+  private boolean closed;
+  /** The batch bytes, written when first sent (so a producer id goes in before the one CRC). */
   private ByteString records;
 
   // Sender-thread state.
@@ -60,7 +62,7 @@ final class ProducerBatch {
   /** Appends a record if it fits; the first record always fits (its buffer was sized for it). */
   boolean tryAppend(
       long timestamp, byte[] key, byte[] value, Header[] headers, CompletableFuture<RecordMetadata> future) {
-    if (records != null || !builder.hasRoomFor(timestamp, key, value, headers)) {
+    if (closed || !builder.hasRoomFor(timestamp, key, value, headers)) {
       return false;
     }
     builder.append(timestamp, key, value, headers);
@@ -75,30 +77,32 @@ final class ProducerBatch {
   }
 
   boolean isFull() {
-    return records != null || builder.isFull();
+    return closed || builder.isFull();
   }
 
   boolean isClosed() {
-    return records != null;
+    return closed;
   }
 
-  /** Ends appends and seals the batch bytes. Idempotent. */
+  /** Ends appends. Idempotent. */
   void close() {
-    if (records == null) {
-      // The builder's buffer is not touched again until the batch is released, so the
-      // request can carry it without a copy.
-      records = UnsafeByteOperations.unsafeWrap(builder.build().buffer());
+    if (!closed) {
+      closed = true;
+      builder.closeForRecordAppends();
     }
   }
 
   /**
-   * Writes an idempotent producer's id, epoch and first sequence into the sealed batch
-   * (rewriting its header and CRC in place). Only while the batch is not in flight.
+   * Writes an idempotent producer's id, epoch and first sequence into the closed batch; once
+   * it was sent, by rewriting its header and CRC in place. Only while it is not in flight.
    */
   void setProducerState(long producerId, short epoch, int baseSequence, int producerGeneration) {
-    close();
-    builder.reopenAndRewriteProducerState(producerId, epoch, baseSequence, false);
-    records = UnsafeByteOperations.unsafeWrap(builder.build().buffer());
+    if (records == null) {
+      builder.setProducerState(producerId, epoch, baseSequence, false);
+    } else {
+      builder.reopenAndRewriteProducerState(producerId, epoch, baseSequence, false);
+      records = UnsafeByteOperations.unsafeWrap(builder.build().buffer());
+    }
     this.baseSequence = baseSequence;
     this.producerGeneration = producerGeneration;
   }
@@ -128,7 +132,13 @@ final class ProducerBatch {
     return producerGeneration;
   }
 
+  /** The batch bytes of a closed batch, for the sender thread. */
   ByteString records() {
+    if (records == null) {
+      // The builder's buffer is not touched again until the batch is released, so the
+      // request can carry it without a copy.
+      records = UnsafeByteOperations.unsafeWrap(builder.build().buffer());
+    }
     return records;
   }
 

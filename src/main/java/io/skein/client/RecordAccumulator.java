@@ -154,9 +154,9 @@ final class RecordAccumulator {
   }
 
   /**
-   * Takes the partition's first batch, sealed, if it is still ready. An idempotent producer's
-   * retry (a batch with a sequence) waits while {@code partitionInFlight}: retries go one at a
-   * time in sequence order, so the broker never sees a later sequence before an earlier one.
+   * Takes the partition's first batch, closed for appends, if it is still ready. An idempotent
+   * producer's retry (a batch with a sequence) waits while {@code partitionInFlight}: retries go
+   * one at a time in sequence order, so the broker never sees a later sequence before an earlier one.
    */
   ProducerBatch drain(TopicPartition partition, long nowMs, boolean partitionInFlight) {
     Deque<ProducerBatch> queue = queues.get(partition);
