@@ -226,14 +226,13 @@ final class Sender implements Runnable {
     }
     producerIdRequested = true;
     lastProducerIdAttemptMs = now;
-    int generation = producerGeneration;
     ProducerServiceGrpc.newStub(metadata.anyChannel())
         .withExecutor(Runnable::run)
         .withDeadlineAfter(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS)
         .initProducerId(InitProducerIdRequest.getDefaultInstance(), new StreamObserver<>() {
           @Override
           public void onNext(InitProducerIdResponse response) {
-            onEvent(() -> onProducerId(generation, response));
+            onEvent(() -> onProducerId(response));
           }
 
           @Override
@@ -250,12 +249,11 @@ final class Sender implements Runnable {
     return Long.MAX_VALUE;
   }
 
-  private void onProducerId(int generation, InitProducerIdResponse response) {
+  /** No reset happens meanwhile: a reset needs a batch written under the current id, and there is none. */
+  private void onProducerId(InitProducerIdResponse response) {
     producerIdRequested = false;
-    if (generation == producerGeneration) {
-      producerId = response.getProducerId();
-      producerEpoch = (short) response.getProducerEpoch();
-    }
+    producerId = response.getProducerId();
+    producerEpoch = (short) response.getProducerEpoch();
   }
 
   /** Retriable failures are retried after retry.backoff.ms; others fail what waits for the id. */
@@ -436,7 +434,8 @@ final class Sender implements Runnable {
       }
       default -> {}
     }
-    boolean mayRetry = error.retriable() || (settings.idempotent() && refusedButSafeToResend(batch, error.errorCode()));
+    boolean mayRetry =
+        error.retriable() || (settings.idempotent() && prepareResendAfterRefusal(batch, error.errorCode()));
     long retryAtMs = now + backoffMs(batch.attempts);
     if (mayRetry && batch.attempts <= settings.retries() && retryAtMs < batch.deliveryDeadlineMs) {
       batch.retryAtMs = retryAtMs;
@@ -454,14 +453,14 @@ final class Sender implements Runnable {
 
   /**
    * Whether an idempotent producer's batch the leader refused for its sequence or epoch may be
-   * sent again (it was not stored), with what it must be written with then. As Kafka's
+   * sent again (it was not stored); if so, readies it to be written as it must be then. As Kafka's
    * producer does: OUT_OF_ORDER_SEQUENCE_NUMBER for a batch after one still unresolved is
    * resent as it is, once the earlier one is in; for the next batch after the last
    * acknowledged one, the leader lost sequences we count on, so the producer starts over
    * under a new id. INVALID_PRODUCER_EPOCH of the current id fails the batch (another producer
    * took the id over).
    */
-  private boolean refusedButSafeToResend(ProducerBatch batch, ErrorCode error) {
+  private boolean prepareResendAfterRefusal(ProducerBatch batch, ErrorCode error) {
     if (!batch.hasSequence() || (error != ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
         && error != ErrorCode.INVALID_PRODUCER_EPOCH)) {
       return false;

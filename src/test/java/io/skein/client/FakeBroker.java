@@ -43,7 +43,9 @@ import io.skein.proto.v1.TopicDescription;
 import io.skein.proto.v1.TopicMetadata;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -102,13 +104,15 @@ public final class FakeBroker implements AutoCloseable {
     final Map<String, String> configs = new TreeMap<>();
   }
 
+  private record StoredBatch(int firstSequence, int lastSequence, long baseOffset, long lastOffset) {}
+
   private static final class Log {
     final List<ByteBuffer> batches = new ArrayList<>();
     long logStartOffset;
     long nextOffset;
     final List<Runnable> waitingFetches = new ArrayList<>();
-    /** Per idempotent producer id: its last stored batches, as {first sequence, last sequence, base offset, last offset}. */
-    final Map<Long, java.util.ArrayDeque<long[]>> producers = new java.util.HashMap<>();
+    /** Per idempotent producer id: its last five stored batches, oldest first. */
+    final Map<Long, ArrayDeque<StoredBatch>> producers = new HashMap<>();
   }
 
   public FakeBroker() throws IOException {
@@ -206,21 +210,23 @@ public final class FakeBroker implements AutoCloseable {
       for (MutableRecordBatch batch : records.batches()) {
         batch.ensureValid();
         if (batch.hasProducerId()) {
-          java.util.ArrayDeque<long[]> stored = log.producers.computeIfAbsent(batch.producerId(), id -> new java.util.ArrayDeque<>());
-          for (long[] previous : stored) {
-            if (previous[0] == batch.baseSequence() && previous[1] == batch.lastSequence()) {
-              return response.setBaseOffset(previous[2]).setLastOffset(previous[3]).setLogStartOffset(log.logStartOffset).build();
+          ArrayDeque<StoredBatch> stored = log.producers.computeIfAbsent(batch.producerId(), id -> new ArrayDeque<>());
+          for (StoredBatch previous : stored) {
+            if (previous.firstSequence() == batch.baseSequence() && previous.lastSequence() == batch.lastSequence()) {
+              return response.setBaseOffset(previous.baseOffset()).setLastOffset(previous.lastOffset())
+                  .setLogStartOffset(log.logStartOffset).build();
             }
           }
-          if (!stored.isEmpty() && stored.peekLast()[1] + 1 != batch.baseSequence()) {
+          if (!stored.isEmpty() && stored.peekLast().lastSequence() + 1 != batch.baseSequence()) {
             return response.setError(ApiErrors.toError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                "sequence " + batch.baseSequence() + " after " + stored.peekLast()[1], Map.of())).build();
+                "sequence " + batch.baseSequence() + " after " + stored.peekLast().lastSequence(), Map.of())).build();
           }
           if (stored.size() == 5) {
             stored.pollFirst();
           }
           long first = log.nextOffset;
-          stored.addLast(new long[] {batch.baseSequence(), batch.lastSequence(), first, first + batch.lastOffset() - batch.baseOffset()});
+          stored.addLast(new StoredBatch(batch.baseSequence(), batch.lastSequence(), first,
+              first + batch.lastOffset() - batch.baseOffset()));
         }
         long first = log.nextOffset;
         batch.setLastOffset(first + batch.lastOffset() - batch.baseOffset());
