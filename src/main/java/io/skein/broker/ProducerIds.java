@@ -5,6 +5,8 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import io.skein.cluster.Controller;
 import io.skein.common.AkkaFutures;
+import io.skein.common.ErrorCode;
+import io.skein.common.FailureException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -30,6 +32,19 @@ public final class ProducerIds {
     this.controller = controller;
     this.settings = settings;
     this.brokerId = brokerId;
+  }
+
+  /**
+   * A producer id for a producer that names {@code transactionalId} (empty or null for none).
+   * Transactions are not served yet, so a transactional producer is refused.
+   */
+  public CompletionStage<Long> allocate(String transactionalId) {
+    if (transactionalId != null && !transactionalId.isEmpty()) {
+      return CompletableFuture.failedFuture(new FailureException(ErrorCode.INVALID_REQUEST,
+          "transactions are not supported yet: transactional id '" + transactionalId
+              + "' given, only idempotent producers (no transactional id) are served"));
+    }
+    return allocate();
   }
 
   /** A producer id no other producer in the cluster got. */

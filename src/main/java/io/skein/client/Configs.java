@@ -26,6 +26,10 @@ final class Configs {
     return map;
   }
 
+  boolean isSet(String name) {
+    return values.get(name) != null;
+  }
+
   String string(String name, String defaultValue) {
     Object value = values.get(name);
     return value == null ? defaultValue : value.toString().strip();

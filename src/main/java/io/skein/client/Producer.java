@@ -24,11 +24,21 @@ import org.apache.kafka.common.serialization.Serializer;
  * {@code retries}, {@code retry.backoff.ms}, {@code retry.backoff.max.ms},
  * {@code delivery.timeout.ms}, {@code request.timeout.ms},
  * {@code max.in.flight.requests.per.connection}, {@code buffer.memory}, {@code max.block.ms},
- * {@code max.request.size}, {@code metadata.max.age.ms}, {@code client.id}.
+ * {@code max.request.size}, {@code metadata.max.age.ms}, {@code client.id},
+ * {@code enable.idempotence}.
+ *
+ * <p>The producer is idempotent by default, as Kafka's: it gets a producer id from a broker
+ * and numbers its batches per partition, so a batch resent after a lost answer or a broken
+ * connection is stored once, and records of a partition are stored in the order sent, with
+ * up to five batches in flight per partition. This needs {@code acks=all}, {@code retries} &gt; 0
+ * and {@code max.in.flight.requests.per.connection} &lt;= 5: setting one otherwise turns
+ * idempotence off, unless {@code enable.idempotence=true} is set, which makes it an error.
  */
 public final class Producer<K, V> implements AutoCloseable {
 
   private static final Header[] NO_HEADERS = new Header[0];
+  /** A partition leader remembers an idempotent producer's last five batches, so no more may be unanswered. */
+  private static final int MAX_IN_FLIGHT_WHEN_IDEMPOTENT = 5;
 
   private final Serializer<K> keySerializer;
   private final Serializer<V> valueSerializer;
@@ -60,6 +70,8 @@ public final class Producer<K, V> implements AutoCloseable {
     Configs configs = new Configs(config);
     List<HostPort> bootstrap = HostPort.parseList(configs.requiredString("bootstrap.servers"));
     short acks = configs.acks();
+    boolean idempotenceExplicit = configs.isSet("enable.idempotence");
+    boolean idempotent = configs.booleanValue("enable.idempotence", true);
     int batchSize = configs.intValue("batch.size", 16384, 1, Integer.MAX_VALUE);
     long lingerMs = configs.longValue("linger.ms", 5, 0, Integer.MAX_VALUE);
     CompressionType compression = configs.compressionType();
@@ -74,6 +86,13 @@ public final class Producer<K, V> implements AutoCloseable {
     this.maxRequestSize = configs.intValue("max.request.size", 1024 * 1024, 1, Integer.MAX_VALUE);
     long metadataMaxAgeMs = configs.longValue("metadata.max.age.ms", 300_000, 0, Long.MAX_VALUE);
     String clientId = configs.string("client.id", "skein-producer");
+    if (idempotent) {
+      String conflict = idempotenceConflict(acks, retries, maxInFlight);
+      if (conflict != null && idempotenceExplicit) {
+        throw new IllegalArgumentException(conflict + " (or set enable.idempotence=false)");
+      }
+      idempotent = conflict == null;
+    }
     if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
       throw new IllegalArgumentException(
           "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms");
@@ -91,8 +110,24 @@ public final class Producer<K, V> implements AutoCloseable {
         new Sender(
             accumulator,
             metadata,
-            new Sender.Settings(acks, retries, retryBackoffMs, retryBackoffMaxMs, requestTimeoutMs, maxInFlight));
+            new Sender.Settings(
+                acks, retries, retryBackoffMs, retryBackoffMaxMs, requestTimeoutMs, maxInFlight, idempotent));
     sender.start("skein-producer-sender-" + clientId);
+  }
+
+  /** Why configs rule idempotence out, as Kafka's messages say it, or null if they allow it. */
+  private static String idempotenceConflict(short acks, int retries, int maxInFlight) {
+    if (acks != -1) {
+      return "Must set acks to all in order to use the idempotent producer, got acks=" + acks;
+    }
+    if (retries == 0) {
+      return "Must set retries to non-zero when using the idempotent producer";
+    }
+    if (maxInFlight > MAX_IN_FLIGHT_WHEN_IDEMPOTENT) {
+      return "Must set max.in.flight.requests.per.connection to at most " + MAX_IN_FLIGHT_WHEN_IDEMPOTENT
+          + " to use the idempotent producer, got " + maxInFlight;
+    }
+    return null;
   }
 
   /**

@@ -153,12 +153,17 @@ final class RecordAccumulator {
     return new Ready(ready, nextCheckMs);
   }
 
-  /** Takes the partition's first batch, sealed, if it is still ready. */
-  ProducerBatch drain(TopicPartition partition, long nowMs) {
+  /**
+   * Takes the partition's first batch, closed for appends, if it is still ready. An idempotent
+   * producer's retry (a batch with a sequence) waits while {@code partitionInFlight}: retries go
+   * one at a time in sequence order, so the broker never sees a later sequence before an earlier one.
+   */
+  ProducerBatch drain(TopicPartition partition, long nowMs, boolean partitionInFlight) {
     Deque<ProducerBatch> queue = queues.get(partition);
     synchronized (queue) {
       ProducerBatch first = queue.peekFirst();
-      if (first == null || (first.attempts > 0 && first.retryAtMs > nowMs)) {
+      if (first == null || (first.attempts > 0 && first.retryAtMs > nowMs)
+          || (first.hasSequence() && partitionInFlight)) {
         return null;
       }
       queue.pollFirst();
@@ -173,6 +178,43 @@ final class RecordAccumulator {
     synchronized (queue) {
       queue.addFirst(batch);
     }
+  }
+
+  /**
+   * Puts an idempotent producer's batch back in its partition's queue in sequence order:
+   * after the retries of older producer ids and of lower sequences, before the rest.
+   * Retries come back in any order (answers of several streams), but must be resent in order.
+   */
+  void reenqueueInSequenceOrder(ProducerBatch batch) {
+    Deque<ProducerBatch> queue = queues.get(batch.partition);
+    synchronized (queue) {
+      if (queue.isEmpty() || sendsBefore(batch, queue.peekFirst())) {
+        queue.addFirst(batch);
+        return;
+      }
+      // Retries are few and at the head: a rebuild of the head is cheap.
+      ArrayDeque<ProducerBatch> earlier = new ArrayDeque<>();
+      while (!queue.isEmpty() && !sendsBefore(batch, queue.peekFirst())) {
+        earlier.addLast(queue.pollFirst());
+      }
+      queue.addFirst(batch);
+      while (!earlier.isEmpty()) {
+        queue.addFirst(earlier.pollLast());
+      }
+    }
+  }
+
+  private static boolean sendsBefore(ProducerBatch batch, ProducerBatch queued) {
+    if (!queued.hasSequence()) {
+      return true;
+    }
+    if (!batch.hasSequence()) {
+      return false;
+    }
+    if (batch.producerGeneration() != queued.producerGeneration()) {
+      return batch.producerGeneration() < queued.producerGeneration();
+    }
+    return batch.baseSequence() < queued.baseSequence();
   }
 
   /** Removes and returns queued batches whose delivery timeout has passed. */

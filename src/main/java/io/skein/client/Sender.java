@@ -4,6 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.skein.proto.v1.ErrorCode;
+import io.skein.proto.v1.InitProducerIdRequest;
+import io.skein.proto.v1.InitProducerIdResponse;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProduceResponse;
 import io.skein.proto.v1.ProducerServiceGrpc;
@@ -19,6 +21,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 
 /**
  * The producer's background thread: takes ready batches from the accumulator and sends
@@ -28,6 +31,16 @@ import java.util.concurrent.locks.LockSupport;
  * partition too; a Skein request carries one partition, so the bound applies per
  * partition on each stream, which keeps Kafka's ordering guarantee and throughput. All of its state is touched by this one thread only:
  * gRPC callbacks just queue an event and wake it.
+ *
+ * <p>An idempotent producer gets a producer id before its first batch and writes it, with a
+ * sequence per partition, into each batch as it first sends it; the partition leader then
+ * stores a resent batch once. Retries keep their sequence and go back in sequence order, one
+ * at a time per partition. A sequence that will never be acknowledged (its batch failed)
+ * would make the leader refuse every later one, so then the producer starts over with a new
+ * producer id; batches the leader refused (OUT_OF_ORDER_SEQUENCE_NUMBER, or an old id's
+ * INVALID_PRODUCER_EPOCH) were not stored and are written again under the new one, while
+ * batches whose fate is unknown are resent as they were, which the leader answers with
+ * their first append or refuses.
  */
 final class Sender implements Runnable {
 
@@ -38,7 +51,14 @@ final class Sender implements Runnable {
       long retryBackoffMs,
       long retryBackoffMaxMs,
       long requestTimeoutMs,
-      int maxInFlight) {}
+      int maxInFlight,
+      boolean idempotent) {}
+
+  /** An idempotent producer's sequences for one partition, under its current producer id. */
+  private static final class PartitionSequences {
+    int next;
+    int lastAcknowledged = -1;
+  }
 
   private record InFlight(ProducerBatch batch, long sentMs) {}
 
@@ -62,6 +82,13 @@ final class Sender implements Runnable {
   private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
   private final Set<String> topicsToRefresh = new HashSet<>();
   private long lastRefreshAttemptMs;
+  /** The idempotent producer's id, or -1 while it has none; and which one it is (0, 1, ... at each reset). */
+  private long producerId = -1;
+  private short producerEpoch;
+  private int producerGeneration;
+  private boolean producerIdRequested;
+  private long lastProducerIdAttemptMs = Long.MIN_VALUE / 2;
+  private final Map<TopicPartition, PartitionSequences> sequences = new HashMap<>();
   private long nextCorrelationId;
   private volatile Thread thread;
   private volatile boolean running = true;
@@ -135,7 +162,34 @@ final class Sender implements Runnable {
 
     RecordAccumulator.Ready ready = accumulator.ready(now);
     nextWakeMs = Math.min(nextWakeMs, ready.nextCheckMs());
-    for (TopicPartition partition : ready.partitions()) {
+    if (settings.idempotent() && producerId < 0) {
+      // Nothing is written before the producer id is known: its batches must carry it.
+      if (!ready.partitions().isEmpty()) {
+        nextWakeMs = Math.min(nextWakeMs, maybeRequestProducerId(now));
+      }
+    } else {
+      sendReady(ready.partitions(), now);
+    }
+
+    if (!topicsToRefresh.isEmpty()) {
+      if (now - lastRefreshAttemptMs >= settings.retryBackoffMs()) {
+        refreshMetadata(now);
+      }
+      nextWakeMs = Math.min(nextWakeMs, lastRefreshAttemptMs + settings.retryBackoffMs());
+    }
+    boolean workLeft = running || (!forceClose && (accumulator.hasQueuedBatches() || hasInFlight()));
+    if (events.isEmpty() && workLeft) {
+      long waitMs = Math.max(1, Math.min(nextWakeMs, now + settings.requestTimeoutMs()) - now);
+      LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(waitMs));
+    }
+  }
+
+  /** Sends the first batch of each ready partition to its leader, as far as max.in.flight allows. */
+  private void sendReady(List<TopicPartition> ready, long now) {
+    for (TopicPartition partition : ready) {
+      if (settings.idempotent() && producerId < 0) {
+        return; // a failed send just dropped the producer id
+      }
       ClusterMetadata.TopicInfo info = metadata.cached(partition.topic());
       int leader = info == null || partition.partition() >= info.partitionCount()
           ? -1 : info.leaders()[partition.partition()];
@@ -151,23 +205,96 @@ final class Sender implements Runnable {
       if (stream.inFlightByPartition.getOrDefault(partition, 0) >= settings.maxInFlight()) {
         continue;
       }
-      ProducerBatch batch = accumulator.drain(partition, now);
+      ProducerBatch batch = accumulator.drain(partition, now, settings.idempotent() && partitionInFlight(partition));
       if (batch != null) {
+        if (settings.idempotent() && !batch.hasSequence()) {
+          assignSequence(batch);
+        }
         send(stream, batch, now);
       }
     }
+  }
 
-    if (!topicsToRefresh.isEmpty()) {
-      if (now - lastRefreshAttemptMs >= settings.retryBackoffMs()) {
-        refreshMetadata(now);
+  /** Asks a broker for a producer id unless an ask is under way or backing off; returns when to look again. */
+  private long maybeRequestProducerId(long now) {
+    long retryAtMs = lastProducerIdAttemptMs + settings.retryBackoffMs();
+    if (producerIdRequested) {
+      return Long.MAX_VALUE;
+    }
+    if (now < retryAtMs) {
+      return retryAtMs;
+    }
+    producerIdRequested = true;
+    lastProducerIdAttemptMs = now;
+    ProducerServiceGrpc.newStub(metadata.anyChannel())
+        .withExecutor(Runnable::run)
+        .withDeadlineAfter(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+        .initProducerId(InitProducerIdRequest.getDefaultInstance(), new StreamObserver<>() {
+          @Override
+          public void onNext(InitProducerIdResponse response) {
+            onEvent(() -> onProducerId(response));
+          }
+
+          @Override
+          public void onError(Throwable failure) {
+            SkeinException error = Status.fromThrowable(failure).getCode() == Status.Code.UNIMPLEMENTED
+                ? new SkeinException(ErrorCode.UNKNOWN_SERVER_ERROR, "the broker does not serve InitProducerId")
+                : SkeinException.fromGrpc(failure);
+            onEvent(() -> onProducerIdFailed(error));
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    return Long.MAX_VALUE;
+  }
+
+  /** No reset happens meanwhile: a reset needs a batch written under the current id, and there is none. */
+  private void onProducerId(InitProducerIdResponse response) {
+    producerIdRequested = false;
+    producerId = response.getProducerId();
+    producerEpoch = (short) response.getProducerEpoch();
+  }
+
+  /** Retriable failures are retried after retry.backoff.ms; others fail what waits for the id. */
+  private void onProducerIdFailed(SkeinException error) {
+    producerIdRequested = false;
+    if (error.retriable()) {
+      return;
+    }
+    SkeinException failed = new SkeinException(error.errorCode(),
+        "the idempotent producer got no producer id (enable.idempotence=false sends without one): "
+            + error.getMessage());
+    for (ProducerBatch batch : accumulator.drainAll()) {
+      finish(batch, failed);
+    }
+  }
+
+  /** Writes the producer id and the partition's next sequence into a batch sent for the first time. */
+  private void assignSequence(ProducerBatch batch) {
+    PartitionSequences partition = sequences.computeIfAbsent(batch.partition, p -> new PartitionSequences());
+    batch.setProducerState(producerId, producerEpoch, partition.next, producerGeneration);
+    partition.next = DefaultRecordBatch.incrementSequence(partition.next, batch.recordCount());
+  }
+
+  private boolean partitionInFlight(TopicPartition partition) {
+    for (BrokerStream stream : streams.values()) {
+      if (stream.inFlightByPartition.containsKey(partition)) {
+        return true;
       }
-      nextWakeMs = Math.min(nextWakeMs, lastRefreshAttemptMs + settings.retryBackoffMs());
     }
-    boolean workLeft = running || (!forceClose && (accumulator.hasQueuedBatches() || hasInFlight()));
-    if (events.isEmpty() && workLeft) {
-      long waitMs = Math.max(1, Math.min(nextWakeMs, now + settings.requestTimeoutMs()) - now);
-      LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(waitMs));
-    }
+    return false;
+  }
+
+  private boolean hasCurrentSequence(ProducerBatch batch) {
+    return batch.hasSequence() && batch.producerGeneration() == producerGeneration;
+  }
+
+  /** Drops the producer id and its sequences; the next batches are written under a new id. */
+  private void resetProducerId() {
+    producerId = -1;
+    producerGeneration++;
+    sequences.clear();
   }
 
   private void refreshMetadata(long now) {
@@ -263,6 +390,10 @@ final class Sender implements Runnable {
     }
     ProducerBatch batch = inFlight.batch();
     if (response.getError().getCode() == ErrorCode.NONE) {
+      if (hasCurrentSequence(batch)) {
+        PartitionSequences partition = sequences.get(batch.partition);
+        partition.lastAcknowledged = Math.max(partition.lastAcknowledged, batch.lastSequence());
+      }
       batch.complete(response.getBaseOffset(), response.getLogAppendTime());
       accumulator.completed(batch);
     } else {
@@ -303,15 +434,50 @@ final class Sender implements Runnable {
       }
       default -> {}
     }
+    boolean mayRetry =
+        error.retriable() || (settings.idempotent() && prepareResendAfterRefusal(batch, error.errorCode()));
     long retryAtMs = now + backoffMs(batch.attempts);
-    if (error.retriable() && batch.attempts <= settings.retries() && retryAtMs < batch.deliveryDeadlineMs) {
+    if (mayRetry && batch.attempts <= settings.retries() && retryAtMs < batch.deliveryDeadlineMs) {
       batch.retryAtMs = retryAtMs;
-      accumulator.reenqueue(batch);
-    } else if (error.retriable() && batch.attempts <= settings.retries()) {
+      if (settings.idempotent()) {
+        accumulator.reenqueueInSequenceOrder(batch);
+      } else {
+        accumulator.reenqueue(batch);
+      }
+    } else if (mayRetry && batch.attempts <= settings.retries()) {
       finish(batch, deliveryTimeout(batch, now));
     } else {
       finish(batch, error);
     }
+  }
+
+  /**
+   * Whether an idempotent producer's batch the leader refused for its sequence or epoch may be
+   * sent again (it was not stored); if so, readies it to be written as it must be then. As Kafka's
+   * producer does: OUT_OF_ORDER_SEQUENCE_NUMBER for a batch after one still unresolved is
+   * resent as it is, once the earlier one is in; for the next batch after the last
+   * acknowledged one, the leader lost sequences we count on, so the producer starts over
+   * under a new id. INVALID_PRODUCER_EPOCH of the current id fails the batch (another producer
+   * took the id over).
+   */
+  private boolean prepareResendAfterRefusal(ProducerBatch batch, ErrorCode error) {
+    if (!batch.hasSequence() || (error != ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
+        && error != ErrorCode.INVALID_PRODUCER_EPOCH)) {
+      return false;
+    }
+    if (!hasCurrentSequence(batch)) {
+      batch.clearSequence();
+      return true;
+    }
+    if (error == ErrorCode.INVALID_PRODUCER_EPOCH) {
+      return false;
+    }
+    PartitionSequences partition = sequences.get(batch.partition);
+    if (batch.baseSequence() == DefaultRecordBatch.incrementSequence(partition.lastAcknowledged, 1)) {
+      resetProducerId();
+      batch.clearSequence();
+    }
+    return true;
   }
 
   /** Exponential backoff with 20% jitter, as Kafka does, so retries do not synchronize. */
@@ -376,6 +542,10 @@ final class Sender implements Runnable {
 
   private void finish(ProducerBatch batch, SkeinException error) {
     if (!batch.isDone()) {
+      if (hasCurrentSequence(batch)) {
+        // Its sequence will never be acknowledged: the leader would refuse every later one.
+        resetProducerId();
+      }
       batch.fail(error);
       accumulator.completed(batch);
     }

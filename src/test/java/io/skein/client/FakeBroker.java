@@ -25,6 +25,8 @@ import io.skein.proto.v1.DescribeTopicsResponse;
 import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.FetchRequest;
 import io.skein.proto.v1.FetchResponse;
+import io.skein.proto.v1.InitProducerIdRequest;
+import io.skein.proto.v1.InitProducerIdResponse;
 import io.skein.proto.v1.ListOffsetsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.ListTopicsRequest;
@@ -41,7 +43,9 @@ import io.skein.proto.v1.TopicDescription;
 import io.skein.proto.v1.TopicMetadata;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,7 +64,9 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 /**
  * An in-memory stand-in for a one-node Skein broker, served in-process: it keeps produced
  * batches per partition (assigning offsets as the broker will), serves fetches with long
- * poll, and can be told to answer produce requests with errors, or not at all.
+ * poll, and can be told to answer produce requests with errors, or not at all. Like a
+ * partition leader it gives idempotent producers ids, answers a repeated batch of one with
+ * its first offsets and refuses a sequence gap.
  */
 public final class FakeBroker implements AutoCloseable {
 
@@ -79,6 +85,11 @@ public final class FakeBroker implements AutoCloseable {
   public final AtomicInteger streamsToBreak = new AtomicInteger();
   /** When set, produce requests are never answered. */
   public volatile boolean ignoreProduce;
+  /** Produce requests to store but answer by breaking the stream, as if the answer was lost. */
+  public final AtomicInteger answersToLose = new AtomicInteger();
+  public final AtomicInteger producerIdsGiven = new AtomicInteger();
+  /** If set, InitProducerId fails with it. */
+  public volatile ErrorCode producerIdError;
   public final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
   public final AtomicInteger metadataRequests = new AtomicInteger();
   public final AtomicInteger produceStreamsOpened = new AtomicInteger();
@@ -93,11 +104,15 @@ public final class FakeBroker implements AutoCloseable {
     final Map<String, String> configs = new TreeMap<>();
   }
 
+  private record StoredBatch(int firstSequence, int lastSequence, long baseOffset, long lastOffset) {}
+
   private static final class Log {
     final List<ByteBuffer> batches = new ArrayList<>();
     long logStartOffset;
     long nextOffset;
     final List<Runnable> waitingFetches = new ArrayList<>();
+    /** Per idempotent producer id: its last five stored batches, oldest first. */
+    final Map<Long, ArrayDeque<StoredBatch>> producers = new HashMap<>();
   }
 
   public FakeBroker() throws IOException {
@@ -194,6 +209,25 @@ public final class FakeBroker implements AutoCloseable {
       long base = log.nextOffset;
       for (MutableRecordBatch batch : records.batches()) {
         batch.ensureValid();
+        if (batch.hasProducerId()) {
+          ArrayDeque<StoredBatch> stored = log.producers.computeIfAbsent(batch.producerId(), id -> new ArrayDeque<>());
+          for (StoredBatch previous : stored) {
+            if (previous.firstSequence() == batch.baseSequence() && previous.lastSequence() == batch.lastSequence()) {
+              return response.setBaseOffset(previous.baseOffset()).setLastOffset(previous.lastOffset())
+                  .setLogStartOffset(log.logStartOffset).build();
+            }
+          }
+          if (!stored.isEmpty() && stored.peekLast().lastSequence() + 1 != batch.baseSequence()) {
+            return response.setError(ApiErrors.toError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                "sequence " + batch.baseSequence() + " after " + stored.peekLast().lastSequence(), Map.of())).build();
+          }
+          if (stored.size() == 5) {
+            stored.pollFirst();
+          }
+          long first = log.nextOffset;
+          stored.addLast(new StoredBatch(batch.baseSequence(), batch.lastSequence(), first,
+              first + batch.lastOffset() - batch.baseOffset()));
+        }
         long first = log.nextOffset;
         batch.setLastOffset(first + batch.lastOffset() - batch.baseOffset());
         log.nextOffset = batch.lastOffset() + 1;
@@ -234,6 +268,12 @@ public final class FakeBroker implements AutoCloseable {
           if (ignoreProduce) {
             return;
           }
+          if (answersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            append(request);
+            broken = true;
+            responses.onError(Status.UNAVAILABLE.withDescription("connection reset after the append").asException());
+            return;
+          }
           ErrorCode error = produceErrors.poll();
           if (error != null) {
             responses.onNext(
@@ -260,6 +300,17 @@ public final class FakeBroker implements AutoCloseable {
           }
         }
       };
+    }
+
+    @Override
+    public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> responses) {
+      if (producerIdError != null) {
+        responses.onError(ApiErrors.toStatus(producerIdError, "injected"));
+        return;
+      }
+      responses.onNext(InitProducerIdResponse.newBuilder()
+          .setProducerId(1000 + producerIdsGiven.getAndIncrement()).setProducerEpoch(0).build());
+      responses.onCompleted();
     }
   }
 

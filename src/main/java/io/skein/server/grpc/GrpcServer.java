@@ -59,7 +59,7 @@ public final class GrpcServer implements AutoCloseable {
     consumer = new ConsumerGrpcService(broker.partitions());
     gate.open(List.of(
         new AdminGrpcService(broker.topics()).bindService(),
-        new ProducerGrpcService(broker.partitions()).bindService(),
+        new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),
         consumer.bindService(),
         ServerInterceptors.intercept(new GroupGrpcService(broker.groups()), GroupGrpcService.peerInterceptor())));
   }

@@ -3,6 +3,9 @@ package io.skein.server.grpc;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.skein.broker.PartitionRequests;
+import io.skein.broker.ProducerIds;
+import io.skein.proto.v1.InitProducerIdRequest;
+import io.skein.proto.v1.InitProducerIdResponse;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProduceResponse;
 import io.skein.proto.v1.ProducerServiceGrpc;
@@ -10,16 +13,25 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** ProducerService: produce requests to the broker's appends and back. */
+/** ProducerService: produce requests to the broker's appends and back, producer ids from the broker's allocator. */
 final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplBase {
 
   /** Requests a ProduceStream may have outstanding before the broker stops reading it. */
   static final int STREAM_MAX_IN_FLIGHT = 64;
 
   private final PartitionRequests partitions;
+  private final ProducerIds producerIds;
 
-  ProducerGrpcService(PartitionRequests partitions) {
+  ProducerGrpcService(PartitionRequests partitions, ProducerIds producerIds) {
     this.partitions = partitions;
+    this.producerIds = producerIds;
+  }
+
+  /** A new id is always at epoch 0, as Kafka answers a producer without a transactional id. */
+  @Override
+  public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer, producerIds.allocate(request.getTransactionalId()),
+        id -> InitProducerIdResponse.newBuilder().setProducerId(id).setProducerEpoch(0).build()));
   }
 
   @Override
