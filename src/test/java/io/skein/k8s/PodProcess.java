@@ -43,10 +43,14 @@ final class PodProcess implements AutoCloseable {
     this.process = process;
   }
 
-  /** The ports a pod on {@code ip} will use, picked free before the pods are listed. */
-  record Ports(int grpc, int remoting, int management) {
+  /**
+   * The ports a pod on {@code ip} will use, picked free before the pods are listed. Every one is
+   * picked here: a listener left to take any free port (port 0) at start-up could take one of
+   * these, which was free when picked.
+   */
+  record Ports(int grpc, int kafka, int remoting, int management) {
     static Ports free(String ip) throws IOException {
-      return new Ports(freePort(ip), freePort(ip), freePort(ip));
+      return new Ports(freePort(ip), freePort(ip), freePort(ip), freePort(ip));
     }
   }
 
@@ -59,9 +63,8 @@ final class PodProcess implements AutoCloseable {
         "-Dskein.grpc.host=" + ip,
         "-Dskein.grpc.port=" + ports.grpc(),
         "-Dskein.grpc.advertised-host=" + ip,
-        // Pods share this machine: the Kafka listener takes any free port on the pod's address.
         "-Dskein.kafka.host=" + ip,
-        "-Dskein.kafka.port=0",
+        "-Dskein.kafka.port=" + ports.kafka(),
         "-Dskein.kafka.advertised-host=" + ip,
         "-Dakka.remote.artery.canonical.port=" + ports.remoting(),
         "-Dakka.management.http.port=" + ports.management(),
