@@ -3,7 +3,11 @@ package io.skein.node;
 import akka.actor.CoordinatedShutdown;
 import com.typesafe.config.Config;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +28,13 @@ public final class BrokerSupervisor {
 
   private BrokerSupervisor() {}
 
+  /** How long a new incarnation retries binding ports its predecessor may still be releasing. */
+  private static final Duration REBIND_PATIENCE = Duration.ofSeconds(30);
+
   /** Runs {@code config}'s broker until it shuts down for a reason other than downing. */
   public static void run(Config config) throws IOException {
+    SkeinNode node = SkeinNode.start(config);
     for (int incarnation = 1; ; incarnation++) {
-      SkeinNode node = SkeinNode.start(config);
       node.whenTerminated().toCompletableFuture().join();
       Optional<CoordinatedShutdown.Reason> reason = node.shutdownReason();
       if (!reason.equals(Optional.of(CoordinatedShutdown.clusterDowningReason()))) {
@@ -35,6 +42,26 @@ public final class BrokerSupervisor {
       }
       LOG.warn("Broker {} was downed by the cluster (incarnation {}); starting a new incarnation to rejoin",
           node.config().brokerId(), incarnation);
+      node = startAgain(config);
+    }
+  }
+
+  /**
+   * Starts the next incarnation. The previous one's listeners close their sockets
+   * asynchronously, so a port can still be taken for a moment after its system terminated.
+   */
+  private static SkeinNode startAgain(Config config) throws IOException {
+    Instant deadline = Instant.now().plus(REBIND_PATIENCE);
+    while (true) {
+      try {
+        return SkeinNode.start(config);
+      } catch (IOException e) {
+        if (Instant.now().isAfter(deadline)) {
+          throw e;
+        }
+        LOG.info("Starting the new incarnation failed ({}); trying again", e.getMessage());
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500)); // back-off between attempts
+      }
     }
   }
 }

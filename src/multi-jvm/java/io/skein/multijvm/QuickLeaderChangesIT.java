@@ -101,14 +101,19 @@ class QuickLeaderChangesIT {
           rounds.add(fault + ": epoch " + returned.getLeaderEpoch() + " on broker " + preferred + ", epoch "
               + next.getLeaderEpoch() + " on broker " + next.getLeader() + " (interim leader " + interim + ")");
           if (fault == Fault.SIGSTOP) {
-            // Downed while frozen, it exits by itself once it runs again.
+            // Downed while frozen, it starts a new incarnation in the same process once it runs again.
+            long pid = victim.pid();
+            int incarnations = reincarnations(victim);
             victim.resume();
             paused.remove(preferred);
-            assertTrue(victim.awaitExit(Duration.ofSeconds(60)), "the downed broker exits; see " + victim.logFile);
+            assertEventually("the downed broker starts a new incarnation; see " + victim.logFile,
+                Duration.ofSeconds(60), () -> reincarnations(victim) > incarnations);
+            victim.awaitReady(Duration.ofSeconds(120));
+            assertTrue(victim.isAlive() && victim.pid() == pid, "no restart of the process; see " + victim.logFile);
           } else {
             assertTrue(victim.awaitExit(Duration.ofSeconds(60)), "broker " + preferred + " stopped");
+            victim.start(Duration.ofSeconds(120));
           }
-          victim.start(Duration.ofSeconds(120));
         }
         cluster.awaitFullIsrs(TOPIC, 3, 3);
         awaitAcks(first, second, 200);
@@ -131,6 +136,15 @@ class QuickLeaderChangesIT {
         System.out.printf("QuickLeaderChangesIT: %s; %d acks=all records acknowledged, %d offsets read, replicas"
             + " identical%n", rounds, acked.size(), reader.read.size());
       }
+    }
+  }
+
+  /** How often the broker has started over after being downed, as its log tells. */
+  private static int reincarnations(BrokerProcess broker) {
+    try {
+      return (int) broker.output().lines().filter(line -> line.contains(PausedLeaderIT.REINCARNATION)).count();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
