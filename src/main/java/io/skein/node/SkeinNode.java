@@ -24,6 +24,7 @@ import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.Topic;
 import io.skein.partition.PartitionLeader;
+import io.skein.partition.UndeliveredRequests;
 import io.skein.partition.PartitionUpdates;
 import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
@@ -145,6 +146,7 @@ public final class SkeinNode implements AutoCloseable {
       ActorRef<ReplicaManager.Command> replicaManager = system.systemActorOf(
           ReplicaManager.create(config.partitionSettings(), ReplicationConfig.from(withRoles), controller), "replica-manager",
           akka.actor.typed.Props.empty());
+      system.systemActorOf(UndeliveredRequests.create(), "undelivered-requests", akka.actor.typed.Props.empty());
       PartitionLeader.initSharding(system, config.partitionSettings(), controller, replicaManager);
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);

@@ -789,6 +789,11 @@ public final class PartitionLeader {
     parkedFetches.values().forEach(fetch -> fetch.replyTo().tell(
         ReplicaFetchReply.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, gone.message())));
     parkedFetches.clear();
+    // Stopped while loading (a hand-off) or with long polls open: every request gets an answer.
+    waitingReads.values().forEach(read -> read.replyTo().tell(readFailed(gone)));
+    waitingReads.clear();
+    stash.forEach(command -> fail(command, gone));
+    stash.clear();
     stopServingReads();
     if (log != null) {
       LocalLogCleaner.get(context.getSystem()).deregister(log);
@@ -943,6 +948,14 @@ public final class PartitionLeader {
 
   /** Answers a request that cannot be served; messages without a reply are dropped. */
   private void fail(Command command, Failure failure) {
+    refuse(key, command, failure);
+  }
+
+  /**
+   * Answers {@code command} of partition {@code key} with {@code failure} without running it;
+   * a command that expects no answer is ignored.
+   */
+  public static void refuse(PartitionKey key, Command command, Failure failure) {
     if (command instanceof Open open) {
       open.replyTo().tell(new Opened(key, failure));
     } else if (command instanceof Append append) {
