@@ -45,7 +45,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class SkeinNode implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SkeinNode.class);
+  /** How often a broker still waiting to join a cluster says so. */
+  private static final Duration MEMBERSHIP_WAIT_LOG_INTERVAL = Duration.ofSeconds(10);
 
   private final ActorSystem<SpawnProtocol.Command> system;
   private final BrokerConfig config;
@@ -135,6 +139,7 @@ public final class SkeinNode implements AutoCloseable {
           && !withRoles.getBoolean("skein.cluster.bootstrap")) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
+      awaitMembership(system, withRoles);
       Instant deadline = Instant.now().plus(config.startupTimeout());
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
       ActorRef<Controller.Command> controller = Controller.initSingleton(system,
@@ -248,6 +253,36 @@ public final class SkeinNode implements AutoCloseable {
       }
     }
     LOG.info("Opened {} partition log(s)", opening.size());
+  }
+
+  /**
+   * Waits, as long as it takes, until this broker is an Up member of a cluster: after an outage
+   * its peers may start much later, and the cluster forms only once a majority is there. Ends
+   * with the actor system (a SIGTERM meanwhile).
+   */
+  private static void awaitMembership(ActorSystem<?> system, Config config) {
+    CompletableFuture<Done> up = new CompletableFuture<>();
+    akka.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> up.complete(Done.getInstance()));
+    system.getWhenTerminated().thenRun(() ->
+        up.completeExceptionally(new IllegalStateException("stopped before it joined a cluster")));
+    String waitingFor = config.getBoolean("skein.cluster.bootstrap")
+        ? "a cluster to join, or a majority of the brokers ("
+            + config.getInt("akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr")
+            + ") to form one"
+        : "a seed node to let it join " + config.getStringList("akka.cluster.seed-nodes");
+    while (true) {
+      try {
+        up.get(MEMBERSHIP_WAIT_LOG_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      } catch (TimeoutException notYet) {
+        LOG.info("Waiting for {}", waitingFor);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("start-up failed while joining the cluster: " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while joining the cluster", e);
+      }
+    }
   }
 
   private static <T> T await(CompletableFuture<T> future, Instant deadline, String what) {

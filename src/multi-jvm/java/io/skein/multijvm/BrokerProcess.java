@@ -37,7 +37,7 @@ final class BrokerProcess implements AutoCloseable {
         "-Dakka.remote.artery.canonical.port=0"));
   }
 
-  /** A broker whose JVM gets {@code jvmOptions} (-D settings: cluster address, seed nodes, journal). */
+  /** A broker whose JVM gets {@code jvmOptions} (-D settings: cluster address, bootstrap, journal). */
   BrokerProcess(Path dataDir, String host, int port, List<String> jvmOptions) {
     this.dataDir = dataDir;
     this.logFile = dataDir.resolveSibling(dataDir.getFileName() + ".out");
@@ -173,6 +173,18 @@ final class BrokerProcess implements AutoCloseable {
 
   String output() throws IOException {
     return Files.readString(logFile);
+  }
+
+  /** Whether the current run (since the last start) has logged {@code text} after {@code after} (null: anywhere). */
+  boolean loggedThisRun(String after, String text) {
+    try {
+      String all = output();
+      String run = all.substring(all.lastIndexOf("=== start " + starts + " ==="));
+      int from = after == null ? 0 : run.indexOf(after);
+      return from >= 0 && run.indexOf(text, from) >= 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Override

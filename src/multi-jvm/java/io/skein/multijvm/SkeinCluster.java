@@ -34,7 +34,11 @@ final class SkeinCluster implements AutoCloseable {
     this.brokers = brokers;
   }
 
-  /** Starts PostgreSQL and the brokers (the first seed node first) and waits until all serve. */
+  /**
+   * Starts PostgreSQL and the brokers, all at once, and waits until all serve. They find each
+   * other as users' brokers do (conf/cluster-node-*.conf): Cluster Bootstrap over each one's
+   * management endpoint, a majority forming the cluster.
+   */
   static SkeinCluster start(int size, Path baseDir, Map<String, String> settings, Duration timeout) throws Exception {
     int pgPort = BrokerProcess.freePort("127.0.0.1");
     EmbeddedPostgres postgres = EmbeddedPostgres.builder()
@@ -42,26 +46,31 @@ final class SkeinCluster implements AutoCloseable {
         .setServerConfig("listen_addresses", "127.0.0.1")
         .setDataDirectory(baseDir.resolve("postgres"))
         .start();
-    List<String> seeds = new ArrayList<>();
-    List<Integer> arteryPorts = new ArrayList<>();
+    List<Integer> managementPorts = new ArrayList<>();
     for (int id = 1; id <= size; id++) {
-      int port = BrokerProcess.freePort(host(id));
-      arteryPorts.add(port);
-      seeds.add("akka://skein@" + host(id) + ":" + port);
+      managementPorts.add(BrokerProcess.freePort(host(id)));
     }
     List<BrokerProcess> brokers = new ArrayList<>();
     for (int id = 1; id <= size; id++) {
       List<String> options = new ArrayList<>(List.of(
           "-Dskein.broker.id=" + id,
           "-Dakka.remote.artery.canonical.hostname=" + host(id),
-          "-Dakka.remote.artery.canonical.port=" + arteryPorts.get(id - 1),
+          "-Dakka.remote.artery.canonical.port=" + BrokerProcess.freePort(host(id)),
+          "-Dskein.cluster.bootstrap=on",
+          "-Dakka.management.http.hostname=" + host(id),
+          "-Dakka.management.http.port=" + managementPorts.get(id - 1),
+          "-Dakka.management.cluster.bootstrap.contact-point-discovery.discovery-method=config",
+          "-Dakka.management.cluster.bootstrap.contact-point-discovery.service-name=skein",
+          "-Dakka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr=" + (size / 2 + 1),
           "-Dakka-persistence-jdbc.shared-databases.slick.profile=slick.jdbc.PostgresProfile$",
           "-Dakka-persistence-jdbc.shared-databases.slick.db.url=jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres",
           "-Dakka-persistence-jdbc.shared-databases.slick.db.user=postgres",
           "-Dakka-persistence-jdbc.shared-databases.slick.db.password=",
           "-Dakka-persistence-jdbc.shared-databases.slick.db.driver=org.postgresql.Driver"));
-      for (int s = 0; s < seeds.size(); s++) {
-        options.add("-Dakka.cluster.seed-nodes." + s + "=" + seeds.get(s));
+      for (int peer = 1; peer <= size; peer++) {
+        String endpoint = "-Dakka.discovery.config.services.skein.endpoints." + (peer - 1);
+        options.add(endpoint + ".host=" + host(peer));
+        options.add(endpoint + ".port=" + managementPorts.get(peer - 1));
       }
       settings.forEach((key, value) -> options.add("-D" + key + "=" + value));
       brokers.add(new BrokerProcess(baseDir.resolve("broker-" + id), host(id), BrokerProcess.freePort(host(id)),
@@ -69,13 +78,11 @@ final class SkeinCluster implements AutoCloseable {
     }
     SkeinCluster cluster = new SkeinCluster(postgres, brokers);
     try {
-      // The first seed node forms the cluster (and creates the journal schema) alone.
-      brokers.get(0).start(timeout);
-      for (int i = 1; i < size; i++) {
-        brokers.get(i).launch();
+      for (BrokerProcess broker : brokers) {
+        broker.launch();
       }
-      for (int i = 1; i < size; i++) {
-        brokers.get(i).awaitReady(timeout);
+      for (BrokerProcess broker : brokers) {
+        broker.awaitReady(timeout);
       }
       return cluster;
     } catch (Exception | Error e) {

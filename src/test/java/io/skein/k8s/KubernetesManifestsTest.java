@@ -190,9 +190,12 @@ class KubernetesManifestsTest {
     assertEquals(3, replicas);
     assertTrue(selects(spec.at("/selector/matchLabels"), podLabels()));
     assertEquals("Parallel", spec.get("podManagementPolicy").asText(),
-        "bootstrap waits for every contact point, so pods must start together");
-    assertEquals(replicas, brokerConfig.getInt(
-        "akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"));
+        "a new cluster needs a majority of the pods, so they must not wait for each other to be ready");
+    assertEquals(replicas / 2 + 1, brokerConfig.getInt(
+        "akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"),
+        "a majority of the replicas forms a new cluster");
+    assertEquals("io.skein.node.MajorityJoinDecider",
+        brokerConfig.getString("akka.management.cluster.bootstrap.join-decider.class"));
     // skein-2 is broker 2.
     assertEquals(2, io.skein.node.BrokerConfig.from(brokerConfig).brokerId());
     // The data directory is on the volume claim template's volume.
