@@ -5,6 +5,7 @@ import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
@@ -32,6 +33,7 @@ import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -54,6 +56,8 @@ public final class Controller
     extends EventSourcedBehavior<Controller.Command, Controller.Event, Controller.State> {
 
   public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("skein-controller");
+  private static final Duration JOURNAL_RETRY_MIN = Duration.ofSeconds(1);
+  private static final Duration JOURNAL_RETRY_MAX = Duration.ofSeconds(10);
 
   /** Kafka's bound on the partitions one request may create, which keeps one event and one reply of sane size. */
   public static final int MAX_PARTITIONS_ADDED = 10_000;
@@ -226,7 +230,10 @@ public final class Controller
   private final AssignmentListeners<?> listeners;
 
   private Controller(ActorContext<Command> context, ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
-    super(PERSISTENCE_ID);
+    // The journal down (its database restarting, failing over): persisting or recovering fails.
+    // Restarted with back-off, the Controller recovers once the journal is back, instead of
+    // staying stopped; brokers meanwhile serve from the assignments they already have.
+    super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(JOURNAL_RETRY_MIN, JOURNAL_RETRY_MAX, 0.2));
     this.context = context;
     this.settings = settings;
     this.subscribers = subscribers;

@@ -12,6 +12,7 @@ import io.skein.proto.v1.MetadataRequest;
 import io.skein.proto.v1.PartitionDescription;
 import io.skein.proto.v1.PartitionMetadata;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,10 +27,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class SkeinCluster implements AutoCloseable {
 
-  private final EmbeddedPostgres postgres;
+  private final Path baseDir;
+  /** The Controller's journal; replaced when it is stopped and started again. */
+  private EmbeddedPostgres postgres;
   private final List<BrokerProcess> brokers;
 
-  private SkeinCluster(EmbeddedPostgres postgres, List<BrokerProcess> brokers) {
+  private SkeinCluster(Path baseDir, EmbeddedPostgres postgres, List<BrokerProcess> brokers) {
+    this.baseDir = baseDir;
     this.postgres = postgres;
     this.brokers = brokers;
   }
@@ -76,7 +80,7 @@ final class SkeinCluster implements AutoCloseable {
       brokers.add(new BrokerProcess(baseDir.resolve("broker-" + id), host(id), BrokerProcess.freePort(host(id)),
           options));
     }
-    SkeinCluster cluster = new SkeinCluster(postgres, brokers);
+    SkeinCluster cluster = new SkeinCluster(baseDir, postgres, brokers);
     try {
       for (BrokerProcess broker : brokers) {
         broker.launch();
@@ -188,6 +192,21 @@ final class SkeinCluster implements AutoCloseable {
   BrokerProcess anyLive() {
     return brokers.stream().filter(BrokerProcess::isAlive).findFirst()
         .orElseThrow(() -> new IllegalStateException("no broker is running"));
+  }
+
+  /** Stops the journal's PostgreSQL server, as an outage of the metadata store. */
+  void stopJournal() throws IOException {
+    postgres.close();
+  }
+
+  /** Starts the journal's server again, on its port and data directory, with everything it held. */
+  void startJournal() throws IOException {
+    postgres = EmbeddedPostgres.builder()
+        .setPort(postgres.getPort())
+        .setServerConfig("listen_addresses", "127.0.0.1")
+        .setDataDirectory(baseDir.resolve("postgres"))
+        .setCleanDataDirectory(false)
+        .start();
   }
 
   @Override
