@@ -5,7 +5,6 @@ import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
-import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
@@ -25,6 +24,7 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import io.skein.common.CborSerializable;
 import io.skein.common.ErrorCode;
+import io.skein.common.JournalBackoff;
 import io.skein.common.Failure;
 import io.skein.common.TopicNames;
 import io.skein.log.InvalidConfigException;
@@ -33,7 +33,6 @@ import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -56,8 +55,6 @@ public final class Controller
     extends EventSourcedBehavior<Controller.Command, Controller.Event, Controller.State> {
 
   public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("skein-controller");
-  private static final Duration JOURNAL_RETRY_MIN = Duration.ofSeconds(1);
-  private static final Duration JOURNAL_RETRY_MAX = Duration.ofSeconds(10);
 
   /** Kafka's bound on the partitions one request may create, which keeps one event and one reply of sane size. */
   public static final int MAX_PARTITIONS_ADDED = 10_000;
@@ -230,10 +227,8 @@ public final class Controller
   private final AssignmentListeners<?> listeners;
 
   private Controller(ActorContext<Command> context, ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
-    // The journal down (its database restarting, failing over): persisting or recovering fails.
-    // Restarted with back-off, the Controller recovers once the journal is back, instead of
-    // staying stopped; brokers meanwhile serve from the assignments they already have.
-    super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(JOURNAL_RETRY_MIN, JOURNAL_RETRY_MAX, 0.2));
+    // Brokers serve from the assignments they already have while the journal is down.
+    super(PERSISTENCE_ID, JournalBackoff.strategy());
     this.context = context;
     this.settings = settings;
     this.subscribers = subscribers;

@@ -21,6 +21,7 @@ import akka.persistence.typed.javadsl.SignalHandler;
 import io.skein.cluster.Controller;
 import io.skein.common.CborSerializable;
 import io.skein.common.ErrorCode;
+import io.skein.common.JournalBackoff;
 import io.skein.common.Failure;
 import io.skein.group.assign.Assignors;
 import io.skein.metadata.PartitionKey;
@@ -362,7 +363,7 @@ public final class GroupCoordinator
       java.util.function.Consumer<ActorRef<Command>> passivate,
       ActorContext<Command> context,
       TimerScheduler<Command> timers) {
-    super(persistenceId(groupId));
+    super(persistenceId(groupId), JournalBackoff.strategy());
     this.groupId = groupId;
     this.settings = settings;
     this.controller = controller;

@@ -15,6 +15,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import io.skein.common.JournalBackoff;
 import io.skein.common.CborSerializable;
 import java.util.List;
 import java.util.Set;
@@ -84,7 +85,7 @@ public final class GroupRegistry
   private final ActorContext<Command> context;
 
   private GroupRegistry(ActorContext<Command> context) {
-    super(PERSISTENCE_ID);
+    super(PERSISTENCE_ID, JournalBackoff.strategy());
     this.context = context;
   }
 

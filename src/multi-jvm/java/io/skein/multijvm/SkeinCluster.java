@@ -49,6 +49,8 @@ final class SkeinCluster implements AutoCloseable {
         .setPort(pgPort)
         .setServerConfig("listen_addresses", "127.0.0.1")
         .setDataDirectory(baseDir.resolve("postgres"))
+        // Kept when the server stops, so that stopJournal/startJournal is an outage, not a loss.
+        .setCleanDataDirectory(false)
         .start();
     List<Integer> managementPorts = new ArrayList<>();
     for (int id = 1; id <= size; id++) {
