@@ -1,7 +1,13 @@
 package io.skein.multijvm;
 
 import static io.skein.testing.Eventually.assertEventually;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.CreateTopicRequest;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,14 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 13: the metadata store (the Controller's PostgreSQL journal) is down for a minute under
  * an acks=all load with a consumer reading. Produce and fetch go on throughout: a partition
- * whose leader is alive needs the journal only to change leader or ISR. Once the journal is
- * back, the Controller recovers (it is restarted with back-off while the journal fails) and
- * elects again: a leader killed right after the outage is replaced. Nothing acknowledged is
+ * whose leader is alive needs the journal only to change leader or ISR. A topic created
+ * meanwhile is refused. Once the journal is back, the Controller, which failed to persist that
+ * topic, recovers (it is restarted with back-off, not left stopped): a topic can be created, and
+ * a leader killed right after the outage is replaced. Nothing acknowledged is
  * lost, and the replicas agree up to the high watermark.
  */
 class JournalOutageIT {
@@ -49,10 +57,19 @@ class JournalOutageIT {
           assertEventually("acks=all writes acknowledged within " + WINDOW + " while the journal is down ("
               + (before - ackedAtStop) + " so far)", WINDOW, () -> load.ackedCount() > before);
         }
+        // A change the Controller must persist fails while the journal is down, and the
+        // Controller, which failed to persist it, is restarted until the journal is back.
+        ManagedChannel channel = cluster.anyLive().channel();
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () ->
+            AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .createTopic(CreateTopicRequest.newBuilder().setName("during-outage").setPartitions(1)
+                    .setReplicationFactor(3).build()));
+        channel.shutdownNow();
         Map<Long, String> ackedInOutage = new TreeMap<>(load.acked);
         assertEventually("the consumer read every record acknowledged during the outage", Duration.ofSeconds(30),
             () -> reader.hasRead(ackedInOutage));
         cluster.startJournal();
+        cluster.createTopic("after-outage", 1, 3, Map.of());
 
         int leader = cluster.partition(TOPIC, 0).orElseThrow().getLeader();
         cluster.broker(leader).kill();
@@ -76,8 +93,10 @@ class JournalOutageIT {
         }
         ReplicaChecker.check(acked, replicas);
         System.out.printf("JournalOutageIT: %d records acknowledged during a %d s journal outage (%d before it);"
-                + " leader %d killed after it, failover %.1f s; %d acknowledged records on both survivors%n",
-            ackedInOutage.size() - ackedAtStop, OUTAGE.toSeconds(), ackedAtStop, leader, failoverSeconds, acked.size());
+                + " a topic creation meanwhile refused with %s; the Controller served again once the journal was"
+                + " back; leader %d killed after it, failover %.1f s; %d acknowledged records on both survivors%n",
+            ackedInOutage.size() - ackedAtStop, OUTAGE.toSeconds(), ackedAtStop, refused.getStatus().getCode(), leader,
+            failoverSeconds, acked.size());
       }
     }
   }
