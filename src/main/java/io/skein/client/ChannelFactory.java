@@ -9,8 +9,15 @@ public interface ChannelFactory {
 
   ManagedChannel open(HostPort address);
 
+  /**
+   * Above the broker's largest fetch answer (skein.request.max-fetch-bytes, 50 MiB): with gRPC's
+   * default of 4 MiB, a consumer with max.partition.fetch.bytes over it would fail every fetch.
+   */
+  int MAX_ANSWER_BYTES = 64 << 20;
+
   /** Plaintext HTTP/2 over the default transport. */
   static ChannelFactory plaintext() {
-    return address -> ManagedChannelBuilder.forAddress(address.host(), address.port()).usePlaintext().build();
+    return address -> ManagedChannelBuilder.forAddress(address.host(), address.port()).usePlaintext()
+        .maxInboundMessageSize(MAX_ANSWER_BYTES).build();
   }
 }

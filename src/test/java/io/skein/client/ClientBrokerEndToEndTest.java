@@ -107,6 +107,41 @@ class ClientBrokerEndToEndTest {
   }
 
   @Test
+  void aConsumerAskingForMoreThanGrpcsDefaultFourMebibytesGetsThem() throws Exception {
+    try (Admin admin = Admin.create(broker.bootstrap())) {
+      admin.createTopic("large-fetch", 1, 1, Map.of());
+    }
+    String value = "x".repeat(100_000);
+    int records = 60; // about 6 MB in the partition, over gRPC's default 4 MiB receive limit
+    try (Producer<String, String> producer = new Producer<>(
+        Map.of("bootstrap.servers", broker.bootstrap(), "batch.size", 1 << 20, "linger.ms", 50),
+        new StringSerializer(), new StringSerializer())) {
+      for (int i = 0; i < records; i++) {
+        producer.send(new ProducerRecord<>("large-fetch", null, value));
+      }
+      producer.flush();
+    }
+    TopicPartition partition = new TopicPartition("large-fetch", 0);
+    int read = 0;
+    try (Consumer<String, String> consumer = new Consumer<>(
+        Map.of("bootstrap.servers", broker.bootstrap(), "max.partition.fetch.bytes", 8 << 20,
+            "max.poll.records", records),
+        new StringDeserializer(), new StringDeserializer())) {
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      Instant deadline = Instant.now().plusSeconds(30);
+      while (read < records) {
+        assertTrue(Instant.now().isBefore(deadline), "read " + read + " of " + records + " in time");
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+          assertEquals(value, record.value());
+          read++;
+        }
+      }
+    }
+    assertEquals(records, read);
+  }
+
+  @Test
   void consumerSeeksByTimestampAndReplaysFromAnOffset() throws Exception {
     try (Admin admin = Admin.create(broker.bootstrap())) {
       admin.createTopic("replay", 1, 1, Map.of());
