@@ -625,6 +625,7 @@ public final class PartitionLeader {
     if (proposed.isPresent()) {
       isrChangeInFlight = true;
       List<Integer> isr = proposed.get();
+      progress.isrChangeSent(isr);
       context.ask(Controller.AlterIsrReply.class, controller, CONTROLLER_TIMEOUT,
           replyTo -> new Controller.AlterIsr(key.topic(), key.partition(), config.brokerId(), leaderEpoch, isr, replyTo),
           IsrAltered::new);
@@ -635,9 +636,11 @@ public final class PartitionLeader {
   private Behavior<Command> onIsrAltered(IsrAltered altered) {
     isrChangeInFlight = false;
     if (altered.failure() != null) {
+      // No answer: the Controller may still have committed it, so its members stay pending.
       context.getLog().warn("Partition {}: ISR change not confirmed: {}", key, altered.failure().toString());
       return Behaviors.same();
     }
+    progress.isrChangeAnswered();
     Controller.AlterIsrReply reply = altered.reply();
     if (reply.failure() != null) {
       if (reply.failure().code() == ErrorCode.FENCED_LEADER_EPOCH) {

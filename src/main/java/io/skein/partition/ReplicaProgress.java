@@ -3,6 +3,7 @@ package io.skein.partition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,13 @@ final class ReplicaProgress {
   private final List<Integer> replicas;
   private final Map<Integer, Follower> followers = new HashMap<>();
   private List<Integer> isr;
+  /**
+   * The ISR asked of the Controller and not answered yet (empty if none). The Controller may
+   * commit it, and elect one of its new members, before the answer arrives here, so until then
+   * the high watermark waits for those members too (Kafka's maximal ISR, KIP-497): otherwise
+   * this leader could acknowledge a write that the newly elected leader never had.
+   */
+  private List<Integer> pendingIsr = List.of();
 
   private record Follower(long logEndOffset, long lastCaughtUpMs, long lastFetchMs, long leaderEndAtLastFetch) {}
 
@@ -49,6 +57,21 @@ final class ReplicaProgress {
     this.isr = List.copyOf(isr);
   }
 
+  /**
+   * An ISR change was sent to the Controller. Members of an earlier one that was never answered
+   * stay pending: the Controller may have committed it.
+   */
+  void isrChangeSent(List<Integer> proposed) {
+    Set<Integer> pending = new LinkedHashSet<>(pendingIsr);
+    pending.addAll(proposed);
+    this.pendingIsr = List.copyOf(pending);
+  }
+
+  /** The Controller answered, committing the change or refusing it: nothing is pending any more. */
+  void isrChangeAnswered() {
+    this.pendingIsr = List.of();
+  }
+
   boolean isReplica(int brokerId) {
     return followers.containsKey(brokerId);
   }
@@ -66,12 +89,15 @@ final class ReplicaProgress {
   }
 
   /**
-   * The smallest log end offset in the ISR, never below {@code currentHw}. A member whose
+   * The smallest log end offset in the ISR and in a pending ISR change, never below
+   * {@code currentHw}. A member whose
    * position is not known yet (no fetch since this leader started) holds it where it is.
    */
   long highWatermark(long leaderLogEnd, long currentHw) {
+    Set<Integer> maximalIsr = new HashSet<>(isr);
+    maximalIsr.addAll(pendingIsr);
     long min = leaderLogEnd;
-    for (int member : isr) {
+    for (int member : maximalIsr) {
       if (member != leaderId) {
         Follower follower = followers.get(member);
         if (follower == null || follower.logEndOffset() == UNKNOWN) {

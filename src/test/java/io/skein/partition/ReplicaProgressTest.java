@@ -51,6 +51,46 @@ class ReplicaProgressTest {
     assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 40, LAG_MAX, FETCH_TIMEOUT, Set.of()));
   }
 
+  /**
+   * The race GroupFailoverIT found: the Controller commits an ISR that adds the preferred
+   * replica and elects it at once, before this leader hears back. Had the leader meanwhile
+   * counted only the old ISR, it would have acknowledged writes the new leader never had.
+   */
+  @Test
+  void whileAnIsrExpansionIsPendingTheHighWatermarkWaitsForTheJoiningMember() {
+    ReplicaProgress progress = new ReplicaProgress(3, List.of(2, 3, 1), List.of(3, 1), 0);
+    progress.onFetch(1, 100, 100, 10);
+    progress.onFetch(2, 100, 100, 10);
+    Optional<List<Integer>> proposed = progress.proposedIsr(100, 20, LAG_MAX, FETCH_TIMEOUT, Set.of());
+    assertEquals(Optional.of(List.of(2, 3, 1)), proposed);
+    progress.isrChangeSent(proposed.get());
+
+    // Five more records, on follower 1 only: the joining member 2 does not have them yet.
+    progress.onFetch(1, 105, 105, 30);
+    assertEquals(100, progress.highWatermark(105, 100), "held at the joining member's log end");
+
+    // No answer from the Controller in time: it may have committed the change; still pending.
+    progress.isrChangeSent(List.of(3, 1));
+    assertEquals(100, progress.highWatermark(105, 100));
+
+    progress.isrChangeAnswered();
+    progress.setIsr(List.of(2, 3, 1));
+    progress.onFetch(2, 105, 105, 40);
+    assertEquals(105, progress.highWatermark(105, 100));
+  }
+
+  @Test
+  void whileAnIsrShrinkIsPendingTheHighWatermarkStillWaitsForTheLeavingMember() {
+    ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
+    progress.onFetch(2, 100, 100, 10);
+    progress.onFetch(3, 80, 100, 10);
+    progress.isrChangeSent(List.of(1, 2));
+    assertEquals(80, progress.highWatermark(100, 0));
+    progress.isrChangeAnswered();
+    progress.setIsr(List.of(1, 2));
+    assertEquals(100, progress.highWatermark(100, 80));
+  }
+
   @Test
   void aFollowerThatStopsFetchingLeavesLongBeforeTheLagTime() {
     ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
