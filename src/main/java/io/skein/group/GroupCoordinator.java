@@ -601,6 +601,13 @@ public final class GroupCoordinator
           + "; a Kafka consumer-protocol (KIP-848) member cannot join it"), hb.memberId(), hb.memberEpoch(), 0, null));
       return Effect().none();
     }
+    if (topics == null) {
+      // Assignments need the topics; until they are known clients retry.
+      loadTopics();
+      command.replyTo().tell(new ConsumerGroup.Answer(Failure.of(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "the"
+          + " coordinator of group " + groupId + " is reading topic metadata"), hb.memberId(), hb.memberEpoch(), 0, null));
+      return Effect().none();
+    }
     if (hb.memberEpoch() == 0) {
       loadTopics();
     }
