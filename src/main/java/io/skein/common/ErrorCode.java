@@ -40,8 +40,6 @@ public enum ErrorCode {
   FENCED_INSTANCE_ID(82),
   /** A static member joined while the member with its instance id had not left. */
   UNRELEASED_INSTANCE_ID(111),
-  /** The coordinator is not ready yet (it is reading topic metadata); Kafka clients retry. */
-  COORDINATOR_LOAD_IN_PROGRESS(14),
   UNSUPPORTED_ASSIGNOR(112),
   INVALID_REGULAR_EXPRESSION(128),
   /** Kafka's STALE_MEMBER_EPOCH: a commit for a partition the member no longer owns. */

@@ -242,6 +242,9 @@ public final class ConsumerGroup {
     }
     Member member = hb.memberEpoch() == 0 ? joining(hb, replyTo, now) : members.get(hb.memberId());
     if (member == null) {
+      if (hb.memberEpoch() != 0) {
+        reply(replyTo, unknown(hb.memberId()), hb.memberId(), hb.memberEpoch(), null);
+      }
       return;
     }
     problem = epochProblem(member, hb, topics);
@@ -262,9 +265,11 @@ public final class ConsumerGroup {
     assignIfDue(topics);
     Member before = isNew ? null : member;
     Member after = reconcile(members.get(member.memberId()), owned(hb.owned(), topics), now);
-    boolean full = hb.memberEpoch() == 0 || hb.owned() != null;
-    boolean assignmentChanged = before == null || !after.assigned().equals(before.assigned())
-        || after.memberEpoch() != before.memberEpoch();
+    // As Kafka: the assignment is sent when it changed, or to a full request (a member
+    // (re)joining, or resending everything after an error).
+    boolean full = hb.memberEpoch() == 0 || (hb.rebalanceTimeoutMs() != -1
+        && (hb.topicNames() != null || hb.topicRegex() != null) && hb.owned() != null);
+    boolean assignmentChanged = before == null || !after.assigned().equals(before.assigned());
     reply(replyTo, null, after.memberId(), after.memberEpoch(),
         full || assignmentChanged ? byTopic(after.assigned(), topics) : null);
   }

@@ -602,11 +602,9 @@ public final class GroupCoordinator
       return Effect().none();
     }
     if (topics == null) {
-      // Assignments need the topics; until they are known clients retry.
+      // An assignment needs the topics: the heartbeat waits until they are loaded.
       loadTopics();
-      command.replyTo().tell(new ConsumerGroup.Answer(Failure.of(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "the"
-          + " coordinator of group " + groupId + " is reading topic metadata"), hb.memberId(), hb.memberEpoch(), 0, null));
-      return Effect().none();
+      return Effect().stash();
     }
     if (hb.memberEpoch() == 0) {
       loadTopics();
@@ -816,9 +814,9 @@ public final class GroupCoordinator
       events.add(new ConsumerGroupChanged(consumer.snapshot()));
     }
     if (events.isEmpty()) {
-      return Effect().none();
+      return Effect().none().thenUnstashAll();
     }
-    return Effect().persist(events).thenRun(next -> push(before, after));
+    return Effect().persist(events).thenRun(next -> push(before, after)).thenUnstashAll();
   }
 
   // ---- offsets --------------------------------------------------------------------------
