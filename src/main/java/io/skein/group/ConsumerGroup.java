@@ -53,7 +53,11 @@ public final class ConsumerGroup {
 
   public enum MemberState { STABLE, UNREVOKED_PARTITIONS, UNRELEASED_PARTITIONS }
 
-  /** A member as persisted; {@code memberEpoch} -2 for a static member that left and may come back. */
+  /**
+   * A member as persisted; {@code memberEpoch} -2 for a static member that left and may come
+   * back. {@code assignmentEpochs}: the member epoch at which each assigned partition (by its
+   * {@link PartitionKey#entityId()}) was assigned, for commits at an older epoch (KIP-1251).
+   */
   public record Member(
       String memberId,
       String instanceId,
@@ -68,13 +72,15 @@ public final class ConsumerGroup {
       int previousMemberEpoch,
       MemberState state,
       Set<PartitionKey> assigned,
-      Set<PartitionKey> revoking)
+      Set<PartitionKey> revoking,
+      Map<String, Integer> assignmentEpochs)
       implements CborSerializable {
 
     public Member {
       topicNames = List.copyOf(topicNames);
       assigned = Set.copyOf(assigned);
       revoking = Set.copyOf(revoking);
+      assignmentEpochs = Map.copyOf(assignmentEpochs);
     }
 
     boolean subscribes(String topic) {
@@ -83,18 +89,27 @@ public final class ConsumerGroup {
 
     Member subscribing(List<String> names, String regex, String serverAssignor) {
       return new Member(memberId, instanceId, rackId, clientId, host, names, regex, serverAssignor, rebalanceTimeoutMs,
-          memberEpoch, previousMemberEpoch, state, assigned, revoking);
+          memberEpoch, previousMemberEpoch, state, assigned, revoking, assignmentEpochs);
     }
 
+    /** At {@code epoch} with these partitions; those it had already keep the epoch they were assigned at. */
     Member reconciled(int epoch, MemberState next, Set<PartitionKey> nowAssigned, Set<PartitionKey> nowRevoking) {
       int previous = epoch == memberEpoch ? previousMemberEpoch : memberEpoch;
+      Map<String, Integer> epochs = new HashMap<>();
+      nowAssigned.forEach(p -> epochs.put(p.entityId(), assignmentEpochs.getOrDefault(p.entityId(), epoch)));
       return new Member(memberId, instanceId, rackId, clientId, host, topicNames, topicRegex, assignor,
-          rebalanceTimeoutMs, epoch, previous, next, nowAssigned, nowRevoking);
+          rebalanceTimeoutMs, epoch, previous, next, nowAssigned, nowRevoking, epochs);
+    }
+
+    /** Whether a commit for {@code partition} at {@code epoch} comes from this member's ownership of it. */
+    boolean ownedAt(PartitionKey partition, int epoch) {
+      Integer assignedAt = assignmentEpochs.get(partition.entityId());
+      return assigned.contains(partition) && assignedAt != null && assignedAt <= epoch;
     }
 
     Member as(String newMemberId, String newClientId, String newHost, int newEpoch) {
       return new Member(newMemberId, instanceId, rackId, newClientId, newHost, topicNames, topicRegex, assignor,
-          rebalanceTimeoutMs, newEpoch, previousMemberEpoch, state, assigned, revoking);
+          rebalanceTimeoutMs, newEpoch, previousMemberEpoch, state, assigned, revoking, assignmentEpochs);
     }
   }
 
@@ -331,7 +346,7 @@ public final class ConsumerGroup {
     return new Member(memberId, instanceId, hb.rackId() == null ? "" : hb.rackId(), hb.clientId(), hb.host(),
         hb.topicNames() == null ? List.of() : hb.topicNames(), hb.topicRegex() == null ? "" : hb.topicRegex(),
         hb.assignor() == null ? "" : hb.assignor(), hb.rebalanceTimeoutMs(), 0, 0, MemberState.STABLE, Set.of(),
-        Set.of());
+        Set.of(), Map.of());
   }
 
   /** Kafka's rule: an epoch behind is accepted once, from a member that lost its answer and owns no more than it should. */
@@ -486,7 +501,11 @@ public final class ConsumerGroup {
     return members.containsKey(memberId);
   }
 
-  /** Why a commit (or fetch) of this member at this epoch is refused, or null (Kafka's rules for consumer groups). */
+  /**
+   * Why a commit (or fetch) of this member at this epoch is refused, or null: an unknown member
+   * or an epoch ahead of the member's. An older epoch is checked per partition ({@link
+   * #stalePartition}).
+   */
   public Failure commitProblem(String memberId, int memberEpoch, long now) {
     Member member = members.get(memberId);
     if (member == null) {
@@ -496,12 +515,23 @@ public final class ConsumerGroup {
       return Failure.of(ErrorCode.FENCED_MEMBER, "member " + memberId + " of group " + groupId + " is at epoch "
           + member.memberEpoch() + ", not " + memberEpoch);
     }
-    if (memberEpoch < member.memberEpoch()) {
-      return Failure.of(ErrorCode.PARTITION_NOT_ASSIGNED, "member epoch " + memberEpoch + " of member " + memberId
-          + " is stale; the current one is " + member.memberEpoch());
-    }
     lastHeard.put(memberId, now);
     return null;
+  }
+
+  /**
+   * KIP-1251: a commit at an epoch older than the member's (its heartbeat's answer crossed the
+   * commit) is accepted for a partition the member has owned since that epoch or earlier;
+   * otherwise STALE_MEMBER_EPOCH for that partition. Null if accepted.
+   */
+  public Failure stalePartition(String memberId, int memberEpoch, PartitionKey partition) {
+    Member member = members.get(memberId);
+    if (member == null || memberEpoch == member.memberEpoch() || member.ownedAt(partition, memberEpoch)) {
+      return null;
+    }
+    return new Failure(ErrorCode.PARTITION_NOT_ASSIGNED, "member epoch " + memberEpoch + " of member " + memberId
+        + " is stale for " + partition + "; the member is at epoch " + member.memberEpoch(),
+        Map.of("topic", partition.topic(), "partition", Integer.toString(partition.partition())));
   }
 
   /** Members past their session timeout, or past their rebalance timeout with partitions to revoke, are removed. */

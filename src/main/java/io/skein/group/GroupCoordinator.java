@@ -838,6 +838,9 @@ public final class GroupCoordinator
     for (OffsetToCommit o : commit.offsets()) {
       PartitionKey p = new PartitionKey(o.topic(), o.partition());
       Failure rejected = offsetProblem(m, kafkaMember ? "" : commit.memberId(), p, o);
+      if (rejected == null && consumer.hasMembers()) {
+        rejected = consumer.stalePartition(commit.memberId(), commit.generation(), p);
+      }
       results.add(new PartitionResult(o.topic(), o.partition(), rejected));
       if (rejected == null) {
         Topic topic = topics == null ? null : topics.get(o.topic());

@@ -303,12 +303,25 @@ class KafkaConsumerGroupHeartbeatTest {
     String memberId = UUID.randomUUID().toString();
     ConsumerGroupHeartbeatResponseData joined = call(client, VERSION, join(group, memberId, "hb-commit"));
     int epoch = joined.memberEpoch();
-    assertEquals(Errors.NONE.code(), commit(client, group, memberId, epoch, 42));
-    assertEquals(Errors.STALE_MEMBER_EPOCH.code(), commit(client, group, memberId, epoch - 1, 43));
-    assertEquals(Errors.FENCED_MEMBER_EPOCH.code(), commit(client, group, memberId, epoch + 1, 44));
-    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), commit(client, group, "nobody", epoch, 45));
+    assertEquals(Errors.NONE.code(), commit(client, group, memberId, epoch, 0, 42));
+    assertEquals(Errors.STALE_MEMBER_EPOCH.code(), commit(client, group, memberId, epoch - 1, 0, 43));
+    assertEquals(Errors.FENCED_MEMBER_EPOCH.code(), commit(client, group, memberId, epoch + 1, 0, 44));
+    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), commit(client, group, "nobody", epoch, 0, 45));
     assertEquals(42, broker.groups().fetchOffsets(group, "", -1, List.of(new PartitionKey("hb-commit", 0)))
         .toCompletableFuture().get(10, TimeUnit.SECONDS).get(0).offset(), "what gRPC's FetchOffsets reads");
+
+    // A second member: the first gives two partitions up and moves to a new epoch. A commit
+    // still at the old epoch (it crossed the heartbeat's answer) is accepted for the partitions
+    // it kept, and refused for those it gave up (KIP-1251).
+    call(client, VERSION, join(group, UUID.randomUUID().toString(), "hb-commit"));
+    Set<PartitionKey> kept = assigned(call(client, VERSION, heartbeat(group, memberId, epoch, null)));
+    ConsumerGroupHeartbeatResponseData revoked = call(client, VERSION, heartbeat(group, memberId, epoch, owned(kept)));
+    assertTrue(revoked.memberEpoch() > epoch);
+    for (int p = 0; p < 4; p++) {
+      short expected = kept.contains(new PartitionKey("hb-commit", p)) ? Errors.NONE.code()
+          : Errors.STALE_MEMBER_EPOCH.code();
+      assertEquals(expected, commit(client, group, memberId, epoch, p, 50), "partition " + p);
+    }
   }
 
   // ---- a member that heartbeats like kafka-clients --------------------------------------
@@ -436,11 +449,11 @@ class KafkaConsumerGroupHeartbeatTest {
     return response.groups().get(0);
   }
 
-  private short commit(KafkaTestClient client, String group, String memberId, int epoch, long offset)
+  private short commit(KafkaTestClient client, String group, String memberId, int epoch, int partition, long offset)
       throws IOException {
     OffsetCommitResponseData response = call(client, (short) 9, new OffsetCommitRequestData().setGroupId(group)
         .setMemberId(memberId).setGenerationIdOrMemberEpoch(epoch).setTopics(List.of(new OffsetCommitRequestTopic()
-            .setName("hb-commit").setPartitions(List.of(new OffsetCommitRequestPartition().setPartitionIndex(0)
+            .setName("hb-commit").setPartitions(List.of(new OffsetCommitRequestPartition().setPartitionIndex(partition)
                 .setCommittedOffset(offset))))));
     return response.topics().get(0).partitions().get(0).errorCode();
   }
