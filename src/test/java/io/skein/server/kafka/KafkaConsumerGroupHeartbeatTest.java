@@ -2,10 +2,13 @@ package io.skein.server.kafka;
 
 import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.skein.broker.Broker;
+import io.skein.group.GroupCoordinator;
 import io.skein.metadata.PartitionKey;
 import io.skein.server.TestBroker;
 import java.io.IOException;
@@ -31,6 +34,8 @@ import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
@@ -281,6 +286,26 @@ class KafkaConsumerGroupHeartbeatTest {
     call(client, VERSION, join(consumerGroup, UUID.randomUUID().toString(), "hb-events"));
     JoinGroupResponseData classicJoin = call(client, (short) 3, classicJoin(consumerGroup));
     assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), classicJoin.errorCode());
+    TestProbe<GroupCoordinator.ToMember> session = TestProbe.create(node.node().system());
+    GroupCoordinator.of(node.node().system(), consumerGroup).tell(new GroupCoordinator.Join(1, "", "grpc-client", "h",
+        List.of("hb-events"), "", 10_000, 10_000, "", session.ref()));
+    GroupCoordinator.Rejected rejected = assertInstanceOf(GroupCoordinator.Rejected.class,
+        session.receiveMessage(Duration.ofSeconds(10)));
+    assertEquals(io.skein.common.ErrorCode.INCONSISTENT_GROUP_PROTOCOL, rejected.failure().code());
+    // DescribeGroups shows a KIP-848 group's members as consumers' subscriptions and assignments.
+    DescribeGroupsResponseData.DescribedGroup described = this.<DescribeGroupsResponseData>call(client, (short) 5,
+        new DescribeGroupsRequestData().setGroups(List.of(consumerGroup))).groups().get(0);
+    assertEquals("consumer", described.protocolType());
+    assertEquals(4, ConsumerProtocol.deserializeAssignment(java.nio.ByteBuffer.wrap(
+        described.members().get(0).memberAssignment())).partitions().size());
+
+    String nativeGroup = "hb-protocol-native";
+    TestProbe<GroupCoordinator.ToMember> nativeSession = TestProbe.create(node.node().system());
+    GroupCoordinator.of(node.node().system(), nativeGroup).tell(new GroupCoordinator.Join(1, "", "grpc-client", "h",
+        List.of("hb-events"), "", 10_000, 10_000, "", nativeSession.ref()));
+    nativeSession.expectMessageClass(GroupCoordinator.Joined.class, Duration.ofSeconds(10));
+    assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), this.<ConsumerGroupHeartbeatResponseData>call(client,
+        VERSION, join(nativeGroup, UUID.randomUUID().toString(), "hb-events")).errorCode());
 
     String classicGroup = "hb-protocol-classic";
     JoinGroupResponseData classicMember = call(client, (short) 3, classicJoin(classicGroup));
