@@ -34,8 +34,8 @@ import java.util.regex.PatternSyntaxException;
  * a member that must give partitions up keeps its epoch with the rest (UNREVOKED_PARTITIONS)
  * until a heartbeat shows it no longer owns them. So no partition has two owners.
  *
- * <p>Replies are queued; the coordinator persists the {@link Snapshot} first when {@link
- * #takeChanged()} says it changed. Members from a snapshot get a fresh session, so after a
+ * <p>Replies are queued in its {@link StepOutcome}; the coordinator persists the {@link
+ * Snapshot} first when it changed. Members from a snapshot get a fresh session, so after a
  * coordinator restart they heartbeat on with their epochs.
  */
 public final class ConsumerGroup {
@@ -113,7 +113,7 @@ public final class ConsumerGroup {
     }
   }
 
-  /** What Kafka keeps of a consumer group; {@code partitionCounts}: of the subscribed topics, at the last assignment. */
+  /** What Kafka keeps of a consumer group; {@code partitionCounts}: the subscribed topics' at the last assignment. */
   public record Snapshot(
       int groupEpoch,
       int assignmentEpoch,
@@ -183,13 +183,12 @@ public final class ConsumerGroup {
   private final TreeMap<String, Member> members = new TreeMap<>();
   private final Map<String, Long> lastHeard = new HashMap<>();
   private final Map<String, Long> revokingSince = new HashMap<>();
-  private final List<Runnable> replies = new ArrayList<>();
+  private final StepOutcome outcome = new StepOutcome();
   private Map<String, Set<PartitionKey>> target = new HashMap<>();
   private Map<String, Integer> partitionCounts = Map.of();
   private int groupEpoch;
   private int assignmentEpoch;
   private long emptySince;
-  private boolean changed;
 
   private ConsumerGroup(String groupId, GroupSettings settings) {
     this.groupId = groupId;
@@ -218,16 +217,11 @@ public final class ConsumerGroup {
     return new Snapshot(groupEpoch, assignmentEpoch, members, target, partitionCounts, emptySince);
   }
 
-  public boolean takeChanged() {
-    boolean was = changed;
-    changed = false;
-    return was;
-  }
 
-  public List<Runnable> takeReplies() {
-    List<Runnable> taken = List.copyOf(replies);
-    replies.clear();
-    return taken;
+
+  /** What the last steps left to persist and send. */
+  public StepOutcome outcome() {
+    return outcome;
   }
 
   public boolean hasMembers() {
@@ -340,7 +334,7 @@ public final class ConsumerGroup {
       remove(staticSelf.memberId());
       put(replacing);
       lastHeard.put(memberId, now);
-      changed = true;
+      outcome.changed();
       return replacing;
     }
     return new Member(memberId, instanceId, hb.rackId() == null ? "" : hb.rackId(), hb.clientId(), hb.host(),
@@ -349,7 +343,10 @@ public final class ConsumerGroup {
         Set.of(), Map.of());
   }
 
-  /** Kafka's rule: an epoch behind is accepted once, from a member that lost its answer and owns no more than it should. */
+  /**
+   * Kafka's rule: the epoch before the member's is accepted from a member that lost its answer
+   * and owns no more than it should; any other is fenced.
+   */
   private Failure epochProblem(Member member, Heartbeat hb, Map<String, Topic> topics) {
     if (hb.memberEpoch() == 0 || hb.memberEpoch() == member.memberEpoch()) {
       return null;
@@ -372,7 +369,7 @@ public final class ConsumerGroup {
     if (hb.memberEpoch() == STATIC_LEAVE_EPOCH && !member.instanceId().isEmpty()) {
       // It keeps its assignment for its session timeout, for its next incarnation.
       put(member.reconciled(STATIC_LEAVE_EPOCH, member.state(), member.assigned(), member.revoking()));
-      changed = true;
+      outcome.changed();
     } else {
       removeAndRebalance(member.memberId(), now);
     }
@@ -394,7 +391,7 @@ public final class ConsumerGroup {
   public void metadataChanged(Map<String, Topic> topics) {
     if (!members.isEmpty() && !subscribedCounts(topics).equals(partitionCounts)) {
       groupEpoch++;
-      changed = true;
+      outcome.changed();
     }
     assignIfDue(topics);
   }
@@ -412,7 +409,7 @@ public final class ConsumerGroup {
     partitionCounts = subscribedCounts(topics);
     target = new HashMap<>(assignor().assign(subscriptions, partitionCounts, target));
     assignmentEpoch = groupEpoch;
-    changed = true;
+    outcome.changed();
   }
 
   private Map<String, Integer> subscribedCounts(Map<String, Topic> topics) {
@@ -456,7 +453,7 @@ public final class ConsumerGroup {
       member = member.reconciled(member.memberEpoch(), MemberState.STABLE, member.assigned(), Set.of());
       revokingSince.remove(member.memberId());
       put(member);
-      changed = true;
+      outcome.changed();
     }
     if (member.memberEpoch() == assignmentEpoch && member.state() == MemberState.STABLE) {
       return member;
@@ -479,7 +476,7 @@ public final class ConsumerGroup {
     }
     if (!next.equals(member)) {
       put(next);
-      changed = true;
+      outcome.changed();
     }
     return next;
   }
@@ -549,7 +546,7 @@ public final class ConsumerGroup {
   private void removeAndRebalance(String memberId, long now) {
     remove(memberId);
     groupEpoch++;
-    changed = true;
+    outcome.changed();
     if (members.isEmpty()) {
       emptySince = now;
       target = new HashMap<>();
@@ -577,7 +574,7 @@ public final class ConsumerGroup {
       List<AssignedTopic> assignment) {
     Answer answer = new Answer(failure, memberId, epoch, (int) settings.consumerHeartbeatInterval().toMillis(),
         assignment);
-    replies.add(() -> replyTo.tell(answer));
+    outcome.reply(() -> replyTo.tell(answer));
   }
 
   /** The partitions a heartbeat says the member owns, by name; topics this coordinator does not know are left out. */

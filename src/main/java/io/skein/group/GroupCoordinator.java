@@ -587,8 +587,9 @@ public final class GroupCoordinator
   /** Runs a step of the classic group; persists its snapshot if it changed, then replies. */
   private Effect<Event, State> classicStep(State state, Runnable step) {
     step.run();
-    List<Runnable> replies = classic.takeReplies();
-    return persistThenReply(classic.takeChanged() ? new ClassicGroupChanged(classic.snapshot()) : null, replies);
+    List<Runnable> replies = classic.outcome().takeReplies();
+    return persistThenReply(classic.outcome().takeChanged() ? new ClassicGroupChanged(classic.snapshot()) : null,
+        replies);
   }
 
   // ---- Kafka's consumer protocol (KIP-848) ----------------------------------------------
@@ -597,7 +598,8 @@ public final class GroupCoordinator
     ConsumerGroup.Heartbeat hb = command.heartbeat();
     if (classic.hasMembers() || !state.membership().members().isEmpty()) {
       command.replyTo().tell(new ConsumerGroup.Answer(Failure.of(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group "
-          + groupId + " has " + (classic.hasMembers() ? "Kafka classic-protocol members" : "Skein group sessions as members")
+          + groupId + " has " + (classic.hasMembers() ? "Kafka classic-protocol members"
+          : "Skein group sessions as members")
           + "; a Kafka consumer-protocol (KIP-848) member cannot join it"), hb.memberId(), hb.memberEpoch(), 0, null));
       return Effect().none();
     }
@@ -610,8 +612,9 @@ public final class GroupCoordinator
       loadTopics();
     }
     consumer.heartbeat(hb, command.replyTo(), topics, now());
-    List<Runnable> replies = consumer.takeReplies();
-    return persistThenReply(consumer.takeChanged() ? new ConsumerGroupChanged(consumer.snapshot()) : null, replies);
+    List<Runnable> replies = consumer.outcome().takeReplies();
+    return persistThenReply(consumer.outcome().takeChanged() ? new ConsumerGroupChanged(consumer.snapshot()) : null,
+        replies);
   }
 
   /** Persists {@code changed} (if not null) before sending the replies. */
@@ -691,12 +694,12 @@ public final class GroupCoordinator
       return Effect().none();
     }
     consumer.check(now());
-    if (consumer.takeChanged()) {
+    if (consumer.outcome().takeChanged()) {
       return Effect().persist(new ConsumerGroupChanged(consumer.snapshot()));
     }
     classic.check(now());
-    List<Runnable> replies = classic.takeReplies();
-    if (classic.takeChanged()) {
+    List<Runnable> replies = classic.outcome().takeReplies();
+    if (classic.outcome().takeChanged()) {
       // Native members' timeouts are checked at the next tick.
       return Effect().persist(new ClassicGroupChanged(classic.snapshot())).thenRun(next -> replies.forEach(Runnable::run));
     }
@@ -810,7 +813,7 @@ public final class GroupCoordinator
       events.add(new MembershipChanged(after));
     }
     consumer.metadataChanged(topics);
-    if (consumer.takeChanged()) {
+    if (consumer.outcome().takeChanged()) {
       events.add(new ConsumerGroupChanged(consumer.snapshot()));
     }
     if (events.isEmpty()) {

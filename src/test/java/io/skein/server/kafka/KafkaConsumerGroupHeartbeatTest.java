@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
@@ -47,9 +46,7 @@ import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitReque
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.RequestHeader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,7 +63,6 @@ class KafkaConsumerGroupHeartbeatTest {
   private static final short VERSION = 1;
   private static TestBroker node;
   private static Broker broker;
-  private final AtomicInteger correlation = new AtomicInteger();
   private final List<KafkaTestClient> clients = new ArrayList<>();
 
   @BeforeAll
@@ -97,7 +93,7 @@ class KafkaConsumerGroupHeartbeatTest {
 
   @Test
   void apiVersionsAdvertisesTheConsumerGroupApis() throws IOException {
-    ApiVersionsResponseData versions = call(connect(), (short) 3, new ApiVersionsRequestData()
+    ApiVersionsResponseData versions = connect().call((short) 3, new ApiVersionsRequestData()
         .setClientSoftwareName("test").setClientSoftwareVersion("1"));
     assertEquals(1, versions.apiKeys().find(ApiKeys.CONSUMER_GROUP_HEARTBEAT.id).maxVersion());
     assertEquals(1, versions.apiKeys().find(ApiKeys.CONSUMER_GROUP_DESCRIBE.id).maxVersion());
@@ -110,38 +106,38 @@ class KafkaConsumerGroupHeartbeatTest {
     String a = UUID.randomUUID().toString();
     String b = UUID.randomUUID().toString();
 
-    ConsumerGroupHeartbeatResponseData aJoined = call(client, VERSION, join(group, a, "hb-events"));
+    ConsumerGroupHeartbeatResponseData aJoined = client.call(VERSION, join(group, a, "hb-events"));
     assertEquals(Errors.NONE.code(), aJoined.errorCode());
     assertEquals(a, aJoined.memberId());
     assertEquals(700, aJoined.heartbeatIntervalMs());
     int epoch1 = aJoined.memberEpoch();
     assertTrue(epoch1 > 0);
     assertEquals(partitions("hb-events", 0, 1, 2, 3), assigned(aJoined));
-    ConsumerGroupHeartbeatResponseData aStable = call(client, VERSION,
+    ConsumerGroupHeartbeatResponseData aStable = client.call(VERSION,
         heartbeat(group, a, epoch1, owned("hb-events", 0, 1, 2, 3)));
     assertEquals(epoch1, aStable.memberEpoch());
     assertNull(aStable.assignment(), "an unchanged assignment is not sent again");
 
     // B joins: its target is held by A, so it gets nothing yet, but the new epoch.
-    ConsumerGroupHeartbeatResponseData bJoined = call(client, VERSION, join(group, b, "hb-events"));
+    ConsumerGroupHeartbeatResponseData bJoined = client.call(VERSION, join(group, b, "hb-events"));
     int epoch2 = bJoined.memberEpoch();
     assertTrue(epoch2 > epoch1);
     assertEquals(Set.of(), assigned(bJoined));
 
     // A is asked to give two partitions up, keeping its epoch until it has.
-    ConsumerGroupHeartbeatResponseData aRevoking = call(client, VERSION, heartbeat(group, a, epoch1, null));
+    ConsumerGroupHeartbeatResponseData aRevoking = client.call(VERSION, heartbeat(group, a, epoch1, null));
     assertEquals(epoch1, aRevoking.memberEpoch());
     Set<PartitionKey> kept = assigned(aRevoking);
     assertEquals(2, kept.size());
-    ConsumerGroupHeartbeatResponseData bWaiting = call(client, VERSION, heartbeat(group, b, epoch2, owned(Set.of())));
+    ConsumerGroupHeartbeatResponseData bWaiting = client.call(VERSION, heartbeat(group, b, epoch2, owned(Set.of())));
     assertEquals(Errors.NONE.code(), bWaiting.errorCode());
     assertNull(bWaiting.assignment(), "nothing is given to B while A still owns it");
     assertEquals("Reconciling", describe(client, group).groupState());
 
-    ConsumerGroupHeartbeatResponseData aRevoked = call(client, VERSION, heartbeat(group, a, epoch1, owned(kept)));
+    ConsumerGroupHeartbeatResponseData aRevoked = client.call(VERSION, heartbeat(group, a, epoch1, owned(kept)));
     assertEquals(epoch2, aRevoked.memberEpoch(), "revoked: A reaches the new epoch");
     assertNull(aRevoked.assignment(), "with the partitions it kept");
-    ConsumerGroupHeartbeatResponseData bAssigned = call(client, VERSION, heartbeat(group, b, epoch2, null));
+    ConsumerGroupHeartbeatResponseData bAssigned = client.call(VERSION, heartbeat(group, b, epoch2, null));
     Set<PartitionKey> bOwns = assigned(bAssigned);
     assertEquals(2, bOwns.size());
     Set<PartitionKey> all = new HashSet<>(kept);
@@ -150,11 +146,11 @@ class KafkaConsumerGroupHeartbeatTest {
 
     // A heartbeat from an older epoch with partitions the member no longer owns is fenced;
     // an unknown member is told so.
-    assertEquals(Errors.FENCED_MEMBER_EPOCH.code(), this.<ConsumerGroupHeartbeatResponseData>call(client, VERSION,
+    assertEquals(Errors.FENCED_MEMBER_EPOCH.code(), client.<ConsumerGroupHeartbeatResponseData>call(VERSION,
         heartbeat(group, a, epoch1, owned("hb-events", 0, 1, 2, 3))).errorCode());
-    assertEquals(Errors.FENCED_MEMBER_EPOCH.code(), this.<ConsumerGroupHeartbeatResponseData>call(client, VERSION,
+    assertEquals(Errors.FENCED_MEMBER_EPOCH.code(), client.<ConsumerGroupHeartbeatResponseData>call(VERSION,
         heartbeat(group, b, epoch2 + 7, null)).errorCode());
-    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), this.<ConsumerGroupHeartbeatResponseData>call(client, VERSION,
+    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), client.<ConsumerGroupHeartbeatResponseData>call(VERSION,
         heartbeat(group, "nobody", epoch2, null)).errorCode());
 
     ConsumerGroupDescribeResponseData.DescribedGroup described = describe(client, group);
@@ -168,7 +164,7 @@ class KafkaConsumerGroupHeartbeatTest {
         && m.subscribedTopicNames().equals(List.of("hb-events"))
         && m.assignment().topicPartitions().get(0).partitions().size() == 2));
 
-    ListGroupsResponseData listed = call(client, (short) 5, new ListGroupsRequestData());
+    ListGroupsResponseData listed = client.call((short) 5, new ListGroupsRequestData());
     ListGroupsResponseData.ListedGroup listedGroup = listed.groups().stream().filter(g -> g.groupId().equals(group))
         .findFirst().orElseThrow();
     assertEquals("consumer", listedGroup.groupType());
@@ -189,12 +185,12 @@ class KafkaConsumerGroupHeartbeatTest {
     assertEventually("the members split the partitions", Duration.ofSeconds(10),
         () -> first.beat().size() == 2 && second.beat().size() == 2);
 
-    ConsumerGroupHeartbeatResponseData left = call(client, VERSION, heartbeat(group, b, -1, null));
+    ConsumerGroupHeartbeatResponseData left = client.call(VERSION, heartbeat(group, b, -1, null));
     assertEquals(Errors.NONE.code(), left.errorCode());
     assertEquals(-1, left.memberEpoch());
     assertEventually("the remaining member owns everything", Duration.ofSeconds(10),
         () -> first.beat().equals(partitions("hb-leave", 0, 1, 2, 3)));
-    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), this.<ConsumerGroupHeartbeatResponseData>call(client, VERSION,
+    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), client.<ConsumerGroupHeartbeatResponseData>call(VERSION,
         heartbeat(group, b, second.epoch, null)).errorCode());
   }
 
@@ -210,7 +206,7 @@ class KafkaConsumerGroupHeartbeatTest {
         () -> first.beat().size() == 2 && silent.beat().size() == 2);
     assertEventually("the silent member's partitions come back", Duration.ofSeconds(20),
         () -> first.beat().size() == 4);
-    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), this.<ConsumerGroupHeartbeatResponseData>call(client, VERSION,
+    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), client.<ConsumerGroupHeartbeatResponseData>call(VERSION,
         heartbeat(group, silent.memberId, silent.epoch, null)).errorCode());
   }
 
@@ -219,39 +215,39 @@ class KafkaConsumerGroupHeartbeatTest {
     String group = "hb-static-group";
     KafkaTestClient client = connect();
     String first = UUID.randomUUID().toString();
-    ConsumerGroupHeartbeatResponseData joined = call(client, VERSION,
+    ConsumerGroupHeartbeatResponseData joined = client.call(VERSION,
         join(group, first, "hb-static").setInstanceId("instance-1"));
     Set<PartitionKey> assignment = assigned(joined);
     assertEquals(4, assignment.size());
 
-    ConsumerGroupHeartbeatResponseData left = call(client, VERSION, heartbeat(group, first, -2, null));
+    ConsumerGroupHeartbeatResponseData left = client.call(VERSION, heartbeat(group, first, -2, null));
     assertEquals(Errors.NONE.code(), left.errorCode());
     assertEquals(-2, left.memberEpoch());
 
     String next = UUID.randomUUID().toString();
-    ConsumerGroupHeartbeatResponseData back = call(client, VERSION,
+    ConsumerGroupHeartbeatResponseData back = client.call(VERSION,
         join(group, next, "hb-static").setInstanceId("instance-1"));
     assertEquals(Errors.NONE.code(), back.errorCode());
     assertEquals(joined.memberEpoch(), back.memberEpoch(), "no new epoch: nothing changed");
     assertEquals(assignment, assigned(back));
 
-    ConsumerGroupHeartbeatResponseData twin = call(client, VERSION,
+    ConsumerGroupHeartbeatResponseData twin = client.call(VERSION,
         join(group, UUID.randomUUID().toString(), "hb-static").setInstanceId("instance-1"));
     assertEquals(Errors.UNRELEASED_INSTANCE_ID.code(), twin.errorCode());
-    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), this.<ConsumerGroupHeartbeatResponseData>call(client, VERSION,
+    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), client.<ConsumerGroupHeartbeatResponseData>call(VERSION,
         heartbeat(group, first, joined.memberEpoch(), null)).errorCode(), "the old incarnation is gone");
   }
 
   @Test
   void badRequestsAreRefused() throws Exception {
     KafkaTestClient client = connect();
-    assertEquals(Errors.UNSUPPORTED_ASSIGNOR.code(), this.<ConsumerGroupHeartbeatResponseData>call(client, VERSION,
+    assertEquals(Errors.UNSUPPORTED_ASSIGNOR.code(), client.<ConsumerGroupHeartbeatResponseData>call(VERSION,
         join("hb-bad", UUID.randomUUID().toString(), "hb-events").setServerAssignor("sticky")).errorCode());
-    assertEquals(Errors.INVALID_REGULAR_EXPRESSION.code(), this.<ConsumerGroupHeartbeatResponseData>call(client,
+    assertEquals(Errors.INVALID_REGULAR_EXPRESSION.code(), client.<ConsumerGroupHeartbeatResponseData>call(
         VERSION, join("hb-bad", UUID.randomUUID().toString(), null).setSubscribedTopicRegex("hb-(")).errorCode());
-    assertEquals(Errors.INVALID_REQUEST.code(), this.<ConsumerGroupHeartbeatResponseData>call(client, VERSION,
+    assertEquals(Errors.INVALID_REQUEST.code(), client.<ConsumerGroupHeartbeatResponseData>call(VERSION,
         join("hb-bad", UUID.randomUUID().toString(), null)).errorCode());
-    assertEquals(Errors.INVALID_GROUP_ID.code(), this.<ConsumerGroupHeartbeatResponseData>call(client, VERSION,
+    assertEquals(Errors.INVALID_GROUP_ID.code(), client.<ConsumerGroupHeartbeatResponseData>call(VERSION,
         join("", UUID.randomUUID().toString(), "hb-events")).errorCode());
     assertEquals(Errors.GROUP_ID_NOT_FOUND.code(), describe(client, "hb-never").errorCode());
   }
@@ -261,7 +257,7 @@ class KafkaConsumerGroupHeartbeatTest {
     String group = "hb-grow-group";
     KafkaTestClient client = connect();
     String memberId = UUID.randomUUID().toString();
-    ConsumerGroupHeartbeatResponseData joined = call(client, VERSION,
+    ConsumerGroupHeartbeatResponseData joined = client.call(VERSION,
         join(group, memberId, null).setSubscribedTopicRegex("hb-grow.*").setServerAssignor("range"));
     assertEquals(partitions("hb-grow", 0, 1, 2, 3), assigned(joined));
     AtomicReference<ConsumerGroupHeartbeatResponseData> last = new AtomicReference<>(joined);
@@ -283,8 +279,8 @@ class KafkaConsumerGroupHeartbeatTest {
   void oneProtocolPerGroup() throws Exception {
     KafkaTestClient client = connect();
     String consumerGroup = "hb-protocol-consumer";
-    call(client, VERSION, join(consumerGroup, UUID.randomUUID().toString(), "hb-events"));
-    JoinGroupResponseData classicJoin = call(client, (short) 3, classicJoin(consumerGroup));
+    client.call(VERSION, join(consumerGroup, UUID.randomUUID().toString(), "hb-events"));
+    JoinGroupResponseData classicJoin = client.call((short) 3, classicJoin(consumerGroup));
     assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), classicJoin.errorCode());
     TestProbe<GroupCoordinator.ToMember> session = TestProbe.create(node.node().system());
     GroupCoordinator.of(node.node().system(), consumerGroup).tell(new GroupCoordinator.Join(1, "", "grpc-client", "h",
@@ -293,7 +289,7 @@ class KafkaConsumerGroupHeartbeatTest {
         session.receiveMessage(Duration.ofSeconds(10)));
     assertEquals(io.skein.common.ErrorCode.INCONSISTENT_GROUP_PROTOCOL, rejected.failure().code());
     // DescribeGroups shows a KIP-848 group's members as consumers' subscriptions and assignments.
-    DescribeGroupsResponseData.DescribedGroup described = this.<DescribeGroupsResponseData>call(client, (short) 5,
+    DescribeGroupsResponseData.DescribedGroup described = client.<DescribeGroupsResponseData>call((short) 5,
         new DescribeGroupsRequestData().setGroups(List.of(consumerGroup))).groups().get(0);
     assertEquals("consumer", described.protocolType());
     assertEquals(4, ConsumerProtocol.deserializeAssignment(java.nio.ByteBuffer.wrap(
@@ -304,19 +300,20 @@ class KafkaConsumerGroupHeartbeatTest {
     GroupCoordinator.of(node.node().system(), nativeGroup).tell(new GroupCoordinator.Join(1, "", "grpc-client", "h",
         List.of("hb-events"), "", 10_000, 10_000, "", nativeSession.ref()));
     nativeSession.expectMessageClass(GroupCoordinator.Joined.class, Duration.ofSeconds(10));
-    assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), this.<ConsumerGroupHeartbeatResponseData>call(client,
+    assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), client.<ConsumerGroupHeartbeatResponseData>call(
         VERSION, join(nativeGroup, UUID.randomUUID().toString(), "hb-events")).errorCode());
 
     String classicGroup = "hb-protocol-classic";
-    JoinGroupResponseData classicMember = call(client, (short) 3, classicJoin(classicGroup));
+    JoinGroupResponseData classicMember = client.call((short) 3, classicJoin(classicGroup));
     assertEquals(Errors.NONE.code(), classicMember.errorCode());
-    ConsumerGroupHeartbeatResponseData refused = call(client, VERSION,
+    ConsumerGroupHeartbeatResponseData refused = client.call(VERSION,
         join(classicGroup, UUID.randomUUID().toString(), "hb-events"));
     assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), refused.errorCode());
     assertTrue(refused.errorMessage().contains("classic"), refused.errorMessage());
     assertEquals(Errors.GROUP_ID_NOT_FOUND.code(), describe(client, classicGroup).errorCode(),
         "Admin clients then describe it with DescribeGroups");
-    ListGroupsResponseData listed = call(client, (short) 5, new ListGroupsRequestData().setTypesFilter(List.of("classic")));
+    ListGroupsResponseData listed = client.call((short) 5,
+        new ListGroupsRequestData().setTypesFilter(List.of("classic")));
     assertEquals(List.of(classicGroup), listed.groups().stream().map(g -> g.groupId())
         .filter(id -> id.startsWith("hb-protocol")).toList());
   }
@@ -326,7 +323,7 @@ class KafkaConsumerGroupHeartbeatTest {
     String group = "hb-commit-group";
     KafkaTestClient client = connect();
     String memberId = UUID.randomUUID().toString();
-    ConsumerGroupHeartbeatResponseData joined = call(client, VERSION, join(group, memberId, "hb-commit"));
+    ConsumerGroupHeartbeatResponseData joined = client.call(VERSION, join(group, memberId, "hb-commit"));
     int epoch = joined.memberEpoch();
     assertEquals(Errors.NONE.code(), commit(client, group, memberId, epoch, 0, 42));
     assertEquals(Errors.STALE_MEMBER_EPOCH.code(), commit(client, group, memberId, epoch - 1, 0, 43));
@@ -338,9 +335,9 @@ class KafkaConsumerGroupHeartbeatTest {
     // A second member: the first gives two partitions up and moves to a new epoch. A commit
     // still at the old epoch (it crossed the heartbeat's answer) is accepted for the partitions
     // it kept, and refused for those it gave up (KIP-1251).
-    call(client, VERSION, join(group, UUID.randomUUID().toString(), "hb-commit"));
-    Set<PartitionKey> kept = assigned(call(client, VERSION, heartbeat(group, memberId, epoch, null)));
-    ConsumerGroupHeartbeatResponseData revoked = call(client, VERSION, heartbeat(group, memberId, epoch, owned(kept)));
+    client.call(VERSION, join(group, UUID.randomUUID().toString(), "hb-commit"));
+    Set<PartitionKey> kept = assigned(client.call(VERSION, heartbeat(group, memberId, epoch, null)));
+    ConsumerGroupHeartbeatResponseData revoked = client.call(VERSION, heartbeat(group, memberId, epoch, owned(kept)));
     assertTrue(revoked.memberEpoch() > epoch);
     for (int p = 0; p < 4; p++) {
       short expected = kept.contains(new PartitionKey("hb-commit", p)) ? Errors.NONE.code()
@@ -368,12 +365,12 @@ class KafkaConsumerGroupHeartbeatTest {
     }
 
     void joinGroup() throws IOException {
-      apply(call(client, VERSION, join(group, memberId, topic)));
+      apply(client.call(VERSION, join(group, memberId, topic)));
     }
 
     Set<PartitionKey> beat() {
       try {
-        apply(call(client, VERSION, heartbeat(group, memberId, epoch, owned(owns))));
+        apply(client.call(VERSION, heartbeat(group, memberId, epoch, owned(owns))));
         return owns;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -395,7 +392,7 @@ class KafkaConsumerGroupHeartbeatTest {
       AtomicReference<ConsumerGroupHeartbeatResponseData> last) {
     try {
       ConsumerGroupHeartbeatResponseData previous = last.get();
-      ConsumerGroupHeartbeatResponseData next = call(client, VERSION,
+      ConsumerGroupHeartbeatResponseData next = client.call(VERSION,
           heartbeat(group, memberId, previous.memberEpoch(), owned(assigned(previous))));
       assertEquals(Errors.NONE.code(), next.errorCode(), next.errorMessage());
       if (next.assignment() == null) {
@@ -469,14 +466,14 @@ class KafkaConsumerGroupHeartbeatTest {
 
   private ConsumerGroupDescribeResponseData.DescribedGroup describe(KafkaTestClient client, String group)
       throws IOException {
-    ConsumerGroupDescribeResponseData response = call(client, VERSION,
+    ConsumerGroupDescribeResponseData response = client.call(VERSION,
         new ConsumerGroupDescribeRequestData().setGroupIds(List.of(group)));
     return response.groups().get(0);
   }
 
   private short commit(KafkaTestClient client, String group, String memberId, int epoch, int partition, long offset)
       throws IOException {
-    OffsetCommitResponseData response = call(client, (short) 9, new OffsetCommitRequestData().setGroupId(group)
+    OffsetCommitResponseData response = client.call((short) 9, new OffsetCommitRequestData().setGroupId(group)
         .setMemberId(memberId).setGenerationIdOrMemberEpoch(epoch).setTopics(List.of(new OffsetCommitRequestTopic()
             .setName("hb-commit").setPartitions(List.of(new OffsetCommitRequestPartition().setPartitionIndex(partition)
                 .setCommittedOffset(offset))))));
@@ -498,13 +495,5 @@ class KafkaConsumerGroupHeartbeatTest {
     KafkaTestClient client = new KafkaTestClient(new InetSocketAddress("127.0.0.1", node.node().kafkaPort()));
     clients.add(client);
     return client;
-  }
-
-  @SuppressWarnings("unchecked")
-  private <R extends ApiMessage> R call(KafkaTestClient client, short version, ApiMessage request) throws IOException {
-    RequestHeader header = KafkaTestClient.header(ApiKeys.forId(request.apiKey()), version,
-        correlation.incrementAndGet());
-    client.write(KafkaTestClient.frame(request, header));
-    return (R) client.receive(header).data();
   }
 }

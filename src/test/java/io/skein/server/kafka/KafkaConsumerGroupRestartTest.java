@@ -19,10 +19,7 @@ import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
-import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.RequestHeader;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,7 +30,6 @@ import org.junit.jupiter.api.Test;
 class KafkaConsumerGroupRestartTest {
 
   private static final String GROUP = "durable-consumer";
-  private int correlation;
 
   @Test
   void aConsumerGroupAndItsOffsetsSurviveARestartOfItsCoordinator() throws Exception {
@@ -44,13 +40,13 @@ class KafkaConsumerGroupRestartTest {
       String memberId = UUID.randomUUID().toString();
       int epoch;
       try (KafkaTestClient client = connect(node)) {
-        ConsumerGroupHeartbeatResponseData joined = call(client, (short) 1, new ConsumerGroupHeartbeatRequestData()
+        ConsumerGroupHeartbeatResponseData joined = client.call((short) 1, new ConsumerGroupHeartbeatRequestData()
             .setGroupId(GROUP).setMemberId(memberId).setMemberEpoch(0).setRebalanceTimeoutMs(30_000)
             .setSubscribedTopicNames(List.of("kept-848")).setTopicPartitions(List.of()));
         assertEquals(Errors.NONE.code(), joined.errorCode());
         epoch = joined.memberEpoch();
         assertEquals(List.of(0, 1), joined.assignment().topicPartitions().get(0).partitions());
-        OffsetCommitResponseData committed = call(client, (short) 9, new OffsetCommitRequestData().setGroupId(GROUP)
+        OffsetCommitResponseData committed = client.call((short) 9, new OffsetCommitRequestData().setGroupId(GROUP)
             .setMemberId(memberId).setGenerationIdOrMemberEpoch(epoch).setTopics(List.of(new OffsetCommitRequestTopic()
                 .setName("kept-848").setPartitions(List.of(new OffsetCommitRequestPartition().setPartitionIndex(1)
                     .setCommittedOffset(17))))));
@@ -60,15 +56,15 @@ class KafkaConsumerGroupRestartTest {
       node.restart();
 
       try (KafkaTestClient client = connect(node)) {
-        ConsumerGroupHeartbeatResponseData heartbeat = call(client, (short) 1, new ConsumerGroupHeartbeatRequestData()
+        ConsumerGroupHeartbeatResponseData heartbeat = client.call((short) 1, new ConsumerGroupHeartbeatRequestData()
             .setGroupId(GROUP).setMemberId(memberId).setMemberEpoch(epoch)
             .setTopicPartitions(List.of(new ConsumerGroupHeartbeatRequestData.TopicPartitions()
                 .setTopicId(kafkaTopicId).setPartitions(List.of(0, 1)))));
         assertEquals(Errors.NONE.code(), heartbeat.errorCode(), heartbeat.errorMessage());
         assertEquals(epoch, heartbeat.memberEpoch());
         assertNull(heartbeat.assignment(), "the member keeps its assignment");
-        ConsumerGroupDescribeResponseData.DescribedGroup group = this.<ConsumerGroupDescribeResponseData>call(client,
-            (short) 1, new ConsumerGroupDescribeRequestData().setGroupIds(List.of(GROUP))).groups().get(0);
+        ConsumerGroupDescribeResponseData.DescribedGroup group = client.<ConsumerGroupDescribeResponseData>call((short) 1,
+            new ConsumerGroupDescribeRequestData().setGroupIds(List.of(GROUP))).groups().get(0);
         assertEquals("Stable", group.groupState());
         assertEquals(memberId, group.members().get(0).memberId());
         assertEquals(List.of(0, 1), group.members().get(0).assignment().topicPartitions().get(0).partitions());
@@ -80,13 +76,5 @@ class KafkaConsumerGroupRestartTest {
 
   private static KafkaTestClient connect(TestBroker node) throws java.io.IOException {
     return new KafkaTestClient(new InetSocketAddress("127.0.0.1", node.node().kafkaPort()));
-  }
-
-  @SuppressWarnings("unchecked")
-  private <R extends ApiMessage> R call(KafkaTestClient client, short version, ApiMessage request)
-      throws java.io.IOException {
-    RequestHeader header = KafkaTestClient.header(ApiKeys.forId(request.apiKey()), version, ++correlation);
-    client.write(KafkaTestClient.frame(request, header));
-    return (R) client.receive(header).data();
   }
 }
