@@ -9,6 +9,7 @@ import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.ClassicGroup;
+import io.skein.group.ConsumerGroup;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupIds;
 import io.skein.group.GroupOffsetQueries;
@@ -129,6 +130,14 @@ public final class GroupRequests {
     return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicLeft>ask(
             replyTo -> new GroupCoordinator.ClassicLeave(members, replyTo), settings.requestTimeout()))
         .thenApply(GroupCoordinator.ClassicLeft::outcomes), groupId);
+  }
+
+  // ---- Kafka's consumer group protocol (KIP-848) ----------------------------------------
+
+  /** A ConsumerGroupHeartbeat: joins, reconciles, leaves; the answer carries its failure, if any. */
+  public CompletionStage<ConsumerGroup.Answer> consumerHeartbeat(String groupId, ConsumerGroup.Heartbeat heartbeat) {
+    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<ConsumerGroup.Answer>ask(
+        replyTo -> new GroupCoordinator.ConsumerHeartbeat(heartbeat, replyTo), settings.requestTimeout())), groupId);
   }
 
   /** Deletes committed offsets of partitions no member's subscription covers; a result per partition. */

@@ -38,6 +38,10 @@ public enum ErrorCode {
   INCONSISTENT_GROUP_PROTOCOL(23),
   GROUP_SUBSCRIBED_TO_TOPIC(86),
   FENCED_INSTANCE_ID(82),
+  /** A static member joined while the member with its instance id had not left. */
+  UNRELEASED_INSTANCE_ID(111),
+  UNSUPPORTED_ASSIGNOR(112),
+  INVALID_REGULAR_EXPRESSION(128),
   /** Kafka's STALE_MEMBER_EPOCH: a commit for a partition the member no longer owns. */
   PARTITION_NOT_ASSIGNED(113),
   FENCED_LEADER_EPOCH(74),

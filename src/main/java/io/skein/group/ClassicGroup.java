@@ -25,8 +25,8 @@ import org.apache.kafka.common.protocol.types.SchemaException;
  * member to rejoin, then the first member becomes leader and receives everyone's metadata,
  * and the leader's SyncGroup assignment is handed to every member (client-side assignment).
  *
- * <p>Replies are queued, not sent: the coordinator persists the {@link Snapshot} first when
- * {@link #takeChanged()} says it changed (a new generation, an assignment), then sends them,
+ * <p>Replies are queued in its {@link StepOutcome}, not sent: the coordinator persists the
+ * {@link Snapshot} first when it changed (a new generation, an assignment), then sends them,
  * so no member acts on an assignment a coordinator move would forget.
  *
  * <p>Static members (KIP-345, a {@code group.instance.id}) join without the member-id round;
@@ -117,7 +117,7 @@ public final class ClassicGroup {
   private final LinkedHashMap<String, Live> members = new LinkedHashMap<>();
   /** Member ids handed out with MEMBER_ID_REQUIRED, until they join or their session times out. */
   private final Map<String, Long> pendingMembers = new HashMap<>();
-  private final List<Runnable> replies = new ArrayList<>();
+  private final StepOutcome outcome = new StepOutcome();
   private Phase phase = Phase.EMPTY;
   private int generation;
   private String protocolType = "";
@@ -126,7 +126,6 @@ public final class ClassicGroup {
   private long rebalanceDeadline;
   private long syncDeadline;
   private long emptySince = -1;
-  private boolean changed;
 
   private ClassicGroup(String groupId) {
     this.groupId = groupId;
@@ -165,18 +164,11 @@ public final class ClassicGroup {
     return new Snapshot(generation, protocolType, protocolName, leaderId, phase == Phase.STABLE, persisted, emptySince);
   }
 
-  /** Whether the snapshot changed since the last call: the coordinator persists it before replying. */
-  public boolean takeChanged() {
-    boolean was = changed;
-    changed = false;
-    return was;
-  }
 
-  /** The replies queued since the last call, to send (after persisting, if changed). */
-  public List<Runnable> takeReplies() {
-    List<Runnable> taken = List.copyOf(replies);
-    replies.clear();
-    return taken;
+
+  /** What the last steps left to persist and send. */
+  public StepOutcome outcome() {
+    return outcome;
   }
 
   public boolean hasMembers() {
@@ -234,7 +226,7 @@ public final class ClassicGroup {
     if (join.requireKnownMemberId() && join.groupInstanceId().isEmpty()) {
       pendingMembers.put(memberId, now + join.sessionTimeoutMs());
       ActorRef<GroupCoordinator.ClassicJoined> replyTo = join.replyTo();
-      replies.add(() -> replyTo.tell(new GroupCoordinator.ClassicJoined(null, true, memberId, -1, "", "", "",
+      outcome.reply(() -> replyTo.tell(new GroupCoordinator.ClassicJoined(null, true, memberId, -1, "", "", "",
           List.of())));
       return;
     }
@@ -256,7 +248,7 @@ public final class ClassicGroup {
     Failure fenced = fenced(join.groupInstanceId(), oldId);
     if (old.pendingJoin != null) {
       ActorRef<GroupCoordinator.ClassicJoined> replyTo = old.pendingJoin;
-      replies.add(() -> replyTo.tell(joinFailure(oldId, fenced)));
+      outcome.reply(() -> replyTo.tell(joinFailure(oldId, fenced)));
     }
     answerSync(old, fenced);
     Live member = new Live(newMemberId(join), old.instanceId, join.clientId(), join.host());
@@ -271,7 +263,7 @@ public final class ClassicGroup {
     if (leaderId.equals(oldId)) {
       leaderId = member.memberId;
     }
-    changed = true;
+    outcome.changed();
     if (phase == Phase.PREPARING_REBALANCE || !sameProtocols(member.protocols, join.protocols())) {
       update(member, join, now);
       if (phase == Phase.PREPARING_REBALANCE) {
@@ -361,7 +353,7 @@ public final class ClassicGroup {
     if (member.pendingJoin != null && !member.pendingJoin.equals(join.replyTo())) {
       // The member gave up on its earlier join (a client sends one at a time): it only rejoins.
       ActorRef<GroupCoordinator.ClassicJoined> superseded = member.pendingJoin;
-      replies.add(() -> superseded.tell(joinFailure(member.memberId, Failure.of(ErrorCode.REBALANCE_IN_PROGRESS,
+      outcome.reply(() -> superseded.tell(joinFailure(member.memberId, Failure.of(ErrorCode.REBALANCE_IN_PROGRESS,
           "member " + member.memberId + " sent another JoinGroup"))));
     }
     member.pendingJoin = join.replyTo();
@@ -436,7 +428,7 @@ public final class ClassicGroup {
       }
     }
     generation++;
-    changed = true;
+    outcome.changed();
     if (members.isEmpty()) {
       phase = Phase.EMPTY;
       emptySince = now;
@@ -486,12 +478,12 @@ public final class ClassicGroup {
         : List.of();
     GroupCoordinator.ClassicJoined joined = new GroupCoordinator.ClassicJoined(null, false, member.memberId, generation,
         protocolType, protocolName, leaderId, all);
-    replies.add(() -> replyTo.tell(joined));
+    outcome.reply(() -> replyTo.tell(joined));
   }
 
   private void failJoin(GroupCoordinator.ClassicJoin join, Failure failure) {
     ActorRef<GroupCoordinator.ClassicJoined> replyTo = join.replyTo();
-    replies.add(() -> replyTo.tell(joinFailure(join.memberId(), failure)));
+    outcome.reply(() -> replyTo.tell(joinFailure(join.memberId(), failure)));
   }
 
   private static GroupCoordinator.ClassicJoined joinFailure(String memberId, Failure failure) {
@@ -516,7 +508,7 @@ public final class ClassicGroup {
     ActorRef<GroupCoordinator.ClassicSynced> replyTo = sync.replyTo();
     if (problem != null) {
       Failure failure = problem;
-      replies.add(() -> replyTo.tell(new GroupCoordinator.ClassicSynced(failure, "", "", new byte[0])));
+      outcome.reply(() -> replyTo.tell(new GroupCoordinator.ClassicSynced(failure, "", "", new byte[0])));
       return;
     }
     member.lastHeard = now;
@@ -528,7 +520,7 @@ public final class ClassicGroup {
         m.assignment = sync.assignments().getOrDefault(m.memberId, new byte[0]);
       }
       phase = Phase.STABLE;
-      changed = true;
+      outcome.changed();
       members.values().forEach(m -> answerSync(m, null));
     }
   }
@@ -546,7 +538,7 @@ public final class ClassicGroup {
     GroupCoordinator.ClassicSynced synced = failure == null
         ? new GroupCoordinator.ClassicSynced(null, protocolType, protocolName, member.assignment)
         : new GroupCoordinator.ClassicSynced(failure, "", "", new byte[0]);
-    replies.add(() -> replyTo.tell(synced));
+    outcome.reply(() -> replyTo.tell(synced));
   }
 
   // ---- Heartbeat, LeaveGroup, commits, expiry -------------------------------------------
@@ -563,7 +555,7 @@ public final class ClassicGroup {
       }
     }
     GroupCoordinator.Done done = new GroupCoordinator.Done(problem);
-    replies.add(() -> heartbeat.replyTo().tell(done));
+    outcome.reply(() -> heartbeat.replyTo().tell(done));
   }
 
   /** Removes members; each gets its outcome (UNKNOWN_MEMBER_ID for one not in the group). */
@@ -595,7 +587,7 @@ public final class ClassicGroup {
     if (removed) {
       afterRemoval(now);
     }
-    replies.add(() -> leave.replyTo().tell(new GroupCoordinator.ClassicLeft(outcomes)));
+    outcome.reply(() -> leave.replyTo().tell(new GroupCoordinator.ClassicLeft(outcomes)));
   }
 
   /** Why a commit of this member and generation is refused, or null. */
@@ -641,7 +633,7 @@ public final class ClassicGroup {
     Failure gone = Failure.of(ErrorCode.UNKNOWN_MEMBER_ID, "member " + memberId + " " + why);
     if (member.pendingJoin != null) {
       ActorRef<GroupCoordinator.ClassicJoined> replyTo = member.pendingJoin;
-      replies.add(() -> replyTo.tell(joinFailure(memberId, gone)));
+      outcome.reply(() -> replyTo.tell(joinFailure(memberId, gone)));
     }
     answerSync(member, gone);
     if (memberId.equals(leaderId)) {

@@ -61,7 +61,11 @@ import java.util.regex.PatternSyntaxException;
  * <p><b>Kafka's classic protocol.</b> Kafka consumers (client-side assignment) are members
  * of a {@link ClassicGroup}, the state machine this actor drives; its snapshot (generation,
  * members, protocol, assignment) is persisted as Kafka keeps it. A group has members of one
- * protocol at a time; committed offsets are the same for both.
+ * protocol at a time; committed offsets are the same for all.
+ *
+ * <p><b>Kafka's consumer protocol (KIP-848).</b> Kafka consumers with {@code
+ * group.protocol=consumer} (server-side assignment, ConsumerGroupHeartbeat) are members of a
+ * {@link ConsumerGroup}, driven and persisted the same way.
  *
  * <p><b>Not persisted.</b> Session actor refs, last-heard times and topic metadata: they
  * are rebuilt from heartbeats and from the Controller.
@@ -161,6 +165,10 @@ public final class GroupCoordinator
   /** Removes committed offsets, except those of topics the members subscribe to. */
   public record DeleteOffsets(List<PartitionKey> partitions, ActorRef<OffsetsDeleted> replyTo) implements Command {}
 
+  /** A Kafka ConsumerGroupHeartbeat (KIP-848, see {@link ConsumerGroup}). */
+  public record ConsumerHeartbeat(ConsumerGroup.Heartbeat heartbeat, ActorRef<ConsumerGroup.Answer> replyTo)
+      implements Command {}
+
   /** Starts the entity (sent by the registry on start-up, so timers such as expiry run). */
   public record Wake() implements Command {}
 
@@ -216,8 +224,10 @@ public final class GroupCoordinator
 
   /**
    * A snapshot of the group for DescribeGroup and ListGroups; failure if it does not exist.
-   * {@code classic} is set unless Skein sessions are its members; then members and owned
-   * show the classic members, with consumers' subscriptions and assignments decoded.
+   * {@code classic} is set unless Skein sessions or KIP-848 consumers are its members; then
+   * members and owned show the classic members, with consumers' subscriptions and assignments
+   * decoded. {@code consumer} is set for a group of KIP-848 consumers, whose members and
+   * assignments members and owned show too.
    */
   public record Description(
       String groupId,
@@ -229,6 +239,7 @@ public final class GroupCoordinator
       Map<String, Set<PartitionKey>> revoking,
       List<CommittedOffset> offsets,
       ClassicGroup.Description classic,
+      ConsumerGroup.Description consumer,
       Failure failure)
       implements CborSerializable {}
 
@@ -246,6 +257,8 @@ public final class GroupCoordinator
 
   public record ClassicGroupChanged(ClassicGroup.Snapshot snapshot) implements Event {}
 
+  public record ConsumerGroupChanged(ConsumerGroup.Snapshot snapshot) implements Event {}
+
   public record CommittedOffset(
       String topic, int partition, long offset, String metadata, long commitTimestamp, String topicId)
       implements CborSerializable {}
@@ -255,7 +268,8 @@ public final class GroupCoordinator
       boolean exists,
       GroupMembership membership,
       Map<String, Map<Integer, CommittedOffset>> offsets,
-      ClassicGroup.Snapshot classic)
+      ClassicGroup.Snapshot classic,
+      ConsumerGroup.Snapshot consumer)
       implements CborSerializable {
 
     public State {
@@ -265,7 +279,7 @@ public final class GroupCoordinator
     }
 
     State withMembership(GroupMembership m) {
-      return new State(true, m, offsets, classic);
+      return new State(true, m, offsets, classic, consumer);
     }
 
     State withOffsets(List<CommittedOffset> committed) {
@@ -274,7 +288,7 @@ public final class GroupCoordinator
       for (CommittedOffset c : committed) {
         next.computeIfAbsent(c.topic(), t -> new TreeMap<>()).put(c.partition(), c);
       }
-      return new State(true, membership, next, classic);
+      return new State(true, membership, next, classic, consumer);
     }
 
     State withoutOffsets(List<PartitionKey> removed) {
@@ -289,7 +303,7 @@ public final class GroupCoordinator
           }
         }
       }
-      return new State(exists, membership, next, classic);
+      return new State(exists, membership, next, classic, consumer);
     }
 
     List<CommittedOffset> allOffsets() {
@@ -299,7 +313,11 @@ public final class GroupCoordinator
     }
 
     State withClassic(ClassicGroup.Snapshot snapshot) {
-      return new State(true, membership, offsets, snapshot);
+      return new State(true, membership, offsets, snapshot, consumer);
+    }
+
+    State withConsumer(ConsumerGroup.Snapshot snapshot) {
+      return new State(true, membership, offsets, classic, snapshot);
     }
 
     CommittedOffset offset(PartitionKey p) {
@@ -354,6 +372,7 @@ public final class GroupCoordinator
   private Map<String, Topic> topics;
   private boolean registered;
   private ClassicGroup classic;
+  private ConsumerGroup consumer;
 
   private GroupCoordinator(
       String groupId,
@@ -372,11 +391,13 @@ public final class GroupCoordinator
     this.context = context;
     this.timers = timers;
     this.classic = ClassicGroup.restore(groupId, ClassicGroup.Snapshot.empty(0), 0);
+    this.consumer = ConsumerGroup.restore(groupId, settings, ConsumerGroup.Snapshot.empty(0), 0);
   }
 
   @Override
   public State emptyState() {
-    return new State(false, GroupMembership.empty(0), Map.of(), ClassicGroup.Snapshot.empty(0));
+    return new State(false, GroupMembership.empty(0), Map.of(), ClassicGroup.Snapshot.empty(0),
+        ConsumerGroup.Snapshot.empty(0));
   }
 
   @Override
@@ -398,8 +419,10 @@ public final class GroupCoordinator
         .onEvent(OffsetsRemoved.class, (state, e) -> state.withoutOffsets(e.partitions()))
         .onEvent(GroupDeleted.class, (state, e) -> new State(false,
             GroupMembership.empty(state.membership().generation() + 1), Map.of(),
-            ClassicGroup.Snapshot.empty(state.classic().generation() + 1)))
+            ClassicGroup.Snapshot.empty(state.classic().generation() + 1),
+            ConsumerGroup.Snapshot.empty(state.consumer().groupEpoch() + 1)))
         .onEvent(ClassicGroupChanged.class, (state, e) -> state.withClassic(e.snapshot()))
+        .onEvent(ConsumerGroupChanged.class, (state, e) -> state.withConsumer(e.snapshot()))
         .build();
   }
 
@@ -421,6 +444,7 @@ public final class GroupCoordinator
         .onCommand(ClassicSync.class, (state, sync) -> classicStep(state, () -> classic.sync(sync, now())))
         .onCommand(ClassicHeartbeat.class, (state, hb) -> classicStep(state, () -> classic.heartbeat(hb, now())))
         .onCommand(ClassicLeave.class, (state, leave) -> classicStep(state, () -> classic.leave(leave, now())))
+        .onCommand(ConsumerHeartbeat.class, this::onConsumerHeartbeat)
         .onCommand(DeleteOffsets.class, this::onDeleteOffsets)
         .onCommand(Wake.class, (state, cmd) -> Effect().none())
         .onCommand(TopicsLoaded.class, this::onTopicsLoaded)
@@ -433,6 +457,7 @@ public final class GroupCoordinator
   private void onRecovered(State state) {
     long now = now();
     classic = ClassicGroup.restore(groupId, state.classic(), now);
+    consumer = ConsumerGroup.restore(groupId, settings, state.consumer(), now);
     for (String m : state.membership().members().keySet()) {
       lastHeard.put(m, now);
       if (!state.membership().revokingFrom(m).isEmpty()) {
@@ -499,9 +524,10 @@ public final class GroupCoordinator
   }
 
   private Failure joinProblem(GroupMembership group, Join join) {
-    if (classic.hasMembers()) {
-      return Failure.of(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group " + groupId
-          + " is a Kafka classic-protocol group with members; a Skein group session cannot join it");
+    if (classic.hasMembers() || consumer.hasMembers()) {
+      return Failure.of(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group " + groupId + " is a Kafka "
+          + (classic.hasMembers() ? "classic" : "consumer") + "-protocol group with members; a Skein group session"
+          + " cannot join it");
     }
     int timeout = join.sessionTimeoutMs() == 0 ? (int) settings.defaultSessionTimeout().toMillis() : join.sessionTimeoutMs();
     if (timeout < settings.minSessionTimeout().toMillis() || timeout > settings.maxSessionTimeout().toMillis()) {
@@ -551,9 +577,10 @@ public final class GroupCoordinator
       return Failure.of(ErrorCode.INVALID_SESSION_TIMEOUT, "session timeout " + timeout + " ms is outside ["
           + settings.minSessionTimeout().toMillis() + ", " + settings.maxSessionTimeout().toMillis() + "] ms");
     }
-    if (!group.members().isEmpty()) {
-      return Failure.of(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group " + groupId
-          + " has Skein group sessions as members; a Kafka classic-protocol member cannot join it");
+    if (!group.members().isEmpty() || consumer.hasMembers()) {
+      return Failure.of(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group " + groupId + " has "
+          + (consumer.hasMembers() ? "Kafka consumer-protocol (KIP-848) members" : "Skein group sessions as members")
+          + "; a Kafka classic-protocol member cannot join it");
     }
     return null;
   }
@@ -561,12 +588,43 @@ public final class GroupCoordinator
   /** Runs a step of the classic group; persists its snapshot if it changed, then replies. */
   private Effect<Event, State> classicStep(State state, Runnable step) {
     step.run();
-    List<Runnable> replies = classic.takeReplies();
-    if (!classic.takeChanged()) {
+    List<Runnable> replies = classic.outcome().takeReplies();
+    return persistThenReply(classic.outcome().takeChanged() ? new ClassicGroupChanged(classic.snapshot()) : null,
+        replies);
+  }
+
+  // ---- Kafka's consumer protocol (KIP-848) ----------------------------------------------
+
+  private Effect<Event, State> onConsumerHeartbeat(State state, ConsumerHeartbeat command) {
+    ConsumerGroup.Heartbeat hb = command.heartbeat();
+    if (classic.hasMembers() || !state.membership().members().isEmpty()) {
+      command.replyTo().tell(new ConsumerGroup.Answer(Failure.of(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group "
+          + groupId + " has " + (classic.hasMembers() ? "Kafka classic-protocol members"
+          : "Skein group sessions as members")
+          + "; a Kafka consumer-protocol (KIP-848) member cannot join it"), hb.memberId(), hb.memberEpoch(), 0, null));
+      return Effect().none();
+    }
+    if (topics == null) {
+      // An assignment needs the topics: the heartbeat waits until they are loaded.
+      loadTopics();
+      return Effect().stash();
+    }
+    if (hb.memberEpoch() == 0) {
+      loadTopics();
+    }
+    consumer.heartbeat(hb, command.replyTo(), topics, now());
+    List<Runnable> replies = consumer.outcome().takeReplies();
+    return persistThenReply(consumer.outcome().takeChanged() ? new ConsumerGroupChanged(consumer.snapshot()) : null,
+        replies);
+  }
+
+  /** Persists {@code changed} (if not null) before sending the replies. */
+  private Effect<Event, State> persistThenReply(Event changed, List<Runnable> replies) {
+    if (changed == null) {
       replies.forEach(Runnable::run);
       return Effect().none();
     }
-    return Effect().persist(new ClassicGroupChanged(classic.snapshot())).thenRun(next -> {
+    return Effect().persist(changed).thenRun(next -> {
       register();
       replies.forEach(Runnable::run);
     });
@@ -636,9 +694,13 @@ public final class GroupCoordinator
       }
       return Effect().none();
     }
+    consumer.check(now());
+    if (consumer.outcome().takeChanged()) {
+      return Effect().persist(new ConsumerGroupChanged(consumer.snapshot()));
+    }
     classic.check(now());
-    List<Runnable> replies = classic.takeReplies();
-    if (classic.takeChanged()) {
+    List<Runnable> replies = classic.outcome().takeReplies();
+    if (classic.outcome().takeChanged()) {
       // Native members' timeouts are checked at the next tick.
       return Effect().persist(new ClassicGroupChanged(classic.snapshot())).thenRun(next -> replies.forEach(Runnable::run));
     }
@@ -674,11 +736,12 @@ public final class GroupCoordinator
 
   /** Offsets of an empty group expire; an empty group with nothing left deletes itself. */
   private Effect<Event, State> expireOffsets(State state, long now) {
-    if (!state.exists() || !state.membership().members().isEmpty() || !classic.isIdle()) {
+    if (!state.exists() || !state.membership().members().isEmpty() || !classic.isIdle() || consumer.hasMembers()) {
       return Effect().none();
     }
     long retention = settings.offsetsRetention().toMillis();
-    long emptySince = Math.max(state.membership().emptySince(), state.classic().emptySince());
+    long emptySince = Math.max(Math.max(state.membership().emptySince(), state.classic().emptySince()),
+        consumer.emptySince());
     List<PartitionKey> expired = new ArrayList<>();
     for (CommittedOffset c : state.allOffsets()) {
       if (now - Math.max(emptySince, c.commitTimestamp()) > retention) {
@@ -701,6 +764,7 @@ public final class GroupCoordinator
     return Effect().persist(events).thenRun(next -> {
       if (!next.exists()) {
         classic = ClassicGroup.restore(groupId, next.classic(), now);
+        consumer = ConsumerGroup.restore(groupId, settings, next.consumer(), now);
         deleted();
       }
     });
@@ -749,10 +813,14 @@ public final class GroupCoordinator
     if (after != before) {
       events.add(new MembershipChanged(after));
     }
-    if (events.isEmpty()) {
-      return Effect().none();
+    consumer.metadataChanged(topics);
+    if (consumer.outcome().takeChanged()) {
+      events.add(new ConsumerGroupChanged(consumer.snapshot()));
     }
-    return Effect().persist(events).thenRun(next -> push(before, after));
+    if (events.isEmpty()) {
+      return Effect().none().thenUnstashAll();
+    }
+    return Effect().persist(events).thenRun(next -> push(before, after)).thenUnstashAll();
   }
 
   // ---- offsets --------------------------------------------------------------------------
@@ -764,7 +832,8 @@ public final class GroupCoordinator
       commit.replyTo().tell(new CommitReply(commit.correlationId(), List.of(), problem));
       return Effect().none();
     }
-    if (!commit.memberId().isEmpty() && !classic.hasMembers()) {
+    boolean kafkaMember = classic.hasMembers() || consumer.hasMembers();
+    if (!commit.memberId().isEmpty() && !kafkaMember) {
       lastHeard.put(commit.memberId(), now());
     }
     long now = now();
@@ -772,7 +841,10 @@ public final class GroupCoordinator
     List<CommittedOffset> accepted = new ArrayList<>();
     for (OffsetToCommit o : commit.offsets()) {
       PartitionKey p = new PartitionKey(o.topic(), o.partition());
-      Failure rejected = offsetProblem(m, classic.hasMembers() ? "" : commit.memberId(), p, o);
+      Failure rejected = offsetProblem(m, kafkaMember ? "" : commit.memberId(), p, o);
+      if (rejected == null && consumer.hasMembers()) {
+        rejected = consumer.stalePartition(commit.memberId(), commit.generation(), p);
+      }
       results.add(new PartitionResult(o.topic(), o.partition(), rejected));
       if (rejected == null) {
         Topic topic = topics == null ? null : topics.get(o.topic());
@@ -792,7 +864,7 @@ public final class GroupCoordinator
   }
 
   private Failure commitProblem(GroupMembership m, String memberId, int generation, ActorRef<ToMember> session) {
-    boolean empty = m.members().isEmpty() && !classic.hasMembers();
+    boolean empty = m.members().isEmpty() && !classic.hasMembers() && !consumer.hasMembers();
     if (memberId.isEmpty()) {
       if (generation == -1 && empty) {
         return null;
@@ -803,6 +875,9 @@ public final class GroupCoordinator
     }
     if (classic.hasMembers()) {
       return classic.commitProblem(memberId, generation, now());
+    }
+    if (consumer.hasMembers()) {
+      return consumer.commitProblem(memberId, generation, now());
     }
     Failure problem = session == null ? memberProblem(m, memberId) : memberProblem(m, memberId, session);
     if (problem != null) {
@@ -864,21 +939,28 @@ public final class GroupCoordinator
   private Effect<Event, State> onDescribe(State state, Describe describe) {
     if (!state.exists()) {
       describe.replyTo().tell(new Description(groupId, "DEAD", "", state.membership().generation(), List.of(),
-          Map.of(), Map.of(), List.of(), null, notFound()));
+          Map.of(), Map.of(), List.of(), null, null, notFound()));
       return passivateIfGone(state);
     }
     GroupMembership m = state.membership();
+    if (consumer.hasMembers()) {
+      ConsumerGroup.Description c = consumer.describe(topics);
+      describe.replyTo().tell(new Description(groupId, c.phase().name(), c.assignor(), c.groupEpoch(),
+          consumer.membersView(), consumer.assignmentsView(), consumer.revokingView(), state.allOffsets(), null, c,
+          null));
+      return Effect().none();
+    }
     if (m.members().isEmpty()) {
       ClassicGroup.Description c = classic.describe();
       // An empty group is either protocol's; its generation is the later of the two.
       int generation = classic.hasMembers() ? classic.generation() : Math.max(m.generation(), classic.generation());
       describe.replyTo().tell(new Description(groupId, classic.phase().name(), c.protocolName(), generation,
-          classic.membersView(), classic.assignmentsView(), Map.of(), state.allOffsets(), c, null));
+          classic.membersView(), classic.assignmentsView(), Map.of(), state.allOffsets(), c, null, null));
       return Effect().none();
     }
     List<GroupMembership.Member> members = new ArrayList<>(new TreeMap<>(m.members()).values());
     describe.replyTo().tell(new Description(groupId, m.phase().name(), m.assignor(), m.generation(), members,
-        m.owned(), m.revoking(), state.allOffsets(), null, null));
+        m.owned(), m.revoking(), state.allOffsets(), null, null, null));
     return Effect().none();
   }
 
@@ -905,6 +987,7 @@ public final class GroupCoordinator
     }
     return Effect().persist(new GroupDeleted(now())).thenRun(next -> {
       classic = ClassicGroup.restore(groupId, next.classic(), now());
+      consumer = ConsumerGroup.restore(groupId, settings, next.consumer(), now());
       context.getLog().info("Group {}: deleted", groupId);
       delete.replyTo().tell(new Done(null));
       deleted();
@@ -915,7 +998,7 @@ public final class GroupCoordinator
     if (!state.exists()) {
       return notFound();
     }
-    int members = state.membership().members().size() + classic.memberCount();
+    int members = state.membership().members().size() + classic.memberCount() + consumer.memberCount();
     if (members > 0) {
       return Failure.of(ErrorCode.NON_EMPTY_GROUP, "group " + groupId + " has " + members
           + " active member(s); stop its consumers first");
@@ -939,7 +1022,7 @@ public final class GroupCoordinator
     List<PartitionResult> results = new ArrayList<>();
     List<PartitionKey> removed = new ArrayList<>();
     for (PartitionKey p : delete.partitions()) {
-      boolean inUse = subscribed.contains(p.topic())
+      boolean inUse = subscribed.contains(p.topic()) || consumer.subscribes(p.topic())
           || m.members().values().stream().anyMatch(member -> member.subscribes(p.topic()));
       results.add(new PartitionResult(p.topic(), p.partition(), inUse ? Failure.of(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC,
           "a member of group " + groupId + " subscribes to topic " + p.topic()) : null));
@@ -962,7 +1045,7 @@ public final class GroupCoordinator
   }
 
   private Effect<Event, State> passivateIfGone(State state) {
-    if (!state.exists() && state.membership().members().isEmpty() && classic.isIdle()) {
+    if (!state.exists() && state.membership().members().isEmpty() && classic.isIdle() && !consumer.hasMembers()) {
       passivate.accept(context.getSelf());
     }
     return Effect().none();

@@ -13,6 +13,8 @@ public record GroupSettings(
     Duration metadataRefresh,
     Duration checkInterval,
     int maxQueuedPushes,
+    Duration consumerHeartbeatInterval,
+    Duration consumerSessionTimeout,
     Duration requestTimeout) {
 
   public static GroupSettings from(Config root) {
@@ -26,6 +28,8 @@ public record GroupSettings(
         c.getDuration("metadata-refresh"),
         c.getDuration("check-interval"),
         c.getInt("max-queued-pushes"),
+        c.getDuration("consumer-heartbeat-interval"),
+        c.getDuration("consumer-session-timeout"),
         root.getDuration("skein.request.timeout"));
   }
 }

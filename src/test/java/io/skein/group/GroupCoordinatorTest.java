@@ -37,7 +37,7 @@ class GroupCoordinatorTest {
 
   static final GroupSettings SETTINGS = new GroupSettings(Duration.ofMillis(100), Duration.ofMinutes(1),
       Duration.ofSeconds(45), Duration.ofSeconds(30), Duration.ofDays(7), Duration.ofMillis(200),
-      Duration.ofMillis(50), 32, Duration.ofSeconds(3));
+      Duration.ofMillis(50), 32, Duration.ofSeconds(5), Duration.ofSeconds(45), Duration.ofSeconds(3));
 
   @AfterAll
   static void shutdown() {
@@ -196,7 +196,7 @@ class GroupCoordinatorTest {
   void offsetsOfAnEmptyGroupExpireAndTheGroupDeletesItself() {
     GroupSettings shortRetention = new GroupSettings(Duration.ofMillis(100), Duration.ofMinutes(1),
         Duration.ofSeconds(45), Duration.ofSeconds(30), Duration.ofMillis(300), Duration.ofMillis(200),
-        Duration.ofMillis(50), 32, Duration.ofSeconds(3));
+        Duration.ofMillis(50), 32, Duration.ofSeconds(5), Duration.ofSeconds(45), Duration.ofSeconds(3));
     TestProbe<GroupRegistry.Command> registry = testKit.createTestProbe();
     var group = testKit.spawn(GroupCoordinator.create("fleeting", shortRetention, controllerWith("t", 1),
         registry.ref(), self -> testKit.stop(self)));

@@ -30,8 +30,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Group administration over Kafka: ListGroups, DescribeGroups, DeleteGroups. Classic groups
- * are shown as Kafka shows them. Skein's own groups (gRPC sessions, server-side assignment)
+ * Group administration over Kafka: ListGroups, DescribeGroups, DeleteGroups. Classic and
+ * KIP-848 consumer groups are shown as Kafka shows them. Skein's own groups (gRPC sessions, server-side assignment)
  * are shown as Kafka shows KIP-848 groups, which they resemble: type "consumer", protocol
  * type "consumer", states Empty/Assigning/Reconciling/Stable, and in DescribeGroups each
  * member's subscription and owned partitions encoded as a consumer's, so Kafka tools read them.
@@ -47,6 +47,8 @@ final class GroupAdminHandlers {
       case "EMPTY" -> "Empty";
       case "PREPARING_REBALANCE" -> classic ? "PreparingRebalance" : "Assigning";
       case "COMPLETING_REBALANCE" -> classic ? "CompletingRebalance" : "Reconciling";
+      case "ASSIGNING" -> "Assigning";
+      case "RECONCILING" -> "Reconciling";
       case "STABLE" -> "Stable";
       default -> "Dead";
     };

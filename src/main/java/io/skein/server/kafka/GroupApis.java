@@ -6,7 +6,7 @@ import io.skein.broker.Broker;
 import io.skein.cluster.BrokerRoles;
 import java.util.List;
 
-/** Consumer groups: coordinator look-up, classic membership, committed offsets, group administration. */
+/** Consumer groups: coordinator look-up, classic and KIP-848 membership, committed offsets, group administration. */
 final class GroupApis {
 
   private GroupApis() {}
@@ -18,6 +18,8 @@ final class GroupApis {
         new ClassicGroupHandlers.SyncGroup(broker.groups()),
         new ClassicGroupHandlers.Heartbeat(broker.groups()),
         new ClassicGroupHandlers.LeaveGroup(broker.groups()),
+        new ConsumerGroupHandlers.Heartbeat(broker.groups()),
+        new ConsumerGroupHandlers.Describe(broker.groups()),
         new OffsetHandlers.OffsetCommit(broker.groups()),
         new OffsetHandlers.OffsetFetch(broker.groups()),
         new OffsetHandlers.OffsetDelete(broker.groups()),

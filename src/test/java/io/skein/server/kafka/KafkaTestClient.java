@@ -29,6 +29,7 @@ final class KafkaTestClient implements AutoCloseable {
   private final Socket socket;
   private final OutputStream out;
   private final DataInputStream in;
+  private int correlation;
 
   KafkaTestClient(InetSocketAddress address) throws IOException {
     socket = new Socket(address.getAddress(), address.getPort());
@@ -65,6 +66,14 @@ final class KafkaTestClient implements AutoCloseable {
     ByteBuffer framed = ByteBuffer.allocate(4 + content.remaining());
     framed.putInt(content.remaining()).put(content);
     return framed.array();
+  }
+
+  /** Sends {@code request} at {@code version} with the next correlation id and reads its response. */
+  @SuppressWarnings("unchecked")
+  <R extends ApiMessage> R call(short version, ApiMessage request) throws IOException {
+    RequestHeader header = header(ApiKeys.forId(request.apiKey()), version, ++correlation);
+    write(frame(request, header));
+    return (R) receive(header).data();
   }
 
   void write(byte[] bytes) throws IOException {
