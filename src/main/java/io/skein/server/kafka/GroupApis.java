@@ -18,7 +18,7 @@ final class GroupApis {
         new ClassicGroupHandlers.SyncGroup(broker.groups()),
         new ClassicGroupHandlers.Heartbeat(broker.groups()),
         new ClassicGroupHandlers.LeaveGroup(broker.groups()),
-        new OffsetHandlers.OffsetCommit(broker.groups()),
+        new OffsetHandlers.OffsetCommit(broker.groups(), broker.topics()),
         new OffsetHandlers.OffsetFetch(broker.groups()),
         new OffsetHandlers.OffsetDelete(broker.groups()),
         new GroupAdminHandlers.ListGroups(broker.groups()),
