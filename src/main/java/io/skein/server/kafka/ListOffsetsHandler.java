@@ -53,7 +53,7 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
       ListOffsetsTopicResponse answer = new ListOffsetsTopicResponse().setName(topic.name());
       topics.add(answer);
       for (ListOffsetsPartition partition : topic.partitions()) {
-        all.add(lookUp(topic.name(), partition).toCompletableFuture());
+        all.add(lookUp(topic.name(), partition, context.apiVersion() >= 4).toCompletableFuture());
         owners.add(answer);
       }
     }
@@ -65,7 +65,9 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
     });
   }
 
-  private CompletionStage<ListOffsetsPartitionResponse> lookUp(String topic, ListOffsetsPartition partition) {
+  /** {@code withEpoch}: the version has a leader epoch in its answer (v4+). */
+  private CompletionStage<ListOffsetsPartitionResponse> lookUp(String topic, ListOffsetsPartition partition,
+      boolean withEpoch) {
     long spec = partition.timestamp();
     if (spec == LATEST_TIERED_TIMESTAMP) {
       return CompletableFuture.completedFuture(found(partition, -1, -1, -1));
@@ -87,7 +89,7 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
     }
     return found.handle((offset, error) -> error == null
         ? found(partition, offset.offset(), offset.timestamp(),
-            partitions.leaderEpoch(topic, partition.partitionIndex()).orElse(-1))
+            withEpoch ? partitions.leaderEpoch(topic, partition.partitionIndex()).orElse(-1) : -1)
         : failed(partition, KafkaErrors.of(error).error()));
   }
 

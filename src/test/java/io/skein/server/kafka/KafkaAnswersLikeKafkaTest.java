@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.broker.PartitionRequests;
 import io.skein.server.TestBroker;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,6 +103,19 @@ class KafkaAnswersLikeKafkaTest {
       ListOffsetsResultInfo found = admin.listOffsets(Map.of(partition, spec)).partitionResult(partition)
           .get(30, TimeUnit.SECONDS);
       assertEquals(Optional.of(epoch.getAsInt()), found.leaderEpoch(), spec.toString());
+    }
+    // Before v4 an answer has no leader epoch: such clients (KafkaJS) still get theirs.
+    try (KafkaTestClient client = new KafkaTestClient(new InetSocketAddress("127.0.0.1", broker.node().kafkaPort()))) {
+      for (short version : new short[] {3, 4}) {
+        RequestHeader header = KafkaTestClient.header(ApiKeys.LIST_OFFSETS, version, version);
+        client.write(KafkaTestClient.frame(new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(
+            new ListOffsetsTopic().setName("epochs").setPartitions(List.of(
+                new ListOffsetsPartition().setPartitionIndex(0).setTimestamp(PartitionRequests.LATEST))))), header));
+        ListOffsetsPartitionResponse answer = ((ListOffsetsResponseData) client.receive(header).data()).topics().get(0)
+            .partitions().get(0);
+        assertEquals(1, answer.offset(), "v" + version);
+        assertEquals(version < 4 ? -1 : epoch.getAsInt(), answer.leaderEpoch(), "v" + version);
+      }
     }
   }
 }

@@ -67,18 +67,19 @@ class KafkaJsTest {
 
   /** A command's standard output; fails unless it exits 0 within {@code within} (it is destroyed if not). */
   private static String run(Duration within, String... command) throws IOException, InterruptedException {
+    Path output = Files.createTempFile("skein-kafkajs-", ".out");
     Path errors = Files.createTempFile("skein-kafkajs-", ".err");
-    Process process = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+    Process process = new ProcessBuilder(command).redirectOutput(output.toFile()).redirectError(errors.toFile()).start();
     try {
       process.getOutputStream().close();
-      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       boolean exited = process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
       String err = Files.readString(errors);
       assertTrue(exited, String.join(" ", command) + " finished within " + within + "; stderr: " + err);
       assertEquals(0, process.exitValue(), String.join(" ", command) + ": " + err);
-      return out;
+      return Files.readString(output);
     } finally {
       process.destroyForcibly();
+      Files.deleteIfExists(output);
       Files.deleteIfExists(errors);
     }
   }
