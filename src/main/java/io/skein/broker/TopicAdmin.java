@@ -57,6 +57,9 @@ public final class TopicAdmin {
   /** How long a metadata request waits for the Controller before this node's copy answers. */
   static final Duration CONTROLLER_PATIENCE = Duration.ofSeconds(1);
 
+  /** How often {@link #awaitLeaders} looks at this node's copy of the Controller's assignments. */
+  private static final Duration LEADER_CHECK_INTERVAL = Duration.ofMillis(10);
+
   private final ActorSystem<?> system;
   private final ActorRef<Controller.Command> controller;
   private final RequestSettings settings;
@@ -81,6 +84,28 @@ public final class TopicAdmin {
     }
     return askController(replyTo -> new Controller.CreateTopic(name, count, replication, configs, validateOnly, replyTo))
         .thenCompose(topic -> describe(topic, false));
+  }
+
+  /**
+   * True once this node has heard from the Controller that every partition of {@code topic} has
+   * a leader (a Kafka broker's CreateTopics waits so for the metadata to spread); false if
+   * {@code within} runs out first.
+   */
+  public CompletionStage<Boolean> awaitLeaders(String topic, Duration within) {
+    CompletableFuture<Boolean> led = new CompletableFuture<>();
+    checkLeaders(topic, System.nanoTime() + within.toNanos(), led);
+    return led;
+  }
+
+  private void checkLeaders(String topic, long deadlineNanos, CompletableFuture<Boolean> led) {
+    boolean everyPartition = LeaderLocations.get(system).assignments().map(known -> known.get(topic))
+        .filter(known -> known.partitions().stream().allMatch(assignment -> assignment.leader() >= 0)).isPresent();
+    if (everyPartition || System.nanoTime() >= deadlineNanos) {
+      led.complete(everyPartition);
+    } else {
+      system.scheduler().scheduleOnce(LEADER_CHECK_INTERVAL, () -> checkLeaders(topic, deadlineNanos, led),
+          system.executionContext());
+    }
   }
 
   public CompletionStage<Topic> deleteTopic(String name) {

@@ -4,6 +4,7 @@ import io.skein.broker.Broker;
 import io.skein.broker.ConfigAdmin;
 import io.skein.broker.TopicAdmin;
 import io.skein.server.kafka.AdminErrors.KafkaError;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -55,7 +56,7 @@ final class CreateTopicsHandler implements KafkaApiHandler<CreateTopicsRequestDa
       results.add(duplicates.contains(topic.name())
           ? CompletableFuture.completedFuture(failed(topic.name(), KafkaError.of(Errors.INVALID_REQUEST,
               "topic '" + topic.name() + "' is named more than once in the request")))
-          : create(topic, request.validateOnly(), context.apiVersion()).toCompletableFuture());
+          : create(topic, request.validateOnly(), request.timeoutMs(), context.apiVersion()).toCompletableFuture());
     }
     return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
       CreateTopicsResponseData response = new CreateTopicsResponseData();
@@ -64,7 +65,12 @@ final class CreateTopicsHandler implements KafkaApiHandler<CreateTopicsRequestDa
     });
   }
 
-  private CompletionStage<CreatableTopicResult> create(CreatableTopic topic, boolean validateOnly, short version) {
+  /**
+   * With timeout_ms above 0 a created topic is answered once this broker knows a leader for each
+   * of its partitions, as Kafka's; REQUEST_TIMED_OUT if that takes longer (the topic stays).
+   */
+  private CompletionStage<CreatableTopicResult> create(CreatableTopic topic, boolean validateOnly, int timeoutMs,
+      short version) {
     if (!topic.assignments().isEmpty()) {
       return CompletableFuture.completedFuture(failed(topic.name(), KafkaError.of(Errors.INVALID_REPLICA_ASSIGNMENT,
           "Skein places replicas itself: give num_partitions and replication_factor instead of replica assignments")));
@@ -75,8 +81,12 @@ final class CreateTopicsHandler implements KafkaApiHandler<CreateTopicsRequestDa
     }
     return broker.topics()
         .createTopic(topic.name(), topic.numPartitions(), topic.replicationFactor(), configs, validateOnly)
-        .handle((created, failure) -> failure != null ? failed(topic.name(), AdminErrors.of(failure))
-            : result(created, version));
+        .thenCompose(created -> validateOnly || timeoutMs <= 0 ? CompletableFuture.completedFuture(result(created, version))
+            : broker.topics().awaitLeaders(topic.name(), Duration.ofMillis(timeoutMs)).thenApply(led -> led
+                ? result(created, version)
+                : failed(topic.name(), KafkaError.of(Errors.REQUEST_TIMED_OUT, "topic '" + topic.name()
+                    + "' was created, but not every partition had a leader within " + timeoutMs + " ms"))))
+        .exceptionally(failure -> failed(topic.name(), AdminErrors.of(failure)));
   }
 
   private CreatableTopicResult result(TopicAdmin.TopicDescription created, short version) {

@@ -20,7 +20,7 @@ final class GroupApis {
         new ClassicGroupHandlers.LeaveGroup(broker.groups()),
         new ConsumerGroupHandlers.Heartbeat(broker.groups()),
         new ConsumerGroupHandlers.Describe(broker.groups()),
-        new OffsetHandlers.OffsetCommit(broker.groups()),
+        new OffsetHandlers.OffsetCommit(broker.groups(), broker.topics()),
         new OffsetHandlers.OffsetFetch(broker.groups()),
         new OffsetHandlers.OffsetDelete(broker.groups()),
         new GroupAdminHandlers.ListGroups(broker.groups()),

@@ -53,7 +53,7 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
       ListOffsetsTopicResponse answer = new ListOffsetsTopicResponse().setName(topic.name());
       topics.add(answer);
       for (ListOffsetsPartition partition : topic.partitions()) {
-        all.add(lookUp(topic.name(), partition).toCompletableFuture());
+        all.add(lookUp(topic.name(), partition, context.apiVersion() >= 4).toCompletableFuture());
         owners.add(answer);
       }
     }
@@ -65,10 +65,12 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
     });
   }
 
-  private CompletionStage<ListOffsetsPartitionResponse> lookUp(String topic, ListOffsetsPartition partition) {
+  /** {@code withEpoch}: the version has a leader epoch in its answer (v4+). */
+  private CompletionStage<ListOffsetsPartitionResponse> lookUp(String topic, ListOffsetsPartition partition,
+      boolean withEpoch) {
     long spec = partition.timestamp();
     if (spec == LATEST_TIERED_TIMESTAMP) {
-      return CompletableFuture.completedFuture(found(partition, -1, -1));
+      return CompletableFuture.completedFuture(found(partition, -1, -1, -1));
     }
     long asked = spec == EARLIEST_LOCAL_TIMESTAMP ? PartitionRequests.EARLIEST : spec;
     if (asked < 0 && asked != PartitionRequests.EARLIEST && asked != PartitionRequests.LATEST
@@ -85,18 +87,25 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
     } catch (RuntimeException e) {
       found = CompletableFuture.failedFuture(e);
     }
-    return found.handle((offset, error) -> error == null ? found(partition, offset.offset(), offset.timestamp())
+    return found.handle((offset, error) -> error == null
+        ? found(partition, offset.offset(), offset.timestamp(),
+            withEpoch ? partitions.leaderEpoch(topic, partition.partitionIndex()).orElse(-1) : -1)
         : failed(partition, KafkaErrors.of(error).error()));
   }
 
-  /** The leader epoch is left unknown (-1): clients then do not validate positions against it. */
-  private static ListOffsetsPartitionResponse found(ListOffsetsPartition partition, long offset, long timestamp) {
+  /**
+   * With the partition's current leader epoch (-1 if this node has not heard it), not that of
+   * the batch found: no older than it, so a client validating its position with it (KIP-320)
+   * finds its offset within the epoch, as Kafka's answer for the log end.
+   */
+  private static ListOffsetsPartitionResponse found(ListOffsetsPartition partition, long offset, long timestamp,
+      int leaderEpoch) {
     return new ListOffsetsPartitionResponse()
         .setPartitionIndex(partition.partitionIndex())
         .setErrorCode(Errors.NONE.code())
         .setOffset(offset)
         .setTimestamp(timestamp)
-        .setLeaderEpoch(-1);
+        .setLeaderEpoch(leaderEpoch);
   }
 
   private static ListOffsetsPartitionResponse failed(ListOffsetsPartition partition, Errors error) {

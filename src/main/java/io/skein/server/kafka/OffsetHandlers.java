@@ -1,10 +1,12 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.GroupRequests;
+import io.skein.broker.TopicAdmin;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.GroupCoordinator;
 import io.skein.metadata.PartitionKey;
+import io.skein.metadata.Topic;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,12 +44,17 @@ final class OffsetHandlers {
 
   private OffsetHandlers() {}
 
+  /** A partition of a topic that does not exist (or beyond its count) is UNKNOWN_TOPIC_OR_PARTITION, as in Kafka. */
   static final class OffsetCommit implements KafkaApiHandler<OffsetCommitRequestData, OffsetCommitResponseData> {
 
-    private final GroupRequests groups;
+    private static final short UNKNOWN_PARTITION = Errors.UNKNOWN_TOPIC_OR_PARTITION.code();
 
-    OffsetCommit(GroupRequests groups) {
+    private final GroupRequests groups;
+    private final TopicAdmin topics;
+
+    OffsetCommit(GroupRequests groups, TopicAdmin topics) {
       this.groups = groups;
+      this.topics = topics;
     }
 
     @Override
@@ -62,28 +69,39 @@ final class OffsetHandlers {
 
     @Override
     public CompletionStage<OffsetCommitResponseData> handle(KafkaRequestContext context, OffsetCommitRequestData request) {
+      return topics.knownTopics().thenCompose(known -> commit(request, known));
+    }
+
+    private CompletionStage<OffsetCommitResponseData> commit(OffsetCommitRequestData request, Map<String, Topic> known) {
+      Map<PartitionKey, Short> errors = new HashMap<>();
       List<GroupCoordinator.OffsetToCommit> offsets = new ArrayList<>();
-      request.topics().forEach(t -> t.partitions().forEach(p -> offsets.add(new GroupCoordinator.OffsetToCommit(
-          t.name(), p.partitionIndex(), p.committedOffset(), p.committedMetadata() == null ? "" : p.committedMetadata()))));
+      request.topics().forEach(t -> t.partitions().forEach(p -> {
+        Topic topic = known.get(t.name());
+        if (topic == null || p.partitionIndex() < 0 || p.partitionIndex() >= topic.partitions().size()) {
+          errors.put(new PartitionKey(t.name(), p.partitionIndex()), UNKNOWN_PARTITION);
+        } else {
+          offsets.add(new GroupCoordinator.OffsetToCommit(t.name(), p.partitionIndex(), p.committedOffset(),
+              p.committedMetadata() == null ? "" : p.committedMetadata()));
+        }
+      }));
       CompletionStage<List<GroupCoordinator.PartitionResult>> committed = offsets.isEmpty()
           ? CompletableFuture.completedFuture(List.of())
           : groups.commitOffsets(request.groupId(), request.memberId(), request.generationIdOrMemberEpoch(), offsets);
       return committed.handle((results, error) -> {
-        Map<PartitionKey, Short> errors = new HashMap<>();
         if (results != null) {
           results.forEach(r -> errors.put(new PartitionKey(r.topic(), r.partition()),
               KafkaGroupErrors.of(r.failure()).code()));
         }
         short everywhere = error == null ? Errors.NONE.code() : KafkaGroupErrors.of(error).code();
-        List<OffsetCommitResponseTopic> topics = new ArrayList<>();
+        List<OffsetCommitResponseTopic> answers = new ArrayList<>();
         request.topics().forEach(t -> {
           List<OffsetCommitResponsePartition> partitions = new ArrayList<>();
           t.partitions().forEach(p -> partitions.add(new OffsetCommitResponsePartition()
               .setPartitionIndex(p.partitionIndex())
               .setErrorCode(errors.getOrDefault(new PartitionKey(t.name(), p.partitionIndex()), everywhere))));
-          topics.add(new OffsetCommitResponseTopic().setName(t.name()).setPartitions(partitions));
+          answers.add(new OffsetCommitResponseTopic().setName(t.name()).setPartitions(partitions));
         });
-        return new OffsetCommitResponseData().setTopics(topics);
+        return new OffsetCommitResponseData().setTopics(answers);
       });
     }
   }

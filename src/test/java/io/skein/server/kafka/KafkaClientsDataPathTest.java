@@ -2,6 +2,7 @@ package io.skein.server.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +10,13 @@ import io.skein.server.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -33,18 +37,22 @@ import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Stock kafka-clients 4.4 producers and consumers against a broker's Kafka listener: Metadata,
- * Produce (every acks, idempotence, every compression), Fetch, ListOffsets and InitProducerId.
+ * Produce (every acks, with and without idempotence, every compression, large batches, too large
+ * records), Fetch, ListOffsets and InitProducerId.
  */
 class KafkaClientsDataPathTest {
 
@@ -89,8 +97,8 @@ class KafkaClientsDataPathTest {
   }
 
   /** Polls until {@code count} records came, failing after a deadline. */
-  private static List<ConsumerRecord<String, String>> pollFor(KafkaConsumer<String, String> consumer, int count) {
-    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+  private static <V> List<ConsumerRecord<String, V>> pollFor(KafkaConsumer<String, V> consumer, int count) {
+    List<ConsumerRecord<String, V>> records = new ArrayList<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (records.size() < count && System.nanoTime() < deadline) {
       consumer.poll(Duration.ofMillis(200)).forEach(records::add);
@@ -163,34 +171,96 @@ class KafkaClientsDataPathTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gzip", "snappy", "lz4", "zstd"})
-  void idempotentDefaultProducerWithEveryCompressionAndHeaders(String compression) throws Exception {
-    String topic = "compressed-" + compression;
+  @CsvSource({"none,true", "none,false", "gzip,true", "gzip,false", "snappy,true", "snappy,false", "lz4,true",
+      "lz4,false", "zstd,true", "zstd,false"})
+  void everyCompressionWithAndWithoutIdempotenceReadsBackByteExactWithHeaders(String compression, boolean idempotent)
+      throws Exception {
+    String topic = "compressed-" + compression + "-" + idempotent;
     createTopic(topic, 2);
-    try (KafkaProducer<String, String> producer = producer(Map.of(
-        ProducerConfig.COMPRESSION_TYPE_CONFIG, compression, ProducerConfig.LINGER_MS_CONFIG, 5))) {
-      List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
+    Map<String, Object> config = new HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrap(),
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, compression, ProducerConfig.LINGER_MS_CONFIG, 5,
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, idempotent));
+    if (!idempotent) {
+      config.put(ProducerConfig.ACKS_CONFIG, "1");
+    }
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
+        new ByteArraySerializer())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
-        ProducerRecord<String, String> record = new ProducerRecord<>(topic, i % 2, "k" + i, "v".repeat(100) + i);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, i % 2, "k" + i, value(i));
         record.headers().add("index", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+        record.headers().add("binary", value(-i));
         sent.add(producer.send(record));
       }
-      for (java.util.concurrent.Future<RecordMetadata> future : sent) {
+      for (Future<RecordMetadata> future : sent) {
         future.get(30, TimeUnit.SECONDS);
       }
     }
-    try (KafkaConsumer<String, String> consumer = consumer(Map.of())) {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrap()), new StringDeserializer(),
+        new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      List<ConsumerRecord<String, String>> records = pollFor(consumer, 200);
-      for (ConsumerRecord<String, String> record : records) {
+      List<ConsumerRecord<String, byte[]>> records = pollFor(consumer, 200);
+      for (ConsumerRecord<String, byte[]> record : records) {
         int index = Integer.parseInt(record.key().substring(1));
         assertEquals(index % 2, record.partition());
-        assertEquals("v".repeat(100) + index, record.value());
-        Header header = record.headers().lastHeader("index");
-        assertArrayEquals(Integer.toString(index).getBytes(StandardCharsets.UTF_8), header.value());
+        assertArrayEquals(value(index), record.value());
+        assertArrayEquals(Integer.toString(index).getBytes(StandardCharsets.UTF_8),
+            record.headers().lastHeader("index").value());
+        assertArrayEquals(value(-index), record.headers().lastHeader("binary").value());
       }
+    }
+  }
+
+  /** Arbitrary bytes, the same for the same seed; compressible enough for codecs to shrink them. */
+  private static byte[] value(int seed) {
+    byte[] bytes = new byte[300];
+    new Random(seed).nextBytes(bytes);
+    Arrays.fill(bytes, 100, 300, (byte) seed);
+    return bytes;
+  }
+
+  @Test
+  void largeBatchesFromLingerAndBatchSizeArriveWhole() throws Exception {
+    createTopic("large-batches", 2);
+    int count = 5_000;
+    try (KafkaProducer<String, String> producer = producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 200,
+        ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"))) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        sent.add(producer.send(new ProducerRecord<>("large-batches", i % 2, "k" + i, "value-" + i + "-" + "x".repeat(200))));
+      }
+      for (int i = 0; i < count; i++) {
+        assertEquals(i / 2, sent.get(i).get(30, TimeUnit.SECONDS).offset(), "offset of record " + i);
+      }
+    }
+    try (KafkaConsumer<String, String> consumer = consumer(Map.of())) {
+      List<TopicPartition> partitions = List.of(new TopicPartition("large-batches", 0),
+          new TopicPartition("large-batches", 1));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      List<ConsumerRecord<String, String>> records = pollFor(consumer, count);
+      for (ConsumerRecord<String, String> record : records) {
+        int index = Integer.parseInt(record.key().substring(1));
+        assertEquals(index / 2, record.offset());
+        assertEquals("value-" + index + "-" + "x".repeat(200), record.value());
+      }
+    }
+  }
+
+  @Test
+  void aRecordOverTheTopicsMaxMessageBytesIsRecordTooLarge() throws Exception {
+    broker.node().broker().topics().createTopic("small-records", 1, 1, Map.of("max.message.bytes", "10000"), false)
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try (KafkaProducer<String, String> producer = producer(Map.of(ProducerConfig.RETRIES_CONFIG, 0))) {
+      producer.send(new ProducerRecord<>("small-records", 0, "k", "fits")).get(30, TimeUnit.SECONDS);
+      ExecutionException refused = assertThrows(ExecutionException.class,
+          () -> producer.send(new ProducerRecord<>("small-records", 0, "k", "x".repeat(20_000))).get(30, TimeUnit.SECONDS));
+      assertInstanceOf(RecordTooLargeException.class, refused.getCause());
+      assertEquals(1, producer.send(new ProducerRecord<>("small-records", 0, "k", "still works")).get(30, TimeUnit.SECONDS)
+          .offset());
     }
   }
 

@@ -9,6 +9,8 @@ import io.skein.metadata.PartitionKey;
 import io.skein.server.TestBroker;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -42,8 +45,8 @@ class KafkaGroupConsumerEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     node = TestBroker.start(Map.of("skein.group.min-session-timeout", "500ms", "skein.group.check-interval", "100ms"));
-    for (String topic : List.of("e2e-resume", "e2e-range", "e2e-sticky", "e2e-admin")) {
-      node.node().broker().topics().createTopic(topic, 2, 1, Map.of(), false).toCompletableFuture()
+    for (String topic : List.of("e2e-resume", "e2e-range", "e2e-sticky", "e2e-admin", "e2e-three")) {
+      node.node().broker().topics().createTopic(topic, topic.equals("e2e-three") ? 6 : 2, 1, Map.of(), false).toCompletableFuture()
           .get(30, TimeUnit.SECONDS);
     }
   }
@@ -103,6 +106,71 @@ class KafkaGroupConsumerEndToEndTest {
       Set<TopicPartition> all = new HashSet<>(a.assignment());
       all.addAll(b.assignment());
       assertEquals(2, all.size(), "no partition has two owners");
+    }
+  }
+
+  /**
+   * Three cooperative-sticky members join one after another and leave again while records keep
+   * coming; each commits asynchronously after a poll, synchronously when partitions are revoked
+   * and before it closes. Every record is read exactly once, by whichever member owns it.
+   */
+  @Test
+  void threeCooperativeStickyMembersJoinAndLeaveAndReadEveryRecordOnce() throws Exception {
+    Map<String, Integer> seen = new HashMap<>();
+    List<KafkaConsumer<String, String>> members = new ArrayList<>();
+    int produced = 0;
+    try {
+      for (int joining = 0; joining < 3; joining++) {
+        produce("e2e-three", produced, 60);
+        produced += 60;
+        members.add(subscribedCommitting("e2e-three", "three-group"));
+        int expected = produced;
+        int size = members.size();
+        assertEventually(size + " members share the partitions and read all " + expected, Duration.ofSeconds(60), () -> {
+          pollAll(members, seen);
+          return seen.size() == expected && members.stream().allMatch(m -> !m.assignment().isEmpty())
+              && members.stream().mapToInt(m -> m.assignment().size()).sum() == 6;
+        }, () -> "read " + seen.size());
+      }
+      while (members.size() > 1) {
+        KafkaConsumer<String, String> leaving = members.remove(0);
+        leaving.commitSync();
+        leaving.close();
+        produce("e2e-three", produced, 30);
+        produced += 30;
+        int expected = produced;
+        assertEventually("after a member left, all " + expected + " read", Duration.ofSeconds(60), () -> {
+          pollAll(members, seen);
+          return seen.size() == expected;
+        }, () -> "read " + seen.size());
+      }
+      members.get(0).commitSync();
+    } finally {
+      members.forEach(KafkaConsumer::close);
+    }
+    assertEquals(produced, seen.size());
+    seen.forEach((value, times) -> assertEquals(1, times, value + " read once"));
+  }
+
+  /** A member that commits what it read when its partitions are revoked, so their next owner resumes there. */
+  private static KafkaConsumer<String, String> subscribedCommitting(String topic, String group) {
+    KafkaConsumer<String, String> member = consumer(group, "cooperative-sticky");
+    member.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+      @Override
+      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        member.commitSync();
+      }
+
+      @Override
+      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+    });
+    return member;
+  }
+
+  private static void pollAll(List<KafkaConsumer<String, String>> members, Map<String, Integer> seen) {
+    for (KafkaConsumer<String, String> member : members) {
+      member.poll(Duration.ofMillis(50)).forEach(r -> seen.merge(r.value(), 1, Integer::sum));
+      member.commitAsync();
     }
   }
 

@@ -1,0 +1,115 @@
+package io.skein.server.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.skein.server.TestBroker;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * KafkaJS (Node.js) produces keyed records, plain and gzip-compressed with headers, and reads
+ * them back in a consumer group (src/test/js/kafkajs). Skipped only where {@code node} is not
+ * installed; its packages are installed with {@code npm ci} when missing.
+ */
+class KafkaJsTest {
+
+  private static final Path SCRIPT_DIR = Path.of("src", "test", "js", "kafkajs");
+  private static final int PARTITIONS = 3;
+  private static final int RECORDS = 40;
+
+  private static TestBroker broker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Optional<Path> node = onPath("node");
+    assumeTrue(node.isPresent(), "node is not installed: KafkaJsTest needs Node.js (Debian's nodejs and npm)");
+    if (!Files.isDirectory(SCRIPT_DIR.resolve("node_modules").resolve("kafkajs"))) {
+      Path npm = onPath("npm").orElseThrow(() -> new AssertionError("node is installed but npm is not"));
+      run(Duration.ofMinutes(3), npm.toString(), "ci", "--no-audit", "--no-fund", "--prefix", SCRIPT_DIR.toString());
+    }
+    broker = TestBroker.start(Map.of());
+    broker.node().broker().topics().createTopic("kafkajs", PARTITIONS, 1, Map.of(), false).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private static Optional<Path> onPath(String program) {
+    return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+        .map(dir -> Path.of(dir, program)).filter(Files::isExecutable).findFirst();
+  }
+
+  /** A command's standard output; fails unless it exits 0 within {@code within} (it is destroyed if not). */
+  private static String run(Duration within, String... command) throws IOException, InterruptedException {
+    Path output = Files.createTempFile("skein-kafkajs-", ".out");
+    Path errors = Files.createTempFile("skein-kafkajs-", ".err");
+    Process process = new ProcessBuilder(command).redirectOutput(output.toFile()).redirectError(errors.toFile()).start();
+    try {
+      process.getOutputStream().close();
+      boolean exited = process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
+      String err = Files.readString(errors);
+      assertTrue(exited, String.join(" ", command) + " finished within " + within + "; stderr: " + err);
+      assertEquals(0, process.exitValue(), String.join(" ", command) + ": " + err);
+      return Files.readString(output);
+    } finally {
+      process.destroyForcibly();
+      Files.deleteIfExists(output);
+      Files.deleteIfExists(errors);
+    }
+  }
+
+  @Test
+  void kafkaJsProducesKeyedRecordsAndConsumesThemInAGroup() throws Exception {
+    String output = run(Duration.ofMinutes(2), onPath("node").orElseThrow().toString(),
+        SCRIPT_DIR.resolve("produce-consume.js").toString(), broker.kafkaBootstrap(), "kafkajs", "kafkajs-group",
+        Integer.toString(RECORDS));
+
+    List<String[]> records = output.lines().map(line -> line.split(" ")).toList();
+    assertEquals(RECORDS, records.size(), output);
+    Set<Integer> indexes = records.stream().map(r -> Integer.parseInt(r[4])).collect(Collectors.toSet());
+    assertEquals(RECORDS, indexes.size(), "each record read once: " + output);
+    for (String[] record : records) {
+      int index = Integer.parseInt(record[4]);
+      assertEquals("key-" + index, record[2]);
+      assertEquals("value-" + index, record[3]);
+      // KafkaJS's default partitioner is the Java client's: murmur2 of the key bytes.
+      int expected = Utils.toPositive(Utils.murmur2(record[2].getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+      assertEquals(expected, Integer.parseInt(record[0]), "partition of " + record[2]);
+    }
+
+    Map<Integer, Long> endOffsets = records.stream().collect(Collectors.groupingBy(r -> Integer.parseInt(r[0]),
+        Collectors.summingLong(r -> 1L)));
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrap()))) {
+      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("kafkajs-group")
+          .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+      endOffsets.forEach((partition, end) ->
+          assertEquals(end, committed.get(new TopicPartition("kafkajs", partition)).offset(), "committed " + partition));
+    }
+  }
+}
