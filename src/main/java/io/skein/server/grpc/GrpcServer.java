@@ -10,6 +10,7 @@ import io.skein.proto.v1.ProducerServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -57,11 +58,14 @@ public final class GrpcServer implements AutoCloseable {
   /** Starts serving the API. */
   public void serve(Broker broker) {
     consumer = new ConsumerGrpcService(broker.partitions());
-    gate.open(List.of(
-        new AdminGrpcService(broker.topics()).bindService(),
-        new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),
-        consumer.bindService(),
-        ServerInterceptors.intercept(new GroupGrpcService(broker.groups()), GroupGrpcService.peerInterceptor())));
+    MalformedRequests malformed = new MalformedRequests();
+    gate.open(Stream.of(
+            new AdminGrpcService(broker.topics()).bindService(),
+            new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),
+            consumer.bindService(),
+            ServerInterceptors.intercept(new GroupGrpcService(broker.groups()), GroupGrpcService.peerInterceptor()))
+        .map(malformed::guard)
+        .toList());
   }
 
   /** The bound port (useful when the configured port is 0). */
