@@ -2,6 +2,7 @@ package io.skein.cli;
 
 import io.skein.client.Admin;
 import io.skein.proto.v1.ConfigEntry;
+import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.PartitionDescription;
 import io.skein.proto.v1.TopicDescription;
 import java.io.PrintWriter;
@@ -75,7 +76,13 @@ final class TopicsCommand implements Callable<Integer> {
       } else if (action.list) {
         admin.listTopics().forEach(out::println);
       } else if (action.describe) {
-        admin.describeTopics(topic == null ? List.of() : List.of(topic)).forEach(t -> printDescription(out, t));
+        for (TopicDescription described : admin.describeTopics(topic == null ? List.of() : List.of(topic))) {
+          if (described.getError().getCode() != ErrorCode.NONE) {
+            throw new SkeinCli.CommandFailedException(
+                described.getError().getCode() + ": " + described.getError().getMessage());
+          }
+          printDescription(out, described);
+        }
       } else if (action.delete) {
         admin.deleteTopic(topic);
         out.println("Deleted topic " + topic + ".");

@@ -225,6 +225,33 @@ class BrokerGrpcTest {
     assertEquals(4, metadata.getTopics(0).getPartitionsCount());
     assertEquals(0, metadata.getTopics(0).getPartitions(3).getLeader());
     assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, metadata.getTopics(1).getError().getCode());
+    assertTrue(metadata.getTopics(0).hasError(), "a described topic says it has no error");
+    assertEquals(ErrorCode.NONE, metadata.getTopics(0).getError().getCode());
+  }
+
+  @Test
+  void describeTopicsAnswersKnownTopicsAndAnErrorEntryForAnUnknownOne() {
+    create("described", 2, Map.of());
+    var described = admin.describeTopics(DescribeTopicsRequest.newBuilder()
+        .addNames("no-such-topic").addNames("described").build());
+    assertEquals(2, described.getTopicsCount());
+    TopicDescription unknown = described.getTopics(0);
+    assertEquals("no-such-topic", unknown.getName());
+    assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, unknown.getError().getCode());
+    assertEquals(0, unknown.getPartitionsCount());
+    TopicDescription known = described.getTopics(1);
+    assertEquals("described", known.getName());
+    assertTrue(known.hasError());
+    assertEquals(ErrorCode.NONE, known.getError().getCode());
+    assertEquals(2, known.getPartitionsCount());
+  }
+
+  @Test
+  void aSuccessfulProduceAnswerSaysItHasNoError() {
+    create("no-error", 1, Map.of());
+    ProduceResponse answer = produce("no-error", 0, Batches.of("fine"));
+    assertTrue(answer.hasError());
+    assertEquals(ErrorCode.NONE, answer.getError().getCode());
   }
 
   @Test
