@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
 public final class SkeinNode implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SkeinNode.class);
+  /** How often the gRPC health service takes over the readiness of {@code /ready}. */
+  private static final Duration HEALTH_REFRESH = Duration.ofSeconds(1);
 
   private final ActorSystem<SpawnProtocol.Command> system;
   private final BrokerConfig config;
@@ -153,6 +155,8 @@ public final class SkeinNode implements AutoCloseable {
       kafka.ifPresent(listener -> serveKafka(system, listener, broker));
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
+      system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,
+          () -> grpc.ready(BrokerReadinessCheck.isReady(system)), system.executionContext());
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
       return new SkeinNode(system, config, broker, grpc, kafka);

@@ -43,6 +43,7 @@ final class StartupGate extends HandlerRegistry {
 
   /** Method name to handler, once the broker serves; null while it starts. */
   private volatile Map<String, ServerMethodDefinition<?, ?>> methods;
+  private volatile List<ServerServiceDefinition> services = List.of();
 
   void open(List<ServerServiceDefinition> services) {
     Map<String, ServerMethodDefinition<?, ?>> byName = new HashMap<>();
@@ -52,6 +53,13 @@ final class StartupGate extends HandlerRegistry {
       }
     }
     methods = Map.copyOf(byName);
+    this.services = List.copyOf(services);
+  }
+
+  /** The services once open, for server reflection. */
+  @Override
+  public List<ServerServiceDefinition> getServices() {
+    return services;
   }
 
   @Override
