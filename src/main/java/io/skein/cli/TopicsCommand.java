@@ -68,15 +68,17 @@ final class TopicsCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     validate();
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", connection.bootstrapServer), cli.channelFactory())) {
+    Retries retries = connection.retries(spec.commandLine().getErr());
+    try (Admin admin = connection.admin(cli.channelFactory())) {
       if (action.create) {
-        admin.createTopic(topic, partitions == null ? BROKER_DEFAULT : partitions,
-            replicationFactor == null ? BROKER_DEFAULT : replicationFactor, configs);
+        retries.call(() -> admin.createTopic(topic, partitions == null ? BROKER_DEFAULT : partitions,
+            replicationFactor == null ? BROKER_DEFAULT : replicationFactor, configs));
         out.println("Created topic " + topic + ".");
       } else if (action.list) {
-        admin.listTopics().forEach(out::println);
+        retries.call(admin::listTopics).forEach(out::println);
       } else if (action.describe) {
-        for (TopicDescription described : admin.describeTopics(topic == null ? List.of() : List.of(topic))) {
+        for (TopicDescription described : retries.call(
+            () -> admin.describeTopics(topic == null ? List.of() : List.of(topic)))) {
           if (described.getError().getCode() != ErrorCode.NONE) {
             throw new SkeinCli.CommandFailedException(
                 described.getError().getCode() + ": " + described.getError().getMessage());
@@ -84,15 +86,15 @@ final class TopicsCommand implements Callable<Integer> {
           printDescription(out, described);
         }
       } else if (action.delete) {
-        admin.deleteTopic(topic);
+        retries.run(() -> admin.deleteTopic(topic));
         out.println("Deleted topic " + topic + ".");
       } else {
         if (partitions != null) {
-          admin.createPartitions(topic, partitions);
+          retries.call(() -> admin.createPartitions(topic, partitions));
           out.println("Topic " + topic + " now has " + partitions + " partitions.");
         }
         if (!configs.isEmpty() || !deleteConfigs.isEmpty()) {
-          admin.alterTopicConfigs(topic, configs, deleteConfigs);
+          retries.call(() -> admin.alterTopicConfigs(topic, configs, deleteConfigs));
           out.println("Updated config for topic " + topic + ".");
         }
       }
