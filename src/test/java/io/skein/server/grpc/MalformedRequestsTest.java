@@ -25,10 +25,6 @@ import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProducerServiceGrpc;
 import io.skein.server.Batches;
 import io.skein.server.TestBroker;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -48,22 +44,6 @@ class MalformedRequestsTest {
 
   /** A varint that never ends, then a field: no protobuf parser accepts it. */
   static final byte[] GARBAGE = HexFormat.of().parseHex("ffffffffffffffffff0a0b");
-
-  static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
 
   static TestBroker broker;
   static ListAppender<ILoggingEvent> malformedLog = new ListAppender<>();
@@ -102,7 +82,7 @@ class MalformedRequestsTest {
   static StatusRuntimeException call(MethodDescriptor<?, ?> method, byte[]... messages) throws Exception {
     MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(method.getType()).setFullMethodName(method.getFullMethodName())
-        .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+        .setRequestMarshaller(StartupGate.BYTES).setResponseMarshaller(StartupGate.BYTES).build();
     ClientCall<byte[], byte[]> call = broker.channel().newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
     CompletableFuture<StatusRuntimeException> closed = new CompletableFuture<>();
     call.start(new ClientCall.Listener<>() {
