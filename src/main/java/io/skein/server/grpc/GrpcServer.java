@@ -31,12 +31,14 @@ public final class GrpcServer implements AutoCloseable {
 
   private final StartupGate gate;
   private final HealthStatusManager health;
+  private final MalformedRequests malformed;
   private volatile ConsumerGrpcService consumer;
 
-  private GrpcServer(Server server, StartupGate gate, HealthStatusManager health) {
+  private GrpcServer(Server server, StartupGate gate, HealthStatusManager health, MalformedRequests malformed) {
     this.server = server;
     this.gate = gate;
     this.health = health;
+    this.malformed = malformed;
   }
 
   /**
@@ -54,7 +56,9 @@ public final class GrpcServer implements AutoCloseable {
         .fallbackHandlerRegistry(gate)
         .callExecutor(GrpcServer::produceOnTransportThread)
         .build();
-    GrpcServer grpc = new GrpcServer(server, gate, health);
+    MalformedRequests malformed = new MalformedRequests();
+    malformed.takeOverOversizeLog();
+    GrpcServer grpc = new GrpcServer(server, gate, health, malformed);
     grpc.ready(false);
     server.start();
     return grpc;
@@ -88,7 +92,6 @@ public final class GrpcServer implements AutoCloseable {
   /** Starts serving the API. */
   public void serve(Broker broker) {
     consumer = new ConsumerGrpcService(broker.partitions());
-    MalformedRequests malformed = new MalformedRequests();
     gate.open(Stream.of(
             new AdminGrpcService(broker.topics()).bindService(),
             new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),

@@ -51,8 +51,34 @@ final class MalformedRequests {
     }
   };
 
+  /**
+   * grpc-java's own warning, with a stack trace, for a request message over the inbound limit
+   * (which it refuses before any Skein code sees it). Held here: JUL keeps loggers weakly.
+   */
+  private static final java.util.logging.Logger GRPC_STREAM_LOG =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+  /** The key under which oversized requests are rate limited: gRPC does not say whose they were. */
+  private static final String OVERSIZED = "oversized requests";
+
   /** When each client address last had a malformed request logged, in System.nanoTime. */
   private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+
+  /** Logs requests over the inbound limit in one line a minute instead of gRPC's stack traces. */
+  void takeOverOversizeLog() {
+    GRPC_STREAM_LOG.setFilter(this::grpcMayLog);
+  }
+
+  private boolean grpcMayLog(java.util.logging.LogRecord record) {
+    if (!(record.getThrown() instanceof StatusRuntimeException refused)
+        || refused.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+      return true;
+    }
+    if (due(OVERSIZED)) {
+      LOG.warn("Refused a request message: {} (skein.grpc.max-inbound-message-bytes; further ones are not logged"
+          + " for {})", refused.getStatus().getDescription(), LOG_INTERVAL);
+    }
+    return false;
+  }
 
   /** {@code service} with every method parsing its own requests, as above. */
   ServerServiceDefinition guard(ServerServiceDefinition service) {
@@ -79,19 +105,24 @@ final class MalformedRequests {
   /** Logs a malformed request unless its client had one logged within {@link #LOG_INTERVAL}. */
   private void log(String method, SocketAddress peer, String problem) {
     String client = peer instanceof InetSocketAddress inet ? inet.getHostString() : String.valueOf(peer);
+    if (due(client)) {
+      LOG.warn("Malformed {} request from {}: {} (further ones from this client are not logged for {})",
+          method, client, problem, LOG_INTERVAL);
+    }
+  }
+
+  /** Whether {@code key} had nothing logged within {@link #LOG_INTERVAL}; if so, it has now. */
+  private boolean due(String key) {
     long now = System.nanoTime();
     if (lastLogged.size() > MAX_REMEMBERED_PEERS) {
       lastLogged.values().removeIf(at -> now - at > LOG_INTERVAL.toNanos());
     }
     boolean[] due = {false};
-    lastLogged.compute(client, (key, at) -> {
+    lastLogged.compute(key, (k, at) -> {
       due[0] = at == null || now - at > LOG_INTERVAL.toNanos();
       return due[0] ? now : at;
     });
-    if (due[0]) {
-      LOG.warn("Malformed {} request from {}: {} (further ones from this client are not logged for {})",
-          method, client, problem, LOG_INTERVAL);
-    }
+    return due[0];
   }
 
   /** The call as the service's handler sees it: its own method descriptor, silent once rejected. */

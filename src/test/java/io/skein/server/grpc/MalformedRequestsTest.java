@@ -119,6 +119,7 @@ class MalformedRequestsTest {
   @Test
   void everyMethodAnswersInvalidRequestToBytesThatAreNotProtobufAndKeepsServing() throws Exception {
     grpcStackTraces.clear();
+    malformedLog.list.clear();
     for (MethodDescriptor<?, ?> method : everyMethod()) {
       assertInvalidRequest(call(method, GARBAGE), method.getFullMethodName());
     }
@@ -141,14 +142,23 @@ class MalformedRequestsTest {
   }
 
   @Test
-  void aRequestOverTheInboundLimitIsResourceExhausted() throws Exception {
+  void aRequestOverTheInboundLimitIsResourceExhaustedAndLoggedInOneLine() throws Exception {
+    grpcStackTraces.clear();
+    malformedLog.list.clear();
     int limit = broker.node().config().maxInboundMessageBytes();
     byte[] oversized = ProduceRequest.newBuilder().setTopic("t")
         .setRecords(ByteString.copyFrom(new byte[limit + 1])).build().toByteArray();
     StatusRuntimeException answer = call(ProducerServiceGrpc.getProduceMethod(), oversized);
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, answer.getStatus().getCode(), answer.toString());
     assertTrue(answer.getStatus().getDescription().contains(String.valueOf(limit)), answer.toString());
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, call(ProducerServiceGrpc.getProduceMethod(), oversized)
+        .getStatus().getCode());
     assertFalse(AdminServiceGrpc.newBlockingStub(broker.channel()).listTopics(ListTopicsRequest.getDefaultInstance())
         .getNamesList().contains("t"));
+
+    assertTrue(grpcStackTraces.isEmpty(), () -> "gRPC logged " + grpcStackTraces.get(0).getThrown());
+    assertEquals(1, malformedLog.list.size(), "one line a minute: " + malformedLog.list);
+    assertTrue(malformedLog.list.get(0).getFormattedMessage().contains(String.valueOf(limit)));
+    assertTrue(malformedLog.list.get(0).getThrowableProxy() == null);
   }
 }
