@@ -4,11 +4,11 @@ import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.skein.broker.Broker;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.skein.broker.Broker;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.GroupServiceGrpc;
@@ -16,9 +16,9 @@ import io.skein.proto.v1.ProducerServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The client-facing gRPC endpoint of one broker. */
 public final class GrpcServer implements AutoCloseable {
