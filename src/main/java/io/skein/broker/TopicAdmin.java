@@ -49,6 +49,9 @@ public final class TopicAdmin {
   /** A topic asked for by name: the topic, or why there is none. Exactly one is set. */
   public record TopicMetadata(String name, Topic topic, Failure failure) {}
 
+  /** A topic asked to be described: its description, or why there is none. Exactly one is set. */
+  public record DescribedTopic(String name, TopicDescription description, Failure failure) {}
+
   public record ClusterMetadata(List<BrokerAddress> brokers, List<TopicMetadata> topics) {}
 
   /** The cluster's id, the broker running the Controller (-1 if none is up) and the live brokers. */
@@ -170,18 +173,21 @@ public final class TopicAdmin {
     return LeaderLocations.get(system).topicById(topicId);
   }
 
-  /** The named topics (every topic if none is named) with their partitions' logs; fails for one that does not exist. */
-  public CompletionStage<List<TopicDescription>> describeTopics(List<String> names) {
+  /**
+   * The named topics (every topic if none is named) with their partitions' logs, in request
+   * order; a name that is not a topic gets its failure instead, as in {@link #metadata}.
+   */
+  public CompletionStage<List<DescribedTopic>> describeTopics(List<String> names) {
     return topics().thenCompose(topics -> {
-      List<Topic> selected = new ArrayList<>(names.isEmpty() ? topics.values() : List.of());
-      for (String name : names) {
+      List<String> selected = names.isEmpty() ? List.copyOf(topics.keySet()) : names;
+      List<CompletableFuture<DescribedTopic>> described = new ArrayList<>(selected.size());
+      for (String name : selected) {
         Topic topic = topics.get(name);
-        if (topic == null) {
-          throw unknownTopic(name);
-        }
-        selected.add(topic);
+        described.add(topic == null
+            ? CompletableFuture.completedFuture(new DescribedTopic(name, null, unknownTopic(name).failure()))
+            : describe(topic, true).thenApply(found -> new DescribedTopic(name, found, null)).toCompletableFuture());
       }
-      return Answers.allOf(selected.stream().map(topic -> describe(topic, true).toCompletableFuture()).toList());
+      return Answers.allOf(described);
     });
   }
 

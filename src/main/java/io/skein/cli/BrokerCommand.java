@@ -31,6 +31,10 @@ public final class BrokerCommand implements Callable<Integer> {
       description = "Kafka protocol port for Kafka clients (skein.kafka.port).")
   Integer kafkaPort;
 
+  @Option(names = "--management-port", paramLabel = "N",
+      description = "Port of the management endpoint (/alive, /ready), when enabled (akka.management.http.port).")
+  Integer managementPort;
+
   @Option(names = "--host", paramLabel = "ADDRESS",
       description = "Bind address of the gRPC and Kafka listeners (skein.grpc.host, skein.kafka.host).")
   String host;
@@ -49,6 +53,9 @@ public final class BrokerCommand implements Callable<Integer> {
     }
     if (kafkaPort != null) {
       overrides.put("skein.kafka.port", kafkaPort);
+    }
+    if (managementPort != null) {
+      overrides.put("akka.management.http.port", managementPort);
     }
     if (host != null) {
       overrides.put("skein.grpc.host", host);

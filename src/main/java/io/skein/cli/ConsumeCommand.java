@@ -88,6 +88,7 @@ final class ConsumeCommand implements Callable<Integer> {
       }
     }
     long received = 0;
+    connection.awaitBroker(cli.channelFactory(), spec.commandLine().getErr());
     try (Consumer<byte[], byte[]> consumer =
         new Consumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer(), cli.channelFactory())) {
       PrintedOffsets printed = group == null ? null : new PrintedOffsets(consumer);

@@ -65,6 +65,7 @@ final class ConsumePerfCommand implements Callable<Integer> {
     long bytes = 0;
     long startMs;
     long endMs;
+    connection.awaitBroker(perf.cli.channelFactory(), spec.commandLine().getErr());
     try (Consumer<byte[], byte[]> consumer =
         new Consumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer(), perf.cli.channelFactory())) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic);

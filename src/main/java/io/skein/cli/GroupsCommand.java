@@ -80,19 +80,20 @@ final class GroupsCommand implements Callable<Integer> {
   public Integer call() {
     ResetOffsetsRequest reset = validate();
     PrintWriter out = spec.commandLine().getOut();
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", connection.bootstrapServer), cli.channelFactory())) {
+    Retries retries = connection.retries(spec.commandLine().getErr());
+    try (Admin admin = connection.admin(cli.channelFactory())) {
       if (action.list) {
-        admin.listGroups().stream().map(GroupListing::getGroupId).forEach(out::println);
+        retries.call(admin::listGroups).stream().map(GroupListing::getGroupId).forEach(out::println);
       } else if (action.describe) {
-        printDescription(out, admin.describeGroup(group));
+        printDescription(out, retries.call(() -> admin.describeGroup(group)));
       } else if (action.resetOffsets) {
-        ResetOffsetsResponse response = admin.resetOffsets(reset);
+        ResetOffsetsResponse response = retries.call(() -> admin.resetOffsets(reset));
         printReset(out, response);
         if (!response.getExecuted()) {
           spec.commandLine().getErr().println("Dry run: nothing was changed. Add --execute to commit these offsets.");
         }
       } else {
-        admin.deleteGroup(group);
+        retries.run(() -> admin.deleteGroup(group));
         out.println("Deleted group " + group + ".");
       }
     }

@@ -66,6 +66,7 @@ final class ProduceCommand implements Callable<Integer> {
     }
     AtomicLong failed = new AtomicLong();
     long lines = 0;
+    connection.awaitBroker(cli.channelFactory(), spec.commandLine().getErr());
     try (Producer<byte[], byte[]> producer =
             new Producer<>(config, new ByteArraySerializer(), new ByteArraySerializer(), cli.channelFactory());
         BufferedReader reader = new BufferedReader(new InputStreamReader(cli.in(), StandardCharsets.UTF_8))) {

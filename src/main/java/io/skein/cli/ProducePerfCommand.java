@@ -106,6 +106,7 @@ final class ProducePerfCommand implements Callable<Integer> {
       out.flush();
     }
 
+    connection.awaitBroker(perf.cli.channelFactory(), spec.commandLine().getErr());
     try (Producer<byte[], byte[]> producer =
         new Producer<>(config, new ByteArraySerializer(), new ByteArraySerializer(), perf.cli.channelFactory())) {
       long startNanos = System.nanoTime();

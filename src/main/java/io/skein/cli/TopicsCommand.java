@@ -2,6 +2,7 @@ package io.skein.cli;
 
 import io.skein.client.Admin;
 import io.skein.proto.v1.ConfigEntry;
+import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.PartitionDescription;
 import io.skein.proto.v1.TopicDescription;
 import java.io.PrintWriter;
@@ -67,25 +68,33 @@ final class TopicsCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     validate();
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", connection.bootstrapServer), cli.channelFactory())) {
+    Retries retries = connection.retries(spec.commandLine().getErr());
+    try (Admin admin = connection.admin(cli.channelFactory())) {
       if (action.create) {
-        admin.createTopic(topic, partitions == null ? BROKER_DEFAULT : partitions,
-            replicationFactor == null ? BROKER_DEFAULT : replicationFactor, configs);
+        retries.call(() -> admin.createTopic(topic, partitions == null ? BROKER_DEFAULT : partitions,
+            replicationFactor == null ? BROKER_DEFAULT : replicationFactor, configs));
         out.println("Created topic " + topic + ".");
       } else if (action.list) {
-        admin.listTopics().forEach(out::println);
+        retries.call(admin::listTopics).forEach(out::println);
       } else if (action.describe) {
-        admin.describeTopics(topic == null ? List.of() : List.of(topic)).forEach(t -> printDescription(out, t));
+        for (TopicDescription described : retries.call(
+            () -> admin.describeTopics(topic == null ? List.of() : List.of(topic)))) {
+          if (described.getError().getCode() != ErrorCode.NONE) {
+            throw new SkeinCli.CommandFailedException(
+                described.getError().getCode() + ": " + described.getError().getMessage());
+          }
+          printDescription(out, described);
+        }
       } else if (action.delete) {
-        admin.deleteTopic(topic);
+        retries.run(() -> admin.deleteTopic(topic));
         out.println("Deleted topic " + topic + ".");
       } else {
         if (partitions != null) {
-          admin.createPartitions(topic, partitions);
+          retries.call(() -> admin.createPartitions(topic, partitions));
           out.println("Topic " + topic + " now has " + partitions + " partitions.");
         }
         if (!configs.isEmpty() || !deleteConfigs.isEmpty()) {
-          admin.alterTopicConfigs(topic, configs, deleteConfigs);
+          retries.call(() -> admin.alterTopicConfigs(topic, configs, deleteConfigs));
           out.println("Updated config for topic " + topic + ".");
         }
       }

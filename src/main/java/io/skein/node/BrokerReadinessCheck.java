@@ -26,8 +26,12 @@ public final class BrokerReadinessCheck implements Supplier<CompletionStage<Bool
 
   @Override
   public CompletionStage<Boolean> get() {
+    return CompletableFuture.completedFuture(isReady(system));
+  }
+
+  /** The readiness above, also what the gRPC health service reports. */
+  static boolean isReady(akka.actor.typed.ActorSystem<?> system) {
     boolean up = Cluster.get(system).selfMember().status() == MemberStatus.up();
-    return CompletableFuture.completedFuture(
-        up && BrokerReadiness.get(system).ready(LeaderLocations.get(system)::inSyncFollower));
+    return up && BrokerReadiness.get(system).ready(LeaderLocations.get(system)::inSyncFollower);
   }
 }

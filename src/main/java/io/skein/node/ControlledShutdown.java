@@ -67,6 +67,10 @@ final class ControlledShutdown {
     CoordinatedShutdown coordinated = CoordinatedShutdown.get(system);
     coordinated.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "move-partition-leadership",
         shutdown::moveLeadershipAway);
+    coordinated.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "grpc-health-not-serving", () -> {
+      grpc.stopping();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
     coordinated.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-grpc", () -> {
       grpc.close();
       return CompletableFuture.completedFuture(Done.getInstance());

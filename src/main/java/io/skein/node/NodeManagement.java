@@ -20,11 +20,13 @@ final class NodeManagement {
   private NodeManagement() {}
 
   /** Starts the endpoint if configured (bootstrap needs it: peers probe each other on it). */
-  static void start(ActorSystem<?> system, Config config) {
+  static void start(ActorSystem<?> system, Config config) throws PortInUseException {
     boolean bootstrap = config.getBoolean("skein.cluster.bootstrap");
     if (!bootstrap && !config.getBoolean("skein.management.enabled")) {
       return;
     }
+    PortInUseException.checkFree("management", config.getString("akka.management.http.hostname"),
+        config.getInt("akka.management.http.port"), "--management-port (akka.management.http.port)");
     try {
       var uri = AkkaManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       LOG.info("Akka Management on {}", uri);

@@ -61,6 +61,9 @@ public final class SkeinNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SkeinNode.class);
   /** How often a broker still waiting to join a cluster says so. */
   private static final Duration MEMBERSHIP_WAIT_LOG_INTERVAL = Duration.ofSeconds(10);
+  /** How often the gRPC health service takes over the readiness of {@code /ready}. */
+  private static final Duration HEALTH_REFRESH = Duration.ofSeconds(1);
+  private static final String REMOTING_PORT = "akka.remote.artery.canonical.port";
 
   private final ActorSystem<SpawnProtocol.Command> system;
   private final BrokerConfig config;
@@ -97,6 +100,13 @@ public final class SkeinNode implements AutoCloseable {
     if (loaded.getBoolean("skein.broker.id-from-hostname")) {
       absolute.put("skein.broker.id", PodOrdinal.brokerIdOf(loaded.getString("skein.broker.hostname")));
     }
+    // A single node talks to no other node, so a fixed remoting port would only keep a second
+    // broker on the same machine from starting. Nodes of a cluster keep theirs: seed lists name it.
+    boolean singleNode = loaded.getList("akka.cluster.seed-nodes").isEmpty()
+        && !loaded.getBoolean("skein.cluster.bootstrap");
+    if (singleNode && !layers.hasPath(REMOTING_PORT) && !ConfigFactory.systemProperties().hasPath(REMOTING_PORT)) {
+      absolute.put(REMOTING_PORT, 0);
+    }
     return ConfigFactory.load(ConfigFactory.parseMap(absolute).withFallback(layers));
   }
 
@@ -106,7 +116,7 @@ public final class SkeinNode implements AutoCloseable {
     Files.createDirectories(config.dataDir());
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
-    GrpcServer grpc = GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes());
+    GrpcServer grpc = bindGrpc(config);
     KafkaSettings kafkaSettings = KafkaSettings.from(loaded);
     Optional<KafkaListener> kafka = bindKafka(kafkaSettings, grpc);
     int port = grpc.port();
@@ -126,8 +136,10 @@ public final class SkeinNode implements AutoCloseable {
 
     ActorSystem<SpawnProtocol.Command> system;
     try {
+      PortInUseException.checkFree("Akka remoting", withRoles.getString("akka.remote.artery.canonical.hostname"),
+          withRoles.getInt(REMOTING_PORT), REMOTING_PORT + " (-D" + REMOTING_PORT + "=N)");
       system = ActorSystem.create(SpawnProtocol.create(), "skein", withRoles);
-    } catch (RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       grpc.close();
       kafka.ifPresent(KafkaListener::close);
       throw e;
@@ -160,6 +172,8 @@ public final class SkeinNode implements AutoCloseable {
       kafka.ifPresent(listener -> serveKafka(system, listener, broker));
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
+      system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,
+          () -> grpc.ready(BrokerReadinessCheck.isReady(system)), system.executionContext());
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
       return new SkeinNode(system, config, broker, grpc, kafka);
@@ -168,6 +182,15 @@ public final class SkeinNode implements AutoCloseable {
       kafka.ifPresent(KafkaListener::close);
       system.terminate();
       throw e;
+    }
+  }
+
+  /** The gRPC endpoint, bound but not serving yet. */
+  private static GrpcServer bindGrpc(BrokerConfig config) throws IOException {
+    try {
+      return GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes());
+    } catch (IOException e) {
+      throw PortInUseException.explain(e, "gRPC", config.grpcHost(), config.grpcPort(), "--port (skein.grpc.port)");
     }
   }
 
@@ -180,7 +203,7 @@ public final class SkeinNode implements AutoCloseable {
       return Optional.of(KafkaListener.bind(settings));
     } catch (IOException e) {
       grpc.close();
-      throw e;
+      throw PortInUseException.explain(e, "Kafka", settings.host(), settings.port(), "--kafka-port (skein.kafka.port)");
     }
   }
 

@@ -80,6 +80,9 @@ class SkeinCliTest {
     assertEquals(1, run("topics", "--bootstrap-server", BOOTSTRAP, "--delete", "--topic", "missing"));
     assertEquals(1, err.lines().count(), err);
     assertTrue(err.contains("UNKNOWN_TOPIC_OR_PARTITION"), err);
+    assertEquals(1, run("topics", "--bootstrap-server", BOOTSTRAP, "--describe", "--topic", "missing"));
+    assertEquals(1, err.lines().count(), err);
+    assertTrue(err.contains("UNKNOWN_TOPIC_OR_PARTITION"), err);
   }
 
   @Test

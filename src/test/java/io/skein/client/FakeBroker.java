@@ -499,11 +499,8 @@ public final class FakeBroker implements AutoCloseable {
         DescribeTopicsResponse.Builder response = DescribeTopicsResponse.newBuilder();
         List<String> names = request.getNamesList().isEmpty() ? List.copyOf(topics.keySet()) : request.getNamesList();
         for (String name : names) {
-          if (!topics.containsKey(name)) {
-            responses.onError(ApiErrors.toStatus(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "no topic " + name));
-            return;
-          }
-          response.addTopics(describe(name));
+          response.addTopics(topics.containsKey(name) ? describe(name) : TopicDescription.newBuilder().setName(name)
+              .setError(ApiErrors.toError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "no topic " + name, Map.of())).build());
         }
         responses.onNext(response.build());
       }

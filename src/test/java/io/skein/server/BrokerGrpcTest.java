@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
+import io.skein.broker.PartitionRequests;
+import io.skein.proto.v1.SubscribeRequest;
+import io.skein.proto.v1.SubscribeResponse;
+import java.util.Iterator;
 import io.grpc.StatusRuntimeException;
 import io.skein.api.ApiErrors;
 import io.skein.proto.v1.AdminServiceGrpc;
@@ -225,6 +231,61 @@ class BrokerGrpcTest {
     assertEquals(4, metadata.getTopics(0).getPartitionsCount());
     assertEquals(0, metadata.getTopics(0).getPartitions(3).getLeader());
     assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, metadata.getTopics(1).getError().getCode());
+    assertTrue(metadata.getTopics(0).hasError(), "a described topic says it has no error");
+    assertEquals(ErrorCode.NONE, metadata.getTopics(0).getError().getCode());
+  }
+
+  @Test
+  void describeTopicsAnswersKnownTopicsAndAnErrorEntryForAnUnknownOne() {
+    create("described", 2, Map.of());
+    var described = admin.describeTopics(DescribeTopicsRequest.newBuilder()
+        .addNames("no-such-topic").addNames("described").build());
+    assertEquals(2, described.getTopicsCount());
+    TopicDescription unknown = described.getTopics(0);
+    assertEquals("no-such-topic", unknown.getName());
+    assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, unknown.getError().getCode());
+    assertEquals(0, unknown.getPartitionsCount());
+    TopicDescription known = described.getTopics(1);
+    assertEquals("described", known.getName());
+    assertTrue(known.hasError());
+    assertEquals(ErrorCode.NONE, known.getError().getCode());
+    assertEquals(2, known.getPartitionsCount());
+  }
+
+  @Test
+  void defaultFetchAndSubscribeAnswersFitTheUsualFourMebibyteClientLimit() {
+    create("big-answers", 1, Map.of());
+    int batches = 12;
+    for (int i = 0; i < batches; i++) {
+      produce("big-answers", 0, Batches.withValueSize(512 * 1024));
+    }
+    // grpc-java's default receive limit, 4 MiB, like grpc-js's and grpc-go's.
+    ManagedChannel plain = ManagedChannelBuilder.forAddress("127.0.0.1", broker.node().grpcPort()).usePlaintext().build();
+    try {
+      var plainConsumer = ConsumerServiceGrpc.newBlockingStub(plain).withDeadlineAfter(30, TimeUnit.SECONDS);
+      FetchResponse fetched = plainConsumer.fetch(FetchRequest.newBuilder().setTopic("big-answers").setOffset(0).build());
+      assertFalse(fetched.getRecords().isEmpty());
+      assertTrue(fetched.getRecords().size() <= PartitionRequests.DEFAULT_MAX_BYTES + 600 * 1024,
+          "about the default max_bytes: " + fetched.getRecords().size());
+
+      Iterator<SubscribeResponse> stream = plainConsumer.subscribe(SubscribeRequest.newBuilder()
+          .setTopic("big-answers").setStart(OffsetSpec.EARLIEST).build());
+      long next = 0;
+      while (next < batches) {
+        next = stream.next().getNextOffset();
+      }
+      assertEquals(batches, next);
+    } finally {
+      plain.shutdownNow();
+    }
+  }
+
+  @Test
+  void aSuccessfulProduceAnswerSaysItHasNoError() {
+    create("no-error", 1, Map.of());
+    ProduceResponse answer = produce("no-error", 0, Batches.of("fine"));
+    assertTrue(answer.hasError());
+    assertEquals(ErrorCode.NONE, answer.getError().getCode());
   }
 
   @Test

@@ -29,7 +29,7 @@ public final class TestBroker implements AutoCloseable {
     Map<String, Object> overrides = new HashMap<>(extra);
     overrides.put("skein.data-dir", dir.toString());
     overrides.put("skein.grpc.host", "127.0.0.1");
-    overrides.put("skein.grpc.port", 0);
+    overrides.putIfAbsent("skein.grpc.port", 0);
     overrides.putIfAbsent("skein.kafka.enabled", true);
     overrides.put("skein.kafka.host", "127.0.0.1");
     overrides.putIfAbsent("skein.kafka.port", 0);

@@ -66,6 +66,12 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
             .build()));
   }
 
+  private static TopicDescription description(TopicAdmin.DescribedTopic described) {
+    return described.failure() != null
+        ? TopicDescription.newBuilder().setName(described.name()).setError(Replies.toError(described.failure())).build()
+        : description(described.description());
+  }
+
   @Override
   public void alterTopicConfigs(AlterTopicConfigsRequest request, StreamObserver<AlterTopicConfigsResponse> observer) {
     Replies.guard(observer, () -> Replies.answer(observer,
@@ -102,6 +108,7 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
         if (topic.failure() != null) {
           entry.setError(Replies.toError(topic.failure()));
         } else {
+          entry.setError(Replies.NO_ERROR);
           for (int p = 0; p < topic.topic().partitions().size(); p++) {
             ReplicaAssignment a = topic.topic().partitions().get(p);
             entry.addPartitions(PartitionMetadata.newBuilder().setPartition(p).setLeader(a.leader())
@@ -116,7 +123,7 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   private static TopicDescription description(TopicAdmin.TopicDescription topic) {
     TopicDescription.Builder description = TopicDescription.newBuilder()
-        .setName(topic.topic().name()).setTopicId(topic.topic().topicId());
+        .setName(topic.topic().name()).setTopicId(topic.topic().topicId()).setError(Replies.NO_ERROR);
     for (TopicAdmin.PartitionDescription p : topic.partitions()) {
       ReplicaAssignment a = p.assignment();
       PartitionDescription.Builder partition = PartitionDescription.newBuilder().setPartition(p.partition())

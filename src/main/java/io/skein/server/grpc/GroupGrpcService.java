@@ -321,7 +321,7 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
     CommitOffsetsResponse.Builder response = CommitOffsetsResponse.newBuilder();
     for (GroupCoordinator.PartitionResult r : results) {
       PartitionResult.Builder result = PartitionResult.newBuilder().setTopic(r.topic()).setPartition(r.partition());
-      result.setError(r.failure() == null ? io.skein.proto.v1.Error.getDefaultInstance() : Replies.toError(r.failure()));
+      result.setError(r.failure() == null ? Replies.NO_ERROR : Replies.toError(r.failure()));
       response.addResults(result);
     }
     return response.build();

@@ -4,41 +4,76 @@ import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.skein.broker.Broker;
+import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.ConsumerServiceGrpc;
+import io.skein.proto.v1.GroupServiceGrpc;
 import io.skein.proto.v1.ProducerServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The client-facing gRPC endpoint of one broker. */
 public final class GrpcServer implements AutoCloseable {
 
+  /** The services the health service reports on, besides "" (the whole server). */
+  private static final List<String> HEALTH_SERVICES = List.of(AdminServiceGrpc.SERVICE_NAME,
+      ProducerServiceGrpc.SERVICE_NAME, ConsumerServiceGrpc.SERVICE_NAME, GroupServiceGrpc.SERVICE_NAME);
+
   private final Server server;
 
   private final StartupGate gate;
+  private final HealthStatusManager health;
+  private final MalformedRequests malformed;
   private volatile ConsumerGrpcService consumer;
 
-  private GrpcServer(Server server, StartupGate gate) {
+  private GrpcServer(Server server, StartupGate gate, HealthStatusManager health, MalformedRequests malformed) {
     this.server = server;
     this.gate = gate;
+    this.health = health;
+    this.malformed = malformed;
   }
 
   /**
    * Binds the client endpoint (port 0 picks a free one) and answers every call with a
-   * retriable "starting" error until {@link #serve} opens it.
+   * retriable "starting" error until {@link #serve} opens it. The health service (NOT_SERVING
+   * until {@link #ready} says otherwise) and server reflection answer from the start.
    */
   public static GrpcServer bind(String host, int port, int maxInboundMessageBytes) throws IOException {
     StartupGate gate = new StartupGate();
+    HealthStatusManager health = new HealthStatusManager();
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .maxInboundMessageSize(maxInboundMessageBytes)
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
         .fallbackHandlerRegistry(gate)
         .callExecutor(GrpcServer::produceOnTransportThread)
-        .build()
-        .start();
-    return new GrpcServer(server, gate);
+        .build();
+    MalformedRequests malformed = new MalformedRequests();
+    malformed.takeOverOversizeLog();
+    GrpcServer grpc = new GrpcServer(server, gate, health, malformed);
+    grpc.ready(false);
+    server.start();
+    return grpc;
+  }
+
+  /** What the health service answers for the whole server and each Skein service. */
+  public void ready(boolean ready) {
+    ServingStatus status = ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+    HEALTH_SERVICES.forEach(service -> health.setStatus(service, status));
+  }
+
+  /** The broker is shutting down: NOT_SERVING from now on, whatever {@link #ready} is told. */
+  public void stopping() {
+    health.enterTerminalState();
   }
 
   /**
@@ -57,11 +92,13 @@ public final class GrpcServer implements AutoCloseable {
   /** Starts serving the API. */
   public void serve(Broker broker) {
     consumer = new ConsumerGrpcService(broker.partitions());
-    gate.open(List.of(
-        new AdminGrpcService(broker.topics()).bindService(),
-        new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),
-        consumer.bindService(),
-        ServerInterceptors.intercept(new GroupGrpcService(broker.groups()), GroupGrpcService.peerInterceptor())));
+    gate.open(Stream.of(
+            new AdminGrpcService(broker.topics()).bindService(),
+            new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),
+            consumer.bindService(),
+            ServerInterceptors.intercept(new GroupGrpcService(broker.groups()), GroupGrpcService.peerInterceptor()))
+        .map(malformed::guard)
+        .toList());
   }
 
   /** The bound port (useful when the configured port is 0). */

@@ -61,7 +61,8 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
         .setBaseOffset(reply.baseOffset())
         .setLastOffset(reply.lastOffset())
         .setLogAppendTime(reply.logAppendTime())
-        .setLogStartOffset(reply.logStartOffset());
+        .setLogStartOffset(reply.logStartOffset())
+        .setError(Replies.NO_ERROR);
   }
 
   /**

@@ -22,6 +22,9 @@ final class Replies {
 
   private static final Logger LOG = LoggerFactory.getLogger(Replies.class);
 
+  /** The error field of a message that succeeded. */
+  static final io.skein.proto.v1.Error NO_ERROR = io.skein.proto.v1.Error.getDefaultInstance();
+
   private Replies() {}
 
   /** Runs a handler body, answering with a status if it rejects the request or breaks. */
@@ -61,7 +64,9 @@ final class Replies {
       return toStatus(rejected.failure());
     }
     if (cause instanceof StatusRuntimeException status) {
-      return status;
+      return ApiErrors.errorInfo(status).isPresent()
+          ? status
+          : ApiErrors.toStatus(ApiErrors.errorCode(status), String.valueOf(status.getStatus().getDescription()));
     }
     if (cause instanceof TimeoutException) {
       return ApiErrors.toStatus(ErrorCode.REQUEST_TIMED_OUT, "the broker did not answer in time: " + cause.getMessage());

@@ -25,7 +25,8 @@ import java.util.Map;
  */
 final class StartupGate extends HandlerRegistry {
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+  /** Messages as their bytes, unparsed. */
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
     @Override
     public InputStream stream(byte[] value) {
       return new ByteArrayInputStream(value);
@@ -43,6 +44,7 @@ final class StartupGate extends HandlerRegistry {
 
   /** Method name to handler, once the broker serves; null while it starts. */
   private volatile Map<String, ServerMethodDefinition<?, ?>> methods;
+  private volatile List<ServerServiceDefinition> services = List.of();
 
   void open(List<ServerServiceDefinition> services) {
     Map<String, ServerMethodDefinition<?, ?>> byName = new HashMap<>();
@@ -52,6 +54,13 @@ final class StartupGate extends HandlerRegistry {
       }
     }
     methods = Map.copyOf(byName);
+    this.services = List.copyOf(services);
+  }
+
+  /** The services once open, for server reflection. */
+  @Override
+  public List<ServerServiceDefinition> getServices() {
+    return services;
   }
 
   @Override
