@@ -33,8 +33,10 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
  * broker, as Kafka's idempotent producer retries: a leader that stored it already answers with
  * the offsets it has. Each record's value names the producer id and its sequence. It keeps
  * account of what the brokers promised: every acknowledged record by offset (each must survive),
- * when each acknowledged request was sent and answered, and the values of requests refused with
- * NOT_ENOUGH_REPLICAS and not acknowledged since (none of which may be written anywhere).
+ * when each acknowledged request was sent and answered, and the values of batches every attempt
+ * of which was refused with NOT_ENOUGH_REPLICAS (none of which may be written anywhere; an attempt
+ * that failed otherwise, a time-out, may have written the batch, which a leader then refuses to
+ * take again below min.insync.replicas, as Kafka's does).
  */
 final class AcksAllLoad implements AutoCloseable {
 
@@ -43,7 +45,7 @@ final class AcksAllLoad implements AutoCloseable {
   final Map<Long, String> acked = new ConcurrentSkipListMap<>();
   /** Send time to answer time (System.nanoTime) of each acknowledged request. */
   final ConcurrentSkipListMap<Long, Long> ackTimes = new ConcurrentSkipListMap<>();
-  /** Values of records in requests refused with NOT_ENOUGH_REPLICAS and not acknowledged by a retry. */
+  /** Values of records in batches every attempt of which was refused with NOT_ENOUGH_REPLICAS. */
   final Set<String> refused = ConcurrentHashMap.newKeySet();
   final Map<ErrorCode, AtomicInteger> errors = new ConcurrentHashMap<>();
 
@@ -54,6 +56,8 @@ final class AcksAllLoad implements AutoCloseable {
   private final IntPredicate usable;
   private final AtomicBoolean stop = new AtomicBoolean();
   private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+  /** Whether an attempt of the batch being sent failed in a way that may have written it. */
+  private boolean maybeWritten;
   private final Thread thread;
 
   private AcksAllLoad(SkeinCluster cluster, String topic, int partition, String prefix, IntPredicate usable) {
@@ -124,6 +128,7 @@ final class AcksAllLoad implements AutoCloseable {
       if (send(id, producer, baseSequence, values)) {
         baseSequence += RECORDS_PER_BATCH;
         values = null;
+        maybeWritten = false;
       } else {
         target++;
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // back-off of the load generator
@@ -165,7 +170,10 @@ final class AcksAllLoad implements AutoCloseable {
       // Not acknowledged: it may or may not be in the log; the retry of the same batch tells.
       ErrorCode code = ApiErrors.errorCode(failed);
       errors.computeIfAbsent(code, c -> new AtomicInteger()).incrementAndGet();
-      if (code == ErrorCode.NOT_ENOUGH_REPLICAS) {
+      if (code != ErrorCode.NOT_ENOUGH_REPLICAS) {
+        maybeWritten = true;
+        refused.removeAll(List.of(values));
+      } else if (!maybeWritten) {
         refused.addAll(List.of(values));
       }
       return false;
