@@ -13,7 +13,9 @@ import re
 import statistics
 import sys
 
-SYSTEMS = ("kafka", "skein")
+SYSTEMS = ("kafka", "skein", "skein-kt")
+# How the ratio rows name each system against Kafka.
+RATIO_LABELS = {"skein": "Skein/Kafka", "skein-kt": "Skein (Kafka tools)/Kafka"}
 GIB = 1 << 30
 
 # Summary line of kafka-producer-perf-test / ProducerPerformance and of `skein perf produce`;
@@ -76,6 +78,20 @@ def parse_consume(text):
     return None
 
 
+def parse_compact(meta, num):
+    """The cleaner's totals from meta ("cleaner=CLEANS MB SECONDS", bench/run), or None.
+
+    Its MB/s is the cleaner's: MB its cleans read over the time they took."""
+    if "cleaner" not in meta:
+        return None
+    cleans, mb, seconds = meta["cleaner"].split()
+    if int(cleans) == 0:
+        return None
+    return {"records": num, "rps": None, "mbps": float(mb) / float(seconds) if float(seconds) > 0 else None,
+            "cleans": int(cleans), "cleaner_mb": float(mb), "cleaner_s": float(seconds),
+            "log_mib_after": int(meta.get("log_kb_after", 0)) / 1024}
+
+
 def run_metrics(run_dir):
     """Everything measured in one run; 'error' is set when the run does not count."""
     meta = read_env(os.path.join(run_dir, "meta"))
@@ -86,8 +102,11 @@ def run_metrics(run_dir):
         r["error"] = status
     out_path = os.path.join(run_dir, "measure.out")
     text = open(out_path, encoding="utf-8", errors="replace").read() if os.path.exists(out_path) else ""
-    parsed = parse_consume(text) if meta.get("kind") == "consume" else parse_produce(text)
     num = int(meta.get("num", 0))
+    if meta.get("kind") == "compact":
+        parsed = parse_compact(meta, num)
+    else:
+        parsed = parse_consume(text) if meta.get("kind") == "consume" else parse_produce(text)
     if parsed is None:
         r["error"] = r["error"] or "no result line in the tool's output"
     else:
@@ -201,12 +220,12 @@ def report(work):
     if total:
         w(f"| wall time of the whole run | {int(total) // 60} min {int(total) % 60} s |")
     w("")
-    w(f"Each case ran {env.get('reps', '?')}× per system, Kafka and Skein alternating, each run on a fresh broker "
+    w(f"Each case ran {env.get('reps', '?')}× per system (kafka: Apache Kafka and its tools; skein: Skein and skein perf; skein-kt: Skein driven by Kafka's tools through its Kafka listener), the order alternating, each run on a fresh broker "
       f"and topic (6 partitions, RF 1 unless the case says otherwise, OS flush), after an unmeasured warm-up "
       f"on the same broker (lat-1k: inside the perf tool's run; its figures are the tool's steady-state "
       f"line, after the warm-up records). Producers: batch.size={env.get('batch_size')}, "
       f"linger.ms={env.get('linger_ms')}, no keys. Figures are medians over the runs that succeeded; "
-      "the ratio is Skein/Kafka (above 1 is better for records/s and MB/s, worse for the rest). "
+      "the ratios are each Skein row over Kafka's (above 1 is better for records/s and MB/s, worse for the rest). "
       "Kafka's percentiles are whole milliseconds. CPU and steal cover the measured phase only; "
       "peak RSS is the broker's VmHWM. A fixed-rate run that reached less than 95% of its target rate is "
       "flagged 'below target rate': its latencies are mostly queueing. See bench/README.md.")
@@ -222,16 +241,17 @@ def report(work):
             ok = [r for r in case_runs if r["system"] == system and not r["error"]]
             medians[system] = {c[1]: median([r.get(c[1]) for r in ok]) for c in COLUMNS}
             medians[system]["n"] = f"{len(ok)}/{len([r for r in case_runs if r['system'] == system])}"
-        consume = case_runs[0]["meta"].get("kind") == "consume"
+        consume = case_runs[0]["meta"].get("kind") in ("consume", "compact")
         for system in SYSTEMS:
             m = medians[system]
             cells = ["–" if (prod and consume) else cell(m[key], spec) for _, key, spec, prod in COLUMNS]
             slow = [r for r in case_runs if r["system"] == system and not r["error"] and r.get("below_rate")]
             flag = f" ({len(slow)} below target rate)" if slow else ""
             w(f"| {case} | {system} | " + " | ".join(cells) + f" | {m['n']}{flag} |")
-        cells = ["–" if (prod and consume) or key == "steal_pct" else ratio(medians["skein"][key], medians["kafka"][key])
-                 for _, key, _, prod in COLUMNS]
-        w(f"| {case} | **Skein/Kafka** | " + " | ".join(cells) + " | |")
+        for system in SYSTEMS[1:]:
+            cells = ["–" if (prod and consume) or key == "steal_pct" else ratio(medians[system][key], medians["kafka"][key])
+                     for _, key, _, prod in COLUMNS]
+            w(f"| {case} | **{RATIO_LABELS[system]}** | " + " | ".join(cells) + " | |")
     w("")
     for case in [c for c in cases if c in clusters]:
         n = clusters[case]
@@ -240,6 +260,23 @@ def report(work):
           f"server for the Controller's journal, whose CPU counts as `other CPU s`). **broker CPU s** and "
           f"**peak RSS MiB** are sums over the {n} broker processes; CPU s/GiB divides by the payload once, "
           f"not once per replica.")
+        w("")
+    compacted = [c for c in cases if any(r["case"] == c and r["meta"].get("kind") == "compact" for r in runs)]
+    if compacted:
+        w("Compaction (medians): **MB/s** in the table above is the cleaner's, the MB its cleans read (the "
+          "key-map pass included) over the seconds they took, summed over its log lines (Kafka: the "
+          "\"Log cleaner thread 0 cleaned log\" statistics, Skein: LogCleaner's \"Cleaned ...\" lines); "
+          "broker CPU covers writing and cleaning.")
+        w("")
+        w("| case | system | cleans | MB read by the cleaner | cleaner s | cleaner MB/s | data dir MiB after |")
+        w("|---|---|---:|---:|---:|---:|---:|")
+        for case in compacted:
+            for system in SYSTEMS:
+                ok = [r for r in runs if r["case"] == case and r["system"] == system and not r["error"]]
+                if ok:
+                    w(f"| {case} | {system} | {fmt(median([r['cleans'] for r in ok]), 0)} | "
+                      f"{fmt(median([r['cleaner_mb'] for r in ok]))} | {fmt(median([r['cleaner_s'] for r in ok]), 2)} | "
+                      f"{fmt(median([r['mbps'] for r in ok]))} | {fmt(median([r['log_mib_after'] for r in ok]))} |")
         w("")
     w("| case | what it does |")
     w("|---|---|")
@@ -258,7 +295,7 @@ def report(work):
     for r in sorted(runs, key=lambda r: (order.get(r["case"], 99), r["rep"], r["system"])):
         meta = r["meta"]
         w(f"| {r['case']} | {r['system']} | {r['rep']} | {fmt(r.get('rps'), thousands=True)} | "
-          f"{'–' if meta.get('kind') == 'consume' else fmt(r.get('p99'), 2)} | {fmt(r.get('wall'))} | "
+          f"{'–' if meta.get('kind') in ('consume', 'compact') else fmt(r.get('p99'), 2)} | {fmt(r.get('wall'))} | "
           f"{fmt(r.get('broker_cpu'))} | {fmt(r.get('client_cpu'))} | {fmt(r.get('other_cpu'))} | "
           f"{fmt(r.get('busy_pct'), 0)} | {fmt(r.get('steal_pct'))} | {meta.get('load1_before', '–')} | "
           f"{meta.get('startup_s', '–')} | {r['error'] or ('ok, below target rate' if r.get('below_rate') else 'ok')} |")
@@ -270,7 +307,8 @@ def line(run_dir):
     r = run_metrics(run_dir)
     if r["error"]:
         return f"  {r['system']} {r['case']} rep {r['rep']}: FAILED ({r['error']})"
-    parts = [f"{r['rps']:,.0f} rec/s", f"{r['mbps']:.1f} MB/s"]
+    parts = [f"{r['rps']:,.0f} rec/s" if r["rps"] is not None else f"{r['cleans']} cleans",
+             f"{r['mbps']:.1f} MB/s"]
     if "p99" in r:
         parts.append(f"p99 {r['p99']:.1f} ms")
     if "broker_cpu" in r:

@@ -269,7 +269,7 @@ final class Cleaner {
             ByteBuffer kept = writeBuffer.duplicate().flip();
             if (kept.hasRemaining()) {
               cleaned.append(kept, lastOffsetOf(kept), nowMs, config.indexIntervalBytes());
-              noteDeleteHorizons(kept);
+              noteDeleteHorizons(kept, nowMs);
               bytesWritten += kept.remaining();
               throttler.throttle(kept.remaining(), aborted);
             }
@@ -288,10 +288,17 @@ final class Cleaner {
     }
   }
 
-  private void noteDeleteHorizons(ByteBuffer batches) {
+  /**
+   * Notes the horizons still ahead of {@code nowMs}. A kept batch whose horizon has passed has no
+   * tombstone left (this clean dropped them) but keeps the mark when rewritten, as Kafka's does:
+   * counted, it would make the log look due for another clean at once, forever.
+   */
+  private void noteDeleteHorizons(ByteBuffer batches, long nowMs) {
     for (int position = batches.position(); position < batches.limit(); ) {
-      latestDeleteHorizonMs =
-          Math.max(latestDeleteHorizonMs, BatchHeader.deleteHorizon(batches, position));
+      long horizon = BatchHeader.deleteHorizon(batches, position);
+      if (horizon > nowMs) {
+        latestDeleteHorizonMs = Math.max(latestDeleteHorizonMs, horizon);
+      }
       position += BatchHeader.batchSize(batches, position);
     }
   }

@@ -5,6 +5,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.skein.api.ApiErrors;
 import io.skein.proto.v1.ErrorCode;
+import io.skein.proto.v1.InitProducerIdRequest;
+import io.skein.proto.v1.InitProducerIdResponse;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProduceResponse;
 import io.skein.proto.v1.ProducerServiceGrpc;
@@ -18,7 +20,6 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntPredicate;
 import org.apache.kafka.common.compress.Compression;
@@ -26,11 +27,16 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 
 /**
- * An acks=all load on one partition over raw gRPC, sent to any usable broker in turn (Cluster
- * Sharding routes each request to the leader); after an error it moves to the next broker.
- * It keeps account of what the brokers promised: every acknowledged record by offset (each
- * must survive), when each acknowledged request was sent and answered, and the values of
- * requests refused with NOT_ENOUGH_REPLICAS (none of which may be written anywhere).
+ * An idempotent acks=all producer on one partition over raw gRPC, sent to any usable broker in
+ * turn (Cluster Sharding routes each request to the leader). It gets a producer id, writes it with
+ * a sequence into each batch, and after an error sends the same batch again through the next
+ * broker, as Kafka's idempotent producer retries: a leader that stored it already answers with
+ * the offsets it has. Each record's value names the producer id and its sequence. It keeps
+ * account of what the brokers promised: every acknowledged record by offset (each must survive),
+ * when each acknowledged request was sent and answered, and the values of batches every attempt
+ * of which was refused with NOT_ENOUGH_REPLICAS (none of which may be written anywhere; an attempt
+ * that failed otherwise, a time-out, may have written the batch, which a leader then refuses to
+ * take again below min.insync.replicas, as Kafka's does).
  */
 final class AcksAllLoad implements AutoCloseable {
 
@@ -39,7 +45,7 @@ final class AcksAllLoad implements AutoCloseable {
   final Map<Long, String> acked = new ConcurrentSkipListMap<>();
   /** Send time to answer time (System.nanoTime) of each acknowledged request. */
   final ConcurrentSkipListMap<Long, Long> ackTimes = new ConcurrentSkipListMap<>();
-  /** Values of records in requests refused with NOT_ENOUGH_REPLICAS. */
+  /** Values of records in batches every attempt of which was refused with NOT_ENOUGH_REPLICAS. */
   final Set<String> refused = ConcurrentHashMap.newKeySet();
   final Map<ErrorCode, AtomicInteger> errors = new ConcurrentHashMap<>();
 
@@ -49,8 +55,9 @@ final class AcksAllLoad implements AutoCloseable {
   private final String prefix;
   private final IntPredicate usable;
   private final AtomicBoolean stop = new AtomicBoolean();
-  private final AtomicLong sequence = new AtomicLong();
   private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+  /** Whether an attempt of the batch being sent failed in a way that may have written it. */
+  private boolean maybeWritten;
   private final Thread thread;
 
   private AcksAllLoad(SkeinCluster cluster, String topic, int partition, String prefix, IntPredicate usable) {
@@ -94,6 +101,9 @@ final class AcksAllLoad implements AutoCloseable {
   private void run() {
     List<Integer> ids = cluster.ids();
     int target = 0;
+    InitProducerIdResponse producer = null;
+    int baseSequence = 0;
+    String[] values = null;
     while (!stop.get()) {
       int id = ids.get(target % ids.size());
       if (!usable.test(id)) {
@@ -101,40 +111,77 @@ final class AcksAllLoad implements AutoCloseable {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         continue;
       }
-      if (!send(id)) {
+      if (producer == null) {
+        producer = initProducerId(id);
+        if (producer == null) {
+          target++;
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // back-off of the load generator
+        }
+        continue;
+      }
+      if (values == null) {
+        values = new String[RECORDS_PER_BATCH];
+        for (int i = 0; i < RECORDS_PER_BATCH; i++) {
+          values[i] = prefix + "-" + producer.getProducerId() + "-" + (baseSequence + i);
+        }
+      }
+      if (send(id, producer, baseSequence, values)) {
+        baseSequence += RECORDS_PER_BATCH;
+        values = null;
+        maybeWritten = false;
+      } else {
         target++;
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // back-off of the load generator
       }
     }
   }
 
-  /** One acks=all request through broker {@code id}; true if it was acknowledged. */
-  private boolean send(int id) {
-    ManagedChannel channel = channels.computeIfAbsent(id, i -> cluster.broker(i).channel());
-    long seq = sequence.getAndIncrement();
-    String[] values = new String[RECORDS_PER_BATCH];
-    for (int i = 0; i < RECORDS_PER_BATCH; i++) {
-      values[i] = prefix + "-" + seq + "-" + i;
+  /** A producer id from broker {@code id}, or null if it could not give one. */
+  private InitProducerIdResponse initProducerId(int id) {
+    try {
+      return ProducerServiceGrpc.newBlockingStub(channel(id)).withDeadlineAfter(15, TimeUnit.SECONDS)
+          .initProducerId(InitProducerIdRequest.getDefaultInstance());
+    } catch (StatusRuntimeException failed) {
+      errors.computeIfAbsent(ApiErrors.errorCode(failed), c -> new AtomicInteger()).incrementAndGet();
+      return null;
     }
+  }
+
+  /** One acks=all request through broker {@code id}; true if it was acknowledged. */
+  private boolean send(int id, InitProducerIdResponse producer, int baseSequence, String[] values) {
+    SimpleRecord[] records = new SimpleRecord[values.length];
+    for (int i = 0; i < values.length; i++) {
+      records[i] = new SimpleRecord(values[i].getBytes(StandardCharsets.UTF_8));
+    }
+    ByteString batch = ByteString.copyFrom(MemoryRecords.withIdempotentRecords(Compression.NONE,
+        producer.getProducerId(), (short) producer.getProducerEpoch(), baseSequence, records).buffer());
     long sentAt = System.nanoTime();
     try {
-      ProduceResponse response = ProducerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(15, TimeUnit.SECONDS)
+      ProduceResponse response = ProducerServiceGrpc.newBlockingStub(channel(id)).withDeadlineAfter(15, TimeUnit.SECONDS)
           .produce(ProduceRequest.newBuilder().setTopic(topic).setPartition(partition).setAcks(-1)
-              .setTimeoutMs(10_000).setRecords(batch(values)).build());
-      for (int i = 0; i < RECORDS_PER_BATCH; i++) {
+              .setTimeoutMs(10_000).setRecords(batch).build());
+      for (int i = 0; i < values.length; i++) {
         acked.put(response.getBaseOffset() + i, values[i]);
       }
+      refused.removeAll(List.of(values));
       ackTimes.put(sentAt, System.nanoTime());
       return true;
     } catch (StatusRuntimeException failed) {
-      // Not acknowledged: it may or may not be in the log; only acks and refusals are held to account.
+      // Not acknowledged: it may or may not be in the log; the retry of the same batch tells.
       ErrorCode code = ApiErrors.errorCode(failed);
       errors.computeIfAbsent(code, c -> new AtomicInteger()).incrementAndGet();
-      if (code == ErrorCode.NOT_ENOUGH_REPLICAS) {
+      if (code != ErrorCode.NOT_ENOUGH_REPLICAS) {
+        maybeWritten = true;
+        refused.removeAll(List.of(values));
+      } else if (!maybeWritten) {
         refused.addAll(List.of(values));
       }
       return false;
     }
+  }
+
+  private ManagedChannel channel(int id) {
+    return channels.computeIfAbsent(id, i -> cluster.broker(i).channel());
   }
 
   static ByteString batch(String... values) {

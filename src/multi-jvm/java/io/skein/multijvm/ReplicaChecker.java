@@ -3,6 +3,7 @@ package io.skein.multijvm;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.skein.log.Log;
 import io.skein.log.LogConfig;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -21,13 +23,19 @@ import org.apache.kafka.common.record.internal.Record;
 /**
  * Reads a partition's log straight from each replica's data directory (the brokers are
  * stopped) and checks it against what producers had acknowledged: every acknowledged record
- * at its offset, once, in order, on every replica; and replicas byte for byte identical up to
- * the high watermark, batch after batch.
+ * at its offset, once, in order, on every replica; nothing an idempotent producer sent stored
+ * twice and each producer's records in the order it sent them; and replicas byte for byte
+ * identical up to the high watermark, batch after batch.
  */
 final class ReplicaChecker {
 
-  /** One replica's records (value by offset, in offset order) and its batches as stored. */
-  record ReplicaLog(Path dir, List<Long> offsets, List<String> values, List<StoredBatch> batches, long highWatermark) {}
+  /**
+   * One replica's records in offset order: offset, key and value (null for none), the writing
+   * idempotent producer ("id/epoch", null for none) and the record's sequence; its batches as
+   * stored; and the offset below which its cleaner has compacted it.
+   */
+  record ReplicaLog(Path dir, List<Long> offsets, List<String> keys, List<String> values, List<String> producers,
+      List<Integer> sequences, List<StoredBatch> batches, long highWatermark, long cleanedOffset) {}
 
   record StoredBatch(long baseOffset, long lastOffset, byte[] bytes) {}
 
@@ -35,7 +43,10 @@ final class ReplicaChecker {
 
   static ReplicaLog read(Path partitionDir) throws Exception {
     List<Long> offsets = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
     List<String> values = new ArrayList<>();
+    List<String> producers = new ArrayList<>();
+    List<Integer> sequences = new ArrayList<>();
     List<StoredBatch> batches = new ArrayList<>();
     try (Log log = Log.open(partitionDir, LogConfig.defaults(), Clock.systemUTC())) {
       long offset = log.logStartOffset();
@@ -48,13 +59,21 @@ final class ReplicaChecker {
           batches.add(new StoredBatch(batch.baseOffset(), batch.lastOffset(), bytes.array()));
           for (Record record : batch) {
             offsets.add(record.offset());
-            values.add(StandardCharsets.UTF_8.decode(record.value()).toString());
+            keys.add(text(record.key()));
+            values.add(text(record.value()));
+            producers.add(batch.hasProducerId() ? batch.producerId() + "/" + batch.producerEpoch() : null);
+            sequences.add(record.sequence());
           }
         }
         offset = result.nextOffset();
       }
-      return new ReplicaLog(partitionDir, offsets, values, batches, log.highWatermark());
+      return new ReplicaLog(partitionDir, offsets, keys, values, producers, sequences, batches, log.highWatermark(),
+          log.cleanedOffset());
     }
+  }
+
+  private static String text(ByteBuffer bytes) {
+    return bytes == null ? null : StandardCharsets.UTF_8.decode(bytes).toString();
   }
 
   static void check(Map<Long, String> acknowledged, List<ReplicaLog> replicas) {
@@ -72,6 +91,7 @@ final class ReplicaChecker {
         assertEquals(ack.getValue(), replica.values().get(index),
             "acknowledged record at offset " + ack.getKey() + " in " + replica.dir());
       }
+      checkProducerSequences(replica);
       minHighWatermark = Math.min(minHighWatermark, replica.highWatermark());
     }
     ReplicaLog reference = replicas.get(0);
@@ -90,6 +110,31 @@ final class ReplicaChecker {
             + reference.dir() + " and " + replica.dir() + " are the same bytes, below the high watermark "
             + minHighWatermark);
       }
+    }
+  }
+
+  /**
+   * Per idempotent producer (id and epoch: sequences start again at a new epoch), its records' sequences strictly increase along the log: so no
+   * (producer, sequence) is stored twice (a retry the leader failed to recognise) and the
+   * producer's records are in the order it sent them.
+   */
+  static void checkProducerSequences(ReplicaLog replica) {
+    Map<String, Integer> lastSequence = new HashMap<>();
+    Map<String, Long> lastOffset = new HashMap<>();
+    for (int i = 0; i < replica.offsets().size(); i++) {
+      String producer = replica.producers().get(i);
+      if (producer == null) {
+        continue;
+      }
+      int sequence = replica.sequences().get(i);
+      long offset = replica.offsets().get(i);
+      Integer previous = lastSequence.put(producer, sequence);
+      if (previous != null && sequence <= previous) {
+        fail((sequence == previous ? "stored twice: " : "out of send order: ") + "producer " + producer
+            + " sequence " + sequence + " at offset " + offset + " after sequence " + previous + " at offset "
+            + lastOffset.get(producer) + " in " + replica.dir());
+      }
+      lastOffset.put(producer, offset);
     }
   }
 

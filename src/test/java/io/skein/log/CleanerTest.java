@@ -192,6 +192,29 @@ class CleanerTest {
   }
 
   @Test
+  void oncePastTheirHorizonTombstonesGoAndTheLogIsNotCleanedAgainForThem() throws Exception {
+    LogConfig config =
+        config("cleanup.policy", "compact", "segment.bytes", 600, "delete.retention.ms", 1000);
+    try (Log log = Log.open(dir, config, clock)) {
+      // The batch keeps a live value when its tombstone goes: rewritten, it still carries the horizon.
+      log.appendAsLeader(keyed(START_MS, "gone", "v1"), 0);
+      log.appendAsLeader(keyed(START_MS, "gone", null, "kept", "v1"), 0);
+      commitAll(log);
+      Cleaner cleaner = cleaner(1 << 16);
+      assertNotNull(cleaner.clean(log, () -> false));
+      assertTrue(latestValues(readRecords(log)).containsKey("gone"), "the tombstone stays until its horizon");
+
+      clock.advance(1001);
+      assertTrue(CleanableSection.tombstonesExpired(log, clock.millis()), "the horizon passed");
+      assertNotNull(cleaner.clean(log, () -> false));
+      assertEquals(Map.of("kept", "v1"), latestValues(readRecords(log)));
+      assertFalse(CleanableSection.tombstonesExpired(log, clock.millis()),
+          "no tombstone is left to remove, so the log needs no clean");
+      assertNull(cleaner.clean(log, () -> false), "nothing dirty, no tombstone: no clean");
+    }
+  }
+
+  @Test
   void recordsWithoutKeyWrittenBeforeThePolicyChangedAreDroppedAsKafkaDoes() throws Exception {
     try (Log log = Log.open(dir, LogConfig.defaults(), clock)) {
       log.appendAsLeader(keyed(START_MS, null, "keyless", "k", "v"), 0);
