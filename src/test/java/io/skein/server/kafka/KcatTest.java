@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.skein.client.Admin;
+import io.skein.client.OffsetAndMetadata;
+import io.skein.client.TopicPartition;
 import io.skein.server.TestBroker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +20,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** librdkafka's kcat lists, produces to and consumes from a broker; skipped where kcat is not installed. */
+/**
+ * librdkafka's kcat lists, produces to and consumes from a broker, alone and in a group; skipped
+ * where kcat is not installed.
+ */
 class KcatTest {
 
   private static TestBroker broker;
@@ -61,6 +67,27 @@ class KcatTest {
     kcat("one\ntwo\nthree\n", "-P", "-t", "kcat", "-p", "0");
     String consumed = kcat("", "-C", "-t", "kcat", "-o", "beginning", "-e", "-f", "%o:%s\\n");
     assertEquals("0:one\n1:two\n2:three\n", consumed);
+  }
+
+  @Test
+  void aGroupConsumerReadsEveryPartitionAndCommitsWhereItStopped() throws Exception {
+    broker.node().broker().topics().createTopic("kcat-grouped", 3, 1, Map.of(), false).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    for (int p = 0; p < 3; p++) {
+      kcat("a" + p + "\nb" + p + "\n", "-P", "-t", "kcat-grouped", "-p", Integer.toString(p));
+    }
+
+    String consumed = kcat("", "-G", "kcat-readers", "-X", "auto.offset.reset=earliest", "-e", "-f", "%p:%o:%s\n",
+        "kcat-grouped");
+
+    assertEquals(List.of("0:0:a0", "0:1:b0", "1:0:a1", "1:1:b1", "2:0:a2", "2:1:b2"),
+        consumed.lines().sorted().toList());
+    try (Admin admin = Admin.create(broker.bootstrap())) {
+      Map<TopicPartition, OffsetAndMetadata> committed = admin.listGroupOffsets("kcat-readers");
+      for (int p = 0; p < 3; p++) {
+        assertEquals(2, committed.get(new TopicPartition("kcat-grouped", p)).offset(), "partition " + p);
+      }
+    }
   }
 
   @Test
