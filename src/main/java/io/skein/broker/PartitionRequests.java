@@ -13,16 +13,26 @@ import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionRouter;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.AbstractRecords;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 
 /**
  * Produce, fetch and offset look-ups on partitions, for any protocol. A request refused
  * before it goes anywhere throws a {@link FailureException}; one refused later fails its
- * stage with one. Record bytes stay Kafka v2 batches throughout.
+ * stage with one. Record bytes stay Kafka v2 batches throughout: plain records are packed
+ * into one before anything else sees them.
  */
 public final class PartitionRequests {
 
@@ -53,6 +63,7 @@ public final class PartitionRequests {
   private final LeaderLocations leaders;
   private final RequestSettings settings;
   private final ActorRef<PartitionLeader.AppendReply> ignore;
+  private final MultiFetch multiFetch = new MultiFetch(this);
 
   PartitionRequests(ActorSystem<?> system, RequestSettings settings) {
     this.router = new PartitionRouter(system, DEFAULT_MAX_BYTES);
@@ -90,6 +101,30 @@ public final class PartitionRequests {
   }
 
   /**
+   * Packs plain records into one Kafka v2 batch (CreateTime, no producer id) compressed with
+   * {@code compression}, and appends it as {@link #produce(String, int, int, int, ByteBuffer)}
+   * does. A record's timestamp 0 is the time of packing; a negative one is refused.
+   */
+  public CompletionStage<Appended> produce(
+      String topic, int partition, int acks, int timeoutMs, CompressionType compression, List<SimpleRecord> records) {
+    if (records.isEmpty()) {
+      throw new FailureException(ErrorCode.CORRUPT_MESSAGE, "the request holds no record");
+    }
+    int estimate = AbstractRecords.estimateSizeInBytes(RecordBatch.CURRENT_MAGIC_VALUE, compression, records);
+    MemoryRecordsBuilder batch = MemoryRecords.builder(ByteBuffer.allocate(estimate),
+        Compression.of(compression).build(), TimestampType.CREATE_TIME, 0L);
+    long now = System.currentTimeMillis();
+    for (SimpleRecord record : records) {
+      if (record.timestamp() < 0) {
+        throw new FailureException(ErrorCode.INVALID_REQUEST,
+            "a record's timestamp must be >= 0, was " + record.timestamp());
+      }
+      batch.append(record.timestamp() == 0 ? now : record.timestamp(), record.key(), record.value(), record.headers());
+    }
+    return produce(topic, partition, acks, timeoutMs, batch.build().buffer());
+  }
+
+  /**
    * Committed batches from {@code offset}: read on this thread where this node leads the
    * partition and has some, else by the leader, which waits up to {@code maxWaitMs} (at most
    * the broker's limit) for new data. {@code deliver} gets them once, and only during that
@@ -105,6 +140,14 @@ public final class PartitionRequests {
       return CompletableFuture.completedFuture(null);
     }
     return leader(topic, partition).read(offset, limit, longPollWait(maxWaitMs)).thenAccept(deliver);
+  }
+
+  /** Committed batches of several partitions with one long poll: see {@link MultiFetch}. */
+  public CompletionStage<List<MultiFetch.Result>> fetch(List<MultiFetch.Wanted> wanted, int maxBytes, long maxWaitMs) {
+    if (maxWaitMs < 0) {
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be >= 0, was " + maxWaitMs);
+    }
+    return multiFetch.fetch(wanted, maxBytes, maxWaitMs);
   }
 
   /** How long a fetch asking to wait {@code maxWaitMs} for data waits: at most the broker's limit. */

@@ -3,21 +3,29 @@ package io.skein.server.grpc;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.skein.broker.MultiFetch;
 import io.skein.broker.PartitionRequests;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.proto.v1.ConsumerServiceGrpc;
+import io.skein.proto.v1.Credit;
+import io.skein.proto.v1.CreditSubscribeRequest;
+import io.skein.proto.v1.FetchPartitionsRequest;
+import io.skein.proto.v1.FetchPartitionsResponse;
 import io.skein.proto.v1.FetchRequest;
 import io.skein.proto.v1.FetchResponse;
 import io.skein.proto.v1.ListOffsetsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.OffsetSpec;
+import io.skein.proto.v1.RecordFormat;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /** ConsumerService: fetches, subscriptions and offset look-ups, to the broker's reads and back. */
 final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplBase {
@@ -48,29 +56,144 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
         }));
   }
 
+  /**
+   * Every entry read with one long poll; an entry that fails has only its error (offsets -1),
+   * and the others are answered as they are.
+   */
+  @Override
+  public void fetchPartitions(FetchPartitionsRequest request, StreamObserver<FetchPartitionsResponse> observer) {
+    Replies.guard(observer, () -> {
+      List<MultiFetch.Wanted> wanted = new ArrayList<>(request.getPartitionsCount());
+      for (FetchRequest entry : request.getPartitionsList()) {
+        wanted.add(new MultiFetch.Wanted(entry.getTopic(), entry.getPartition(), entry.getOffset(), entry.getMaxBytes()));
+      }
+      Replies.answer(observer, partitions.fetch(wanted, request.getMaxBytes(), request.getMaxWaitMs()), results -> {
+        FetchPartitionsResponse.Builder response = FetchPartitionsResponse.newBuilder();
+        for (int i = 0; i < results.size(); i++) {
+          FetchRequest entry = request.getPartitions(i);
+          MultiFetch.Result result = results.get(i);
+          response.addPartitions(result.error() == null
+              ? fetchResponse(entry, result.fetched(), request.getFormat())
+              : FetchResponse.newBuilder()
+                  .setTopic(entry.getTopic())
+                  .setPartition(entry.getPartition())
+                  .setHighWatermark(-1)
+                  .setLogStartOffset(-1)
+                  .setError(Replies.toError(result.error()))
+                  .build());
+        }
+        return response.build();
+      });
+    });
+  }
+
   private static FetchResponse fetchResponse(FetchRequest request, PartitionRequests.Fetched fetched) {
-    return FetchResponse.newBuilder()
+    return fetchResponse(request, fetched, request.getFormat());
+  }
+
+  /** The answer for one partition's read, its records as batches or plain records from the offset asked. */
+  private static FetchResponse fetchResponse(FetchRequest request, PartitionRequests.Fetched fetched,
+      RecordFormat format) {
+    FetchResponse.Builder response = FetchResponse.newBuilder()
         .setTopic(request.getTopic())
         .setPartition(request.getPartition())
         .setHighWatermark(fetched.highWatermark())
         .setLogStartOffset(fetched.logStartOffset())
-        .setRecords(UnsafeByteOperations.unsafeWrap(fetched.records()))
-        .build();
+        .setError(Replies.NO_ERROR);
+    if (format == RecordFormat.RECORD_FORMAT_PLAIN) {
+      PlainRecords.decode(fetched.records(), request.getOffset(), PlainRecords.Limit.NONE, response::addPlainRecords);
+    } else {
+      response.setRecords(UnsafeByteOperations.unsafeWrap(fetched.records()));
+    }
+    return response.build();
   }
 
   @Override
   public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> observer) {
-    Replies.guard(observer, () -> {
-      PartitionRequests.Leader leader = partitions.leader(request.getTopic(), request.getPartition());
-      if (request.getStart() == OffsetSpec.OFFSET_SPEC_EXPLICIT && request.getOffset() < 0) {
-        throw new FailureException(ErrorCode.INVALID_REQUEST, "offset must be >= 0, was " + request.getOffset());
+    Replies.guard(observer, () -> open(request, (ServerCallStreamObserver<SubscribeResponse>) observer).start());
+  }
+
+  private SubscribeStream open(SubscribeRequest request, ServerCallStreamObserver<SubscribeResponse> observer) {
+    PartitionRequests.Leader leader = partitions.leader(request.getTopic(), request.getPartition());
+    if (request.getStart() == OffsetSpec.OFFSET_SPEC_EXPLICIT && request.getOffset() < 0) {
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "offset must be >= 0, was " + request.getOffset());
+    }
+    SubscribeStream stream = new SubscribeStream(partitions, leader, request,
+        partitions.maxBytes(request.getMaxBytes()), SUBSCRIBE_POLL, observer, subscriptions::remove);
+    subscriptions.add(stream);
+    return stream;
+  }
+
+  @Override
+  public StreamObserver<CreditSubscribeRequest> creditSubscribe(StreamObserver<SubscribeResponse> responses) {
+    return new CreditSubscription((ServerCallStreamObserver<SubscribeResponse>) responses);
+  }
+
+  /**
+   * One CreditSubscribe call: the first message opens the subscription, every message may add
+   * credit. The client half-closing ends nothing (the credit left is still sent); cancelling does.
+   */
+  private final class CreditSubscription implements StreamObserver<CreditSubscribeRequest> {
+    private final ServerCallStreamObserver<SubscribeResponse> out;
+    private volatile SubscribeStream stream;
+    private boolean refused;
+
+    CreditSubscription(ServerCallStreamObserver<SubscribeResponse> out) {
+      this.out = out;
+      // gRPC takes these only now, before the first message says what to read.
+      out.setOnReadyHandler(() -> ifOpen(SubscribeStream::pump));
+      out.setOnCancelHandler(() -> ifOpen(SubscribeStream::close));
+    }
+
+    private void ifOpen(Consumer<SubscribeStream> action) {
+      SubscribeStream open = stream;
+      if (open != null) {
+        action.accept(open);
       }
-      SubscribeStream stream = new SubscribeStream(partitions, leader, request,
-          partitions.maxBytes(request.getMaxBytes()), SUBSCRIBE_POLL,
-          (ServerCallStreamObserver<SubscribeResponse>) observer, subscriptions::remove);
-      subscriptions.add(stream);
-      stream.start();
-    });
+    }
+
+    @Override
+    public void onNext(CreditSubscribeRequest message) {
+      if (refused) {
+        return;
+      }
+      try {
+        Credit grant = message.getGrant();
+        if (grant.getRecords() < 0 || grant.getBytes() < 0) {
+          throw new FailureException(ErrorCode.INVALID_REQUEST, "credit must be >= 0, was " + grant);
+        }
+        if (stream == null) {
+          stream = opened(message);
+          stream.startWithCredit();
+        } else if (message.hasSubscribe()) {
+          throw new FailureException(ErrorCode.INVALID_REQUEST, "only the first message may carry subscribe");
+        }
+        stream.grant(grant.getRecords(), grant.getBytes());
+      } catch (RuntimeException e) {
+        refused = true;
+        ifOpen(SubscribeStream::close);
+        out.onError(Replies.toStatus(e));
+      }
+    }
+
+    private SubscribeStream opened(CreditSubscribeRequest message) {
+      if (!message.hasSubscribe()) {
+        throw new FailureException(ErrorCode.INVALID_REQUEST, "the first message must carry subscribe");
+      }
+      if (message.getSubscribe().getFormat() != RecordFormat.RECORD_FORMAT_PLAIN) {
+        throw new FailureException(ErrorCode.INVALID_REQUEST,
+            "credit counts plain records: subscribe with format RECORD_FORMAT_PLAIN");
+      }
+      return open(message.getSubscribe(), out);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      ifOpen(SubscribeStream::close);
+    }
+
+    @Override
+    public void onCompleted() {}
   }
 
   @Override

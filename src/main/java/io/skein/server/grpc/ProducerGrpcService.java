@@ -4,12 +4,18 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.skein.broker.PartitionRequests;
 import io.skein.broker.ProducerIds;
+import io.skein.common.ErrorCode;
+import io.skein.common.FailureException;
 import io.skein.proto.v1.InitProducerIdRequest;
 import io.skein.proto.v1.InitProducerIdResponse;
+import io.skein.proto.v1.ProducePartitionsRequest;
+import io.skein.proto.v1.ProducePartitionsResponse;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProduceResponse;
 import io.skein.proto.v1.ProducerServiceGrpc;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -48,9 +54,65 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
     return new PipelinedProduce(out);
   }
 
+  /**
+   * Answers every entry as a Produce of its own, in request order, each failure in its entry's
+   * error; acks=0 entries are answered with offsets -1 as soon as they are sent.
+   */
+  @Override
+  public void producePartitions(ProducePartitionsRequest request, StreamObserver<ProducePartitionsResponse> observer) {
+    Replies.guard(observer, () -> {
+      List<CompletableFuture<ProduceResponse>> answers = new ArrayList<>(request.getPartitionsCount());
+      for (ProduceRequest entry : request.getPartitionsList()) {
+        answers.add(answerFor(entry));
+      }
+      CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
+        ProducePartitionsResponse.Builder response = ProducePartitionsResponse.newBuilder();
+        answers.forEach(answer -> response.addPartitions(answer.join()));
+        observer.onNext(response.build());
+        observer.onCompleted();
+      });
+    });
+  }
+
   private CompletionStage<PartitionRequests.Appended> append(ProduceRequest request) {
+    if (request.getPlainRecordsCount() == 0) {
+      return partitions.produce(request.getTopic(), request.getPartition(), request.getAcks(), request.getTimeoutMs(),
+          request.getRecords().asReadOnlyByteBuffer());
+    }
+    if (!request.getRecords().isEmpty()) {
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "set records or plain_records, not both");
+    }
     return partitions.produce(request.getTopic(), request.getPartition(), request.getAcks(), request.getTimeoutMs(),
-        request.getRecords().asReadOnlyByteBuffer());
+        PlainRecords.compression(request.getCompression()), PlainRecords.toKafka(request.getPlainRecordsList()));
+  }
+
+  /** The answer to one request, its failure in the error field. */
+  private CompletableFuture<ProduceResponse> answerFor(ProduceRequest request) {
+    try {
+      return append(request)
+          .handle((reply, error) -> {
+            if (error != null) {
+              return failed(request, Replies.toError(error));
+            }
+            return response(request, reply).build();
+          })
+          .toCompletableFuture();
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(failed(request, Replies.toError(e)));
+    }
+  }
+
+  private static ProduceResponse failed(ProduceRequest request, io.skein.proto.v1.Error error) {
+    return ProduceResponse.newBuilder()
+        .setCorrelationId(request.getCorrelationId())
+        .setTopic(request.getTopic())
+        .setPartition(request.getPartition())
+        .setBaseOffset(-1)
+        .setLastOffset(-1)
+        .setLogAppendTime(-1)
+        .setLogStartOffset(-1)
+        .setError(error)
+        .build();
   }
 
   private static ProduceResponse.Builder response(ProduceRequest request, PartitionRequests.Appended reply) {
@@ -87,34 +149,6 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
         pending.add(answer);
       }
       answer.whenComplete((response, error) -> drain());
-    }
-
-    private CompletableFuture<ProduceResponse> answerFor(ProduceRequest request) {
-      try {
-        return append(request)
-            .handle((reply, error) -> {
-              if (error != null) {
-                return failed(request, Replies.toError(error));
-              }
-              return response(request, reply).build();
-            })
-            .toCompletableFuture();
-      } catch (RuntimeException e) {
-        return CompletableFuture.completedFuture(failed(request, Replies.toError(e)));
-      }
-    }
-
-    private ProduceResponse failed(ProduceRequest request, io.skein.proto.v1.Error error) {
-      return ProduceResponse.newBuilder()
-          .setCorrelationId(request.getCorrelationId())
-          .setTopic(request.getTopic())
-          .setPartition(request.getPartition())
-          .setBaseOffset(-1)
-          .setLastOffset(-1)
-          .setLogAppendTime(-1)
-          .setLogStartOffset(-1)
-          .setError(error)
-          .build();
     }
 
     private synchronized void drain() {

@@ -3,6 +3,7 @@ package io.skein.server.grpc;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.skein.broker.PartitionRequests;
+import io.skein.proto.v1.RecordFormat;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
 import java.time.Duration;
@@ -14,13 +15,16 @@ import java.util.function.Consumer;
  * next batches only while the transport is ready for more, and holds at most one read in
  * flight. A client that reads slowly therefore costs the broker one read of at most
  * {@code maxBytes} (or one batch) plus the transport's own window, however far behind it is.
+ *
+ * <p>With credit (CreditSubscribe) it also sends only the plain records the client has
+ * granted: a read's records beyond the credit are read again once more is granted.
  */
 public final class SubscribeStream {
 
-  /** What a subscription is doing, for monitoring. */
+  /** What a subscription is doing, for monitoring; a credit is Long.MAX_VALUE where none limits it. */
   public record Snapshot(
       String topic, int partition, long nextOffset, long messagesSent, long bytesSent,
-      boolean waitingForClient, boolean readInFlight) {}
+      boolean waitingForClient, boolean readInFlight, long recordCredit, long byteCredit) {}
 
   private final PartitionRequests partitions;
   private final PartitionRequests.Leader leader;
@@ -29,6 +33,13 @@ public final class SubscribeStream {
   private final Duration poll;
   private final ServerCallStreamObserver<SubscribeResponse> out;
   private final Consumer<SubscribeStream> onClose;
+  private final boolean plain;
+
+  /** Records and bytes the client has granted and not yet received; unlimited without credit. */
+  private long recordCredit = Long.MAX_VALUE;
+  private long byteCredit = Long.MAX_VALUE;
+  /** The next record is larger than the byte credit: nothing goes out until the next grant. */
+  private boolean recordOverCredit;
 
   private long nextOffset = -1;
   private boolean readInFlight;
@@ -52,11 +63,45 @@ public final class SubscribeStream {
     this.poll = poll;
     this.out = out;
     this.onClose = onClose;
+    this.plain = request.getFormat() == RecordFormat.RECORD_FORMAT_PLAIN;
   }
 
+  /** Starts a stream that gRPC's own flow control alone paces; during the call's first invocation. */
   void start() {
     out.setOnCancelHandler(this::close);
     out.setOnReadyHandler(this::pump);
+    begin();
+  }
+
+  /**
+   * Starts a stream that sends only granted credit. Its call's handlers were set when the call
+   * began (gRPC takes them only then) and must call {@link #pump} and {@link #close}.
+   */
+  void startWithCredit() {
+    synchronized (this) {
+      recordCredit = 0;
+    }
+    begin();
+  }
+
+  /** Adds a client's grant: records, and bytes (which limit the stream from its first grant of bytes on). */
+  void grant(long records, long bytes) {
+    synchronized (this) {
+      recordCredit = saturatedAdd(recordCredit, records);
+      if (bytes > 0) {
+        byteCredit = byteCredit == Long.MAX_VALUE ? bytes : saturatedAdd(byteCredit, bytes);
+      }
+      recordOverCredit = false;
+    }
+    pump();
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  private void begin() {
     switch (request.getStart()) {
       case EARLIEST -> startAt(PartitionRequests.EARLIEST);
       case LATEST -> startAt(PartitionRequests.LATEST);
@@ -71,7 +116,7 @@ public final class SubscribeStream {
 
   synchronized Snapshot snapshot() {
     return new Snapshot(request.getTopic(), request.getPartition(), nextOffset, messagesSent, bytesSent,
-        waitingForClient, readInFlight);
+        waitingForClient, readInFlight, recordCredit, byteCredit);
   }
 
   private void startAt(long spec) {
@@ -92,13 +137,13 @@ public final class SubscribeStream {
    * Sends what this node can read at once (it leads the partition and has committed data),
    * while the client takes it; otherwise asks the leader, which waits for new data.
    */
-  private synchronized void pump() {
-    while (!closed && !readInFlight && nextOffset >= 0 && out.isReady()) {
+  synchronized void pump() {
+    while (!closed && !readInFlight && nextOffset >= 0 && hasCredit() && out.isReady()) {
       if (!partitions.readNow(request.getTopic(), request.getPartition(), nextOffset, maxBytes, this::send)) {
         break;
       }
     }
-    if (closed || readInFlight || nextOffset < 0) {
+    if (closed || readInFlight || nextOffset < 0 || !hasCredit()) {
       return;
     }
     if (!out.isReady()) {
@@ -129,17 +174,54 @@ public final class SubscribeStream {
     pump();
   }
 
+  private boolean hasCredit() {
+    return recordCredit > 0 && byteCredit > 0 && !recordOverCredit;
+  }
+
   private void send(PartitionRequests.Fetched fetched) {
+    if (plain) {
+      sendPlain(fetched);
+      return;
+    }
     int size = fetched.records().remaining();
-    out.onNext(SubscribeResponse.newBuilder()
+    out.onNext(positions(SubscribeResponse.newBuilder(), fetched, fetched.nextOffset())
         .setRecords(UnsafeByteOperations.unsafeWrap(fetched.records()))
-        .setHighWatermark(fetched.highWatermark())
-        .setNextOffset(fetched.nextOffset())
-        .setLogStartOffset(fetched.logStartOffset())
         .build());
     nextOffset = fetched.nextOffset();
     messagesSent++;
     bytesSent += size;
+  }
+
+  /** The read's records from the stream's offset on, within the credit; a message only if there are some. */
+  private void sendPlain(PartitionRequests.Fetched fetched) {
+    SubscribeResponse.Builder response = SubscribeResponse.newBuilder();
+    long stoppedAt = PlainRecords.decode(fetched.records(), nextOffset,
+        new PlainRecords.Limit(recordCredit, byteCredit), response::addPlainRecords);
+    long next = stoppedAt >= 0 ? stoppedAt : fetched.nextOffset();
+    int records = response.getPlainRecordsCount();
+    if (records > 0) {
+      long bytes = 0;
+      for (int i = 0; i < records; i++) {
+        bytes += response.getPlainRecords(i).getSerializedSize();
+      }
+      out.onNext(positions(response, fetched, next).build());
+      messagesSent++;
+      bytesSent += bytes;
+      recordCredit -= records;
+      if (byteCredit != Long.MAX_VALUE) {
+        byteCredit -= bytes;
+      }
+    }
+    recordOverCredit = stoppedAt >= 0 && records == 0;
+    nextOffset = next;
+  }
+
+  private static SubscribeResponse.Builder positions(
+      SubscribeResponse.Builder response, PartitionRequests.Fetched fetched, long next) {
+    return response
+        .setHighWatermark(fetched.highWatermark())
+        .setNextOffset(next)
+        .setLogStartOffset(fetched.logStartOffset());
   }
 
   private void fail(io.grpc.StatusRuntimeException status) {
@@ -152,7 +234,7 @@ public final class SubscribeStream {
     }
   }
 
-  private synchronized void close() {
+  synchronized void close() {
     closed = true;
     onClose.accept(this);
   }
