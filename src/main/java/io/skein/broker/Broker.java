@@ -15,9 +15,11 @@ public final class Broker {
   private final GroupRequests groups;
   private final ProducerIds producerIds;
   private final ConfigAdmin configs;
+  private final ActorSystem<?> system;
 
   private Broker(PartitionRequests partitions, TopicAdmin topics, GroupRequests groups, ProducerIds producerIds,
-      ConfigAdmin configs) {
+      ConfigAdmin configs, ActorSystem<?> system) {
+    this.system = system;
     this.partitions = partitions;
     this.topics = topics;
     this.groups = groups;
@@ -29,7 +31,7 @@ public final class Broker {
       RequestSettings settings, String clusterId, int brokerId) {
     TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId);
     return new Broker(new PartitionRequests(system, settings), topics, new GroupRequests(system, topics, settings),
-        new ProducerIds(system, controller, settings, brokerId), new ConfigAdmin(system, topics, settings));
+        new ProducerIds(system, controller, settings, brokerId), new ConfigAdmin(system, topics, settings), system);
   }
 
   /** Produce, fetch and offset look-ups. */
@@ -50,6 +52,11 @@ public final class Broker {
   /** Topic and broker configs with their sources, and changes to topic configs by operation. */
   public ConfigAdmin configs() {
     return configs;
+  }
+
+  /** A group member whose session this broker runs, handing its records to {@code listener}; see start. */
+  public GroupConsumer groupConsumer(GroupConsumer.Listener listener) {
+    return new GroupConsumer(system, partitions, groups, listener);
   }
 
   /** Consumer group sessions, committed offsets and group administration. */

@@ -1,5 +1,6 @@
 package io.skein.server.grpc;
 
+import io.skein.broker.GroupConsumer;
 import io.skein.broker.GroupRequests;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
@@ -34,6 +35,8 @@ import io.skein.proto.v1.GroupRequest;
 import io.skein.proto.v1.GroupResponse;
 import io.skein.proto.v1.GroupServiceGrpc;
 import io.skein.proto.v1.GroupState;
+import io.skein.proto.v1.GroupSubscribeRequest;
+import io.skein.proto.v1.GroupSubscribeResponse;
 import io.skein.proto.v1.Joined;
 import io.skein.proto.v1.ListGroupsRequest;
 import io.skein.proto.v1.ListGroupsResponse;
@@ -54,6 +57,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * GroupService: translates between protobuf and the broker's group requests. A GroupSession
@@ -66,9 +70,11 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   private static final Context.Key<String> PEER = Context.key("skein-peer");
 
   private final GroupRequests groups;
+  private final Function<GroupConsumer.Listener, GroupConsumer> consumers;
 
-  GroupGrpcService(GroupRequests groups) {
+  GroupGrpcService(GroupRequests groups, Function<GroupConsumer.Listener, GroupConsumer> consumers) {
     this.groups = groups;
+    this.consumers = consumers;
   }
 
   /** Puts the caller's address in the gRPC context, for DescribeGroup's member host. */
@@ -111,6 +117,12 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
         session.tell(new GroupSession.ClientGone());
       }
     };
+  }
+
+  @Override
+  public StreamObserver<GroupSubscribeRequest> groupSubscribe(StreamObserver<GroupSubscribeResponse> responses) {
+    return new GroupSubscribeStream((ServerCallStreamObserver<GroupSubscribeResponse>) responses,
+        PEER.get() == null ? "" : PEER.get(), consumers);
   }
 
   private static GroupSession.Command toCommand(GroupRequest request) {

@@ -1,0 +1,218 @@
+package io.skein.server.grpc;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.skein.broker.GroupConsumer;
+import io.skein.broker.PartitionRequests;
+import io.skein.common.ErrorCode;
+import io.skein.common.Failure;
+import io.skein.common.FailureException;
+import io.skein.group.GroupCoordinator;
+import io.skein.metadata.PartitionKey;
+import io.skein.proto.v1.Assignment;
+import io.skein.proto.v1.CommitOffsetsResponse;
+import io.skein.proto.v1.Credit;
+import io.skein.proto.v1.GroupSubscribeRequest;
+import io.skein.proto.v1.GroupSubscribeResponse;
+import io.skein.proto.v1.GroupSubscribeStart;
+import io.skein.proto.v1.Joined;
+import io.skein.proto.v1.PartitionRecords;
+import io.skein.proto.v1.PartitionResult;
+import io.skein.proto.v1.Revocation;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One GroupSubscribe call: client messages to a {@link GroupConsumer}, its news and records
+ * back as stream messages, the records within the client's credit. Writes to the stream
+ * happen under this object's lock.
+ */
+final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest>, GroupConsumer.Listener {
+
+  private final ServerCallStreamObserver<GroupSubscribeResponse> out;
+  private final String host;
+  private final GroupConsumer consumer;
+  private boolean started;
+  private boolean closed;
+  private long recordCredit;
+  private long byteCredit = Long.MAX_VALUE;
+  private boolean recordOverCredit;
+
+  GroupSubscribeStream(ServerCallStreamObserver<GroupSubscribeResponse> out, String host,
+      Function<GroupConsumer.Listener, GroupConsumer> consumers) {
+    this.out = out;
+    this.host = host;
+    this.consumer = consumers.apply(this);
+    out.setOnReadyHandler(consumer::pump);
+    out.setOnCancelHandler(this::leave);
+  }
+
+  // ---- from the client ------------------------------------------------------------------
+
+  @Override
+  public void onNext(GroupSubscribeRequest request) {
+    try {
+      switch (request.getKindCase()) {
+        case START -> start(request.getStart());
+        case GRANT -> grant(request.getGrant());
+        case COMMIT -> {
+          requireStarted();
+          consumer.commit(request.getCorrelationId(), GroupGrpcService.toCommit(request.getCommit().getOffsetsList()));
+        }
+        case REVOCATION_DONE -> {
+          requireStarted();
+          consumer.revocationDone();
+        }
+        case KIND_NOT_SET -> throw new FailureException(ErrorCode.INVALID_REQUEST,
+            "a GroupSubscribe message needs one of start, grant, commit, revocation_done");
+      }
+    } catch (FailureException e) {
+      rejected(request.getCorrelationId(), e.failure());
+    }
+  }
+
+  /** Calls the consumer without holding this object's lock: the consumer calls in holding its own. */
+  private void start(GroupSubscribeStart start) {
+    if (start.getTopicsCount() == 0) {
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "start needs at least one topic");
+    }
+    synchronized (this) {
+      if (started) {
+        throw new FailureException(ErrorCode.INVALID_REQUEST, "this stream has already started");
+      }
+      started = true;
+    }
+    consumer.start(host, new GroupConsumer.Join(start.getGroupId(), start.getClientId(), start.getTopicsList(),
+        start.getSessionTimeoutMs(), start.getRebalanceTimeoutMs(), start.getAssignor()));
+    grant(start.getGrant());
+  }
+
+  private synchronized void requireStarted() {
+    if (!started) {
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "the first message must be start");
+    }
+  }
+
+  private void grant(Credit grant) {
+    if (grant.getRecords() < 0 || grant.getBytes() < 0) {
+      throw new FailureException(ErrorCode.INVALID_REQUEST, "credit must be >= 0, was " + grant);
+    }
+    synchronized (this) {
+      recordCredit = saturatedAdd(recordCredit, grant.getRecords());
+      if (grant.getBytes() > 0) {
+        byteCredit = byteCredit == Long.MAX_VALUE ? grant.getBytes() : saturatedAdd(byteCredit, grant.getBytes());
+      }
+      recordOverCredit = false;
+    }
+    consumer.pump();
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    leave();
+  }
+
+  @Override
+  public void onCompleted() {
+    leave();
+  }
+
+  private void leave() {
+    synchronized (this) {
+      closed = true;
+    }
+    consumer.close();
+  }
+
+  // ---- from the member ------------------------------------------------------------------
+
+  private synchronized void send(GroupSubscribeResponse.Builder response) {
+    if (!closed && !out.isCancelled()) {
+      out.onNext(response.build());
+    }
+  }
+
+  @Override
+  public void joined(String memberId, int generation) {
+    send(GroupSubscribeResponse.newBuilder().setJoined(Joined.newBuilder().setMemberId(memberId)
+        .setGeneration(generation)));
+  }
+
+  @Override
+  public void assigned(int generation, List<PartitionKey> partitions, List<PartitionKey> added) {
+    send(GroupSubscribeResponse.newBuilder().setAssignment(Assignment.newBuilder().setGeneration(generation)
+        .addAllPartitions(GroupGrpcService.topicPartitions(partitions))
+        .addAllAdded(GroupGrpcService.topicPartitions(added))));
+  }
+
+  @Override
+  public void revoking(int generation, List<PartitionKey> partitions) {
+    send(GroupSubscribeResponse.newBuilder().setRevocation(Revocation.newBuilder().setGeneration(generation)
+        .addAllPartitions(GroupGrpcService.topicPartitions(partitions))));
+  }
+
+  @Override
+  public void committed(long correlationId, List<GroupCoordinator.PartitionResult> results, Failure failure) {
+    if (failure != null) {
+      rejected(correlationId, failure);
+      return;
+    }
+    CommitOffsetsResponse.Builder committed = CommitOffsetsResponse.newBuilder();
+    for (GroupCoordinator.PartitionResult result : results) {
+      committed.addResults(PartitionResult.newBuilder().setTopic(result.topic()).setPartition(result.partition())
+          .setError(result.failure() == null ? Replies.NO_ERROR : Replies.toError(result.failure())));
+    }
+    send(GroupSubscribeResponse.newBuilder().setCorrelationId(correlationId).setCommitted(committed));
+  }
+
+  @Override
+  public void rejected(long correlationId, Failure failure) {
+    send(GroupSubscribeResponse.newBuilder().setCorrelationId(Math.max(correlationId, 0))
+        .setError(Replies.toError(failure)));
+  }
+
+  @Override
+  public synchronized boolean canTake() {
+    return !closed && recordCredit > 0 && byteCredit > 0 && !recordOverCredit && out.isReady();
+  }
+
+  @Override
+  public synchronized long take(PartitionKey partition, PartitionRequests.Fetched fetched, long fromOffset) {
+    PartitionRecords.Builder records = PartitionRecords.newBuilder().setTopic(partition.topic())
+        .setPartition(partition.partition()).setHighWatermark(fetched.highWatermark());
+    long stoppedAt = PlainRecords.decode(fetched.records(), fromOffset,
+        new PlainRecords.Limit(recordCredit, byteCredit), records::addRecords);
+    int count = records.getRecordsCount();
+    if (count > 0) {
+      long bytes = 0;
+      for (int i = 0; i < count; i++) {
+        bytes += records.getRecords(i).getSerializedSize();
+      }
+      send(GroupSubscribeResponse.newBuilder().setRecords(records));
+      recordCredit -= count;
+      if (byteCredit != Long.MAX_VALUE) {
+        byteCredit -= bytes;
+      }
+    }
+    recordOverCredit = stoppedAt >= 0 && count == 0;
+    return stoppedAt >= 0 ? stoppedAt : fetched.nextOffset();
+  }
+
+  @Override
+  public synchronized void ended(Failure failure) {
+    if (closed || out.isCancelled()) {
+      return;
+    }
+    closed = true;
+    if (failure == null) {
+      out.onCompleted();
+    } else {
+      out.onError(Replies.toStatus(failure));
+    }
+  }
+}
