@@ -96,7 +96,7 @@ class PythonClientTest {
   }
 
   @Test
-  void aPythonClientProducesAndReadsPlainRecordsWithOnlyTheProtos() throws Exception {
+  void aPythonClientProducesReadsAndConsumesInAGroupWithOnlyTheProtos() throws Exception {
     String output = run(Duration.ofMinutes(2), python.toString(), SCRIPT.toString(), broker.bootstrap(),
         PROTOS.toString(), "python-plain");
     assertTrue(output.contains("all checks passed"), output);

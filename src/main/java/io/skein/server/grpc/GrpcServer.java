@@ -96,7 +96,8 @@ public final class GrpcServer implements AutoCloseable {
             new AdminGrpcService(broker.topics()).bindService(),
             new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),
             consumer.bindService(),
-            ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer), GroupGrpcService.peerInterceptor()))
+            ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer),
+                GroupGrpcService.peerInterceptor()))
         .map(malformed::guard)
         .toList());
   }
