@@ -8,7 +8,6 @@ import io.skein.broker.PartitionRequests;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.proto.v1.ConsumerServiceGrpc;
-import io.skein.proto.v1.Credit;
 import io.skein.proto.v1.CreditSubscribeRequest;
 import io.skein.proto.v1.FetchPartitionsRequest;
 import io.skein.proto.v1.FetchPartitionsResponse;
@@ -158,17 +157,14 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
         return;
       }
       try {
-        Credit grant = message.getGrant();
-        if (grant.getRecords() < 0 || grant.getBytes() < 0) {
-          throw new FailureException(ErrorCode.INVALID_REQUEST, "credit must be >= 0, was " + grant);
-        }
+        Credits.check(message.getGrant());
         if (stream == null) {
           stream = opened(message);
           stream.startWithCredit();
         } else if (message.hasSubscribe()) {
           throw new FailureException(ErrorCode.INVALID_REQUEST, "only the first message may carry subscribe");
         }
-        stream.grant(grant.getRecords(), grant.getBytes());
+        stream.grant(message.getGrant());
       } catch (RuntimeException e) {
         refused = true;
         ifOpen(SubscribeStream::close);

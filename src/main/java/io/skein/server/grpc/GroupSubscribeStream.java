@@ -34,9 +34,7 @@ final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest
   private final GroupConsumer consumer;
   private boolean started;
   private boolean closed;
-  private long recordCredit;
-  private long byteCredit = Long.MAX_VALUE;
-  private boolean recordOverCredit;
+  private final Credits credits = Credits.none();
 
   GroupSubscribeStream(ServerCallStreamObserver<GroupSubscribeResponse> out, String host,
       Function<GroupConsumer.Listener, GroupConsumer> consumers) {
@@ -94,22 +92,11 @@ final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest
   }
 
   private void grant(Credit grant) {
-    if (grant.getRecords() < 0 || grant.getBytes() < 0) {
-      throw new FailureException(ErrorCode.INVALID_REQUEST, "credit must be >= 0, was " + grant);
-    }
+    Credits.check(grant);
     synchronized (this) {
-      recordCredit = saturatedAdd(recordCredit, grant.getRecords());
-      if (grant.getBytes() > 0) {
-        byteCredit = byteCredit == Long.MAX_VALUE ? grant.getBytes() : saturatedAdd(byteCredit, grant.getBytes());
-      }
-      recordOverCredit = false;
+      credits.add(grant);
     }
     consumer.pump();
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long sum = a + b;
-    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   @Override
@@ -178,28 +165,18 @@ final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest
 
   @Override
   public synchronized boolean canTake() {
-    return !closed && recordCredit > 0 && byteCredit > 0 && !recordOverCredit && out.isReady();
+    return !closed && credits.any() && out.isReady();
   }
 
   @Override
   public synchronized long take(PartitionKey partition, PartitionRequests.Fetched fetched, long fromOffset) {
     PartitionRecords.Builder records = PartitionRecords.newBuilder().setTopic(partition.topic())
         .setPartition(partition.partition()).setHighWatermark(fetched.highWatermark());
-    long stoppedAt = PlainRecords.decode(fetched.records(), fromOffset,
-        new PlainRecords.Limit(recordCredit, byteCredit), records::addRecords);
-    int count = records.getRecordsCount();
-    if (count > 0) {
-      long bytes = 0;
-      for (int i = 0; i < count; i++) {
-        bytes += records.getRecords(i).getSerializedSize();
-      }
+    long stoppedAt = PlainRecords.decode(fetched.records(), fromOffset, credits.limit(), records::addRecords);
+    if (records.getRecordsCount() > 0) {
       send(GroupSubscribeResponse.newBuilder().setRecords(records));
-      recordCredit -= count;
-      if (byteCredit != Long.MAX_VALUE) {
-        byteCredit -= bytes;
-      }
     }
-    recordOverCredit = stoppedAt >= 0 && count == 0;
+    credits.spend(records.getRecordsList(), stoppedAt);
     return stoppedAt >= 0 ? stoppedAt : fetched.nextOffset();
   }
 

@@ -3,10 +3,13 @@ package io.skein.server.grpc;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.skein.broker.PartitionRequests;
+import io.skein.proto.v1.Credit;
+import io.skein.proto.v1.Record;
 import io.skein.proto.v1.RecordFormat;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -35,11 +38,8 @@ public final class SubscribeStream {
   private final Consumer<SubscribeStream> onClose;
   private final boolean plain;
 
-  /** Records and bytes the client has granted and not yet received; unlimited without credit. */
-  private long recordCredit = Long.MAX_VALUE;
-  private long byteCredit = Long.MAX_VALUE;
-  /** The next record is larger than the byte credit: nothing goes out until the next grant. */
-  private boolean recordOverCredit;
+  /** What the client has granted and not yet received; unlimited without credit. */
+  private Credits credits = Credits.unlimited();
 
   private long nextOffset = -1;
   private boolean readInFlight;
@@ -79,26 +79,17 @@ public final class SubscribeStream {
    */
   void startWithCredit() {
     synchronized (this) {
-      recordCredit = 0;
+      credits = Credits.none();
     }
     begin();
   }
 
-  /** Adds a client's grant: records, and bytes (which limit the stream from its first grant of bytes on). */
-  void grant(long records, long bytes) {
+  /** Adds a client's grant. */
+  void grant(Credit grant) {
     synchronized (this) {
-      recordCredit = saturatedAdd(recordCredit, records);
-      if (bytes > 0) {
-        byteCredit = byteCredit == Long.MAX_VALUE ? bytes : saturatedAdd(byteCredit, bytes);
-      }
-      recordOverCredit = false;
+      credits.add(grant);
     }
     pump();
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long sum = a + b;
-    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   private void begin() {
@@ -116,7 +107,7 @@ public final class SubscribeStream {
 
   synchronized Snapshot snapshot() {
     return new Snapshot(request.getTopic(), request.getPartition(), nextOffset, messagesSent, bytesSent,
-        waitingForClient, readInFlight, recordCredit, byteCredit);
+        waitingForClient, readInFlight, credits.records(), credits.bytes());
   }
 
   private void startAt(long spec) {
@@ -175,7 +166,7 @@ public final class SubscribeStream {
   }
 
   private boolean hasCredit() {
-    return recordCredit > 0 && byteCredit > 0 && !recordOverCredit;
+    return credits.any();
   }
 
   private void send(PartitionRequests.Fetched fetched) {
@@ -195,24 +186,15 @@ public final class SubscribeStream {
   /** The read's records from the stream's offset on, within the credit; a message only if there are some. */
   private void sendPlain(PartitionRequests.Fetched fetched) {
     SubscribeResponse.Builder response = SubscribeResponse.newBuilder();
-    long stoppedAt = PlainRecords.decode(fetched.records(), nextOffset,
-        new PlainRecords.Limit(recordCredit, byteCredit), response::addPlainRecords);
+    long stoppedAt = PlainRecords.decode(fetched.records(), nextOffset, credits.limit(), response::addPlainRecords);
     long next = stoppedAt >= 0 ? stoppedAt : fetched.nextOffset();
-    int records = response.getPlainRecordsCount();
-    if (records > 0) {
-      long bytes = 0;
-      for (int i = 0; i < records; i++) {
-        bytes += response.getPlainRecords(i).getSerializedSize();
-      }
+    List<Record> sent = response.getPlainRecordsList();
+    if (!sent.isEmpty()) {
       out.onNext(positions(response, fetched, next).build());
       messagesSent++;
-      bytesSent += bytes;
-      recordCredit -= records;
-      if (byteCredit != Long.MAX_VALUE) {
-        byteCredit -= bytes;
-      }
+      bytesSent += Credits.size(sent);
     }
-    recordOverCredit = stoppedAt >= 0 && records == 0;
+    credits.spend(sent, stoppedAt);
     nextOffset = next;
   }
 
