@@ -1,7 +1,5 @@
 package io.skein.cluster;
 
-import io.skein.common.AkkaFutures;
-import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -9,7 +7,6 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.ClusterEvent;
-import akka.cluster.sharding.external.ExternalShardAllocation;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.SingletonActor;
@@ -119,7 +116,7 @@ public final class Controller
     public static final int SIZE = 1000;
   }
 
-  /** Membership changed (or the Controller just started): re-elect where needed. */
+  /** Membership or reachability changed (or the Controller just started): re-elect where needed. */
   private enum MembershipChanged implements Command {
     INSTANCE
   }
@@ -215,6 +212,10 @@ public final class Controller
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
           context.messageAdapter(ClusterEvent.MemberEvent.class, event -> MembershipChanged.INSTANCE),
           ClusterEvent.MemberEvent.class));
+      // Leaders move off a broker as soon as it is unreachable, not only once it is downed.
+      Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
+          context.messageAdapter(ClusterEvent.ReachabilityEvent.class, event -> MembershipChanged.INSTANCE),
+          ClusterEvent.ReachabilityEvent.class));
       context.getSystem().receptionist().tell(Receptionist.subscribe(subscribers.listeners(),
           context.messageAdapter(Receptionist.Listing.class, ListenersChanged::new)));
       return new Controller(context, settings, subscribers);
@@ -478,8 +479,8 @@ public final class Controller
   }
 
   private Effect<Event, State> onMembershipChanged(State state) {
-    Set<Integer> live = liveBrokerAddresses().keySet();
-    Set<Integer> members = BrokerAddresses.members(Cluster.get(context.getSystem()));
+    Set<Integer> live = LiveBrokers.electable(Cluster.get(context.getSystem()));
+    Set<Integer> members = LiveBrokers.members(Cluster.get(context.getSystem()));
     List<PartitionAssignment> changes = new ArrayList<>();
     List<Topic> topics = new ArrayList<>(state.topics().values());
     topics.sort(Comparator.comparing(Topic::name));
@@ -495,8 +496,6 @@ public final class Controller
       }
     }
     if (changes.isEmpty()) {
-      // Nothing to elect, but a node that (re)joined needs the shards it leads pinned to it.
-      pinLeaders(state);
       return Effect().none();
     }
     return Effect()
@@ -504,8 +503,9 @@ public final class Controller
         .thenRun(next -> {
           announceAssignments(next);
           for (PartitionAssignment change : changes) {
-            subscribers.leaderElected(new PartitionKey(change.topic(), change.partition()),
-                next.topics().get(change.topic()).topicId(), change.assignment());
+            Topic topic = state.topics().get(change.topic());
+            subscribers.leaderElected(new PartitionKey(change.topic(), change.partition()), topic.topicId(),
+                topic.partitions().get(change.partition()).leader(), change.assignment());
           }
         });
   }
@@ -517,43 +517,9 @@ public final class Controller
 
   // ---- helpers --------------------------------------------------------------------------
 
-  /** Pins every led partition's shard to its leader's node, and tells every broker the assignments. */
+  /** Tells every broker the assignments. */
   private void announceAssignments(State state) {
-    pinLeaders(state);
     listeners.announce(state.topics());
-  }
-
-  /**
-   * External shard allocation places each partition's shard on the node of its elected
-   * leader (and moves it there at the next rebalance if it runs elsewhere). Election does not
-   * wait for this: fencing by epoch keeps a shard on the wrong node from serving. A shard on a
-   * node that just died is not rebalanced ({@link PinnedShardAllocation}): it is allocated
-   * afresh on the pinned node once the dead node is removed, so pinning right away is safe.
-   */
-  private void pinLeaders(State state) {
-    Map<Integer, Address> live = liveBrokerAddresses();
-    Map<String, Address> locations = new HashMap<>();
-    for (Topic topic : state.topics().values()) {
-      for (PartitionKey key : topic.partitionKeys()) {
-        Address leader = live.get(topic.partitions().get(key.partition()).leader());
-        if (leader != null) {
-          locations.put(key.entityId(), leader);
-        }
-      }
-    }
-    if (!locations.isEmpty()) {
-      AkkaFutures.direct(ExternalShardAllocation.get(context.getSystem()).getClient(subscribers.partitionShardType())
-              .setShardLocations(locations))
-          .whenComplete((done, failure) -> {
-            if (failure != null) {
-              context.getSystem().log().warn("Could not pin partition shards to their leaders: {}", failure.toString());
-            }
-          });
-    }
-  }
-
-  private Map<Integer, Address> liveBrokerAddresses() {
-    return BrokerAddresses.live(Cluster.get(context.getSystem()));
   }
 
   private static TopicReply unknownTopic(String name) {
