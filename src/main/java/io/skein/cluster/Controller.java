@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.ClusterEvent;
+import akka.cluster.UniqueAddress;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.SingletonActor;
@@ -33,6 +34,7 @@ import io.skein.metadata.Topic;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -116,10 +118,17 @@ public final class Controller
     public static final int SIZE = 1000;
   }
 
-  /** Membership or reachability changed (or the Controller just started): re-elect where needed. */
+  /** Membership changed (or the Controller just started): re-elect where needed. */
   private enum MembershipChanged implements Command {
     INSTANCE
   }
+
+  /**
+   * The failure detector suspects a member, or no longer does: re-elect where needed. Taken from
+   * the event itself, since the cluster's state object is updated asynchronously and may not
+   * show it yet.
+   */
+  private record ReachabilityChanged(UniqueAddress node, boolean reachable) implements Command {}
 
   /** The brokers' listeners of assignment changes came or went. */
   private record ListenersChanged(Receptionist.Listing listing) implements Command {}
@@ -214,7 +223,8 @@ public final class Controller
           ClusterEvent.MemberEvent.class));
       // Leaders move off a broker as soon as it is unreachable, not only once it is downed.
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
-          context.messageAdapter(ClusterEvent.ReachabilityEvent.class, event -> MembershipChanged.INSTANCE),
+          context.messageAdapter(ClusterEvent.ReachabilityEvent.class, event -> new ReachabilityChanged(
+              event.member().uniqueAddress(), event instanceof ClusterEvent.ReachableMember)),
           ClusterEvent.ReachabilityEvent.class));
       context.getSystem().receptionist().tell(Receptionist.subscribe(subscribers.listeners(),
           context.messageAdapter(Receptionist.Listing.class, ListenersChanged::new)));
@@ -226,6 +236,8 @@ public final class Controller
   private final ControllerSettings settings;
   private final AssignmentSubscribers<?> subscribers;
   private final AssignmentListeners<?> listeners;
+  /** Members the failure detector suspects, as its events said. */
+  private final Set<UniqueAddress> unreachable = new HashSet<>();
 
   private Controller(ActorContext<Command> context, ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
     // Brokers serve from the assignments they already have while the journal is down.
@@ -260,6 +272,7 @@ public final class Controller
         .onCommand(AlterIsr.class, this::onAlterIsr)
         .onCommand(AllocateProducerIds.class, this::onAllocateProducerIds)
         .onCommand(MembershipChanged.class, (state, cmd) -> onMembershipChanged(state))
+        .onCommand(ReachabilityChanged.class, this::onReachabilityChanged)
         .onCommand(ListenersChanged.class, this::onListenersChanged)
         .build();
   }
@@ -479,7 +492,7 @@ public final class Controller
   }
 
   private Effect<Event, State> onMembershipChanged(State state) {
-    Set<Integer> live = LiveBrokers.electable(Cluster.get(context.getSystem()));
+    Set<Integer> live = LiveBrokers.electable(Cluster.get(context.getSystem()), unreachable);
     Set<Integer> members = LiveBrokers.members(Cluster.get(context.getSystem()));
     List<PartitionAssignment> changes = new ArrayList<>();
     List<Topic> topics = new ArrayList<>(state.topics().values());
@@ -508,6 +521,15 @@ public final class Controller
                 topic.partitions().get(change.partition()).leader(), change.assignment());
           }
         });
+  }
+
+  private Effect<Event, State> onReachabilityChanged(State state, ReachabilityChanged cmd) {
+    if (cmd.reachable()) {
+      unreachable.remove(cmd.node());
+    } else {
+      unreachable.add(cmd.node());
+    }
+    return onMembershipChanged(state);
   }
 
   private Effect<Event, State> onListenersChanged(State state, ListenersChanged cmd) {

@@ -3,7 +3,9 @@ package io.skein.cluster;
 import akka.cluster.ClusterEvent.CurrentClusterState;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
+import akka.cluster.UniqueAddress;
 import akka.cluster.typed.Cluster;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -20,15 +22,21 @@ public final class LiveBrokers {
    * and the split-brain resolver stops that side anyway.
    */
   public static Set<Integer> electable(Cluster cluster) {
+    Set<UniqueAddress> unreachable = new HashSet<>();
+    cluster.state().getUnreachable().forEach(member -> unreachable.add(member.uniqueAddress()));
+    return electable(cluster, unreachable);
+  }
+
+  /** As {@link #electable(Cluster)}, with the members the failure detector suspects given. */
+  public static Set<Integer> electable(Cluster cluster, Set<UniqueAddress> unreachable) {
     CurrentClusterState state = cluster.state();
-    Set<Member> unreachable = state.getUnreachable();
     Set<Integer> up = new TreeSet<>();
     Set<Integer> reachable = new TreeSet<>();
     for (Member member : state.getMembers()) {
       if (member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp()) {
         BrokerRoles.brokerOf(member).ifPresent(broker -> {
           up.add(broker.id());
-          if (!unreachable.contains(member)) {
+          if (!unreachable.contains(member.uniqueAddress())) {
             reachable.add(broker.id());
           }
         });
