@@ -304,11 +304,11 @@ public final class TopicAdmin {
 
   private CompletionStage<PartitionDescription> describe(Topic topic, int partition, boolean withLog) {
     ReplicaAssignment assignment = topic.partitions().get(partition);
-    if (!withLog) {
+    if (!withLog || assignment.leader() < 0) {
       return CompletableFuture.completedFuture(new PartitionDescription(partition, assignment, null));
     }
-    return AkkaFutures.direct(ClusterSharding.get(system)
-            .entityRefFor(PartitionLeader.TYPE_KEY, new PartitionKey(topic.name(), partition).entityId())
+    return AkkaFutures.direct(PartitionLeader.on(ClusterSharding.get(system), new PartitionKey(topic.name(), partition),
+            assignment.leader())
             .<PartitionLeader.Status>ask(PartitionLeader.Describe::new, settings.requestTimeout()))
         .thenApply(status -> new PartitionDescription(partition, assignment, status.failure() != null ? null
             : new LogState(status.logStartOffset(), status.highWatermark(), status.logEndOffset(), status.sizeBytes(),

@@ -21,11 +21,11 @@ public interface AssignmentSubscribers<L> {
   /** The message that tells a listener every topic and its assignments. */
   L assignmentsChanged(Map<String, Topic> topics);
 
-  /** The name of the sharded entity type of partition leaders, whose shards the Controller pins. */
-  String partitionShardType();
-
-  /** A new leader, leader epoch or ISR for a partition, to its leader. */
-  void leaderElected(PartitionKey partition, String topicId, ReplicaAssignment assignment);
+  /**
+   * A new leader, leader epoch or ISR for a partition, to its leader, and to {@code
+   * previousLeader} (-1 for none) if that is another broker, which then steps down.
+   */
+  void leaderElected(PartitionKey partition, String topicId, int previousLeader, ReplicaAssignment assignment);
 
   /** New config overrides, to the topic's partition leaders. */
   void configsChanged(Topic topic);

@@ -1,7 +1,5 @@
 package io.skein.cluster;
 
-import io.skein.common.AkkaFutures;
-import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -9,7 +7,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.ClusterEvent;
-import akka.cluster.sharding.external.ExternalShardAllocation;
+import akka.cluster.UniqueAddress;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.SingletonActor;
@@ -36,6 +34,7 @@ import io.skein.metadata.Topic;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -123,6 +122,13 @@ public final class Controller
   private enum MembershipChanged implements Command {
     INSTANCE
   }
+
+  /**
+   * The failure detector suspects a member, or no longer does: re-elect where needed. Taken from
+   * the event itself, since the cluster's state object is updated asynchronously and may not
+   * show it yet.
+   */
+  private record ReachabilityChanged(UniqueAddress node, boolean reachable) implements Command {}
 
   /** The brokers' listeners of assignment changes came or went. */
   private record ListenersChanged(Receptionist.Listing listing) implements Command {}
@@ -215,6 +221,11 @@ public final class Controller
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
           context.messageAdapter(ClusterEvent.MemberEvent.class, event -> MembershipChanged.INSTANCE),
           ClusterEvent.MemberEvent.class));
+      // Leaders move off a broker as soon as it is unreachable, not only once it is downed.
+      Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
+          context.messageAdapter(ClusterEvent.ReachabilityEvent.class, event -> new ReachabilityChanged(
+              event.member().uniqueAddress(), event instanceof ClusterEvent.ReachableMember)),
+          ClusterEvent.ReachabilityEvent.class));
       context.getSystem().receptionist().tell(Receptionist.subscribe(subscribers.listeners(),
           context.messageAdapter(Receptionist.Listing.class, ListenersChanged::new)));
       return new Controller(context, settings, subscribers);
@@ -225,6 +236,8 @@ public final class Controller
   private final ControllerSettings settings;
   private final AssignmentSubscribers<?> subscribers;
   private final AssignmentListeners<?> listeners;
+  /** Members the failure detector suspects, as its events said. */
+  private final Set<UniqueAddress> unreachable = new HashSet<>();
 
   private Controller(ActorContext<Command> context, ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
     // Brokers serve from the assignments they already have while the journal is down.
@@ -259,6 +272,7 @@ public final class Controller
         .onCommand(AlterIsr.class, this::onAlterIsr)
         .onCommand(AllocateProducerIds.class, this::onAllocateProducerIds)
         .onCommand(MembershipChanged.class, (state, cmd) -> onMembershipChanged(state))
+        .onCommand(ReachabilityChanged.class, this::onReachabilityChanged)
         .onCommand(ListenersChanged.class, this::onListenersChanged)
         .build();
   }
@@ -478,8 +492,8 @@ public final class Controller
   }
 
   private Effect<Event, State> onMembershipChanged(State state) {
-    Set<Integer> live = liveBrokerAddresses().keySet();
-    Set<Integer> members = BrokerAddresses.members(Cluster.get(context.getSystem()));
+    Set<Integer> live = LiveBrokers.electable(Cluster.get(context.getSystem()), unreachable);
+    Set<Integer> members = LiveBrokers.members(Cluster.get(context.getSystem()));
     List<PartitionAssignment> changes = new ArrayList<>();
     List<Topic> topics = new ArrayList<>(state.topics().values());
     topics.sort(Comparator.comparing(Topic::name));
@@ -495,8 +509,6 @@ public final class Controller
       }
     }
     if (changes.isEmpty()) {
-      // Nothing to elect, but a node that (re)joined needs the shards it leads pinned to it.
-      pinLeaders(state);
       return Effect().none();
     }
     return Effect()
@@ -504,10 +516,20 @@ public final class Controller
         .thenRun(next -> {
           announceAssignments(next);
           for (PartitionAssignment change : changes) {
-            subscribers.leaderElected(new PartitionKey(change.topic(), change.partition()),
-                next.topics().get(change.topic()).topicId(), change.assignment());
+            Topic topic = state.topics().get(change.topic());
+            subscribers.leaderElected(new PartitionKey(change.topic(), change.partition()), topic.topicId(),
+                topic.partitions().get(change.partition()).leader(), change.assignment());
           }
         });
+  }
+
+  private Effect<Event, State> onReachabilityChanged(State state, ReachabilityChanged cmd) {
+    if (cmd.reachable()) {
+      unreachable.remove(cmd.node());
+    } else {
+      unreachable.add(cmd.node());
+    }
+    return onMembershipChanged(state);
   }
 
   private Effect<Event, State> onListenersChanged(State state, ListenersChanged cmd) {
@@ -517,43 +539,9 @@ public final class Controller
 
   // ---- helpers --------------------------------------------------------------------------
 
-  /** Pins every led partition's shard to its leader's node, and tells every broker the assignments. */
+  /** Tells every broker the assignments. */
   private void announceAssignments(State state) {
-    pinLeaders(state);
     listeners.announce(state.topics());
-  }
-
-  /**
-   * External shard allocation places each partition's shard on the node of its elected
-   * leader (and moves it there at the next rebalance if it runs elsewhere). Election does not
-   * wait for this: fencing by epoch keeps a shard on the wrong node from serving. A shard on a
-   * node that just died is not rebalanced ({@link PinnedShardAllocation}): it is allocated
-   * afresh on the pinned node once the dead node is removed, so pinning right away is safe.
-   */
-  private void pinLeaders(State state) {
-    Map<Integer, Address> live = liveBrokerAddresses();
-    Map<String, Address> locations = new HashMap<>();
-    for (Topic topic : state.topics().values()) {
-      for (PartitionKey key : topic.partitionKeys()) {
-        Address leader = live.get(topic.partitions().get(key.partition()).leader());
-        if (leader != null) {
-          locations.put(key.entityId(), leader);
-        }
-      }
-    }
-    if (!locations.isEmpty()) {
-      AkkaFutures.direct(ExternalShardAllocation.get(context.getSystem()).getClient(subscribers.partitionShardType())
-              .setShardLocations(locations))
-          .whenComplete((done, failure) -> {
-            if (failure != null) {
-              context.getSystem().log().warn("Could not pin partition shards to their leaders: {}", failure.toString());
-            }
-          });
-    }
-  }
-
-  private Map<Integer, Address> liveBrokerAddresses() {
-    return BrokerAddresses.live(Cluster.get(context.getSystem()));
   }
 
   private static TopicReply unknownTopic(String name) {

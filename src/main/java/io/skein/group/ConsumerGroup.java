@@ -96,14 +96,14 @@ public final class ConsumerGroup {
     Member reconciled(int epoch, MemberState next, Set<PartitionKey> nowAssigned, Set<PartitionKey> nowRevoking) {
       int previous = epoch == memberEpoch ? previousMemberEpoch : memberEpoch;
       Map<String, Integer> epochs = new HashMap<>();
-      nowAssigned.forEach(p -> epochs.put(p.entityId(), assignmentEpochs.getOrDefault(p.entityId(), epoch)));
+      nowAssigned.forEach(p -> epochs.put(p.toString(), assignmentEpochs.getOrDefault(p.toString(), epoch)));
       return new Member(memberId, instanceId, rackId, clientId, host, topicNames, topicRegex, assignor,
           rebalanceTimeoutMs, epoch, previous, next, nowAssigned, nowRevoking, epochs);
     }
 
     /** Whether a commit for {@code partition} at {@code epoch} comes from this member's ownership of it. */
     boolean ownedAt(PartitionKey partition, int epoch) {
-      Integer assignedAt = assignmentEpochs.get(partition.entityId());
+      Integer assignedAt = assignmentEpochs.get(partition.toString());
       return assigned.contains(partition) && assignedAt != null && assignedAt <= epoch;
     }
 

@@ -2,7 +2,6 @@ package io.skein.group;
 
 import io.skein.common.AkkaFutures;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
@@ -10,6 +9,7 @@ import io.skein.group.assign.Assignor;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.Topic;
 import io.skein.partition.PartitionLeader;
+import io.skein.partition.PartitionRouter;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,12 +54,13 @@ public final class GroupOffsetQueries {
   /** An explicit offset, clamped to the partition's range. */
   public record ToOffset(long offset) implements ResetTarget {}
 
-  private final ClusterSharding sharding;
+  private final PartitionRouter router;
   private final Duration timeout;
   private final Clock clock;
 
   public GroupOffsetQueries(ActorSystem<?> system, Duration timeout, Clock clock) {
-    this.sharding = ClusterSharding.get(system);
+    // Its reads go through the leader: the router's local-read buffers are never allocated.
+    this.router = new PartitionRouter(system, 1);
     this.timeout = timeout;
     this.clock = clock;
   }
@@ -113,7 +114,12 @@ public final class GroupOffsetQueries {
 
   /** Committed offset, high watermark, lag, and the age of the record at the committed offset. */
   private CompletionStage<PartitionLag> lag(PartitionKey p, String owner, long committed) {
-    EntityRef<PartitionLeader.Command> leader = leader(p);
+    EntityRef<PartitionLeader.Command> leader;
+    try {
+      leader = router.leaderOf(p.topic(), p.partition());
+    } catch (FailureException unavailable) {
+      return done(new PartitionLag(p, owner, committed, -1, -1, -1));
+    }
     return AkkaFutures.direct(leader.<PartitionLeader.Status>ask(PartitionLeader.Describe::new, timeout))
         .thenCompose(status -> {
           if (status.failure() != null) {
@@ -167,8 +173,14 @@ public final class GroupOffsetQueries {
   }
 
   private CompletionStage<Long> listOffset(PartitionKey p, long spec) {
+    EntityRef<PartitionLeader.Command> leader;
+    try {
+      leader = router.leaderOf(p.topic(), p.partition());
+    } catch (FailureException unavailable) {
+      return CompletableFuture.failedFuture(unavailable);
+    }
     return AkkaFutures.direct(
-            leader(p).<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), timeout))
+            leader.<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), timeout))
         .thenApply(reply -> {
           if (reply.failure() != null) {
             throw new FailureException(reply.failure());
@@ -177,9 +189,6 @@ public final class GroupOffsetQueries {
         });
   }
 
-  private EntityRef<PartitionLeader.Command> leader(PartitionKey p) {
-    return sharding.entityRefFor(PartitionLeader.TYPE_KEY, p.entityId());
-  }
 
   private static <T> CompletionStage<T> done(T value) {
     return CompletableFuture.completedFuture(value);

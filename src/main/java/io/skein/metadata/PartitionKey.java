@@ -2,24 +2,20 @@ package io.skein.metadata;
 
 import io.skein.common.CborSerializable;
 
-/** A topic partition; its entity id in Cluster Sharding is {@code topic-partition}. */
+/** A topic partition, written {@code topic-partition} as Kafka writes it. */
 public record PartitionKey(String topic, int partition) implements CborSerializable {
 
-  public String entityId() {
-    return topic + "-" + partition;
-  }
-
-  /** Topic names may contain '-', partition numbers cannot: split at the last one. */
-  public static PartitionKey fromEntityId(String entityId) {
-    int dash = entityId.lastIndexOf('-');
-    if (dash <= 0 || dash == entityId.length() - 1) {
-      throw new IllegalArgumentException("not a partition entity id: " + entityId);
+  /** Reads {@link #toString()}: topic names may contain '-', partition numbers cannot, so split at the last one. */
+  public static PartitionKey parse(String text) {
+    int dash = text.lastIndexOf('-');
+    if (dash <= 0 || dash == text.length() - 1) {
+      throw new IllegalArgumentException("not a topic partition: " + text);
     }
-    return new PartitionKey(entityId.substring(0, dash), Integer.parseInt(entityId.substring(dash + 1)));
+    return new PartitionKey(text.substring(0, dash), Integer.parseInt(text.substring(dash + 1)));
   }
 
   @Override
   public String toString() {
-    return entityId();
+    return topic + "-" + partition;
   }
 }

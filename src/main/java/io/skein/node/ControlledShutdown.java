@@ -9,7 +9,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Leave;
-import io.skein.cluster.BrokerAddresses;
+import io.skein.cluster.LiveBrokers;
 import io.skein.cluster.Controller;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
@@ -121,7 +121,7 @@ final class ControlledShutdown {
 
   /** Partitions this broker leads although a live in-sync replica on another broker could. */
   private List<String> movableLeaderships(Controller.Topics topics) {
-    Set<Integer> live = BrokerAddresses.live(Cluster.get(system)).keySet();
+    Set<Integer> live = LiveBrokers.electable(Cluster.get(system));
     List<String> movable = new ArrayList<>();
     for (Topic topic : topics.byName().values()) {
       for (int p = 0; p < topic.partitions().size(); p++) {

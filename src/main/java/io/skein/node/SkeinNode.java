@@ -263,7 +263,7 @@ public final class SkeinNode implements AutoCloseable {
       for (PartitionKey key : topic.partitionKeys()) {
         // Logs this broker follows are opened by their followers (see ReplicaManager).
         if (topic.partitions().get(key.partition()).leader() == config.brokerId()) {
-          opening.add(sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId())
+          opening.add(PartitionLeader.on(sharding, key, config.brokerId())
               .<PartitionLeader.Opened>ask(PartitionLeader.Open::new, Duration.between(Instant.now(), deadline))
               .toCompletableFuture());
         }

@@ -13,9 +13,10 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.cluster.typed.Cluster;
 import io.skein.cluster.Controller;
-import io.skein.cluster.PinnedShardAllocation;
 import io.skein.common.CborSerializable;
 import io.skein.common.Failure;
 import io.skein.log.CorruptRecordException;
@@ -50,16 +51,17 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 
 /**
- * The leader of one partition: a Cluster Sharding entity (id {@code topic-partition}) that
- * owns the partition's {@link Log} writer. It runs on the log dispatcher, so its blocking
+ * The leader of one partition on one broker: a Cluster Sharding entity ({@code
+ * topic-partition@broker}, in that broker's shard on that broker's node: {@link LeaderShards})
+ * that owns the partition's {@link Log} writer. It runs on the log dispatcher, so its blocking
  * file I/O never holds Akka's default threads. Reads that find no data wait here (long
  * poll) until an append or their deadline.
  *
  * <p>On start it asks the Controller for the topic (id, config overrides, leader epoch) and
  * stashes requests until the log is open. A partition whose topic no longer exists answers
  * UNKNOWN_TOPIC_OR_PARTITION, removes leftover data and stops. Where the Controller elected
- * another broker (the shard has not moved yet) it answers NOT_LEADER_OR_FOLLOWER and never
- * touches the local log. Where it leads, it first takes the log over from this node's
+ * another broker (a request or update from before the election) it answers
+ * NOT_LEADER_OR_FOLLOWER and never touches the local log. Where it leads, it first takes the log over from this node's
  * {@link ReplicaFollower} through the {@link ReplicaManager}: one writer per log per node.
  *
  * <p>Replication: followers long-poll with {@link ReplicaFetch}; their fetch offsets are their
@@ -75,6 +77,11 @@ import java.util.PriorityQueue;
 public final class PartitionLeader {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "partition");
+
+  /** The leader of {@code key} on {@code broker}, in that broker's shard. */
+  public static EntityRef<Command> on(ClusterSharding sharding, PartitionKey key, int broker) {
+    return sharding.entityRefFor(TYPE_KEY, LeaderShards.entityId(key, broker));
+  }
 
   /** Whether this node has started the partition shard region (entity refs fail before). */
   static boolean shardRegionStarted(ActorSystem<?> system) {
@@ -220,11 +227,13 @@ public final class PartitionLeader {
     ReplicationConfig replication = ReplicationConfig.from(system.settings().config());
     ClusterSharding.get(system)
         .init(
-            Entity.of(TYPE_KEY, ctx -> create(PartitionKey.fromEntityId(ctx.getEntityId()), config, replication,
-                    controller, replicaManager, ctx.getShard()))
-                .withMessageExtractor(new ShardPerEntity<Command>())
-                // The Controller pins each partition's shard to the node of its elected leader.
-                .withAllocationStrategy(new PinnedShardAllocation(system, TYPE_KEY.name(), Duration.ofSeconds(5)))
+            Entity.of(TYPE_KEY, ctx -> LeaderShards.brokerOf(ctx.getEntityId()) == config.brokerId()
+                    ? create(LeaderShards.partitionOf(ctx.getEntityId()), config, replication, controller,
+                        replicaManager, ctx.getShard())
+                    : misplaced(LeaderShards.partitionOf(ctx.getEntityId()), LeaderShards.brokerOf(ctx.getEntityId()),
+                        config.brokerId()))
+                .withMessageExtractor(new LeaderShards())
+                .withAllocationStrategy(new LeaderShardAllocation(Cluster.get(system)))
                 .withEntityProps(DispatcherSelector.fromConfig("skein-log-dispatcher"))
                 // A partition leader holds an open log, retention timers and waiting readers:
                 // it lives as long as its node leads the partition.
@@ -242,6 +251,21 @@ public final class PartitionLeader {
                     Behaviors.setup(
                         context -> new PartitionLeader(key, config, replication, controller, replicaManager, shard,
                             context, stash, timers).initializing())));
+  }
+
+  /**
+   * A leader entity of another broker's shard that runs here until its shard moves home (its
+   * broker's node had no region when the shard was allocated): it never touches the local log.
+   */
+  static Behavior<Command> misplaced(PartitionKey key, int broker, int localBroker) {
+    Failure notHere = Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER, "the leader of " + key + " on broker " + broker
+        + " is not available yet (its shard is on broker " + localBroker + " until broker " + broker + " is up)");
+    return Behaviors.receive(Command.class)
+        .onMessage(Command.class, command -> {
+          refuse(key, command, notHere);
+          return Behaviors.same();
+        })
+        .build();
   }
 
   private final PartitionKey key;

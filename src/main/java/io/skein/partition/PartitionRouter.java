@@ -5,17 +5,22 @@ import io.skein.common.FailureException;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
+import akka.cluster.typed.Cluster;
+import io.skein.cluster.BrokerRoles;
 import io.skein.cluster.LeaderLocations;
+import io.skein.metadata.BrokerAddress;
 import io.skein.common.TopicNames;
 import io.skein.log.LogReadResult;
 import io.skein.log.DirectBuffers;
 import io.skein.metadata.PartitionKey;
+import io.skein.metadata.ReplicaAssignment;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
- * Finds a partition's leader through Cluster Sharding, after checking the names and that it is
- * reachable; reads committed data of partitions this node leads without going through it.
+ * Finds a partition's leader through Cluster Sharding, on the broker the Controller last said
+ * leads it, after checking the names and that the broker is reachable; reads committed data of
+ * partitions this node leads without going through it.
  */
 public final class PartitionRouter {
 
@@ -23,12 +28,15 @@ public final class PartitionRouter {
   private static final int POOLED_READ_BUFFERS = 16;
 
   private final ClusterSharding sharding;
+  private final int brokerId;
   private final LeaderLocations leaders;
   private final LocalLeaderLogs localLogs;
   private final DirectBuffers readBuffers;
 
   public PartitionRouter(ActorSystem<?> system, int readBufferBytes) {
     this.sharding = ClusterSharding.get(system);
+    this.brokerId = BrokerRoles.brokerOf(Cluster.get(system).selfMember()).map(BrokerAddress::id)
+        .orElseThrow(() -> new IllegalStateException("this node announces no broker id"));
     this.leaders = LeaderLocations.get(system);
     this.localLogs = LocalLeaderLogs.get(system);
     this.readBuffers = new DirectBuffers(readBufferBytes, POOLED_READ_BUFFERS);
@@ -36,11 +44,23 @@ public final class PartitionRouter {
 
   public EntityRef<PartitionLeader.Command> leaderOf(String topic, int partition) {
     PartitionKey key = keyOf(topic, partition);
-    // Sent now, it would be lost on the dead node and the client would wait its whole timeout.
-    leaders.unreachableLeader(key).ifPresent(why -> {
-      throw new FailureException(ErrorCode.LEADER_NOT_AVAILABLE, why);
-    });
-    return sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId());
+    Optional<ReplicaAssignment> assignment = leaders.assignment(key);
+    if (assignment.isEmpty()) {
+      // Not heard of here yet (a topic just created, or none): this broker's entity asks the
+      // Controller, and answers as it finds.
+      return PartitionLeader.on(sharding, key, brokerId);
+    }
+    int leader = assignment.get().leader();
+    if (leader < 0) {
+      throw new FailureException(ErrorCode.LEADER_NOT_AVAILABLE,
+          "partition " + key + " has no leader: none of its in-sync replicas " + assignment.get().isr() + " is up");
+    }
+    if (leaders.unreachable(leader)) {
+      // Sent now, it would be lost on the dead node and the client would wait its whole timeout.
+      throw new FailureException(ErrorCode.LEADER_NOT_AVAILABLE, "broker " + leader + ", the leader of " + key
+          + ", is unreachable; a new leader is being elected");
+    }
+    return PartitionLeader.on(sharding, key, leader);
   }
 
   /**

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,20 +53,25 @@ public final class PartitionUpdates implements AssignmentSubscribers<ReplicaMana
   }
 
   @Override
-  public String partitionShardType() {
-    return PartitionLeader.TYPE_KEY.name();
-  }
-
-  @Override
-  public void leaderElected(PartitionKey partition, String topicId, ReplicaAssignment assignment) {
-    deliver(() -> leaderOf(partition).tell(new PartitionLeader.LeaderAndIsr(topicId, assignment)));
+  public void leaderElected(PartitionKey partition, String topicId, int previousLeader, ReplicaAssignment assignment) {
+    PartitionLeader.LeaderAndIsr update = new PartitionLeader.LeaderAndIsr(topicId, assignment);
+    deliver(() -> {
+      // The new leader starts now rather than at the first request; the old one steps down.
+      if (assignment.leader() >= 0) {
+        PartitionLeader.on(sharding, partition, assignment.leader()).tell(update);
+      }
+      if (previousLeader >= 0 && previousLeader != assignment.leader()) {
+        PartitionLeader.on(sharding, partition, previousLeader).tell(update);
+      }
+    });
   }
 
   @Override
   public void configsChanged(Topic topic) {
     deliver(() -> {
       for (PartitionKey key : topic.partitionKeys()) {
-        leaderOf(key).tell(new PartitionLeader.ConfigChanged(topic.topicId(), topic.configs()));
+        leaderOf(topic, key).ifPresent(leader ->
+            leader.tell(new PartitionLeader.ConfigChanged(topic.topicId(), topic.configs())));
       }
     });
   }
@@ -74,7 +80,7 @@ public final class PartitionUpdates implements AssignmentSubscribers<ReplicaMana
   public void topicDeleted(Topic topic) {
     deliver(() -> {
       for (PartitionKey key : topic.partitionKeys()) {
-        leaderOf(key).tell(new PartitionLeader.DeleteLog(topic.topicId()));
+        leaderOf(topic, key).ifPresent(leader -> leader.tell(new PartitionLeader.DeleteLog(topic.topicId())));
       }
     });
   }
@@ -100,7 +106,9 @@ public final class PartitionUpdates implements AssignmentSubscribers<ReplicaMana
     held.clear();
   }
 
-  private EntityRef<PartitionLeader.Command> leaderOf(PartitionKey key) {
-    return sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId());
+  /** The partition's elected leader; none while it is offline (its followers learn through their manager). */
+  private Optional<EntityRef<PartitionLeader.Command>> leaderOf(Topic topic, PartitionKey key) {
+    int leader = topic.partitions().get(key.partition()).leader();
+    return leader < 0 ? Optional.empty() : Optional.of(PartitionLeader.on(sharding, key, leader));
   }
 }

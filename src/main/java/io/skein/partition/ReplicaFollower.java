@@ -55,16 +55,17 @@ public final class ReplicaFollower {
   }
 
   /**
-   * Time a leader has to answer beyond a fetch's own wait. During a failover requests to the
-   * new leader's shard are lost until the shard is allocated again, and each lost one costs
-   * this long before the retry; a few seconds still covers a slow answer on a loaded machine.
+   * Time a leader has to answer beyond a fetch's own wait. A fetch sent to a leader that just
+   * died is lost and costs this long, unless the Controller's election (a new round) comes first;
+   * a few seconds still covers a slow answer on a loaded machine.
    */
   private static final Duration ASK_MARGIN = Duration.ofSeconds(3);
 
   public static Behavior<Command> create(
-      PartitionKey key, Topic topic, int leaderEpoch, PartitionSettings config, ReplicationConfig replication) {
+      PartitionKey key, Topic topic, int leaderBroker, int leaderEpoch, PartitionSettings config,
+      ReplicationConfig replication) {
     return Behaviors.withTimers(timers -> Behaviors.setup(context ->
-        new ReplicaFollower(key, topic, leaderEpoch, config, replication, context, timers).opening()));
+        new ReplicaFollower(key, topic, leaderBroker, leaderEpoch, config, replication, context, timers).opening()));
   }
 
   private final PartitionKey key;
@@ -73,15 +74,16 @@ public final class ReplicaFollower {
   private final ReplicationConfig replication;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final EntityRef<PartitionLeader.Command> leader;
+  private final ClusterSharding sharding;
+  private EntityRef<PartitionLeader.Command> leader;
   private int leaderEpoch;
   /** Bumped at every new request round, so that late replies of an older one are dropped. */
   private int round;
   private Log log;
 
   private ReplicaFollower(
-      PartitionKey key, Topic topic, int leaderEpoch, PartitionSettings config, ReplicationConfig replication,
-      ActorContext<Command> context, TimerScheduler<Command> timers) {
+      PartitionKey key, Topic topic, int leaderBroker, int leaderEpoch, PartitionSettings config,
+      ReplicationConfig replication, ActorContext<Command> context, TimerScheduler<Command> timers) {
     this.key = key;
     this.topic = topic;
     this.leaderEpoch = leaderEpoch;
@@ -89,7 +91,8 @@ public final class ReplicaFollower {
     this.replication = replication;
     this.context = context;
     this.timers = timers;
-    this.leader = ClusterSharding.get(context.getSystem()).entityRefFor(PartitionLeader.TYPE_KEY, key.entityId());
+    this.sharding = ClusterSharding.get(context.getSystem());
+    this.leader = PartitionLeader.on(sharding, key, leaderBroker);
   }
 
   private Behavior<Command> opening() {
@@ -122,6 +125,7 @@ public final class ReplicaFollower {
       return Behaviors.same();
     }
     leaderEpoch = update.leaderEpoch();
+    leader = PartitionLeader.on(sharding, key, update.leader());
     context.getLog().info("Partition {}: following broker {} at epoch {}", key, update.leader(), leaderEpoch);
     fetch();
     return Behaviors.same();

@@ -32,8 +32,7 @@ import java.util.Set;
  *
  * <p>It learns assignments from the Controller, which pushes them to every registered manager
  * after each change, and asks for them now and then in case a push was lost. It also wakes
- * the partitions this broker leads: the message starts the entity here if its shard is not
- * placed yet, which is where the Controller pinned it.
+ * the partitions this broker leads, so that they lead before their first request.
  */
 public final class ReplicaManager {
 
@@ -187,8 +186,8 @@ public final class ReplicaManager {
         wanted.add(key);
         if (current == null) {
           ActorRef<ReplicaFollower.Command> follower = context.spawn(
-              ReplicaFollower.create(key, topic, assignment.leaderEpoch(), config, replication),
-              "follower-" + key.entityId() + "-" + (spawned++),
+              ReplicaFollower.create(key, topic, assignment.leader(), assignment.leaderEpoch(), config, replication),
+              "follower-" + key + "-" + (spawned++),
               DispatcherSelector.fromConfig("skein-log-dispatcher"));
           context.watchWith(follower, new FollowerStopped(key));
           following.put(key, new Following(follower, topic.topicId(), assignment.leader(), assignment.leaderEpoch(),
@@ -226,8 +225,7 @@ public final class ReplicaManager {
   }
 
   /**
-   * Starts (here, if its shard is not placed yet) every partition this broker was elected to
-   * lead. Before this node's shard region has started there is nothing to wake: the node opens
+   * Starts every partition this broker was elected to lead. Before this node's shard region has started there is nothing to wake: the node opens
    * its led partitions itself once it has started it.
    */
   private void wakeLedPartitions() {
@@ -238,7 +236,7 @@ public final class ReplicaManager {
     for (Topic topic : topics.values()) {
       for (PartitionKey key : topic.partitionKeys()) {
         if (topic.partitions().get(key.partition()).leader() == config.brokerId()) {
-          sharding.entityRefFor(PartitionLeader.TYPE_KEY, key.entityId())
+          PartitionLeader.on(sharding, key, config.brokerId())
               .tell(new PartitionLeader.Open(context.getSystem().ignoreRef()));
         }
       }

@@ -40,7 +40,7 @@ public final class UndeliveredRequests {
   private static Behavior<AllDeadLetters> onUndelivered(AllDeadLetters undelivered) {
     if (undelivered.message() instanceof ShardingEnvelope<?> envelope
         && envelope.message() instanceof PartitionLeader.Command command) {
-      refuse(PartitionKey.fromEntityId(envelope.entityId()), command);
+      refuse(LeaderShards.partitionOf(envelope.entityId()), command);
     } else if (undelivered.message() instanceof PartitionLeader.Command command) {
       refuse(null, command);
     }

@@ -64,12 +64,7 @@ class ControllerAnnouncementsTest {
     }
 
     @Override
-    public String partitionShardType() {
-      return "partition";
-    }
-
-    @Override
-    public void leaderElected(PartitionKey partition, String topicId, ReplicaAssignment assignment) {
+    public void leaderElected(PartitionKey partition, String topicId, int previousLeader, ReplicaAssignment assignment) {
       partitionUpdates.add("leader of " + partition + ": " + assignment.leader());
     }
 

@@ -54,7 +54,7 @@ class UndeliveredRequestsTest {
     akka.actor.ActorRef nobody = Adapter.toClassic(TESTKIT.system().deadLetters());
 
     PartitionLeader.ReadReply reply = firstAnswer(replies, () -> publish(new Dropped(
-        new ShardingEnvelope<>("orders-3", read), "Avoiding reordering of buffered messages at shard handoff",
+        new ShardingEnvelope<>("orders-3@1", read), "Avoiding reordering of buffered messages at shard handoff",
         nobody, nobody)));
 
     assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER, reply.failure().code());
@@ -68,7 +68,7 @@ class UndeliveredRequestsTest {
     akka.actor.ActorRef nobody = Adapter.toClassic(TESTKIT.system().deadLetters());
 
     PartitionLeader.OffsetReply reply = firstAnswer(replies,
-        () -> publish(new UnhandledMessage(new ShardingEnvelope<>("orders-0", list), nobody, nobody)));
+        () -> publish(new UnhandledMessage(new ShardingEnvelope<>("orders-0@2", list), nobody, nobody)));
 
     assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER, reply.failure().code());
   }
