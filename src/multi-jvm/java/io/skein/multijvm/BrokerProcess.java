@@ -4,10 +4,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.ListTopicsRequest;
+import io.skein.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,19 +42,8 @@ final class BrokerProcess implements AutoCloseable {
     this.logFile = dataDir.resolveSibling(dataDir.getFileName() + ".out");
     this.host = host;
     this.port = port;
-    try {
-      this.kafkaPort = freePort(host);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    this.kafkaPort = FreePorts.on(host);
     this.jvmOptions = List.copyOf(jvmOptions);
-  }
-
-  static int freePort(String host) throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(host, 0));
-      return socket.getLocalPort();
-    }
   }
 
   /** Starts the JVM and waits until it answers on gRPC. */

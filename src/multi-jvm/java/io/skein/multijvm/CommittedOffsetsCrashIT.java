@@ -11,6 +11,7 @@ import io.skein.client.OffsetAndMetadata;
 import io.skein.client.Producer;
 import io.skein.client.ProducerRecord;
 import io.skein.client.TopicPartition;
+import io.skein.testing.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,7 @@ class CommittedOffsetsCrashIT {
   void aRestartedConsumerResumesFromItsCommittedOffsetAfterKillNine() throws Exception {
     Path dataDir = Files.createTempDirectory("skein-offsets-");
     String host = "127.0.0.1";
-    try (BrokerProcess broker = new BrokerProcess(dataDir, host, BrokerProcess.freePort(host))) {
+    try (BrokerProcess broker = new BrokerProcess(dataDir, host, FreePorts.on(host))) {
       broker.start(Duration.ofSeconds(90));
       String bootstrap = host + ":" + broker.port;
       try (Admin admin = Admin.create(bootstrap)) {

@@ -15,6 +15,7 @@ import io.skein.proto.v1.FetchResponse;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProduceResponse;
 import io.skein.proto.v1.ProducerServiceGrpc;
+import io.skein.testing.FreePorts;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ class CrashRecoveryIT {
   void acknowledgedRecordsSurviveKillNineAndATornTail() throws Exception {
     Path dataDir = Files.createTempDirectory("skein-crash-");
     String host = "127.0.0.1";
-    try (BrokerProcess broker = new BrokerProcess(dataDir, host, BrokerProcess.freePort(host))) {
+    try (BrokerProcess broker = new BrokerProcess(dataDir, host, FreePorts.on(host))) {
       broker.start(Duration.ofSeconds(90));
       Map<Integer, Map<Long, String>> ackedByPartition = new ConcurrentHashMap<>();
       ManagedChannel channel = broker.channel();

@@ -11,6 +11,7 @@ import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.MetadataRequest;
 import io.skein.proto.v1.PartitionDescription;
 import io.skein.proto.v1.PartitionMetadata;
+import io.skein.testing.FreePorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ final class SkeinCluster implements AutoCloseable {
    * management endpoint, a majority forming the cluster.
    */
   static SkeinCluster start(int size, Path baseDir, Map<String, String> settings, Duration timeout) throws Exception {
-    int pgPort = BrokerProcess.freePort("127.0.0.1");
+    int pgPort = FreePorts.on("127.0.0.1");
     EmbeddedPostgres postgres = EmbeddedPostgres.builder()
         .setPort(pgPort)
         .setServerConfig("listen_addresses", "127.0.0.1")
@@ -54,14 +55,14 @@ final class SkeinCluster implements AutoCloseable {
         .start();
     List<Integer> managementPorts = new ArrayList<>();
     for (int id = 1; id <= size; id++) {
-      managementPorts.add(BrokerProcess.freePort(host(id)));
+      managementPorts.add(FreePorts.on(host(id)));
     }
     List<BrokerProcess> brokers = new ArrayList<>();
     for (int id = 1; id <= size; id++) {
       List<String> options = new ArrayList<>(List.of(
           "-Dskein.broker.id=" + id,
           "-Dakka.remote.artery.canonical.hostname=" + host(id),
-          "-Dakka.remote.artery.canonical.port=" + BrokerProcess.freePort(host(id)),
+          "-Dakka.remote.artery.canonical.port=" + FreePorts.on(host(id)),
           "-Dskein.cluster.bootstrap=on",
           "-Dakka.management.http.hostname=" + host(id),
           "-Dakka.management.http.port=" + managementPorts.get(id - 1),
@@ -79,7 +80,7 @@ final class SkeinCluster implements AutoCloseable {
         options.add(endpoint + ".port=" + managementPorts.get(peer - 1));
       }
       settings.forEach((key, value) -> options.add("-D" + key + "=" + value));
-      brokers.add(new BrokerProcess(baseDir.resolve("broker-" + id), host(id), BrokerProcess.freePort(host(id)),
+      brokers.add(new BrokerProcess(baseDir.resolve("broker-" + id), host(id), FreePorts.on(host(id)),
           options));
     }
     SkeinCluster cluster = new SkeinCluster(baseDir, postgres, brokers);

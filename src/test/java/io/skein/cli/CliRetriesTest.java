@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.skein.client.Admin;
 import io.skein.client.ChannelFactory;
 import io.skein.server.TestBroker;
+import io.skein.testing.FreePorts;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,12 +22,6 @@ import org.junit.jupiter.api.Test;
 /** Commands wait for a broker that is not up yet, and say so once. */
 class CliRetriesTest {
 
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
   /** Runs a command line; {@code err} collects its stderr (StringWriter is thread-safe). */
   static int run(StringWriter out, StringWriter err, String... args) {
     SkeinCli cli = new SkeinCli(ChannelFactory.plaintext(), new ByteArrayInputStream(new byte[0]));
@@ -35,7 +30,7 @@ class CliRetriesTest {
 
   @Test
   void aBrokerThatCannotBeReachedIsReportedAsSuchAfterTheTimeout() throws Exception {
-    String address = "127.0.0.1:" + freePort();
+    String address = "127.0.0.1:" + FreePorts.on("127.0.0.1");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     assertEquals(1, run(out, err, "topics", "--bootstrap-server", address, "--list", "--timeout", "6"));
@@ -47,7 +42,7 @@ class CliRetriesTest {
 
   @Test
   void topicsCreateStartedBeforeTheBrokerSucceedsOnceItServes() throws Exception {
-    int port = freePort();
+    int port = FreePorts.on("127.0.0.1");
     String address = "127.0.0.1:" + port;
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.skein.testing.FreePorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ class KubernetesBootstrapIT {
     Files.writeString(skeinConf, configMap.at("/data/skein.conf").asText());
 
     EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-        .setPort(PodProcess.freePort("127.0.0.1"))
+        .setPort(FreePorts.on("127.0.0.1"))
         .setServerConfig("listen_addresses", "127.0.0.1")
         .setDataDirectory(dir.resolve("postgres"))
         .start();

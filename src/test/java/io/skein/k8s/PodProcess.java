@@ -1,8 +1,7 @@
 package io.skein.k8s;
 
+import io.skein.testing.FreePorts;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +49,7 @@ final class PodProcess implements AutoCloseable {
    */
   record Ports(int grpc, int kafka, int remoting, int management) {
     static Ports free(String ip) throws IOException {
-      return new Ports(freePort(ip), freePort(ip), freePort(ip), freePort(ip));
+      return new Ports(FreePorts.on(ip), FreePorts.on(ip), FreePorts.on(ip), FreePorts.on(ip));
     }
   }
 
@@ -81,13 +80,6 @@ final class PodProcess implements AutoCloseable {
     builder.environment().put("HOSTNAME", name);
     builder.environment().put("POD_IP", ip);
     return new PodProcess(name, ip, ports.grpc(), ports.remoting(), ports.management(), logFile, builder.start());
-  }
-
-  static int freePort(String host) throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(host, 0));
-      return socket.getLocalPort();
-    }
   }
 
   /** GET on the management endpoint: status code and body, or -1 while it does not answer. */
