@@ -49,14 +49,14 @@ public final class GrpcServer implements AutoCloseable {
   public static GrpcServer bind(String host, int port, int maxInboundMessageBytes) throws IOException {
     StartupGate gate = new StartupGate();
     HealthStatusManager health = new HealthStatusManager();
+    MalformedRequests malformed = new MalformedRequests(maxInboundMessageBytes);
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-        .maxInboundMessageSize(maxInboundMessageBytes)
+        .maxInboundMessageSize(malformed.transportLimit())
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .fallbackHandlerRegistry(gate)
         .callExecutor(GrpcServer::produceOnTransportThread)
         .build();
-    MalformedRequests malformed = new MalformedRequests();
     malformed.takeOverOversizeLog();
     GrpcServer grpc = new GrpcServer(server, gate, health, malformed);
     grpc.ready(false);
