@@ -91,6 +91,13 @@ public final class PartitionLeader {
 
   private static final int STASH_CAPACITY = 10_000;
   private static final Duration CONTROLLER_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * How long an ISR change waits for the Controller before it is sent again: acks=all writes
+   * wait on it, and one sent to a Controller whose node just died is lost (a stand-in takes
+   * over within seconds). Sending it again is harmless: the Controller answers a change it
+   * already made with the ISR as it is.
+   */
+  private static final Duration ISR_CHANGE_TIMEOUT = Duration.ofSeconds(2);
 
   // ---- protocol -------------------------------------------------------------------------
 
@@ -650,7 +657,7 @@ public final class PartitionLeader {
       isrChangeInFlight = true;
       List<Integer> isr = proposed.get();
       progress.isrChangeSent(isr);
-      context.ask(Controller.AlterIsrReply.class, controller, CONTROLLER_TIMEOUT,
+      context.ask(Controller.AlterIsrReply.class, controller, ISR_CHANGE_TIMEOUT,
           replyTo -> new Controller.AlterIsr(key.topic(), key.partition(), config.brokerId(), leaderEpoch, isr, replyTo),
           IsrAltered::new);
     }
