@@ -87,12 +87,13 @@ public final class Controller
 
   /**
    * A partition leader asks to change its ISR (shrink a lagging follower, add a caught-up
-   * one). Accepted only from the current leader at the current epoch, and in effect only once
-   * persisted: a leader left over from before a failover is told it is fenced.
+   * one), from the assignment at {@code partitionEpoch}. Accepted only from the current leader
+   * at the current epoch, and in effect only once persisted: a leader left over from before a
+   * failover is told it is fenced. A change computed from an older partition epoch (a request
+   * delivered late, after a newer one) is refused with the current assignment.
    */
-  public record AlterIsr(
-      String topic, int partition, int leader, int leaderEpoch, List<Integer> isr, ActorRef<AlterIsrReply> replyTo)
-      implements Command {}
+  public record AlterIsr(String topic, int partition, int leader, int leaderEpoch, int partitionEpoch,
+      List<Integer> isr, ActorRef<AlterIsrReply> replyTo) implements Command {}
 
   /** The partition's assignment after an AlterIsr, or why it was refused (with the current one, if any). */
   public record AlterIsrReply(ReplicaAssignment assignment, Failure failure) implements CborSerializable {}
@@ -469,17 +470,9 @@ public final class Controller
           "topic partition " + cmd.topic() + "-" + cmd.partition() + " does not exist")));
     }
     ReplicaAssignment current = topic.partitions().get(cmd.partition());
-    if (cmd.leader() != current.leader() || cmd.leaderEpoch() != current.leaderEpoch()) {
-      return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, Failure.of(ErrorCode.FENCED_LEADER_EPOCH,
-          "broker " + cmd.leader() + " at epoch " + cmd.leaderEpoch() + " does not lead " + cmd.topic() + "-"
-              + cmd.partition() + " (leader " + current.leader() + ", epoch " + current.leaderEpoch() + ")")));
-    }
-    if (!cmd.isr().contains(cmd.leader()) || !current.replicas().containsAll(cmd.isr())) {
-      return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, Failure.of(ErrorCode.INVALID_REQUEST,
-          "ISR " + cmd.isr() + " must hold the leader and only replicas " + current.replicas())));
-    }
-    if (cmd.isr().equals(current.isr())) {
-      return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, null));
+    AlterIsrReply unchanged = answerWithoutChange(cmd, current);
+    if (unchanged != null) {
+      return Effect().reply(cmd.replyTo(), unchanged);
     }
     ReplicaAssignment changed = current.withIsr(cmd.isr());
     context.getLog().info("Partition {}-{}: ISR {} -> {} (epoch {})", cmd.topic(), cmd.partition(), current.isr(),
@@ -489,6 +482,32 @@ public final class Controller
         // The preferred replica may just have come back into the ISR: it may lead again.
         .thenRun(next -> context.getSelf().tell(MembershipChanged.INSTANCE))
         .thenReply(cmd.replyTo(), next -> new AlterIsrReply(changed, null));
+  }
+
+  /**
+   * The answer to an ISR change that changes nothing: refused (not from the current leader at
+   * its epoch, an ISR without the leader or with a non-replica, or computed from an older
+   * partition epoch), or already in effect; null if it is to be made.
+   */
+  static AlterIsrReply answerWithoutChange(AlterIsr cmd, ReplicaAssignment current) {
+    String partition = cmd.topic() + "-" + cmd.partition();
+    if (cmd.leader() != current.leader() || cmd.leaderEpoch() != current.leaderEpoch()) {
+      return new AlterIsrReply(current, Failure.of(ErrorCode.FENCED_LEADER_EPOCH, "broker " + cmd.leader()
+          + " at epoch " + cmd.leaderEpoch() + " does not lead " + partition + " (leader " + current.leader()
+          + ", epoch " + current.leaderEpoch() + ")"));
+    }
+    if (!cmd.isr().contains(cmd.leader()) || !current.replicas().containsAll(cmd.isr())) {
+      return new AlterIsrReply(current, Failure.of(ErrorCode.INVALID_REQUEST,
+          "ISR " + cmd.isr() + " must hold the leader and only replicas " + current.replicas()));
+    }
+    if (cmd.isr().equals(current.isr())) {
+      return new AlterIsrReply(current, null);
+    }
+    if (cmd.partitionEpoch() != current.partitionEpoch()) {
+      return new AlterIsrReply(current, Failure.of(ErrorCode.INVALID_UPDATE_VERSION, "ISR change for " + partition
+          + " computed at partition epoch " + cmd.partitionEpoch() + ", which is now " + current.partitionEpoch()));
+    }
+    return null;
   }
 
   private Effect<Event, State> onMembershipChanged(State state) {
