@@ -15,6 +15,7 @@ import akka.cluster.typed.Subscribe;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EffectBuilder;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.RecoveryCompleted;
@@ -169,6 +170,13 @@ public final class Controller
 
   public record ProducerIdsAllocated(int brokerId, long firstId, int size) implements Event {}
 
+  /**
+   * Changes nothing: written to learn whether another Controller (a stand-in) wrote meanwhile,
+   * in which case the write fails on its sequence number and this Controller restarts with the
+   * journal's state.
+   */
+  public record Resynced() implements Event {}
+
   public record PartitionAssignment(String topic, int partition, ReplicaAssignment assignment) implements CborSerializable {}
 
   // ---- state ----------------------------------------------------------------------------
@@ -294,6 +302,7 @@ public final class Controller
         .onEvent(IsrChanged.class, Controller::applyIsrChanged)
         .onEvent(ProducerIdsAllocated.class,
             (state, event) -> state.withProducerIdsUpTo(event.firstId() + event.size()))
+        .onEvent(Resynced.class, (state, event) -> state)
         .build();
   }
 
@@ -470,6 +479,13 @@ public final class Controller
           "topic partition " + cmd.topic() + "-" + cmd.partition() + " does not exist")));
     }
     ReplicaAssignment current = topic.partitions().get(cmd.partition());
+    if (cmd.leaderEpoch() > current.leaderEpoch()) {
+      // Only a Controller elects: one that did while this one was cut off. Unanswered, the
+      // leader asks again, by then of this Controller with the journal's state.
+      context.getLog().info("Partition {}-{}: a leader at epoch {}, newer than {}: reading the journal again",
+          cmd.topic(), cmd.partition(), cmd.leaderEpoch(), current.leaderEpoch());
+      return resync();
+    }
     AlterIsrReply unchanged = answerWithoutChange(cmd, current);
     if (unchanged != null) {
       return Effect().reply(cmd.replyTo(), unchanged);
@@ -543,12 +559,20 @@ public final class Controller
   }
 
   private Effect<Event, State> onReachabilityChanged(State state, ReachabilityChanged cmd) {
-    if (cmd.reachable()) {
-      unreachable.remove(cmd.node());
-    } else {
+    if (!cmd.reachable()) {
       unreachable.add(cmd.node());
+      return onMembershipChanged(state);
     }
-    return onMembershipChanged(state);
+    if (!unreachable.remove(cmd.node())) {
+      return onMembershipChanged(state);
+    }
+    // This node and that one were cut off: if this node was the one cut off, a stand-in may
+    // have decided meanwhile, and this Controller must read that before it decides or answers.
+    return resync().thenRun(next -> context.getSelf().tell(MembershipChanged.INSTANCE));
+  }
+
+  private EffectBuilder<Event, State> resync() {
+    return Effect().persist(new Resynced());
   }
 
   private Effect<Event, State> onListenersChanged(State state, ListenersChanged cmd) {

@@ -13,6 +13,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import io.skein.partition.PartitionUpdates;
 import io.skein.server.TestBroker;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,32 @@ class ControllerFencingTest {
         return false;
       }
       return seen.containsKey("decided") && !seen.containsKey("stale-decision");
+    });
+  }
+
+  @Test
+  void aControllerAskedAboutALeaderItDidNotElectReadsTheJournalAgain() throws Exception {
+    ActorSystem<?> system = broker.node().system();
+    broker.node().broker().topics().createTopic("known", 1, 1, Map.of(), false).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    ActorRef<Controller.Command> behind = system.systemActorOf(Controller.create(
+        new ControllerSettings(broker.node().config().topicDefaults(), 1 << 20), new PartitionUpdates(system)),
+        "controller-behind", Props.empty());
+    assertTrue(ask(behind, Controller.GetTopics::new, Duration.ofSeconds(20)).byName().containsKey("known"));
+    broker.node().broker().topics().createTopic("written-meanwhile", 1, 1, Map.of(), false).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+
+    // A leader at an epoch this Controller never decided: another Controller did, so it re-reads.
+    ExecutionException unanswered = assertThrows(ExecutionException.class,
+        () -> ControllerFencingTest.<Controller.AlterIsrReply>ask(behind,
+            replyTo -> new Controller.AlterIsr("known", 0, 0, 5, 0, List.of(0), replyTo), Duration.ofSeconds(3)));
+    assertInstanceOf(TimeoutException.class, unanswered.getCause());
+    assertEventually("the Controller read what was written meanwhile", Duration.ofSeconds(30), () -> {
+      try {
+        return ask(behind, Controller.GetTopics::new, Duration.ofSeconds(5)).byName().containsKey("written-meanwhile");
+      } catch (Exception restarting) {
+        return false;
+      }
     });
   }
 }
