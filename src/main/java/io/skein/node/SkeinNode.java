@@ -25,6 +25,7 @@ import io.skein.group.GroupSettings;
 import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.Topic;
+import io.skein.partition.LeaderShardHomes;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.UndeliveredRequests;
 import io.skein.partition.PartitionUpdates;
@@ -173,6 +174,8 @@ public final class SkeinNode implements AutoCloseable {
           akka.actor.typed.Props.empty());
       system.systemActorOf(UndeliveredRequests.create(), "undelivered-requests", akka.actor.typed.Props.empty());
       PartitionLeader.initSharding(system, config.partitionSettings(), controller, replicaManager);
+      system.systemActorOf(LeaderShardHomes.create(config.brokerId()), "leader-shard-homes",
+          akka.actor.typed.Props.empty());
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
       Broker broker = Broker.create(system, controller, config.requestSettings(), clusterId, config.brokerId());

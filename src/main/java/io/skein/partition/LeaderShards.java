@@ -16,9 +16,20 @@ import io.skein.metadata.PartitionKey;
 final class LeaderShards extends ShardingMessageExtractor<ShardingEnvelope<PartitionLeader.Command>, PartitionLeader.Command> {
 
   private static final char BROKER_SEPARATOR = '@';
+  /** Names the entity that places a broker's shard; '~' is in no topic name. */
+  private static final String HOME = "~home";
 
   static String entityId(PartitionKey key, int broker) {
     return key.toString() + BROKER_SEPARATOR + broker;
+  }
+
+  /** The entity that places {@code broker}'s shard (see {@link PartitionLeader.PlaceShard}). */
+  static String homeId(int broker) {
+    return HOME + BROKER_SEPARATOR + broker;
+  }
+
+  static boolean isHome(String entityId) {
+    return entityId.startsWith(HOME + BROKER_SEPARATOR);
   }
 
   /** The partition of a leader entity id; topic names cannot contain '@'. */

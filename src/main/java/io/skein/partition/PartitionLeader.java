@@ -103,6 +103,13 @@ public final class PartitionLeader {
 
   public sealed interface Command extends CborSerializable {}
 
+  /**
+   * Sent to a broker's shard ({@link LeaderShards#homeId}) to have it placed, and its place known
+   * to the sender's region, before any leader needs it: then no election waits for the shard
+   * coordinator, which may be on the very node that failed.
+   */
+  public record PlaceShard() implements Command {}
+
   /** Open the log now (recovering it if needed) and answer when it serves. */
   public record Open(ActorRef<Opened> replyTo) implements Command {}
 
@@ -234,7 +241,8 @@ public final class PartitionLeader {
     ReplicationConfig replication = ReplicationConfig.from(system.settings().config());
     ClusterSharding.get(system)
         .init(
-            Entity.of(TYPE_KEY, ctx -> LeaderShards.brokerOf(ctx.getEntityId()) == config.brokerId()
+            Entity.of(TYPE_KEY, ctx -> LeaderShards.isHome(ctx.getEntityId()) ? shardHome()
+                : LeaderShards.brokerOf(ctx.getEntityId()) == config.brokerId()
                     ? create(LeaderShards.partitionOf(ctx.getEntityId()), config, replication, controller,
                         replicaManager, ctx.getShard())
                     : misplaced(LeaderShards.partitionOf(ctx.getEntityId()), LeaderShards.brokerOf(ctx.getEntityId()),
@@ -258,6 +266,11 @@ public final class PartitionLeader {
                     Behaviors.setup(
                         context -> new PartitionLeader(key, config, replication, controller, replicaManager, shard,
                             context, stash, timers).initializing())));
+  }
+
+  /** The entity that places its shard: it stops on its first message. */
+  private static Behavior<Command> shardHome() {
+    return Behaviors.receive(Command.class).onAnyMessage(placed -> Behaviors.stopped()).build();
   }
 
   /**

@@ -38,6 +38,9 @@ public final class UndeliveredRequests {
   }
 
   private static Behavior<AllDeadLetters> onUndelivered(AllDeadLetters undelivered) {
+    if (undelivered.message() instanceof ShardingEnvelope<?> envelope && LeaderShards.isHome(envelope.entityId())) {
+      return Behaviors.same();
+    }
     if (undelivered.message() instanceof ShardingEnvelope<?> envelope
         && envelope.message() instanceof PartitionLeader.Command command) {
       refuse(LeaderShards.partitionOf(envelope.entityId()), command);

@@ -1,7 +1,9 @@
 package io.skein.partition;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.metadata.PartitionKey;
 import org.junit.jupiter.api.Test;
@@ -33,5 +35,15 @@ class LeaderShardsTest {
   void anIdWithoutABrokerIsRefused() {
     assertThrows(IllegalArgumentException.class, () -> LeaderShards.partitionOf("orders-3"));
     assertThrows(IllegalArgumentException.class, () -> shards.shardId("orders-3@"));
+  }
+
+  @Test
+  void theEntityThatPlacesABrokersShardIsInThatShardAndIsNoPartitionsLeader() {
+    String home = LeaderShards.homeId(2);
+    assertEquals("2", shards.shardId(home));
+    assertTrue(LeaderShards.isHome(home));
+    assertFalse(LeaderShards.isHome(LeaderShards.entityId(new PartitionKey("home", 2), 2)));
+    assertFalse(LeaderShards.isHome(LeaderShards.entityId(new PartitionKey("~home", 2), 2)),
+        "not even of a topic named so, which Kafka's names cannot be");
   }
 }
