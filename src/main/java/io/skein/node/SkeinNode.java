@@ -1,7 +1,9 @@
 package io.skein.node;
 
 import akka.Done;
+import akka.actor.BootstrapSetup;
 import akka.actor.CoordinatedShutdown;
+import akka.actor.setup.ActorSystemSetup;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.SpawnProtocol;
@@ -23,6 +25,8 @@ import io.skein.group.GroupSettings;
 import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.Topic;
+import io.skein.metrics.MetricsSetup;
+import io.skein.metrics.NodeMetrics;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.UndeliveredRequests;
 import io.skein.partition.PartitionUpdates;
@@ -116,9 +120,10 @@ public final class SkeinNode implements AutoCloseable {
     Files.createDirectories(config.dataDir());
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
-    GrpcServer grpc = bindGrpc(config);
+    NodeMetrics metrics = NodeMetrics.from(loaded);
+    GrpcServer grpc = bindGrpc(config, metrics);
     KafkaSettings kafkaSettings = KafkaSettings.from(loaded);
-    Optional<KafkaListener> kafka = bindKafka(kafkaSettings, grpc);
+    Optional<KafkaListener> kafka = bindKafka(kafkaSettings, grpc, metrics);
     int port = grpc.port();
     config = config.withGrpcPort(port);
     // Clients reach the broker at its advertised host (a pod's DNS name), not at the bind address.
@@ -138,12 +143,15 @@ public final class SkeinNode implements AutoCloseable {
     try {
       PortInUseException.checkFree("Akka remoting", withRoles.getString("akka.remote.artery.canonical.hostname"),
           withRoles.getInt(REMOTING_PORT), REMOTING_PORT + " (-D" + REMOTING_PORT + "=N)");
-      system = ActorSystem.create(SpawnProtocol.create(), "skein", withRoles);
+      system = ActorSystem.create(SpawnProtocol.create(), "skein",
+          ActorSystemSetup.create(BootstrapSetup.create(withRoles), new MetricsSetup(metrics)));
     } catch (IOException | RuntimeException e) {
       grpc.close();
       kafka.ifPresent(KafkaListener::close);
+      metrics.close();
       throw e;
     }
+    system.getWhenTerminated().thenRun(metrics::close);
     try {
       Cluster cluster = Cluster.get(system);
       NodeManagement.start(system, withRoles);
@@ -186,21 +194,22 @@ public final class SkeinNode implements AutoCloseable {
   }
 
   /** The gRPC endpoint, bound but not serving yet. */
-  private static GrpcServer bindGrpc(BrokerConfig config) throws IOException {
+  private static GrpcServer bindGrpc(BrokerConfig config, NodeMetrics metrics) throws IOException {
     try {
-      return GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes());
+      return GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes(), metrics.grpc());
     } catch (IOException e) {
       throw PortInUseException.explain(e, "gRPC", config.grpcHost(), config.grpcPort(), "--port (skein.grpc.port)");
     }
   }
 
   /** The Kafka listener, bound but not serving yet, if enabled. */
-  private static Optional<KafkaListener> bindKafka(KafkaSettings settings, GrpcServer grpc) throws IOException {
+  private static Optional<KafkaListener> bindKafka(KafkaSettings settings, GrpcServer grpc, NodeMetrics metrics)
+      throws IOException {
     if (!settings.enabled()) {
       return Optional.empty();
     }
     try {
-      return Optional.of(KafkaListener.bind(settings));
+      return Optional.of(KafkaListener.bind(settings, metrics.kafka()));
     } catch (IOException e) {
       grpc.close();
       throw PortInUseException.explain(e, "Kafka", settings.host(), settings.port(), "--kafka-port (skein.kafka.port)");

@@ -1,0 +1,20 @@
+package io.skein.metrics;
+
+import akka.actor.setup.Setup;
+
+/**
+ * Hands a node's meters to its actor system when it is created, so that what Akka loads by
+ * class name (the management route) finds them.
+ */
+public final class MetricsSetup extends Setup {
+
+  private final NodeMetrics metrics;
+
+  public MetricsSetup(NodeMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+}

@@ -1,0 +1,89 @@
+package io.skein.metrics;
+
+import static io.skein.testing.Eventually.assertEventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.StatusRuntimeException;
+import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.DeleteTopicRequest;
+import io.skein.proto.v1.ListTopicsRequest;
+import io.skein.server.TestBroker;
+import io.skein.testing.FreePorts;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** GET /metrics on the management port of a broker: JVM meters and gRPC requests. */
+class MetricsEndpointTest {
+
+  private static TestBroker broker;
+  private static int managementPort;
+
+  @BeforeAll
+  static void start() throws Exception {
+    managementPort = FreePorts.on("127.0.0.1");
+    broker = TestBroker.start(management(managementPort, true));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  static Map<String, Object> management(int port, boolean metrics) {
+    return Map.of("skein.management.enabled", true, "akka.management.http.hostname", "127.0.0.1",
+        "akka.management.http.port", port, "skein.metrics.enabled", metrics);
+  }
+
+  @Test
+  void servesJvmMetricsInThePrometheusFormat() throws Exception {
+    var response = PrometheusText.get(managementPort, "/metrics");
+    assertEquals(200, response.statusCode());
+    assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+    PrometheusText metrics = PrometheusText.parse(response.body());
+    assertTrue(metrics.sum("jvm_memory_used_bytes") > 0, "heap and non-heap memory");
+    assertTrue(metrics.has("jvm_gc_memory_allocated_bytes_total"), "GC");
+    assertTrue(metrics.sum("jvm_threads_live_threads") > 0, "threads");
+    assertTrue(metrics.has("process_cpu_usage"), "process");
+    assertTrue(metrics.has("skein_connections"), "the listeners' connections");
+  }
+
+  @Test
+  void countsGrpcCallsAndTheirErrorsByName() {
+    AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(broker.channel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+    String listTopics = "api=\"skein.v1.AdminService/ListTopics\"";
+    String deleteTopic = "api=\"skein.v1.AdminService/DeleteTopic\"";
+    double listedBefore = PrometheusText.scrape(managementPort).sum("skein_requests_total", listTopics);
+    admin.listTopics(ListTopicsRequest.getDefaultInstance());
+    assertThrows(StatusRuntimeException.class,
+        () -> admin.deleteTopic(DeleteTopicRequest.newBuilder().setName("no-such-topic").build()));
+    assertEventually("the calls are counted", Duration.ofSeconds(10), () -> {
+      PrometheusText metrics = PrometheusText.scrape(managementPort);
+      return metrics.sum("skein_requests_total", listTopics, "listener=\"grpc\"") == listedBefore + 1
+          && metrics.sum("skein_request_duration_seconds_count", listTopics) == listedBefore + 1
+          && metrics.sum("skein_request_errors_total", deleteTopic, "error=\"UNKNOWN_TOPIC_OR_PARTITION\"") == 1
+          && metrics.sum("skein_connections", "listener=\"grpc\"") >= 1;
+    });
+  }
+
+  @Test
+  void disabledMetricsAnswer404AndRegisterNothing() throws Exception {
+    int port = FreePorts.on("127.0.0.1");
+    try (TestBroker quiet = TestBroker.start(management(port, false))) {
+      assertEquals(404, PrometheusText.get(port, "/metrics").statusCode());
+      assertEquals(200, PrometheusText.get(port, "/alive").statusCode());
+      AdminServiceGrpc.newBlockingStub(quiet.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .listTopics(ListTopicsRequest.getDefaultInstance());
+      NodeMetrics metrics = quiet.node().system().settings().setup().get(MetricsSetup.class).orElseThrow().metrics();
+      assertTrue(metrics.registry().getMeters().isEmpty(), "meters: " + metrics.registry().getMeters());
+    }
+  }
+}
