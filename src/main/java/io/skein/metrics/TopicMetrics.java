@@ -2,6 +2,7 @@ package io.skein.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -17,18 +18,21 @@ public final class TopicMetrics {
     this.registry = registry;
   }
 
-  /** {@code records} records in {@code bytes} bytes were appended to {@code topic}. */
+  /** {@code records} records (see {@link BatchRecordCount}) in {@code bytes} bytes were appended to {@code topic}. */
   public void produced(String topic, long records, long bytes) {
     TopicMeters meters = of(topic);
     meters.recordsIn.increment(records);
     meters.bytesIn.increment(bytes);
   }
 
-  /** {@code records} records in {@code bytes} bytes of {@code topic} were read for a client. */
-  public void fetched(String topic, long records, long bytes) {
+  /** The record batches between {@code batches}' position and limit of {@code topic} were read for a client. */
+  public void fetched(String topic, ByteBuffer batches) {
+    if (batches == null || !batches.hasRemaining()) {
+      return;
+    }
     TopicMeters meters = of(topic);
-    meters.recordsOut.increment(records);
-    meters.bytesOut.increment(bytes);
+    meters.recordsOut.increment(BatchRecordCount.of(batches));
+    meters.bytesOut.increment(batches.remaining());
   }
 
   private TopicMeters of(String topic) {

@@ -12,13 +12,22 @@ import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.server.TestBroker;
 import io.skein.testing.FreePorts;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** GET /metrics on the management port of a broker: JVM meters and gRPC requests. */
+/** GET /metrics on the management port of a broker: JVM meters, requests of both listeners, topics. */
 class MetricsEndpointTest {
 
   private static TestBroker broker;
@@ -72,6 +81,57 @@ class MetricsEndpointTest {
           && metrics.sum("skein_request_errors_total", deleteTopic, "error=\"UNKNOWN_TOPIC_OR_PARTITION\"") == 1
           && metrics.sum("skein_connections", "listener=\"grpc\"") >= 1;
     });
+  }
+
+  @Test
+  void countsKafkaRequestsAndEachTopicsRecordsInAndOut() throws Exception {
+    String topic = "metered";
+    broker.node().broker().topics().createTopic(topic, 1, 1, Map.of(), false).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    PrometheusText before = PrometheusText.scrape(managementPort);
+    int records = 25;
+    long valueBytes = 0;
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrap(),
+        ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new StringSerializer())) {
+      for (int i = 0; i < records; i++) {
+        String value = "value-" + i;
+        valueBytes += value.length();
+        producer.send(new ProducerRecord<>(topic, value)).get(30, TimeUnit.SECONDS);
+      }
+    }
+    int consumed = 0;
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrap(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+      consumer.assign(List.of(new TopicPartition(topic, 0)));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (consumed < records && System.nanoTime() < deadline) {
+        consumed += consumer.poll(Duration.ofMillis(500)).count();
+      }
+    }
+    assertEquals(records, consumed);
+    String produce = "api=\"Produce\"";
+    String fetch = "api=\"Fetch\"";
+    String kafka = "listener=\"kafka\"";
+    String ofTopic = "topic=\"" + topic + "\"";
+    long expectedMinBytes = valueBytes;
+    assertEventually("the requests and records are counted", Duration.ofSeconds(10), () -> {
+      PrometheusText after = PrometheusText.scrape(managementPort);
+      return after.sum("skein_requests_total", produce, kafka) >= before.sum("skein_requests_total", produce, kafka) + records
+          && after.sum("skein_requests_total", fetch, kafka) > before.sum("skein_requests_total", fetch, kafka)
+          && after.sum("skein_request_bytes_total", produce, kafka) > before.sum("skein_request_bytes_total", produce, kafka)
+          && after.sum("skein_response_bytes_total", fetch, kafka) > before.sum("skein_response_bytes_total", fetch, kafka)
+          && after.sum("skein_request_duration_seconds_bucket", produce, kafka, "le=\"+Inf\"")
+              >= before.sum("skein_request_duration_seconds_bucket", produce, kafka, "le=\"+Inf\"") + records
+          && after.sum("skein_topic_records_in_total", ofTopic) == records
+          && after.sum("skein_topic_bytes_in_total", ofTopic) > expectedMinBytes
+          && after.sum("skein_topic_records_out_total", ofTopic) >= records
+          && after.sum("skein_topic_bytes_out_total", ofTopic) > expectedMinBytes
+          && after.has("skein_connections");
+    }, () -> PrometheusText.scrape(managementPort).samples().stream()
+        .filter(sample -> sample.name().startsWith("skein_topic") || sample.labels().contains(produce)).toList()
+        .toString());
   }
 
   @Test
