@@ -28,6 +28,7 @@ public final class NodeMetrics implements AutoCloseable {
   private final RequestMetrics kafka;
   private final RequestMetrics grpc;
   private final TopicMetrics topics;
+  private final ClusterHealth cluster;
 
   private NodeMetrics(MeterRegistry registry, Optional<PrometheusMeterRegistry> prometheus, Optional<JvmGcMetrics> gc) {
     this.registry = registry;
@@ -36,6 +37,7 @@ public final class NodeMetrics implements AutoCloseable {
     this.kafka = new RequestMetrics(registry, "kafka");
     this.grpc = new RequestMetrics(registry, "grpc");
     this.topics = new TopicMetrics(registry);
+    this.cluster = new ClusterHealth(registry);
   }
 
   /** As {@code skein.metrics.enabled} says. */
@@ -91,6 +93,11 @@ public final class NodeMetrics implements AutoCloseable {
   /** Bytes and records in and out per topic. */
   public TopicMetrics topics() {
     return topics;
+  }
+
+  /** Partition and broker health. */
+  public ClusterHealth cluster() {
+    return cluster;
   }
 
   @Override

@@ -19,6 +19,8 @@ import io.skein.broker.Broker;
 import io.skein.cluster.BrokerRoles;
 import io.skein.cluster.Controller;
 import io.skein.cluster.ControllerSettings;
+import io.skein.cluster.LeaderLocations;
+import io.skein.cluster.LiveBrokers;
 import io.skein.common.AkkaFutures;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
@@ -67,6 +69,8 @@ public final class SkeinNode implements AutoCloseable {
   private static final Duration MEMBERSHIP_WAIT_LOG_INTERVAL = Duration.ofSeconds(10);
   /** How often the gRPC health service takes over the readiness of {@code /ready}. */
   private static final Duration HEALTH_REFRESH = Duration.ofSeconds(1);
+  /** How often the cluster health gauges are recomputed. */
+  private static final Duration CLUSTER_HEALTH_REFRESH = Duration.ofSeconds(5);
   private static final String REMOTING_PORT = "akka.remote.artery.canonical.port";
 
   private final ActorSystem<SpawnProtocol.Command> system;
@@ -182,6 +186,9 @@ public final class SkeinNode implements AutoCloseable {
       ControlledShutdown.install(system, config, controller, grpc);
       system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,
           () -> grpc.ready(BrokerReadinessCheck.isReady(system)), system.executionContext());
+      if (metrics.enabled()) {
+        refreshClusterHealth(system, metrics, config);
+      }
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
       return new SkeinNode(system, config, broker, grpc, kafka);
@@ -191,6 +198,17 @@ public final class SkeinNode implements AutoCloseable {
       system.terminate();
       throw e;
     }
+  }
+
+  /** Recomputes the cluster health gauges every {@link #CLUSTER_HEALTH_REFRESH}, off the scrape. */
+  private static void refreshClusterHealth(ActorSystem<?> system, NodeMetrics metrics, BrokerConfig config) {
+    LeaderLocations leaders = LeaderLocations.get(system);
+    Cluster cluster = Cluster.get(system);
+    int minIsr = config.topicDefaults().minInsyncReplicas();
+    system.scheduler().scheduleAtFixedRate(Duration.ZERO, CLUSTER_HEALTH_REFRESH,
+        () -> metrics.cluster().update(config.brokerId(), leaders.assignments().map(Map::values).orElse(List.of()),
+            LiveBrokers.members(cluster), minIsr),
+        system.executionContext());
   }
 
   /** The gRPC endpoint, bound but not serving yet. */

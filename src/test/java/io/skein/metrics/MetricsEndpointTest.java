@@ -135,6 +135,22 @@ class MetricsEndpointTest {
   }
 
   @Test
+  void reportsThePartitionsLedHereAndTheBrokersUp() throws Exception {
+    broker.node().broker().topics().createTopic("health", 3, 1, Map.of(), false).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    assertEventually("the health gauges see the new topic", Duration.ofSeconds(20), () -> {
+      PrometheusText metrics = PrometheusText.scrape(managementPort);
+      return metrics.sum("skein_partitions_led") >= 3
+          && metrics.sum("skein_brokers_up") == 1
+          && metrics.has("skein_partitions_offline") && metrics.sum("skein_partitions_offline") == 0
+          && metrics.has("skein_partitions_under_replicated") && metrics.sum("skein_partitions_under_replicated") == 0
+          && metrics.has("skein_partitions_under_min_isr") && metrics.sum("skein_partitions_under_min_isr") == 0;
+    }, () -> PrometheusText.scrape(managementPort).samples().stream()
+        .filter(sample -> sample.name().startsWith("skein_partitions") || sample.name().startsWith("skein_brokers"))
+        .toList().toString());
+  }
+
+  @Test
   void disabledMetricsAnswer404AndRegisterNothing() throws Exception {
     int port = FreePorts.on("127.0.0.1");
     try (TestBroker quiet = TestBroker.start(management(port, false))) {
