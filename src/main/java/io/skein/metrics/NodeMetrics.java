@@ -29,6 +29,7 @@ public final class NodeMetrics implements AutoCloseable {
   private final RequestMetrics grpc;
   private final TopicMetrics topics;
   private final ClusterHealth cluster;
+  private final GroupHealth groups;
 
   private NodeMetrics(MeterRegistry registry, Optional<PrometheusMeterRegistry> prometheus, Optional<JvmGcMetrics> gc) {
     this.registry = registry;
@@ -38,6 +39,7 @@ public final class NodeMetrics implements AutoCloseable {
     this.grpc = new RequestMetrics(registry, "grpc");
     this.topics = new TopicMetrics(registry);
     this.cluster = new ClusterHealth(registry);
+    this.groups = new GroupHealth(registry);
   }
 
   /** As {@code skein.metrics.enabled} says. */
@@ -98,6 +100,11 @@ public final class NodeMetrics implements AutoCloseable {
   /** Partition and broker health. */
   public ClusterHealth cluster() {
     return cluster;
+  }
+
+  /** Consumer groups' members and lag. */
+  public GroupHealth groups() {
+    return groups;
   }
 
   @Override

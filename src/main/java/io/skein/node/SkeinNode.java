@@ -188,6 +188,7 @@ public final class SkeinNode implements AutoCloseable {
           () -> grpc.ready(BrokerReadinessCheck.isReady(system)), system.executionContext());
       if (metrics.enabled()) {
         refreshClusterHealth(system, metrics, config);
+        GroupHealthRefresh.start(system, broker.groups(), metrics.groups());
       }
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());

@@ -151,6 +151,53 @@ class MetricsEndpointTest {
   }
 
   @Test
+  void aStoppedConsumerGroupsLagGrowsAsMoreIsProduced() throws Exception {
+    String topic = "lagging";
+    broker.node().broker().topics().createTopic(topic, 1, 1, Map.of(), false).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    try (KafkaProducer<String, String> producer = producer()) {
+      produce(producer, topic, 5);
+      try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrap(),
+          ConsumerConfig.GROUP_ID_CONFIG, "stops",
+          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        consumer.subscribe(List.of(topic));
+        int consumed = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (consumed < 5 && System.nanoTime() < deadline) {
+          consumed += consumer.poll(Duration.ofMillis(500)).count();
+        }
+        assertEquals(5, consumed);
+        consumer.commitSync(Duration.ofSeconds(10));
+      }
+      String ofGroup = "group=\"stops\"";
+      assertEventually("no lag once consumed", Duration.ofSeconds(30), () -> {
+        PrometheusText metrics = PrometheusText.scrape(managementPort);
+        return metrics.sum("skein_group_lag_records", ofGroup) == 0
+            && metrics.samples().stream().anyMatch(sample -> sample.name().equals("skein_group_lag_records")
+                && sample.labels().contains(ofGroup));
+      });
+      produce(producer, topic, 7);
+      assertEventually("the stopped group lags by what came since", Duration.ofSeconds(30),
+          () -> PrometheusText.scrape(managementPort).sum("skein_group_lag_records", ofGroup, "topic=\"lagging\"") == 7,
+          () -> PrometheusText.scrape(managementPort).samples().stream()
+              .filter(sample -> sample.name().startsWith("skein_group")).toList().toString());
+    }
+  }
+
+  private static KafkaProducer<String, String> producer() {
+    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrap(),
+        ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new StringSerializer());
+  }
+
+  private static void produce(KafkaProducer<String, String> producer, String topic, int records) throws Exception {
+    for (int i = 0; i < records; i++) {
+      producer.send(new ProducerRecord<>(topic, "record-" + i)).get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void disabledMetricsAnswer404AndRegisterNothing() throws Exception {
     int port = FreePorts.on("127.0.0.1");
     try (TestBroker quiet = TestBroker.start(management(port, false))) {
