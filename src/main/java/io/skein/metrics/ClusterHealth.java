@@ -1,5 +1,6 @@
 package io.skein.metrics;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.skein.metadata.ReplicaAssignment;
@@ -23,6 +24,9 @@ public final class ClusterHealth {
   private final AtomicLong underMinIsr = new AtomicLong();
   private final AtomicLong offline = new AtomicLong();
   private final AtomicLong brokersUp = new AtomicLong();
+  private final Counter leaderElections;
+  private final Counter isrShrinks;
+  private final Counter isrExpands;
 
   ClusterHealth(MeterRegistry registry) {
     gauge(registry, "skein.partitions.led", "Partitions this broker leads", led);
@@ -32,6 +36,26 @@ public final class ClusterHealth {
         underMinIsr);
     gauge(registry, "skein.partitions.offline", "Partitions of the cluster without a live leader", offline);
     gauge(registry, "skein.brokers.up", "Brokers that are members of the cluster", brokersUp);
+    leaderElections = Counter.builder("skein.leader.elections")
+        .description("Partitions given a new leader by the Controller on this broker").register(registry);
+    isrShrinks = Counter.builder("skein.isr.shrinks")
+        .description("ISR changes to fewer replicas, persisted by the Controller on this broker").register(registry);
+    isrExpands = Counter.builder("skein.isr.expands")
+        .description("ISR changes to more replicas, persisted by the Controller on this broker").register(registry);
+  }
+
+  /** The Controller gave {@code partitions} partitions a new leader. */
+  public void leadersElected(int partitions) {
+    leaderElections.increment(partitions);
+  }
+
+  /** The Controller changed a partition's ISR from {@code before} to {@code after} replicas. */
+  public void isrChanged(int before, int after) {
+    if (after < before) {
+      isrShrinks.increment();
+    } else if (after > before) {
+      isrExpands.increment();
+    }
   }
 
   /**
