@@ -230,6 +230,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         pending.closeReason = "the " + pending.apiKey + " handler answered nothing";
       } else {
         pending.body = response;
+        PartitionErrorCounts.count(pending.meters, response);
       }
     }
     pending.done = true;
