@@ -125,9 +125,17 @@ public final class SkeinNode implements AutoCloseable {
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
     NodeMetrics metrics = NodeMetrics.from(loaded);
-    GrpcServer grpc = bindGrpc(config, metrics);
-    KafkaSettings kafkaSettings = KafkaSettings.from(loaded);
-    Optional<KafkaListener> kafka = bindKafka(kafkaSettings, grpc, metrics);
+    GrpcServer grpc;
+    KafkaSettings kafkaSettings;
+    Optional<KafkaListener> kafka;
+    try {
+      grpc = bindGrpc(config, metrics);
+      kafkaSettings = KafkaSettings.from(loaded);
+      kafka = bindKafka(kafkaSettings, grpc, metrics);
+    } catch (IOException | RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
     int port = grpc.port();
     config = config.withGrpcPort(port);
     // Clients reach the broker at its advertised host (a pod's DNS name), not at the bind address.
