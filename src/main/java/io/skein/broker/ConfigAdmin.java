@@ -61,7 +61,8 @@ public final class ConfigAdmin {
       Map.entry(LogConfig.MIN_CLEANABLE_DIRTY_RATIO, new TopicConfigKind("log.cleaner.min.cleanable.ratio", Type.DOUBLE)),
       Map.entry(LogConfig.MIN_COMPACTION_LAG_MS, new TopicConfigKind("log.cleaner.min.compaction.lag.ms", Type.LONG)),
       Map.entry(LogConfig.MAX_COMPACTION_LAG_MS, new TopicConfigKind("log.cleaner.max.compaction.lag.ms", Type.LONG)),
-      Map.entry(LogConfig.DELETE_RETENTION_MS, new TopicConfigKind("log.cleaner.delete.retention.ms", Type.LONG)));
+      Map.entry(LogConfig.DELETE_RETENTION_MS, new TopicConfigKind("log.cleaner.delete.retention.ms", Type.LONG)),
+      Map.entry(LogConfig.COMPRESSION_TYPE, new TopicConfigKind("compression.type", Type.STRING)));
 
   private static final Map<String, String> BUILT_IN = LogConfig.defaults().toMap();
 

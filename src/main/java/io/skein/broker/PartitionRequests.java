@@ -2,9 +2,7 @@ package io.skein.broker;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.cluster.LeaderLocations;
-import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.log.LogReadResult;
@@ -12,6 +10,7 @@ import io.skein.metadata.PartitionKey;
 import io.skein.metrics.BatchRecordCount;
 import io.skein.metrics.MetricsSetup;
 import io.skein.metrics.TopicMetrics;
+import io.skein.partition.LeaderRef;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionRouter;
 import java.nio.ByteBuffer;
@@ -79,7 +78,7 @@ public final class PartitionRequests {
 
   /** Appends {@code records} with {@code acks} 0, 1 or -1 (all); a timeout of 0 is the broker's. */
   public CompletionStage<Appended> produce(String topic, int partition, int acks, int timeoutMs, ByteBuffer records) {
-    EntityRef<PartitionLeader.Command> leader = router.leaderOf(topic, partition);
+    LeaderRef leader = router.leaderOf(topic, partition);
     if (acks != 0 && acks != 1 && acks != PartitionLeader.Append.ACKS_ALL) {
       throw new FailureException(ErrorCode.INVALID_REQUIRED_ACKS, "acks must be 0, 1 or -1 (all), was " + acks);
     }
@@ -100,8 +99,7 @@ public final class PartitionRequests {
       return CompletableFuture.completedFuture(NOT_ANSWERED);
     }
     Duration timeout = timeoutMs == 0 ? settings.requestTimeout() : Duration.ofMillis(timeoutMs);
-    return AkkaFutures.direct(leader.<PartitionLeader.AppendReply>ask(
-            replyTo -> new PartitionLeader.Append(copy, acks, replyTo), timeout))
+    return leader.<PartitionLeader.AppendReply>ask(replyTo -> new PartitionLeader.Append(copy, acks, replyTo), timeout)
         .thenApply(reply -> {
           Answers.throwIfFailed(reply.failure());
           topicMetrics.produced(topic, recordCount, bytes);
@@ -194,8 +192,8 @@ public final class PartitionRequests {
    * watermark. Followers keep their copies until retention removes them.
    */
   public CompletionStage<Long> deleteRecords(String topic, int partition, long offset) {
-    return AkkaFutures.direct(router.leaderOf(topic, partition).<PartitionLeader.DeleteRecordsReply>ask(
-            replyTo -> new PartitionLeader.DeleteRecords(offset, replyTo), settings.requestTimeout()))
+    return router.leaderOf(topic, partition).<PartitionLeader.DeleteRecordsReply>ask(
+            replyTo -> new PartitionLeader.DeleteRecords(offset, replyTo), settings.requestTimeout())
         .thenApply(reply -> {
           Answers.throwIfFailed(reply.failure());
           return reply.lowWatermark();
@@ -221,17 +219,17 @@ public final class PartitionRequests {
   /** Requests to one partition's leader, wherever sharding runs it. */
   public final class Leader {
     private final String topic;
-    private final EntityRef<PartitionLeader.Command> leader;
+    private final LeaderRef leader;
 
-    private Leader(String topic, EntityRef<PartitionLeader.Command> leader) {
+    private Leader(String topic, LeaderRef leader) {
       this.topic = topic;
       this.leader = leader;
     }
 
     /** Batches from {@code offset}, waiting up to {@code wait} for some; times out a request timeout later. */
     public CompletionStage<Fetched> read(long offset, int maxBytes, Duration wait) {
-      return AkkaFutures.direct(leader.<PartitionLeader.ReadReply>ask(
-              replyTo -> new PartitionLeader.Read(offset, maxBytes, wait, replyTo), wait.plus(settings.requestTimeout())))
+      return leader.<PartitionLeader.ReadReply>ask(
+              replyTo -> new PartitionLeader.Read(offset, maxBytes, wait, replyTo), wait.plus(settings.requestTimeout()))
           .thenApply(reply -> {
             Answers.throwIfFailed(reply.failure());
             topicMetrics.fetched(topic, reply.records());
@@ -244,8 +242,8 @@ public final class PartitionRequests {
      * record at or after a timestamp.
      */
     public CompletionStage<OffsetFound> offsetFor(long spec) {
-      return AkkaFutures.direct(leader.<PartitionLeader.OffsetReply>ask(
-              replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), settings.requestTimeout()))
+      return leader.<PartitionLeader.OffsetReply>ask(
+              replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), settings.requestTimeout())
           .thenApply(reply -> {
             Answers.throwIfFailed(reply.failure());
             return new OffsetFound(reply.offset(), reply.timestamp());
@@ -254,8 +252,8 @@ public final class PartitionRequests {
 
     /** KIP-279: where {@code epoch} ends in the leader's log, for a client validating its position. */
     public CompletionStage<EpochEnd> endOffsetForEpoch(int epoch) {
-      return AkkaFutures.direct(leader.<PartitionLeader.EpochEndReply>ask(
-              replyTo -> new PartitionLeader.EpochEnd(epoch, replyTo), settings.requestTimeout()))
+      return leader.<PartitionLeader.EpochEndReply>ask(
+              replyTo -> new PartitionLeader.EpochEnd(epoch, replyTo), settings.requestTimeout())
           .thenApply(reply -> {
             Answers.throwIfFailed(reply.failure());
             return new EpochEnd(reply.epoch(), reply.endOffset());

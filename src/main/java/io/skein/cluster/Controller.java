@@ -15,6 +15,7 @@ import akka.cluster.typed.Subscribe;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EffectBuilder;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.RecoveryCompleted;
@@ -89,12 +90,13 @@ public final class Controller
 
   /**
    * A partition leader asks to change its ISR (shrink a lagging follower, add a caught-up
-   * one). Accepted only from the current leader at the current epoch, and in effect only once
-   * persisted: a leader left over from before a failover is told it is fenced.
+   * one), from the assignment at {@code partitionEpoch}. Accepted only from the current leader
+   * at the current epoch, and in effect only once persisted: a leader left over from before a
+   * failover is told it is fenced. A change computed from an older partition epoch (a request
+   * delivered late, after a newer one) is refused with the current assignment.
    */
-  public record AlterIsr(
-      String topic, int partition, int leader, int leaderEpoch, List<Integer> isr, ActorRef<AlterIsrReply> replyTo)
-      implements Command {}
+  public record AlterIsr(String topic, int partition, int leader, int leaderEpoch, int partitionEpoch,
+      List<Integer> isr, ActorRef<AlterIsrReply> replyTo) implements Command {}
 
   /** The partition's assignment after an AlterIsr, or why it was refused (with the current one, if any). */
   public record AlterIsrReply(ReplicaAssignment assignment, Failure failure) implements CborSerializable {}
@@ -169,6 +171,13 @@ public final class Controller
   public record IsrChanged(String topic, int partition, List<Integer> isr) implements Event {}
 
   public record ProducerIdsAllocated(int brokerId, long firstId, int size) implements Event {}
+
+  /**
+   * Changes nothing: written to learn whether another Controller (a stand-in) wrote meanwhile,
+   * in which case the write fails on its sequence number and this Controller restarts with the
+   * journal's state.
+   */
+  public record Resynced() implements Event {}
 
   public record PartitionAssignment(String topic, int partition, ReplicaAssignment assignment) implements CborSerializable {}
 
@@ -298,6 +307,7 @@ public final class Controller
         .onEvent(IsrChanged.class, Controller::applyIsrChanged)
         .onEvent(ProducerIdsAllocated.class,
             (state, event) -> state.withProducerIdsUpTo(event.firstId() + event.size()))
+        .onEvent(Resynced.class, (state, event) -> state)
         .build();
   }
 
@@ -474,17 +484,16 @@ public final class Controller
           "topic partition " + cmd.topic() + "-" + cmd.partition() + " does not exist")));
     }
     ReplicaAssignment current = topic.partitions().get(cmd.partition());
-    if (cmd.leader() != current.leader() || cmd.leaderEpoch() != current.leaderEpoch()) {
-      return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, Failure.of(ErrorCode.FENCED_LEADER_EPOCH,
-          "broker " + cmd.leader() + " at epoch " + cmd.leaderEpoch() + " does not lead " + cmd.topic() + "-"
-              + cmd.partition() + " (leader " + current.leader() + ", epoch " + current.leaderEpoch() + ")")));
+    if (cmd.leaderEpoch() > current.leaderEpoch()) {
+      // Only a Controller elects: one that did while this one was cut off. Unanswered, the
+      // leader asks again, by then of this Controller with the journal's state.
+      context.getLog().info("Partition {}-{}: a leader at epoch {}, newer than {}: reading the journal again",
+          cmd.topic(), cmd.partition(), cmd.leaderEpoch(), current.leaderEpoch());
+      return resync();
     }
-    if (!cmd.isr().contains(cmd.leader()) || !current.replicas().containsAll(cmd.isr())) {
-      return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, Failure.of(ErrorCode.INVALID_REQUEST,
-          "ISR " + cmd.isr() + " must hold the leader and only replicas " + current.replicas())));
-    }
-    if (cmd.isr().equals(current.isr())) {
-      return Effect().reply(cmd.replyTo(), new AlterIsrReply(current, null));
+    AlterIsrReply unchanged = answerWithoutChange(cmd, current);
+    if (unchanged != null) {
+      return Effect().reply(cmd.replyTo(), unchanged);
     }
     ReplicaAssignment changed = current.withIsr(cmd.isr());
     context.getLog().info("Partition {}-{}: ISR {} -> {} (epoch {})", cmd.topic(), cmd.partition(), current.isr(),
@@ -497,6 +506,32 @@ public final class Controller
           context.getSelf().tell(MembershipChanged.INSTANCE);
         })
         .thenReply(cmd.replyTo(), next -> new AlterIsrReply(changed, null));
+  }
+
+  /**
+   * The answer to an ISR change that changes nothing: refused (not from the current leader at
+   * its epoch, an ISR without the leader or with a non-replica, or computed from an older
+   * partition epoch), or already in effect; null if it is to be made.
+   */
+  static AlterIsrReply answerWithoutChange(AlterIsr cmd, ReplicaAssignment current) {
+    String partition = cmd.topic() + "-" + cmd.partition();
+    if (cmd.leader() != current.leader() || cmd.leaderEpoch() != current.leaderEpoch()) {
+      return new AlterIsrReply(current, Failure.of(ErrorCode.FENCED_LEADER_EPOCH, "broker " + cmd.leader()
+          + " at epoch " + cmd.leaderEpoch() + " does not lead " + partition + " (leader " + current.leader()
+          + ", epoch " + current.leaderEpoch() + ")"));
+    }
+    if (!cmd.isr().contains(cmd.leader()) || !current.replicas().containsAll(cmd.isr())) {
+      return new AlterIsrReply(current, Failure.of(ErrorCode.INVALID_REQUEST,
+          "ISR " + cmd.isr() + " must hold the leader and only replicas " + current.replicas()));
+    }
+    if (cmd.isr().equals(current.isr())) {
+      return new AlterIsrReply(current, null);
+    }
+    if (cmd.partitionEpoch() != current.partitionEpoch()) {
+      return new AlterIsrReply(current, Failure.of(ErrorCode.INVALID_UPDATE_VERSION, "ISR change for " + partition
+          + " computed at partition epoch " + cmd.partitionEpoch() + ", which is now " + current.partitionEpoch()));
+    }
+    return null;
   }
 
   private Effect<Event, State> onMembershipChanged(State state) {
@@ -533,12 +568,20 @@ public final class Controller
   }
 
   private Effect<Event, State> onReachabilityChanged(State state, ReachabilityChanged cmd) {
-    if (cmd.reachable()) {
-      unreachable.remove(cmd.node());
-    } else {
+    if (!cmd.reachable()) {
       unreachable.add(cmd.node());
+      return onMembershipChanged(state);
     }
-    return onMembershipChanged(state);
+    if (!unreachable.remove(cmd.node())) {
+      return onMembershipChanged(state);
+    }
+    // This node and that one were cut off: if this node was the one cut off, a stand-in may
+    // have decided meanwhile, and this Controller must read that before it decides or answers.
+    return resync().thenRun(next -> context.getSelf().tell(MembershipChanged.INSTANCE));
+  }
+
+  private EffectBuilder<Event, State> resync() {
+    return Effect().persist(new Resynced());
   }
 
   private Effect<Event, State> onListenersChanged(State state, ListenersChanged cmd) {

@@ -39,7 +39,7 @@ public final class LeaderElection {
     if (leaderAlive) {
       int preferred = current.replicas().get(0);
       if (preferred != current.leader() && liveBrokers.contains(preferred) && current.isr().contains(preferred)) {
-        return new ReplicaAssignment(current.replicas(), preferred, current.leaderEpoch() + 1, current.isr());
+        return current.withLeader(preferred, current.isr());
       }
       return current;
     }
@@ -51,14 +51,14 @@ public final class LeaderElection {
             liveIsr.add(member);
           }
         }
-        return new ReplicaAssignment(current.replicas(), candidate, current.leaderEpoch() + 1, liveIsr);
+        return current.withLeader(candidate, liveIsr);
       }
     }
     if (members.contains(current.leader())) {
       return current;
     }
     if (current.leader() != NO_LEADER) {
-      return new ReplicaAssignment(current.replicas(), NO_LEADER, current.leaderEpoch() + 1, current.isr());
+      return current.withLeader(NO_LEADER, current.isr());
     }
     return current;
   }

@@ -1,13 +1,12 @@
 package io.skein.group;
 
-import io.skein.common.AkkaFutures;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.assign.Assignor;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.Topic;
+import io.skein.partition.LeaderRef;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionRouter;
 import java.nio.ByteBuffer;
@@ -114,13 +113,13 @@ public final class GroupOffsetQueries {
 
   /** Committed offset, high watermark, lag, and the age of the record at the committed offset. */
   private CompletionStage<PartitionLag> lag(PartitionKey p, String owner, long committed) {
-    EntityRef<PartitionLeader.Command> leader;
+    LeaderRef leader;
     try {
       leader = router.leaderOf(p.topic(), p.partition());
     } catch (FailureException unavailable) {
       return done(new PartitionLag(p, owner, committed, -1, -1, -1));
     }
-    return AkkaFutures.direct(leader.<PartitionLeader.Status>ask(PartitionLeader.Describe::new, timeout))
+    return leader.<PartitionLeader.Status>ask(PartitionLeader.Describe::new, timeout)
         .thenCompose(status -> {
           if (status.failure() != null) {
             return done(new PartitionLag(p, owner, committed, -1, -1, -1));
@@ -133,8 +132,8 @@ public final class GroupOffsetQueries {
           if (committed >= hw || committed < status.logStartOffset()) {
             return done(new PartitionLag(p, owner, committed, hw, lag, -1));
           }
-          return AkkaFutures.direct(leader.<PartitionLeader.ReadReply>ask(
-                  replyTo -> new PartitionLeader.Read(committed, 1, Duration.ZERO, replyTo), timeout))
+          return leader.<PartitionLeader.ReadReply>ask(
+                  replyTo -> new PartitionLeader.Read(committed, 1, Duration.ZERO, replyTo), timeout)
               .thenApply(read -> {
                 long timestamp = read.failure() == null ? timestampAt(read.records(), committed) : -1;
                 long lagMs = timestamp >= 0 ? Math.max(0, clock.millis() - timestamp) : -1;
@@ -173,14 +172,13 @@ public final class GroupOffsetQueries {
   }
 
   private CompletionStage<Long> listOffset(PartitionKey p, long spec) {
-    EntityRef<PartitionLeader.Command> leader;
+    LeaderRef leader;
     try {
       leader = router.leaderOf(p.topic(), p.partition());
     } catch (FailureException unavailable) {
       return CompletableFuture.failedFuture(unavailable);
     }
-    return AkkaFutures.direct(
-            leader.<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), timeout))
+    return leader.<PartitionLeader.OffsetReply>ask(replyTo -> new PartitionLeader.ListOffsets(spec, replyTo), timeout)
         .thenApply(reply -> {
           if (reply.failure() != null) {
             throw new FailureException(reply.failure());
@@ -188,7 +186,6 @@ public final class GroupOffsetQueries {
           return reply.offset();
         });
   }
-
 
   private static <T> CompletionStage<T> done(T value) {
     return CompletableFuture.completedFuture(value);

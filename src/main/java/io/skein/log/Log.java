@@ -210,16 +210,21 @@ public final class Log implements Closeable {
    * the append time under LogAppendTime) in place, and appends. Nothing is written if any batch is
    * invalid.
    */
-  public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) throws IOException {
+  public LogAppendInfo appendAsLeader(MemoryRecords appended, int leaderEpoch) throws IOException {
     ensureOpen();
     LogConfig current = config;
-    int recordCount = validate(records, current.maxMessageBytes(), true);
+    int recordCount = validate(appended, current.maxMessageBytes(), true);
     if (current.compact()) {
-      requireKeys(records);
+      requireKeys(appended);
     }
-    ProducerStateManager.BatchMetadata duplicate = checkProducer(records.buffer());
+    ProducerStateManager.BatchMetadata duplicate = checkProducer(appended.buffer());
     if (duplicate != null) {
       return LogAppendInfo.duplicate(duplicate.firstOffset(), duplicate.lastOffset());
+    }
+    MemoryRecords records = current.storedCompression()
+        .map(codec -> Recompression.to(codec, appended)).orElse(appended);
+    if (records != appended) {
+      validate(records, current.maxMessageBytes(), true);
     }
     long now = clock.millis();
     boolean logAppendTime = current.timestampType() == TimestampType.LOG_APPEND_TIME;

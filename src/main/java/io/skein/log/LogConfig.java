@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.CompressionType;
 
 /**
  * Per-partition log settings, named and defaulted as Kafka's topic configs. Every instance is
@@ -27,7 +28,8 @@ public record LogConfig(
     double minCleanableDirtyRatio,
     long minCompactionLagMs,
     long maxCompactionLagMs,
-    long deleteRetentionMs) {
+    long deleteRetentionMs,
+    String compressionType) {
 
   public static final String SEGMENT_BYTES = "segment.bytes";
   public static final String SEGMENT_MS = "segment.ms";
@@ -45,6 +47,11 @@ public record LogConfig(
   public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
   public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
   public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+  public static final String COMPRESSION_TYPE = "compression.type";
+
+  /** Kafka's values of {@code compression.type}: keep the producer's codec, or store batches with this one. */
+  public static final java.util.List<String> COMPRESSION_TYPES =
+      java.util.List.of("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd");
 
   public static final SortedSet<String> NAMES =
       Collections.unmodifiableSortedSet(
@@ -65,7 +72,8 @@ public record LogConfig(
                   MIN_CLEANABLE_DIRTY_RATIO,
                   MIN_COMPACTION_LAG_MS,
                   MAX_COMPACTION_LAG_MS,
-                  DELETE_RETENTION_MS)));
+                  DELETE_RETENTION_MS,
+                  COMPRESSION_TYPE)));
 
   public static final String CLEANUP_POLICY_DELETE = "delete";
   public static final String CLEANUP_POLICY_COMPACT = "compact";
@@ -107,6 +115,10 @@ public record LogConfig(
     requireRange(MIN_COMPACTION_LAG_MS, minCompactionLagMs, 0, Long.MAX_VALUE);
     requireRange(MAX_COMPACTION_LAG_MS, maxCompactionLagMs, 1, Long.MAX_VALUE);
     requireRange(DELETE_RETENTION_MS, deleteRetentionMs, 0, Long.MAX_VALUE);
+    if (!COMPRESSION_TYPES.contains(compressionType)) {
+      throw new InvalidConfigException(
+          COMPRESSION_TYPE + " must be one of " + COMPRESSION_TYPES + ", got '" + compressionType + "'");
+    }
     if (minCompactionLagMs > maxCompactionLagMs) {
       throw new InvalidConfigException(
           MIN_COMPACTION_LAG_MS
@@ -125,6 +137,15 @@ public record LogConfig(
    */
   public boolean compact() {
     return !cleanupPolicy.equals(CLEANUP_POLICY_DELETE);
+  }
+
+  /** The codec batches are stored with, if not the producer's ({@code compression.type}). */
+  public java.util.Optional<CompressionType> storedCompression() {
+    return switch (compressionType) {
+      case "producer" -> java.util.Optional.empty();
+      case "uncompressed" -> java.util.Optional.of(CompressionType.NONE);
+      default -> java.util.Optional.of(CompressionType.forName(compressionType));
+    };
   }
 
   /** Whether retention deletes old segments ({@code delete} in the policy). */
@@ -150,7 +171,8 @@ public record LogConfig(
         0.5,
         0,
         Long.MAX_VALUE,
-        DAY_MS);
+        DAY_MS,
+        "producer");
   }
 
   /** {@code defaults} with {@code overrides} (Kafka config name to value string) applied. */
@@ -171,6 +193,7 @@ public record LogConfig(
     long minCompactionLagMs = defaults.minCompactionLagMs;
     long maxCompactionLagMs = defaults.maxCompactionLagMs;
     long deleteRetentionMs = defaults.deleteRetentionMs;
+    String compressionType = defaults.compressionType;
     for (Map.Entry<String, String> override : overrides.entrySet()) {
       String name = override.getKey();
       String value = override.getValue() == null ? "" : override.getValue().trim();
@@ -191,6 +214,7 @@ public record LogConfig(
         case MIN_COMPACTION_LAG_MS -> minCompactionLagMs = parseLong(name, value);
         case MAX_COMPACTION_LAG_MS -> maxCompactionLagMs = parseLong(name, value);
         case DELETE_RETENTION_MS -> deleteRetentionMs = parseLong(name, value);
+        case COMPRESSION_TYPE -> compressionType = value.toLowerCase(java.util.Locale.ROOT);
         default ->
             throw new InvalidConfigException(
                 "Unknown log config '" + name + "'; known configs: " + NAMES);
@@ -212,13 +236,15 @@ public record LogConfig(
         minCleanableDirtyRatio,
         minCompactionLagMs,
         maxCompactionLagMs,
-        deleteRetentionMs);
+        deleteRetentionMs,
+        compressionType);
   }
 
   /** Config name to value string, in name order, for describe. */
   public Map<String, String> toMap() {
     Map<String, String> values = new LinkedHashMap<>();
     values.put(CLEANUP_POLICY, cleanupPolicy);
+    values.put(COMPRESSION_TYPE, compressionType);
     values.put(DELETE_RETENTION_MS, Long.toString(deleteRetentionMs));
     values.put(FLUSH_MESSAGES, Long.toString(flushMessages));
     values.put(FLUSH_MS, Long.toString(flushMs));

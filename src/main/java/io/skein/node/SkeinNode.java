@@ -18,7 +18,9 @@ import com.typesafe.config.ConfigParseOptions;
 import io.skein.broker.Broker;
 import io.skein.cluster.BrokerRoles;
 import io.skein.cluster.Controller;
+import io.skein.cluster.ControllerRouter;
 import io.skein.cluster.ControllerSettings;
+import io.skein.cluster.ControllerStandby;
 import io.skein.cluster.LeaderLocations;
 import io.skein.cluster.LiveBrokers;
 import io.skein.common.AkkaFutures;
@@ -174,9 +176,15 @@ public final class SkeinNode implements AutoCloseable {
       awaitMembership(system, withRoles);
       Instant deadline = Instant.now().plus(config.startupTimeout());
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
-      ActorRef<Controller.Command> controller = Controller.initSingleton(system,
-          new ControllerSettings(config.topicDefaults(), ReplicationConfig.largestReplicatedBatch(withRoles)),
-          new PartitionUpdates(system));
+      ControllerSettings controllerSettings =
+          new ControllerSettings(config.topicDefaults(), ReplicationConfig.largestReplicatedBatch(withRoles));
+      PartitionUpdates partitionUpdates = new PartitionUpdates(system);
+      ControllerRouter.Route route =
+          new ControllerRouter.Route(Controller.initSingleton(system, controllerSettings, partitionUpdates));
+      system.systemActorOf(ControllerStandby.create(controllerSettings, partitionUpdates, route), "controller-standby",
+          akka.actor.typed.Props.empty());
+      ActorRef<Controller.Command> controller =
+          system.systemActorOf(ControllerRouter.create(route), "controller-router", akka.actor.typed.Props.empty());
       String clusterId = clusterId(system, controller, config, proposedClusterId, deadline);
       // Before any log opens: leaders and followers register their logs with it.
       config.logCleaner().ifPresent(settings -> LocalLogCleaner.get(system).start(system, settings));

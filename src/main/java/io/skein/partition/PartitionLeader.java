@@ -91,6 +91,13 @@ public final class PartitionLeader {
 
   private static final int STASH_CAPACITY = 10_000;
   private static final Duration CONTROLLER_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * How long an ISR change waits for the Controller before it is sent again: acks=all writes
+   * wait on it, and one sent to a Controller whose node just died is lost (a stand-in takes
+   * over within seconds). Sending it again is harmless: the Controller answers a change it
+   * already made with the ISR as it is.
+   */
+  private static final Duration ISR_CHANGE_TIMEOUT = Duration.ofSeconds(2);
 
   // ---- protocol -------------------------------------------------------------------------
 
@@ -295,6 +302,8 @@ public final class PartitionLeader {
   private boolean logHandedOver;
   private String topicId;
   private int leaderEpoch;
+  /** The partition epoch of the assignment the ISR in {@code progress} comes from. */
+  private int partitionEpoch;
   private ReplicaProgress progress;
   private boolean isrChangeInFlight;
 
@@ -401,6 +410,7 @@ public final class PartitionLeader {
           "partition " + key + " cannot record its leader epoch: " + e.getMessage()));
     }
     progress = new ReplicaProgress(config.brokerId(), assignment.replicas(), assignment.isr(), nowMs());
+    partitionEpoch = assignment.partitionEpoch();
     // As sole in-sync replica everything in the log is committed, including what was written
     // after the last high-watermark checkpoint before a crash. With followers in the ISR the
     // high watermark waits until each has reported its log end.
@@ -625,6 +635,7 @@ public final class PartitionLeader {
       return storageFailure("recording leader epoch " + leaderEpoch, e, () -> {});
     }
     progress = new ReplicaProgress(config.brokerId(), assignment.replicas(), assignment.isr(), nowMs());
+    partitionEpoch = assignment.partitionEpoch();
     context.getLog().info("Partition {}: still leading, now at epoch {} with ISR {}", key, leaderEpoch,
         assignment.isr());
     return Behaviors.same();
@@ -650,8 +661,9 @@ public final class PartitionLeader {
       isrChangeInFlight = true;
       List<Integer> isr = proposed.get();
       progress.isrChangeSent(isr);
-      context.ask(Controller.AlterIsrReply.class, controller, CONTROLLER_TIMEOUT,
-          replyTo -> new Controller.AlterIsr(key.topic(), key.partition(), config.brokerId(), leaderEpoch, isr, replyTo),
+      context.ask(Controller.AlterIsrReply.class, controller, ISR_CHANGE_TIMEOUT,
+          replyTo -> new Controller.AlterIsr(key.topic(), key.partition(), config.brokerId(), leaderEpoch,
+              partitionEpoch, isr, replyTo),
           IsrAltered::new);
     }
     return Behaviors.same();
@@ -671,10 +683,14 @@ public final class PartitionLeader {
         return stepDown(reply.failure().message());
       }
       context.getLog().warn("Partition {}: ISR change refused: {}", key, reply.failure().message());
-      return Behaviors.same();
+      if (reply.failure().code() != ErrorCode.INVALID_UPDATE_VERSION) {
+        return Behaviors.same();
+      }
+      // An earlier change of this leader was committed after all: start again from the Controller's ISR.
     }
     if (reply.assignment().leaderEpoch() == leaderEpoch) {
       progress.setIsr(reply.assignment().isr());
+      partitionEpoch = reply.assignment().partitionEpoch();
       advanceHighWatermark();
     }
     return Behaviors.same();

@@ -4,7 +4,6 @@ import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
-import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.cluster.typed.Cluster;
 import io.skein.cluster.BrokerRoles;
 import io.skein.cluster.LeaderLocations;
@@ -19,8 +18,8 @@ import java.util.Optional;
 
 /**
  * Finds a partition's leader through Cluster Sharding, on the broker the Controller last said
- * leads it, after checking the names and that the broker is reachable; reads committed data of
- * partitions this node leads without going through it.
+ * leads it, after checking the names and that the broker is reachable (and fails what waits for
+ * it once it is not); reads committed data of partitions this node leads without going through it.
  */
 public final class PartitionRouter {
 
@@ -30,6 +29,7 @@ public final class PartitionRouter {
   private final ClusterSharding sharding;
   private final int brokerId;
   private final LeaderLocations leaders;
+  private final ForwardedRequests forwarded;
   private final LocalLeaderLogs localLogs;
   private final DirectBuffers readBuffers;
 
@@ -38,17 +38,18 @@ public final class PartitionRouter {
     this.brokerId = BrokerRoles.brokerOf(Cluster.get(system).selfMember()).map(BrokerAddress::id)
         .orElseThrow(() -> new IllegalStateException("this node announces no broker id"));
     this.leaders = LeaderLocations.get(system);
+    this.forwarded = ForwardedRequests.get(system);
     this.localLogs = LocalLeaderLogs.get(system);
     this.readBuffers = new DirectBuffers(readBufferBytes, POOLED_READ_BUFFERS);
   }
 
-  public EntityRef<PartitionLeader.Command> leaderOf(String topic, int partition) {
+  public LeaderRef leaderOf(String topic, int partition) {
     PartitionKey key = keyOf(topic, partition);
     Optional<ReplicaAssignment> assignment = leaders.assignment(key);
     if (assignment.isEmpty()) {
       // Not heard of here yet (a topic just created, or none): this broker's entity asks the
       // Controller, and answers as it finds.
-      return PartitionLeader.on(sharding, key, brokerId);
+      return new LeaderRef(PartitionLeader.on(sharding, key, brokerId), brokerId, null);
     }
     int leader = assignment.get().leader();
     if (leader < 0) {
@@ -60,7 +61,7 @@ public final class PartitionRouter {
       throw new FailureException(ErrorCode.LEADER_NOT_AVAILABLE, "broker " + leader + ", the leader of " + key
           + ", is unreachable; a new leader is being elected");
     }
-    return PartitionLeader.on(sharding, key, leader);
+    return new LeaderRef(PartitionLeader.on(sharding, key, leader), leader, leader == brokerId ? null : forwarded);
   }
 
   /**

@@ -19,6 +19,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -48,6 +49,9 @@ class ControlledShutdownIT {
       Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
       List<CompletableFuture<?>> sends = new ArrayList<>();
       AtomicLong lastAckNanos = new AtomicLong();
+      // When each acknowledgement arrived, and when the stopped broker's JVM was gone.
+      ConcurrentSkipListSet<Long> ackTimes = new ConcurrentSkipListSet<>();
+      AtomicLong exitedAt = new AtomicLong();
       String bootstrap = String.join(",", cluster.ids().stream()
           .map(id -> cluster.broker(id).host + ":" + cluster.broker(id).port).toList());
       try (Producer<String, String> producer = new Producer<>(Map.of(
@@ -65,7 +69,9 @@ class ControlledShutdownIT {
                   failures.add(failure);
                 } else {
                   acked.put(meta.offset(), value);
-                  lastAckNanos.set(System.nanoTime());
+                  long now = System.nanoTime();
+                  lastAckNanos.set(now);
+                  ackTimes.add(now);
                 }
               }));
           if (sent % 50 == 0) {
@@ -73,9 +79,10 @@ class ControlledShutdownIT {
             sends.get(sends.size() - 1).handle((ok, failed) -> null).get(150, TimeUnit.SECONDS);
             if (stoppedAt == 0 && acked.size() >= 500) {
               stoppedAt = System.nanoTime();
+              long pid = cluster.broker(leader).pid();
+              ProcessHandle.of(pid).orElseThrow().onExit().thenRun(() -> exitedAt.set(System.nanoTime()));
               // SIGTERM without waiting: the load goes on while the broker shuts down.
-              new ProcessBuilder("kill", "-TERM", Long.toString(cluster.broker(leader).pid())).inheritIO().start()
-                  .waitFor();
+              new ProcessBuilder("kill", "-TERM", Long.toString(pid)).inheritIO().start().waitFor();
             } else if (stoppedAt != 0 && !cluster.broker(leader).isAlive() && acked.size() >= 1500) {
               break;
             }
@@ -106,8 +113,17 @@ class ControlledShutdownIT {
           replicas.add(ReplicaChecker.read(cluster.broker(id).dataDir.resolve("logs").resolve(TOPIC + "-0")));
         }
         ReplicaChecker.check(acked, replicas);
-        System.out.printf("ControlledShutdownIT: SIGTERM to leader %d, broker %d leads; %d acks=all records"
-                + " acknowledged, none failed, all on both survivors%n", leader, newLeader, acked.size());
+        // The longest wait for an acknowledgement from the SIGTERM until the JVM was gone.
+        long longestGap = 0;
+        long previous = stoppedAt;
+        for (long at : ackTimes.subSet(stoppedAt, true, exitedAt.get(), true)) {
+          longestGap = Math.max(longestGap, at - previous);
+          previous = at;
+        }
+        System.out.printf("ControlledShutdownIT: SIGTERM to leader %d, broker %d leads; it exited %.1f s after the"
+                + " signal, the longest time without an acknowledgement meanwhile %.2f s; %d acks=all records"
+                + " acknowledged, none failed, all on both survivors%n", leader, newLeader,
+            (exitedAt.get() - stoppedAt) / 1e9, longestGap / 1e9, acked.size());
       }
     }
   }

@@ -88,6 +88,7 @@ class PausedLeaderIT {
 
         // The old leader runs again, believing it still leads: produce straight to it until it
         // notices it was downed and starts over as a new incarnation.
+        cluster.awaitDowned(oldLeader, survivor);
         old.resume();
         ManagedChannel channel = old.channel();
         try {

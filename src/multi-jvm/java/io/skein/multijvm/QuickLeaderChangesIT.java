@@ -102,6 +102,7 @@ class QuickLeaderChangesIT {
               + next.getLeaderEpoch() + " on broker " + next.getLeader() + " (interim leader " + interim + ")");
           if (fault == Fault.SIGSTOP) {
             // Downed while frozen, it starts a new incarnation in the same process once it runs again.
+            cluster.awaitDowned(preferred, third);
             long pid = victim.pid();
             int incarnations = reincarnations(victim);
             victim.resume();

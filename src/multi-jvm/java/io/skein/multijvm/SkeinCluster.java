@@ -150,6 +150,25 @@ final class SkeinCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until {@code via} no longer counts broker {@code id} as live: the cluster downed it (a
+   * paused broker resumed after this has to start a new incarnation), or it left.
+   */
+  void awaitDowned(int id, BrokerProcess via) {
+    assertEventually("broker " + id + " downed, as broker " + via.host + " sees it", Duration.ofSeconds(90), () -> {
+      ManagedChannel channel = via.channel();
+      try {
+        return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .metadata(MetadataRequest.getDefaultInstance()).getBrokersList().stream()
+            .noneMatch(broker -> broker.getId() == id);
+      } catch (StatusRuntimeException notNow) {
+        return false;
+      } finally {
+        channel.shutdownNow();
+      }
+    });
+  }
+
   /** Waits until every partition of {@code topic} has a leader and all its replicas in the ISR. */
   void awaitFullIsrs(String topic, int partitions, int replicas) {
     assertEventually("every partition of " + topic + " has a leader and a full ISR", Duration.ofSeconds(120), () -> {

@@ -47,6 +47,6 @@ class ConfigAdminTest {
     DescribedConfig retention = describe(Map.of()).get("retention.ms");
     assertEquals("3600000", retention.value());
     assertEquals(Source.BROKER_CONFIG, retention.source());
-    assertEquals(16, describe(Map.of()).size(), "every topic config Skein knows");
+    assertEquals(17, describe(Map.of()).size(), "every topic config Skein knows");
   }
 }

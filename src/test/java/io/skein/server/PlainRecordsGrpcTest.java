@@ -143,6 +143,17 @@ class PlainRecordsGrpcTest {
     assertTrue(fetchPlain(topic, 0, 0).getRecords().isEmpty(), "plain reads carry no batches");
   }
 
+  @Test
+  void aTopicsCompressionTypeDecidesHowPlainRecordsAreStored() {
+    create("plain-topic-zstd", 1, Map.of("compression.type", "zstd"));
+    producer.produce(plain("plain-topic-zstd", 0, value("a"), value("b")).build());
+    FetchResponse raw = consumer.fetch(FetchRequest.newBuilder().setTopic("plain-topic-zstd").setPartition(0).build());
+    List<RecordBatch> batches = new ArrayList<>();
+    MemoryRecords.readableRecords(raw.getRecords().asReadOnlyByteBuffer()).batches().forEach(batches::add);
+    assertEquals(List.of("ZSTD"), batches.stream().map(batch -> batch.compressionType().name()).toList());
+    assertEquals(List.of("0:a", "1:b"), values(fetchPlain("plain-topic-zstd", 0, 0).getPlainRecordsList()));
+  }
+
   @ParameterizedTest
   @EnumSource(value = CompressionType.class)
   void batchesWrittenByAKafkaClientAreReadAsPlainRecordsFromTheAskedOffset(CompressionType type) {

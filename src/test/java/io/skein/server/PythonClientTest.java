@@ -1,9 +1,9 @@
 package io.skein.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.skein.testing.Programs;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,29 +75,9 @@ class PythonClientTest {
     }
   }
 
-  /** The command's standard output; fails unless it exits 0 within {@code within} (it is destroyed if not). */
-  private static String run(Duration within, String... command) throws IOException, InterruptedException {
-    Path output = Files.createTempFile("skein-python-", ".out");
-    Path errors = Files.createTempFile("skein-python-", ".err");
-    Process process = new ProcessBuilder(command).redirectOutput(output.toFile()).redirectError(errors.toFile()).start();
-    try {
-      process.getOutputStream().close();
-      boolean exited = process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
-      String out = Files.readString(output);
-      String err = Files.readString(errors);
-      assertTrue(exited, "the Python client finished within " + within + "; output: " + out + "; stderr: " + err);
-      assertEquals(0, process.exitValue(), "output: " + out + "; stderr: " + err);
-      return out;
-    } finally {
-      process.destroyForcibly();
-      Files.deleteIfExists(output);
-      Files.deleteIfExists(errors);
-    }
-  }
-
   @Test
   void aPythonClientProducesReadsAndConsumesInAGroupWithOnlyTheProtos() throws Exception {
-    String output = run(Duration.ofMinutes(2), python.toString(), SCRIPT.toString(), broker.bootstrap(),
+    String output = Programs.run(Duration.ofMinutes(2), python.toString(), SCRIPT.toString(), broker.bootstrap(),
         PROTOS.toString(), "python-plain");
     assertTrue(output.contains("all checks passed"), output);
   }

@@ -55,15 +55,15 @@ public final class GrpcServer implements AutoCloseable {
     StartupGate gate = new StartupGate();
     GrpcRequestMetrics requestMetrics = new GrpcRequestMetrics(metrics);
     HealthStatusManager health = new HealthStatusManager();
+    MalformedRequests malformed = new MalformedRequests(maxInboundMessageBytes);
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-        .maxInboundMessageSize(maxInboundMessageBytes)
+        .maxInboundMessageSize(malformed.transportLimit())
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .fallbackHandlerRegistry(gate)
         .callExecutor(GrpcServer::produceOnTransportThread)
         .addTransportFilter(requestMetrics.connections())
         .build();
-    MalformedRequests malformed = new MalformedRequests();
     malformed.takeOverOversizeLog();
     GrpcServer grpc = new GrpcServer(server, gate, health, malformed, requestMetrics);
     grpc.ready(false);

@@ -2,6 +2,7 @@ package io.skein.server.grpc;
 
 import io.grpc.ForwardingServerCall;
 import io.grpc.Grpc;
+import io.grpc.KnownLength;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -13,6 +14,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.skein.api.ApiErrors;
 import io.skein.proto.v1.ErrorCode;
+import java.io.FilterInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -24,11 +27,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a request message that is not valid protobuf with INVALID_ARGUMENT (INVALID_REQUEST).
+ * Answers a request message that is not valid protobuf with INVALID_ARGUMENT (INVALID_REQUEST),
+ * and one over the inbound limit with RESOURCE_EXHAUSTED (REQUEST_TOO_LARGE).
  * grpc-java parses a message before any interceptor or handler sees it, and a parse failure
- * there ends the call UNKNOWN ("Application error processing RPC") with a logged stack trace.
- * So each method receives its messages as raw streams instead and parses them here, where a
- * failure can be answered like any other bad request.
+ * there ends the call UNKNOWN ("Application error processing RPC") with a logged stack trace;
+ * a message over its own limit it refuses with no details. So each method receives its
+ * messages as raw streams instead and measures and parses them here, where a failure can be
+ * answered like any other bad request; gRPC's own limit is set above this one
+ * ({@link #transportLimit}) as a last guard of memory.
  */
 final class MalformedRequests {
 
@@ -62,6 +68,21 @@ final class MalformedRequests {
 
   /** When each client address last had a malformed request logged, in System.nanoTime. */
   private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+  /** The largest request message answered, in bytes (skein.grpc.max-inbound-message-bytes). */
+  private final int maxRequestBytes;
+
+  MalformedRequests(int maxRequestBytes) {
+    this.maxRequestBytes = maxRequestBytes;
+  }
+
+  /**
+   * The limit gRPC enforces itself, before a message reaches {@link #guard}: twice the
+   * answered one, so that a request somewhat too large is answered with its limit, while no
+   * stream can make the broker buffer much more than the limit.
+   */
+  int transportLimit() {
+    return (int) Math.min(Integer.MAX_VALUE, 2L * maxRequestBytes);
+  }
 
   /** Logs requests over the inbound limit in one line a minute instead of gRPC's stack traces. */
   void takeOverOversizeLog() {
@@ -74,8 +95,8 @@ final class MalformedRequests {
       return true;
     }
     if (due(OVERSIZED)) {
-      LOG.warn("Refused a request message: {} (skein.grpc.max-inbound-message-bytes; further ones are not logged"
-          + " for {})", refused.getStatus().getDescription(), LOG_INTERVAL);
+      LOG.warn("Refused a request message: {} (twice skein.grpc.max-inbound-message-bytes; further ones are not"
+          + " logged for {})", refused.getStatus().getDescription(), LOG_INTERVAL);
     }
     return false;
   }
@@ -109,6 +130,76 @@ final class MalformedRequests {
       LOG.warn("Malformed {} request from {}: {} (further ones from this client are not logged for {})",
           method, client, problem, LOG_INTERVAL);
     }
+  }
+
+  /**
+   * The answer to a request message of {@code size} bytes, or null if its size is fine. A
+   * compressed message's size is only known once it is inflated: {@link Bounded} stops it then.
+   */
+  private StatusRuntimeException tooLarge(String method, long size) {
+    if (size <= maxRequestBytes) {
+      return null;
+    }
+    return ApiErrors.toStatus(ErrorCode.REQUEST_TOO_LARGE,
+        "the " + method + " request message is larger than the broker's limit of " + maxRequestBytes
+            + " bytes (skein.grpc.max-inbound-message-bytes)",
+        Map.of("max_request_bytes", Integer.toString(maxRequestBytes)));
+  }
+
+  /** A compressed message's inflated bytes, read until they pass the limit. */
+  private final class Bounded extends FilterInputStream {
+    private long read;
+
+    Bounded(InputStream inflated) {
+      super(inflated);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      count(b < 0 ? 0 : 1);
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      count(Math.max(n, 0));
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = super.skip(n);
+      count(skipped);
+      return skipped;
+    }
+
+    private void count(long bytes) throws TooLarge {
+      read += bytes;
+      if (read > maxRequestBytes) {
+        throw new TooLarge(read);
+      }
+    }
+  }
+
+  /** Thrown through the protobuf parser when an inflated message passes the limit. */
+  private static final class TooLarge extends IOException {
+    final long size;
+
+    TooLarge(long size) {
+      super("more than the limit after decompression");
+      this.size = size;
+    }
+  }
+
+  private static TooLarge tooLargeCause(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof TooLarge tooLarge) {
+        return tooLarge;
+      }
+    }
+    return null;
   }
 
   /** Whether {@code key} had nothing logged within {@link #LOG_INTERVAL}; if so, it has now. */
@@ -185,14 +276,43 @@ final class MalformedRequests {
       if (rejected) {
         return;
       }
+      String method = call.getMethodDescriptor().getFullMethodName();
+      boolean sized = message instanceof KnownLength;
+      try {
+        StatusRuntimeException refusal = sized ? tooLarge(method, message.available()) : null;
+        if (refusal != null) {
+          refuse(refusal);
+          return;
+        }
+      } catch (IOException e) {
+        reject(new IllegalStateException(e));
+        return;
+      }
       Q request;
       try {
-        request = call.getMethodDescriptor().parseRequest(message);
+        request = call.getMethodDescriptor().parseRequest(sized ? message : new Bounded(message));
       } catch (RuntimeException e) {
-        reject(e);
+        TooLarge inflated = tooLargeCause(e);
+        if (inflated != null) {
+          refuse(tooLarge(method, inflated.size));
+        } else {
+          reject(e);
+        }
         return;
       }
       delegate.onMessage(request);
+    }
+
+    /** An oversized request: logged as gRPC's own refusals are, once a minute in all. */
+    private void refuse(StatusRuntimeException refusal) {
+      rejected = true;
+      if (due(OVERSIZED)) {
+        LOG.warn("Refused a request message from {}: {} (further ones are not logged for {})",
+            call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), refusal.getStatus().getDescription(),
+            LOG_INTERVAL);
+      }
+      call.reject(refusal);
+      delegate.onCancel();
     }
 
     /** The handler is told the call was cancelled, so that it frees what it holds for it. */

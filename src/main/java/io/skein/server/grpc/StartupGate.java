@@ -63,13 +63,23 @@ final class StartupGate extends HandlerRegistry {
     return services;
   }
 
+  /**
+   * Every method the broker has, once open; before, a refusal for any name. A name the broker
+   * does not have is answered here too (gRPC's own answer would carry no ErrorInfo).
+   */
   @Override
   public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
     Map<String, ServerMethodDefinition<?, ?>> ready = methods;
-    return ready != null ? ready.get(methodName) : starting(methodName);
+    if (ready == null) {
+      return refusing(methodName, ApiErrors.toStatus(ErrorCode.LEADER_NOT_AVAILABLE, "the broker is starting; retry shortly"));
+    }
+    ServerMethodDefinition<?, ?> method = ready.get(methodName);
+    return method != null ? method : refusing(methodName, ApiErrors.toStatus(ErrorCode.UNSUPPORTED_VERSION,
+        "this broker has no method " + methodName + "; it may be older than the client's protos",
+        Map.of("method", methodName)));
   }
 
-  private static ServerMethodDefinition<byte[], byte[]> starting(String methodName) {
+  private static ServerMethodDefinition<byte[], byte[]> refusing(String methodName, StatusRuntimeException answer) {
     MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNKNOWN)
         .setFullMethodName(methodName)
@@ -77,9 +87,7 @@ final class StartupGate extends HandlerRegistry {
         .setResponseMarshaller(BYTES)
         .build();
     ServerCallHandler<byte[], byte[]> refuse = (ServerCall<byte[], byte[]> call, Metadata headers) -> {
-      StatusRuntimeException starting =
-          ApiErrors.toStatus(ErrorCode.LEADER_NOT_AVAILABLE, "the broker is starting; retry shortly");
-      call.close(starting.getStatus(), starting.getTrailers());
+      call.close(answer.getStatus(), answer.getTrailers());
       return new ServerCall.Listener<>() {};
     };
     return ServerMethodDefinition.create(method, refuse);

@@ -44,6 +44,10 @@ class MalformedRequestsTest {
 
   /** A varint that never ends, then a field: no protobuf parser accepts it. */
   static final byte[] GARBAGE = HexFormat.of().parseHex("ffffffffffffffffff0a0b");
+  /** Field 1, five bytes long, cut after two: a request truncated in transit. */
+  static final byte[] TRUNCATED = HexFormat.of().parseHex("0a056162");
+  /** The request limit the broker is started with (smaller than the default, to keep the test light). */
+  static final int LIMIT = 2 * 1024 * 1024;
 
   static TestBroker broker;
   static ListAppender<ILoggingEvent> malformedLog = new ListAppender<>();
@@ -68,7 +72,7 @@ class MalformedRequestsTest {
     malformedLog.start();
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(MalformedRequests.class)).addAppender(malformedLog);
     java.util.logging.Logger.getLogger("io.grpc").addHandler(grpcLog);
-    broker = TestBroker.start(Map.of());
+    broker = TestBroker.start(Map.of("skein.grpc.max-inbound-message-bytes", LIMIT));
   }
 
   @AfterAll
@@ -80,10 +84,15 @@ class MalformedRequestsTest {
 
   /** Sends {@code messages} as the raw request messages of {@code method} and returns how the call ended. */
   static StatusRuntimeException call(MethodDescriptor<?, ?> method, byte[]... messages) throws Exception {
+    return call(method.getType(), method.getFullMethodName(), CallOptions.DEFAULT, messages);
+  }
+
+  static StatusRuntimeException call(MethodDescriptor.MethodType type, String fullMethodName, CallOptions options,
+      byte[]... messages) throws Exception {
     MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(method.getType()).setFullMethodName(method.getFullMethodName())
+        .setType(type).setFullMethodName(fullMethodName)
         .setRequestMarshaller(StartupGate.BYTES).setResponseMarshaller(StartupGate.BYTES).build();
-    ClientCall<byte[], byte[]> call = broker.channel().newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
+    ClientCall<byte[], byte[]> call = broker.channel().newCall(raw, options.withDeadlineAfter(10, TimeUnit.SECONDS));
     CompletableFuture<StatusRuntimeException> closed = new CompletableFuture<>();
     call.start(new ClientCall.Listener<>() {
       @Override
@@ -92,6 +101,7 @@ class MalformedRequestsTest {
       }
     }, new Metadata());
     call.request(Integer.MAX_VALUE);
+    call.setMessageCompression(options.getCompressor() != null);
     for (byte[] message : messages) {
       call.sendMessage(message);
     }
@@ -122,6 +132,7 @@ class MalformedRequestsTest {
     malformedLog.list.clear();
     for (MethodDescriptor<?, ?> method : everyMethod()) {
       assertInvalidRequest(call(method, GARBAGE), method.getFullMethodName());
+      assertInvalidRequest(call(method, TRUNCATED), method.getFullMethodName() + " (truncated)");
     }
     // A stream that carried good requests first is ended the same way.
     byte[] good = ProduceRequest.newBuilder().setTopic("malformed-stream").setAcks(1)
@@ -141,24 +152,51 @@ class MalformedRequestsTest {
     assertTrue(grpcStackTraces.isEmpty(), () -> "gRPC logged " + grpcStackTraces.get(0).getThrown());
   }
 
+  static void assertTooLarge(StatusRuntimeException answer, String method) {
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, answer.getStatus().getCode(), method + ": " + answer);
+    ErrorInfo info = ApiErrors.errorInfo(answer).orElseThrow(() -> new AssertionError(method + ": no ErrorInfo"));
+    assertEquals("REQUEST_TOO_LARGE", info.getReason(), method);
+    assertEquals(Map.of("max_request_bytes", Integer.toString(LIMIT)), info.getMetadataMap(), method);
+  }
+
   @Test
-  void aRequestOverTheInboundLimitIsResourceExhaustedAndLoggedInOneLine() throws Exception {
+  void everyMethodAnswersARequestOverTheLimitWithTheLimitAndKeepsServing() throws Exception {
     grpcStackTraces.clear();
     malformedLog.list.clear();
-    int limit = broker.node().config().maxInboundMessageBytes();
     byte[] oversized = ProduceRequest.newBuilder().setTopic("t")
-        .setRecords(ByteString.copyFrom(new byte[limit + 1])).build().toByteArray();
-    StatusRuntimeException answer = call(ProducerServiceGrpc.getProduceMethod(), oversized);
-    assertEquals(Status.Code.RESOURCE_EXHAUSTED, answer.getStatus().getCode(), answer.toString());
-    assertTrue(answer.getStatus().getDescription().contains(String.valueOf(limit)), answer.toString());
-    assertEquals(Status.Code.RESOURCE_EXHAUSTED, call(ProducerServiceGrpc.getProduceMethod(), oversized)
-        .getStatus().getCode());
-    assertFalse(AdminServiceGrpc.newBlockingStub(broker.channel()).listTopics(ListTopicsRequest.getDefaultInstance())
-        .getNamesList().contains("t"));
+        .setRecords(ByteString.copyFrom(new byte[LIMIT + 1])).build().toByteArray();
+    for (MethodDescriptor<?, ?> method : everyMethod()) {
+      assertTooLarge(call(method, oversized), method.getFullMethodName());
+    }
+    // Compressed, its size shows only as it is inflated.
+    assertTooLarge(call(MethodDescriptor.MethodType.UNARY, ProducerServiceGrpc.getProduceMethod().getFullMethodName(),
+        CallOptions.DEFAULT.withCompression("gzip"), oversized), "Produce (gzip)");
+    // Past twice the limit gRPC refuses the message itself, before Skein reads it.
+    byte[] farTooLarge = new byte[2 * LIMIT + 1];
+    StatusRuntimeException refused = call(ProducerServiceGrpc.getProduceMethod(), farTooLarge);
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.toString());
+    assertTrue(refused.getStatus().getDescription().contains(String.valueOf(2 * LIMIT)), refused.toString());
+
+    var admin = AdminServiceGrpc.newBlockingStub(broker.channel());
+    assertFalse(admin.listTopics(ListTopicsRequest.getDefaultInstance()).getNamesList().contains("t"));
+    admin.createTopic(CreateTopicRequest.newBuilder().setName("after-oversized").setPartitions(1).setReplicationFactor(1)
+        .build());
+    assertEquals(0, ProducerServiceGrpc.newBlockingStub(broker.channel()).produce(ProduceRequest.newBuilder()
+        .setTopic("after-oversized").setAcks(1).setRecords(Batches.of("still serving")).build()).getBaseOffset());
 
     assertTrue(grpcStackTraces.isEmpty(), () -> "gRPC logged " + grpcStackTraces.get(0).getThrown());
     assertEquals(1, malformedLog.list.size(), "one line a minute: " + malformedLog.list);
-    assertTrue(malformedLog.list.get(0).getFormattedMessage().contains(String.valueOf(limit)));
+    assertTrue(malformedLog.list.get(0).getFormattedMessage().contains(String.valueOf(LIMIT)));
     assertTrue(malformedLog.list.get(0).getThrowableProxy() == null);
+  }
+
+  @Test
+  void aMethodTheBrokerDoesNotHaveIsUnimplementedWithUnsupportedVersion() throws Exception {
+    String unknown = AdminServiceGrpc.SERVICE_NAME + "/DescribeTheFuture";
+    StatusRuntimeException answer = call(MethodDescriptor.MethodType.UNARY, unknown, CallOptions.DEFAULT, new byte[0]);
+    assertEquals(Status.Code.UNIMPLEMENTED, answer.getStatus().getCode(), answer.toString());
+    ErrorInfo info = ApiErrors.errorInfo(answer).orElseThrow(() -> new AssertionError("no ErrorInfo: " + answer));
+    assertEquals("UNSUPPORTED_VERSION", info.getReason());
+    assertEquals(Map.of("method", unknown), info.getMetadataMap());
   }
 }

@@ -239,7 +239,7 @@ class KafkaAdminApisTest {
     DescribeConfigsResponseData configs = call(ApiKeys.DESCRIBE_CONFIGS, (short) 1, new DescribeConfigsRequestData()
         .setIncludeSynonyms(true).setResources(List.of(new DescribeConfigsResource().setResourceType(TOPIC)
             .setResourceName("old-client").setConfigurationKeys(null))));
-    assertEquals(16, configs.results().get(0).configs().size());
+    assertEquals(17, configs.results().get(0).configs().size());
 
     DeleteTopicsResponseData deleted = call(ApiKeys.DELETE_TOPICS, (short) 1, new DeleteTopicsRequestData()
         .setTopicNames(List.of("old-client")).setTimeoutMs(10_000));

@@ -1,17 +1,14 @@
 package io.skein.server.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.skein.server.TestBroker;
-import java.io.File;
-import java.io.IOException;
+import io.skein.testing.Programs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,11 +39,11 @@ class KafkaJsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Optional<Path> node = onPath("node");
+    Optional<Path> node = Programs.onPath("node");
     assumeTrue(node.isPresent(), "node is not installed: KafkaJsTest needs Node.js (Debian's nodejs and npm)");
     if (!Files.isDirectory(SCRIPT_DIR.resolve("node_modules").resolve("kafkajs"))) {
-      Path npm = onPath("npm").orElseThrow(() -> new AssertionError("node is installed but npm is not"));
-      run(Duration.ofMinutes(3), npm.toString(), "ci", "--no-audit", "--no-fund", "--prefix", SCRIPT_DIR.toString());
+      Path npm = Programs.onPath("npm").orElseThrow(() -> new AssertionError("node is installed but npm is not"));
+      Programs.run(Duration.ofMinutes(3), npm.toString(), "ci", "--no-audit", "--no-fund", "--prefix", SCRIPT_DIR.toString());
     }
     broker = TestBroker.start(Map.of());
     broker.node().broker().topics().createTopic("kafkajs", PARTITIONS, 1, Map.of(), false).toCompletableFuture()
@@ -60,33 +57,9 @@ class KafkaJsTest {
     }
   }
 
-  private static Optional<Path> onPath(String program) {
-    return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-        .map(dir -> Path.of(dir, program)).filter(Files::isExecutable).findFirst();
-  }
-
-  /** A command's standard output; fails unless it exits 0 within {@code within} (it is destroyed if not). */
-  private static String run(Duration within, String... command) throws IOException, InterruptedException {
-    Path output = Files.createTempFile("skein-kafkajs-", ".out");
-    Path errors = Files.createTempFile("skein-kafkajs-", ".err");
-    Process process = new ProcessBuilder(command).redirectOutput(output.toFile()).redirectError(errors.toFile()).start();
-    try {
-      process.getOutputStream().close();
-      boolean exited = process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
-      String err = Files.readString(errors);
-      assertTrue(exited, String.join(" ", command) + " finished within " + within + "; stderr: " + err);
-      assertEquals(0, process.exitValue(), String.join(" ", command) + ": " + err);
-      return Files.readString(output);
-    } finally {
-      process.destroyForcibly();
-      Files.deleteIfExists(output);
-      Files.deleteIfExists(errors);
-    }
-  }
-
   @Test
   void kafkaJsProducesKeyedRecordsAndConsumesThemInAGroup() throws Exception {
-    String output = run(Duration.ofMinutes(2), onPath("node").orElseThrow().toString(),
+    String output = Programs.run(Duration.ofMinutes(2), Programs.onPath("node").orElseThrow().toString(),
         SCRIPT_DIR.resolve("produce-consume.js").toString(), broker.kafkaBootstrap(), "kafkajs", "kafkajs-group",
         Integer.toString(RECORDS));
 
