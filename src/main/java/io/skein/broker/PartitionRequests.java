@@ -7,6 +7,9 @@ import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.log.LogReadResult;
 import io.skein.metadata.PartitionKey;
+import io.skein.metrics.BatchRecordCount;
+import io.skein.metrics.MetricsSetup;
+import io.skein.metrics.TopicMetrics;
 import io.skein.partition.LeaderRef;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionRouter;
@@ -62,6 +65,7 @@ public final class PartitionRequests {
   private final LeaderLocations leaders;
   private final RequestSettings settings;
   private final ActorRef<PartitionLeader.AppendReply> ignore;
+  private final TopicMetrics topicMetrics;
   private final MultiFetch multiFetch = new MultiFetch(this);
 
   PartitionRequests(ActorSystem<?> system, RequestSettings settings) {
@@ -69,6 +73,7 @@ public final class PartitionRequests {
     this.leaders = LeaderLocations.get(system);
     this.settings = settings;
     this.ignore = system.ignoreRef();
+    this.topicMetrics = MetricsSetup.metricsOf(system).topics();
   }
 
   /** Appends {@code records} with {@code acks} 0, 1 or -1 (all); a timeout of 0 is the broker's. */
@@ -86,14 +91,18 @@ public final class PartitionRequests {
     // The leader assigns offsets in place, so it needs its own writable copy of the bytes.
     ByteBuffer copy = PartitionLeader.Append.buffers().acquire(records.remaining());
     copy.put(records.duplicate()).flip();
+    long recordCount = BatchRecordCount.of(copy);
+    int bytes = copy.remaining();
     if (acks == 0) {
       leader.tell(new PartitionLeader.Append(copy, ignore));
+      topicMetrics.produced(topic, recordCount, bytes);
       return CompletableFuture.completedFuture(NOT_ANSWERED);
     }
     Duration timeout = timeoutMs == 0 ? settings.requestTimeout() : Duration.ofMillis(timeoutMs);
     return leader.<PartitionLeader.AppendReply>ask(replyTo -> new PartitionLeader.Append(copy, acks, replyTo), timeout)
         .thenApply(reply -> {
           Answers.throwIfFailed(reply.failure());
+          topicMetrics.produced(topic, recordCount, bytes);
           return new Appended(reply.baseOffset(), reply.lastOffset(), reply.logAppendTime(), reply.logStartOffset());
         });
   }
@@ -160,6 +169,7 @@ public final class PartitionRequests {
       return false;
     }
     LogReadResult read = local.get();
+    topicMetrics.fetched(topic, read.records());
     try {
       deliver.accept(new Fetched(read.records(), read.nextOffset(), read.highWatermark(), read.logStartOffset()));
     } finally {
@@ -192,7 +202,7 @@ public final class PartitionRequests {
 
   /** The leader of a partition, found once, for a stream of reads from it. */
   public Leader leader(String topic, int partition) {
-    return new Leader(router.leaderOf(topic, partition));
+    return new Leader(topic, router.leaderOf(topic, partition));
   }
 
   /**
@@ -208,9 +218,11 @@ public final class PartitionRequests {
 
   /** Requests to one partition's leader, wherever sharding runs it. */
   public final class Leader {
+    private final String topic;
     private final LeaderRef leader;
 
-    private Leader(LeaderRef leader) {
+    private Leader(String topic, LeaderRef leader) {
+      this.topic = topic;
       this.leader = leader;
     }
 
@@ -220,6 +232,7 @@ public final class PartitionRequests {
               replyTo -> new PartitionLeader.Read(offset, maxBytes, wait, replyTo), wait.plus(settings.requestTimeout()))
           .thenApply(reply -> {
             Answers.throwIfFailed(reply.failure());
+            topicMetrics.fetched(topic, reply.records());
             return new Fetched(reply.records(), reply.nextOffset(), reply.highWatermark(), reply.logStartOffset());
           });
     }

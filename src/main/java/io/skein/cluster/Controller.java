@@ -32,6 +32,8 @@ import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
+import io.skein.metrics.ClusterHealth;
+import io.skein.metrics.MetricsSetup;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -247,6 +249,8 @@ public final class Controller
   private final AssignmentListeners<?> listeners;
   /** Members the failure detector suspects, as its events said. */
   private final Set<UniqueAddress> unreachable = new HashSet<>();
+  /** Counts elections and ISR changes once persisted (not when replayed). */
+  private final ClusterHealth health;
 
   private Controller(ActorContext<Command> context, ControllerSettings settings, AssignmentSubscribers<?> subscribers) {
     // Brokers serve from the assignments they already have while the journal is down.
@@ -255,6 +259,7 @@ public final class Controller
     this.settings = settings;
     this.subscribers = subscribers;
     this.listeners = new AssignmentListeners<>(subscribers);
+    this.health = MetricsSetup.metricsOf(context.getSystem()).cluster();
   }
 
   @Override
@@ -496,7 +501,10 @@ public final class Controller
     return Effect()
         .persist(new IsrChanged(cmd.topic(), cmd.partition(), List.copyOf(cmd.isr())))
         // The preferred replica may just have come back into the ISR: it may lead again.
-        .thenRun(next -> context.getSelf().tell(MembershipChanged.INSTANCE))
+        .thenRun(next -> {
+          health.isrChanged(current.isr().size(), cmd.isr().size());
+          context.getSelf().tell(MembershipChanged.INSTANCE);
+        })
         .thenReply(cmd.replyTo(), next -> new AlterIsrReply(changed, null));
   }
 
@@ -549,6 +557,7 @@ public final class Controller
     return Effect()
         .persist(new LeadersElected(changes))
         .thenRun(next -> {
+          health.leadersElected(changes.size());
           announceAssignments(next);
           for (PartitionAssignment change : changes) {
             Topic topic = state.topics().get(change.topic());

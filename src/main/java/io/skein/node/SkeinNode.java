@@ -1,7 +1,9 @@
 package io.skein.node;
 
 import akka.Done;
+import akka.actor.BootstrapSetup;
 import akka.actor.CoordinatedShutdown;
+import akka.actor.setup.ActorSystemSetup;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.SpawnProtocol;
@@ -19,12 +21,16 @@ import io.skein.cluster.Controller;
 import io.skein.cluster.ControllerRouter;
 import io.skein.cluster.ControllerSettings;
 import io.skein.cluster.ControllerStandby;
+import io.skein.cluster.LeaderLocations;
+import io.skein.cluster.LiveBrokers;
 import io.skein.common.AkkaFutures;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
 import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.Topic;
+import io.skein.metrics.MetricsSetup;
+import io.skein.metrics.NodeMetrics;
 import io.skein.partition.LeaderShardHomes;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.UndeliveredRequests;
@@ -66,6 +72,8 @@ public final class SkeinNode implements AutoCloseable {
   private static final Duration MEMBERSHIP_WAIT_LOG_INTERVAL = Duration.ofSeconds(10);
   /** How often the gRPC health service takes over the readiness of {@code /ready}. */
   private static final Duration HEALTH_REFRESH = Duration.ofSeconds(1);
+  /** How often the cluster health gauges are recomputed. */
+  private static final Duration CLUSTER_HEALTH_REFRESH = Duration.ofSeconds(5);
   private static final String REMOTING_PORT = "akka.remote.artery.canonical.port";
 
   private final ActorSystem<SpawnProtocol.Command> system;
@@ -119,9 +127,18 @@ public final class SkeinNode implements AutoCloseable {
     Files.createDirectories(config.dataDir());
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
-    GrpcServer grpc = bindGrpc(config);
-    KafkaSettings kafkaSettings = KafkaSettings.from(loaded);
-    Optional<KafkaListener> kafka = bindKafka(kafkaSettings, grpc);
+    NodeMetrics metrics = NodeMetrics.from(loaded);
+    GrpcServer grpc;
+    KafkaSettings kafkaSettings;
+    Optional<KafkaListener> kafka;
+    try {
+      grpc = bindGrpc(config, metrics);
+      kafkaSettings = KafkaSettings.from(loaded);
+      kafka = bindKafka(kafkaSettings, grpc, metrics);
+    } catch (IOException | RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
     int port = grpc.port();
     config = config.withGrpcPort(port);
     // Clients reach the broker at its advertised host (a pod's DNS name), not at the bind address.
@@ -141,12 +158,15 @@ public final class SkeinNode implements AutoCloseable {
     try {
       PortInUseException.checkFree("Akka remoting", withRoles.getString("akka.remote.artery.canonical.hostname"),
           withRoles.getInt(REMOTING_PORT), REMOTING_PORT + " (-D" + REMOTING_PORT + "=N)");
-      system = ActorSystem.create(SpawnProtocol.create(), "skein", withRoles);
+      system = ActorSystem.create(SpawnProtocol.create(), "skein",
+          ActorSystemSetup.create(BootstrapSetup.create(withRoles), new MetricsSetup(metrics)));
     } catch (IOException | RuntimeException e) {
       grpc.close();
       kafka.ifPresent(KafkaListener::close);
+      metrics.close();
       throw e;
     }
+    system.getWhenTerminated().thenRun(metrics::close);
     try {
       Cluster cluster = Cluster.get(system);
       NodeManagement.start(system, withRoles);
@@ -185,6 +205,10 @@ public final class SkeinNode implements AutoCloseable {
       ControlledShutdown.install(system, config, controller, grpc);
       system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,
           () -> grpc.ready(BrokerReadinessCheck.isReady(system)), system.executionContext());
+      if (metrics.enabled()) {
+        refreshClusterHealth(system, metrics, config);
+        GroupHealthRefresh.start(system, broker.groups(), metrics.groups());
+      }
       LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
           config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
       return new SkeinNode(system, config, broker, grpc, kafka);
@@ -196,22 +220,34 @@ public final class SkeinNode implements AutoCloseable {
     }
   }
 
+  /** Recomputes the cluster health gauges every {@link #CLUSTER_HEALTH_REFRESH}, off the scrape. */
+  private static void refreshClusterHealth(ActorSystem<?> system, NodeMetrics metrics, BrokerConfig config) {
+    LeaderLocations leaders = LeaderLocations.get(system);
+    Cluster cluster = Cluster.get(system);
+    int minIsr = config.topicDefaults().minInsyncReplicas();
+    system.scheduler().scheduleAtFixedRate(Duration.ZERO, CLUSTER_HEALTH_REFRESH,
+        () -> metrics.cluster().update(config.brokerId(), leaders.assignments().map(Map::values).orElse(List.of()),
+            LiveBrokers.members(cluster), minIsr),
+        system.executionContext());
+  }
+
   /** The gRPC endpoint, bound but not serving yet. */
-  private static GrpcServer bindGrpc(BrokerConfig config) throws IOException {
+  private static GrpcServer bindGrpc(BrokerConfig config, NodeMetrics metrics) throws IOException {
     try {
-      return GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes());
+      return GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes(), metrics.grpc());
     } catch (IOException e) {
       throw PortInUseException.explain(e, "gRPC", config.grpcHost(), config.grpcPort(), "--port (skein.grpc.port)");
     }
   }
 
   /** The Kafka listener, bound but not serving yet, if enabled. */
-  private static Optional<KafkaListener> bindKafka(KafkaSettings settings, GrpcServer grpc) throws IOException {
+  private static Optional<KafkaListener> bindKafka(KafkaSettings settings, GrpcServer grpc, NodeMetrics metrics)
+      throws IOException {
     if (!settings.enabled()) {
       return Optional.empty();
     }
     try {
-      return Optional.of(KafkaListener.bind(settings));
+      return Optional.of(KafkaListener.bind(settings, metrics.kafka()));
     } catch (IOException e) {
       grpc.close();
       throw PortInUseException.explain(e, "Kafka", settings.host(), settings.port(), "--kafka-port (skein.kafka.port)");

@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.skein.broker.Broker;
+import io.skein.metrics.RequestMetrics;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.GroupServiceGrpc;
@@ -32,13 +33,16 @@ public final class GrpcServer implements AutoCloseable {
   private final StartupGate gate;
   private final HealthStatusManager health;
   private final MalformedRequests malformed;
+  private final GrpcRequestMetrics requestMetrics;
   private volatile ConsumerGrpcService consumer;
 
-  private GrpcServer(Server server, StartupGate gate, HealthStatusManager health, MalformedRequests malformed) {
+  private GrpcServer(Server server, StartupGate gate, HealthStatusManager health, MalformedRequests malformed,
+      GrpcRequestMetrics requestMetrics) {
     this.server = server;
     this.gate = gate;
     this.health = health;
     this.malformed = malformed;
+    this.requestMetrics = requestMetrics;
   }
 
   /**
@@ -46,8 +50,10 @@ public final class GrpcServer implements AutoCloseable {
    * retriable "starting" error until {@link #serve} opens it. The health service (NOT_SERVING
    * until {@link #ready} says otherwise) and server reflection answer from the start.
    */
-  public static GrpcServer bind(String host, int port, int maxInboundMessageBytes) throws IOException {
+  public static GrpcServer bind(String host, int port, int maxInboundMessageBytes, RequestMetrics metrics)
+      throws IOException {
     StartupGate gate = new StartupGate();
+    GrpcRequestMetrics requestMetrics = new GrpcRequestMetrics(metrics);
     HealthStatusManager health = new HealthStatusManager();
     MalformedRequests malformed = new MalformedRequests(maxInboundMessageBytes);
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
@@ -56,9 +62,10 @@ public final class GrpcServer implements AutoCloseable {
         .addService(ProtoReflectionServiceV1.newInstance())
         .fallbackHandlerRegistry(gate)
         .callExecutor(GrpcServer::produceOnTransportThread)
+        .addTransportFilter(requestMetrics.connections())
         .build();
     malformed.takeOverOversizeLog();
-    GrpcServer grpc = new GrpcServer(server, gate, health, malformed);
+    GrpcServer grpc = new GrpcServer(server, gate, health, malformed, requestMetrics);
     grpc.ready(false);
     server.start();
     return grpc;
@@ -99,6 +106,7 @@ public final class GrpcServer implements AutoCloseable {
             ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer),
                 GroupGrpcService.peerInterceptor()))
         .map(malformed::guard)
+        .map(service -> ServerInterceptors.intercept(service, requestMetrics))
         .toList());
   }
 

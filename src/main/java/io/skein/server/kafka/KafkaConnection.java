@@ -1,9 +1,12 @@
 package io.skein.server.kafka;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.skein.metrics.ApiMetrics;
+import io.skein.metrics.RequestMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -45,6 +48,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
   private final KafkaApiHandlers handlers;
   private final int maxInFlight;
+  private final RequestMetrics metrics;
   /** Requests being answered, oldest first: only the head may be written. */
   private final ArrayDeque<PendingResponse> inFlight = new ArrayDeque<>();
   /** Frames read while the in-flight window was full. */
@@ -57,15 +61,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   /** Set once a request that cannot be answered was read: nothing after it is served. */
   private boolean closing;
 
-  KafkaConnection(KafkaApiHandlers handlers, int maxInFlight) {
+  KafkaConnection(KafkaApiHandlers handlers, int maxInFlight, RequestMetrics metrics) {
     this.handlers = handlers;
     this.maxInFlight = maxInFlight;
+    this.metrics = metrics;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.clientAddress = (InetSocketAddress) ctx.channel().remoteAddress();
+    metrics.connectionOpened();
     ctx.fireChannelActive();
   }
 
@@ -74,6 +80,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     closing = true;
     waiting.clear();
     inFlight.clear();
+    metrics.connectionClosed();
     ctx.fireChannelInactive();
   }
 
@@ -109,7 +116,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void dispatch(ByteBuffer frame) {
-    if (frame.remaining() < Short.BYTES) {
+    int frameBytes = frame.remaining();
+    if (frameBytes < Short.BYTES) {
       closeAfterAnswered("a request of " + frame.remaining() + " bytes, too short for a header");
       return;
     }
@@ -162,17 +170,19 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     if (key == ApiKeys.API_VERSIONS && version >= 3) {
       recordClientSoftware(header, (ApiVersionsRequestData) request.data());
     }
-    serve(header, request, handler);
+    serve(header, request, handler, frameBytes);
   }
 
   @SuppressWarnings("unchecked")
-  private void serve(RequestHeader header, AbstractRequest request, KafkaApiHandler<?, ?> untyped) {
+  private void serve(RequestHeader header, AbstractRequest request, KafkaApiHandler<?, ?> untyped, int frameBytes) {
     KafkaApiHandler<ApiMessage, ApiMessage> handler = (KafkaApiHandler<ApiMessage, ApiMessage>) untyped;
     ApiMessage body = request.data();
     PendingResponse pending = new PendingResponse(header.correlationId(), header.apiKey(), header.apiVersion(),
         header.apiKey().responseHeaderVersion(header.apiVersion()));
     pending.request = request;
     pending.answers = handler.answers(body);
+    pending.meters = metrics.api(header.apiKey().name);
+    pending.receivedNanos = pending.meters.received(frameBytes);
     inFlight.add(pending);
     KafkaRequestContext context = new KafkaRequestContext(KafkaPrincipal.ANONYMOUS, header.clientId(),
         clientAddress, clientSoftware, header.apiKey(), header.apiVersion(), header.correlationId());
@@ -192,6 +202,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void complete(PendingResponse pending, ApiMessage response, Throwable error) {
+    pending.meters.answered(pending.receivedNanos);
     if (closing && inFlight.isEmpty()) {
       return;
     }
@@ -199,6 +210,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     pending.request = null;
     if (error != null) {
       Throwable cause = unwrap(error);
+      pending.meters.failed(Errors.forException(cause).name());
       if (!pending.answers) {
         pending.closeReason = pending.apiKey + " v" + pending.apiVersion + ", which gets no answer, failed ("
             + cause + ")";
@@ -218,6 +230,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         pending.closeReason = "the " + pending.apiKey + " handler answered nothing";
       } else {
         pending.body = response;
+        PartitionErrorCounts.count(pending.meters, response);
       }
     }
     pending.done = true;
@@ -249,8 +262,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
       PendingResponse head = inFlight.pollFirst();
       if (head.closeReason == null && head.body != null) {
         try {
-          ctx.write(ResponseFrames.encode(ctx.alloc(), head.correlationId, head.responseHeaderVersion, head.body,
-              head.apiVersion), ctx.voidPromise());
+          ByteBuf frame = ResponseFrames.encode(ctx.alloc(), head.correlationId, head.responseHeaderVersion, head.body,
+              head.apiVersion);
+          if (head.meters != null) {
+            head.meters.sent(frame.readableBytes());
+          }
+          ctx.write(frame, ctx.voidPromise());
           wrote = true;
         } catch (RuntimeException e) {
           LOG.error("Could not write the {} v{} response", head.apiKey, head.apiVersion, e);
@@ -306,6 +323,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     final short responseHeaderVersion;
     /** Kept until answered, for the API's error response. */
     AbstractRequest request;
+    /** The API's meters, for requests given to a handler; null for those answered here. */
+    ApiMetrics meters;
+    long receivedNanos;
     boolean answers = true;
     boolean done;
     ApiMessage body;

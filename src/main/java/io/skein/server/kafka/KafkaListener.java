@@ -10,6 +10,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.skein.metrics.RequestMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -33,9 +34,10 @@ public final class KafkaListener implements AutoCloseable {
     this.handlers = handlers;
   }
 
-  /** Binds and serves at once. */
-  public static KafkaListener start(KafkaSettings settings, KafkaApiHandlers handlers) throws IOException {
-    KafkaListener listener = bind(settings);
+  /** Binds and serves at once, counting requests in {@code metrics}. */
+  public static KafkaListener start(KafkaSettings settings, KafkaApiHandlers handlers, RequestMetrics metrics)
+      throws IOException {
+    KafkaListener listener = bind(settings, metrics);
     listener.serve(handlers);
     return listener;
   }
@@ -44,7 +46,7 @@ public final class KafkaListener implements AutoCloseable {
    * Binds {@code settings.host():settings.port()} (port 0: any free port) without serving yet,
    * so that a broker knows its port, and can announce it, before its request layer exists.
    */
-  public static KafkaListener bind(KafkaSettings settings) throws IOException {
+  public static KafkaListener bind(KafkaSettings settings, RequestMetrics metrics) throws IOException {
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(settings.networkThreads(),
         new DefaultThreadFactory("skein-kafka-network", true), NioIoHandler.newFactory());
     AtomicReference<KafkaApiHandlers> handlers = new AtomicReference<>();
@@ -62,7 +64,7 @@ public final class KafkaListener implements AutoCloseable {
             }
             channel.pipeline().addLast(
                 new KafkaFrameDecoder(settings.socketRequestMaxBytes()),
-                new KafkaConnection(serving, settings.maxInFlightPerConnection()));
+                new KafkaConnection(serving, settings.maxInFlightPerConnection(), metrics));
           }
         });
     try {

@@ -1,5 +1,6 @@
 package io.skein.server.grpc;
 
+import io.skein.metrics.NodeMetrics;
 import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,7 +42,7 @@ class HealthAndReflectionTest {
 
   @Test
   void healthIsNotServingUntilReadyAndAfterShutdownBegins() throws Exception {
-    GrpcServer server = GrpcServer.bind("127.0.0.1", 0, 1 << 20);
+    GrpcServer server = GrpcServer.bind("127.0.0.1", 0, 1 << 20, NodeMetrics.disabled().grpc());
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     try {
       assertEquals(ServingStatus.NOT_SERVING, check(channel, ""));

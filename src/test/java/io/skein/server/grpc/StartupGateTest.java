@@ -1,5 +1,6 @@
 package io.skein.server.grpc;
 
+import io.skein.metrics.NodeMetrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +20,7 @@ class StartupGateTest {
 
   @Test
   void callsBeforeTheBrokerServesAreRefusedRetriably() throws Exception {
-    try (GrpcServer server = GrpcServer.bind("127.0.0.1", 0, 1 << 20)) {
+    try (GrpcServer server = GrpcServer.bind("127.0.0.1", 0, 1 << 20, NodeMetrics.disabled().grpc())) {
       assertTrue(server.port() > 0);
       ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       try {

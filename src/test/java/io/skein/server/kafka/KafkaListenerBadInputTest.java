@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import io.skein.metrics.NodeMetrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
@@ -29,7 +30,8 @@ class KafkaListenerBadInputTest {
   @BeforeAll
   static void start() throws IOException {
     listener = KafkaListener.start(KafkaListenerTest.testSettings(MAX_REQUEST_BYTES),
-        KafkaApiHandlers.of(List.of(new KafkaListenerTest.ReversingMetadataHandler())));
+        KafkaApiHandlers.of(List.of(new KafkaListenerTest.ReversingMetadataHandler())),
+        NodeMetrics.disabled().kafka());
   }
 
   @AfterAll

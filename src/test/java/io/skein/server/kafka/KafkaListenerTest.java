@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import io.skein.metrics.NodeMetrics;
 import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -60,7 +61,8 @@ class KafkaListenerTest {
   }
 
   private KafkaListener listener(KafkaApiHandler<?, ?>... handlers) throws IOException {
-    KafkaListener listener = KafkaListener.start(testSettings(104857600), KafkaApiHandlers.of(List.of(handlers)));
+    KafkaListener listener = KafkaListener.start(testSettings(104857600), KafkaApiHandlers.of(List.of(handlers)),
+        NodeMetrics.disabled().kafka());
     opened.add(listener);
     return listener;
   }

@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import io.skein.metrics.NodeMetrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,8 @@ class KafkaNetworkClientTest {
   @Test
   void kafkaClientsNegotiatesVersionsAndIsAnswered() throws Exception {
     KafkaListener listener = KafkaListener.start(KafkaListenerTest.testSettings(104857600), KafkaApiHandlers.of(
-        List.of(new KafkaListenerTest.ReversingMetadataHandler(), new KafkaListenerTest.FailingDescribeClusterHandler())));
+        List.of(new KafkaListenerTest.ReversingMetadataHandler(), new KafkaListenerTest.FailingDescribeClusterHandler())),
+        NodeMetrics.disabled().kafka());
     PlaintextChannelBuilder channels =
         new PlaintextChannelBuilder(ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT));
     channels.configure(Map.of());

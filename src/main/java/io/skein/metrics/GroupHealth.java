@@ -1,0 +1,56 @@
+package io.skein.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Consumer groups' members, generation and lag per partition, replaced as a whole by each
+ * {@link #update} (groups and partitions that went away lose their series).
+ */
+public final class GroupHealth {
+
+  /** One group as last described. */
+  public record Group(String groupId, int members, int generation, List<Lag> lags) {}
+
+  /** A partition's lag in records and in seconds (how old the first unconsumed record is). */
+  public record Lag(String topic, int partition, long records, double seconds) {}
+
+  private final MultiGauge members;
+  private final MultiGauge generation;
+  private final MultiGauge lagRecords;
+  private final MultiGauge lagSeconds;
+
+  GroupHealth(MeterRegistry registry) {
+    members = MultiGauge.builder("skein.group.members").description("Members of the group").register(registry);
+    generation = MultiGauge.builder("skein.group.generation").description("The group's generation").register(registry);
+    lagRecords = MultiGauge.builder("skein.group.lag.records")
+        .description("High watermark minus the committed offset").register(registry);
+    lagSeconds = MultiGauge.builder("skein.group.lag.seconds")
+        .description("Age of the first record not consumed yet").register(registry);
+  }
+
+  /** The groups as they are now. */
+  public void update(List<Group> groups) {
+    List<MultiGauge.Row<?>> memberRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> generationRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> recordRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> secondRows = new ArrayList<>();
+    for (Group group : groups) {
+      Tags ofGroup = Tags.of("group", group.groupId());
+      memberRows.add(MultiGauge.Row.of(ofGroup, group.members()));
+      generationRows.add(MultiGauge.Row.of(ofGroup, group.generation()));
+      for (Lag lag : group.lags()) {
+        Tags ofPartition = ofGroup.and("topic", lag.topic(), "partition", Integer.toString(lag.partition()));
+        recordRows.add(MultiGauge.Row.of(ofPartition, lag.records()));
+        secondRows.add(MultiGauge.Row.of(ofPartition, lag.seconds()));
+      }
+    }
+    members.register(memberRows, true);
+    generation.register(generationRows, true);
+    lagRecords.register(recordRows, true);
+    lagSeconds.register(secondRows, true);
+  }
+}

@@ -1,0 +1,115 @@
+package io.skein.metrics;
+
+import com.typesafe.config.Config;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Optional;
+
+/**
+ * The meters of one broker node, in one registry of its own (not Micrometer's global one, so
+ * that brokers sharing a JVM in tests do not share meters). Disabled, every meter is a no-op
+ * that is not even registered, so the instrumented code stays the same either way.
+ */
+public final class NodeMetrics implements AutoCloseable {
+
+  private final MeterRegistry registry;
+  private final Optional<PrometheusMeterRegistry> prometheus;
+  private final Optional<JvmGcMetrics> gc;
+  private final RequestMetrics kafka;
+  private final RequestMetrics grpc;
+  private final TopicMetrics topics;
+  private final ClusterHealth cluster;
+  private final GroupHealth groups;
+
+  private NodeMetrics(MeterRegistry registry, Optional<PrometheusMeterRegistry> prometheus, Optional<JvmGcMetrics> gc) {
+    this.registry = registry;
+    this.prometheus = prometheus;
+    this.gc = gc;
+    this.kafka = new RequestMetrics(registry, "kafka");
+    this.grpc = new RequestMetrics(registry, "grpc");
+    this.topics = new TopicMetrics(registry);
+    this.cluster = new ClusterHealth(registry);
+    this.groups = new GroupHealth(registry);
+  }
+
+  /** As {@code skein.metrics.enabled} says. */
+  public static NodeMetrics from(Config config) {
+    return config.getBoolean("skein.metrics.enabled") ? prometheus() : disabled();
+  }
+
+  /** A Prometheus registry with the JVM, GC, thread, memory and process meters bound. */
+  public static NodeMetrics prometheus() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    return new NodeMetrics(registry, Optional.of(registry), Optional.of(gc));
+  }
+
+  /** Meters that count nothing and are never registered. */
+  public static NodeMetrics disabled() {
+    CompositeMeterRegistry registry = new CompositeMeterRegistry();
+    registry.config().meterFilter(MeterFilter.deny());
+    return new NodeMetrics(registry, Optional.empty(), Optional.empty());
+  }
+
+  /** Whether meters count and are served. */
+  public boolean enabled() {
+    return prometheus.isPresent();
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Every meter in the Prometheus text format; empty if metrics are disabled. */
+  public Optional<String> scrape() {
+    return prometheus.map(PrometheusMeterRegistry::scrape);
+  }
+
+  /** Requests of the Kafka listener. */
+  public RequestMetrics kafka() {
+    return kafka;
+  }
+
+  /** Requests of the gRPC listener. */
+  public RequestMetrics grpc() {
+    return grpc;
+  }
+
+  /** Bytes and records in and out per topic. */
+  public TopicMetrics topics() {
+    return topics;
+  }
+
+  /** Partition and broker health. */
+  public ClusterHealth cluster() {
+    return cluster;
+  }
+
+  /** Consumer groups' members and lag. */
+  public GroupHealth groups() {
+    return groups;
+  }
+
+  @Override
+  public void close() {
+    gc.ifPresent(JvmGcMetrics::close);
+    registry.close();
+  }
+}
