@@ -116,9 +116,18 @@ public final class SkeinNode implements AutoCloseable {
     Files.createDirectories(config.dataDir());
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
-    GrpcServer grpc = bindGrpc(config);
-    KafkaSettings kafkaSettings = KafkaSettings.from(loaded);
-    Optional<KafkaListener> kafka = bindKafka(kafkaSettings, grpc);
+    ListenerSecurity security = ListenerSecurity.from(loaded);
+    GrpcServer grpc;
+    KafkaSettings kafkaSettings;
+    Optional<KafkaListener> kafka;
+    try {
+      grpc = bindGrpc(config, security);
+      kafkaSettings = KafkaSettings.from(loaded);
+      kafka = bindKafka(kafkaSettings, security, grpc);
+    } catch (IOException | RuntimeException e) {
+      security.close();
+      throw e;
+    }
     int port = grpc.port();
     config = config.withGrpcPort(port);
     // Clients reach the broker at its advertised host (a pod's DNS name), not at the bind address.
@@ -142,8 +151,10 @@ public final class SkeinNode implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       grpc.close();
       kafka.ifPresent(KafkaListener::close);
+      security.close();
       throw e;
     }
+    system.getWhenTerminated().thenRun(security::close);
     try {
       Cluster cluster = Cluster.get(system);
       NodeManagement.start(system, withRoles);
@@ -174,8 +185,8 @@ public final class SkeinNode implements AutoCloseable {
       ControlledShutdown.install(system, config, controller, grpc);
       system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,
           () -> grpc.ready(BrokerReadinessCheck.isReady(system)), system.executionContext());
-      LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
-          config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
+      LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{} ({}), data in {}",
+          config.brokerId(), clusterId, config.grpcHost(), port, security.grpc().describe(), config.dataDir());
       return new SkeinNode(system, config, broker, grpc, kafka);
     } catch (IOException | RuntimeException e) {
       grpc.close();
@@ -186,21 +197,22 @@ public final class SkeinNode implements AutoCloseable {
   }
 
   /** The gRPC endpoint, bound but not serving yet. */
-  private static GrpcServer bindGrpc(BrokerConfig config) throws IOException {
+  private static GrpcServer bindGrpc(BrokerConfig config, ListenerSecurity security) throws IOException {
     try {
-      return GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes());
+      return GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes(), security.grpc());
     } catch (IOException e) {
       throw PortInUseException.explain(e, "gRPC", config.grpcHost(), config.grpcPort(), "--port (skein.grpc.port)");
     }
   }
 
   /** The Kafka listener, bound but not serving yet, if enabled. */
-  private static Optional<KafkaListener> bindKafka(KafkaSettings settings, GrpcServer grpc) throws IOException {
+  private static Optional<KafkaListener> bindKafka(KafkaSettings settings, ListenerSecurity security, GrpcServer grpc)
+      throws IOException {
     if (!settings.enabled()) {
       return Optional.empty();
     }
     try {
-      return Optional.of(KafkaListener.bind(settings));
+      return Optional.of(KafkaListener.bind(settings, security.kafka()));
     } catch (IOException e) {
       grpc.close();
       throw PortInUseException.explain(e, "Kafka", settings.host(), settings.port(), "--kafka-port (skein.kafka.port)");

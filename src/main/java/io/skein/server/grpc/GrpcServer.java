@@ -1,9 +1,12 @@
 package io.skein.server.grpc;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -13,9 +16,11 @@ import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.GroupServiceGrpc;
 import io.skein.proto.v1.ProducerServiceGrpc;
+import io.skein.security.ServerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -32,24 +37,37 @@ public final class GrpcServer implements AutoCloseable {
   private final StartupGate gate;
   private final HealthStatusManager health;
   private final MalformedRequests malformed;
+  private final Optional<CallAuthentication> authentication;
   private volatile ConsumerGrpcService consumer;
 
-  private GrpcServer(Server server, StartupGate gate, HealthStatusManager health, MalformedRequests malformed) {
+  private GrpcServer(Server server, StartupGate gate, HealthStatusManager health, MalformedRequests malformed,
+      Optional<CallAuthentication> authentication) {
     this.server = server;
     this.gate = gate;
     this.health = health;
     this.malformed = malformed;
+    this.authentication = authentication;
+  }
+
+  /** {@link #bind(String, int, int, GrpcSecurity)} plaintext, without authentication. */
+  public static GrpcServer bind(String host, int port, int maxInboundMessageBytes) throws IOException {
+    return bind(host, port, maxInboundMessageBytes, GrpcSecurity.PLAINTEXT);
   }
 
   /**
    * Binds the client endpoint (port 0 picks a free one) and answers every call with a
    * retriable "starting" error until {@link #serve} opens it. The health service (NOT_SERVING
-   * until {@link #ready} says otherwise) and server reflection answer from the start.
+   * until {@link #ready} says otherwise) and server reflection answer from the start, without
+   * authentication (they tell nothing of the data); with {@code security}'s users every Skein
+   * call authenticates.
    */
-  public static GrpcServer bind(String host, int port, int maxInboundMessageBytes) throws IOException {
+  public static GrpcServer bind(String host, int port, int maxInboundMessageBytes, GrpcSecurity security)
+      throws IOException {
     StartupGate gate = new StartupGate();
     HealthStatusManager health = new HealthStatusManager();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+    ServerCredentials credentials = security.tls().map(GrpcServer::tlsCredentials)
+        .orElseGet(InsecureServerCredentials::create);
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
         .maxInboundMessageSize(maxInboundMessageBytes)
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -58,10 +76,22 @@ public final class GrpcServer implements AutoCloseable {
         .build();
     MalformedRequests malformed = new MalformedRequests();
     malformed.takeOverOversizeLog();
-    GrpcServer grpc = new GrpcServer(server, gate, health, malformed);
+    GrpcServer grpc = new GrpcServer(server, gate, health, malformed, security.users().map(CallAuthentication::new));
     grpc.ready(false);
     server.start();
     return grpc;
+  }
+
+  private static ServerCredentials tlsCredentials(ServerTls tls) {
+    TlsServerCredentials.Builder builder = TlsServerCredentials.newBuilder()
+        .keyManager(tls.keyManager())
+        .clientAuth(switch (tls.clientAuth()) {
+          case NONE -> TlsServerCredentials.ClientAuth.NONE;
+          case REQUESTED -> TlsServerCredentials.ClientAuth.OPTIONAL;
+          case REQUIRED -> TlsServerCredentials.ClientAuth.REQUIRE;
+        });
+    tls.trustManager().ifPresent(builder::trustManager);
+    return builder.build();
   }
 
   /** What the health service answers for the whole server and each Skein service. */
@@ -99,6 +129,7 @@ public final class GrpcServer implements AutoCloseable {
             ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer),
                 GroupGrpcService.peerInterceptor()))
         .map(malformed::guard)
+        .map(service -> authentication.map(auth -> ServerInterceptors.intercept(service, auth)).orElse(service))
         .toList());
   }
 

@@ -4,18 +4,28 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.skein.security.Principal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -23,6 +33,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +56,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
   private final KafkaApiHandlers handlers;
   private final int maxInFlight;
+  private final SecurityProtocol securityProtocol;
+  /** Null on listeners without SASL. */
+  private final SaslAuthentication sasl;
+  /** Who the client is: from its TLS certificate on an SSL listener, from SASL once it authenticated. */
+  private KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
   /** Requests being answered, oldest first: only the head may be written. */
   private final ArrayDeque<PendingResponse> inFlight = new ArrayDeque<>();
   /** Frames read while the in-flight window was full. */
@@ -57,9 +73,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   /** Set once a request that cannot be answered was read: nothing after it is served. */
   private boolean closing;
 
-  KafkaConnection(KafkaApiHandlers handlers, int maxInFlight) {
+  KafkaConnection(KafkaApiHandlers handlers, int maxInFlight, KafkaSecurity security) {
     this.handlers = handlers;
     this.maxInFlight = maxInFlight;
+    this.securityProtocol = security.protocol();
+    this.sasl = security.sasl().map(SaslAuthentication::new).orElse(null);
   }
 
   @Override
@@ -97,9 +115,28 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     ctx.fireChannelWritabilityChanged();
   }
 
+  /** On an SSL listener, a client certificate names the client, as Kafka's default principal builder does. */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof SslHandshakeCompletionEvent handshake && handshake.isSuccess()
+        && securityProtocol == SecurityProtocol.SSL) {
+      SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
+      try {
+        if (session.getPeerCertificates()[0] instanceof X509Certificate certificate) {
+          principal = kafkaPrincipal(Principal.of(certificate));
+        }
+      } catch (SSLPeerUnverifiedException noClientCertificate) {
+        principal = KafkaPrincipal.ANONYMOUS;
+      }
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException) {
+    if (cause instanceof DecoderException && cause.getCause() instanceof SSLException tls) {
+      LOG.info("Closing Kafka connection from {}: TLS failed ({})", clientAddress, tls.getMessage());
+    } else if (cause instanceof IOException) {
       LOG.debug("Kafka connection from {} failed: {}", clientAddress, cause.toString());
     } else {
       LOG.warn("Closing Kafka connection from {} after an unexpected error", clientAddress, cause);
@@ -127,6 +164,15 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     }
     ApiKeys key = header.apiKey();
     short version = header.apiVersion();
+    if (sasl != null && (key == ApiKeys.SASL_HANDSHAKE || key == ApiKeys.SASL_AUTHENTICATE)) {
+      authenticate(header, frame);
+      return;
+    }
+    if (sasl != null && !sasl.authenticated() && key != ApiKeys.API_VERSIONS) {
+      closeAfterAnswered(key + " before SASL authentication (only ApiVersions, SaslHandshake and SaslAuthenticate"
+          + " are served until then)");
+      return;
+    }
     KafkaApiHandler<?, ?> handler = handlers.handlerOrNull(key);
     if (key == ApiKeys.API_VERSIONS && !serves(handler, version)) {
       // KIP-511: answered at v0, with a v0 header, whatever the request's version.
@@ -165,6 +211,41 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     serve(header, request, handler);
   }
 
+  /** SaslHandshake or SaslAuthenticate: answered here, and a refusal closes the connection once written. */
+  private void authenticate(RequestHeader header, ByteBuffer frame) {
+    ApiKeys key = header.apiKey();
+    short version = header.apiVersion();
+    if (!SaslAuthentication.serves(key, version)) {
+      closeAfterAnswered(key + " v" + version + ", a version this broker does not serve");
+      return;
+    }
+    ApiMessage request;
+    try {
+      request = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request.data();
+    } catch (RuntimeException e) {
+      closeAfterAnswered("a malformed " + key + " v" + version + " request (" + e.getMessage() + ")");
+      return;
+    }
+    ApiMessage response = key == ApiKeys.SASL_HANDSHAKE
+        ? sasl.handshake((SaslHandshakeRequestData) request)
+        : sasl.authenticate((SaslAuthenticateRequestData) request);
+    if (sasl.authenticated()) {
+      principal = kafkaPrincipal(sasl.principal());
+      LOG.debug("Kafka client {} at {} authenticated as {}", header.clientId(), clientAddress, principal);
+    }
+    PendingResponse pending = new PendingResponse(header.correlationId(), key, version,
+        key.responseHeaderVersion(version));
+    pending.body = response;
+    pending.closeReason = sasl.failure();
+    pending.done = true;
+    inFlight.add(pending);
+    writeAnswered();
+  }
+
+  private static KafkaPrincipal kafkaPrincipal(Principal principal) {
+    return new KafkaPrincipal(principal.type(), principal.name());
+  }
+
   @SuppressWarnings("unchecked")
   private void serve(RequestHeader header, AbstractRequest request, KafkaApiHandler<?, ?> untyped) {
     KafkaApiHandler<ApiMessage, ApiMessage> handler = (KafkaApiHandler<ApiMessage, ApiMessage>) untyped;
@@ -174,7 +255,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     pending.request = request;
     pending.answers = handler.answers(body);
     inFlight.add(pending);
-    KafkaRequestContext context = new KafkaRequestContext(KafkaPrincipal.ANONYMOUS, header.clientId(),
+    KafkaRequestContext context = new KafkaRequestContext(principal, header.clientId(),
         clientAddress, clientSoftware, header.apiKey(), header.apiVersion(), header.correlationId());
     CompletionStage<ApiMessage> stage;
     try {
@@ -247,7 +328,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     boolean wrote = false;
     while (!inFlight.isEmpty() && inFlight.peekFirst().done) {
       PendingResponse head = inFlight.pollFirst();
-      if (head.closeReason == null && head.body != null) {
+      if (head.body != null) {
         try {
           ctx.write(ResponseFrames.encode(ctx.alloc(), head.correlationId, head.responseHeaderVersion, head.body,
               head.apiVersion), ctx.voidPromise());
