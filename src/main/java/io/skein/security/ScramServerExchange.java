@@ -27,6 +27,7 @@ public final class ScramServerExchange implements SaslServerExchange {
   private String gs2Header;
   private String clientFirstBare;
   private String serverFirst;
+  private String clientNonce;
   private String nonce;
 
   public ScramServerExchange(ScramMechanism mechanism, ScramCredentials users) {
@@ -84,7 +85,7 @@ public final class ScramServerExchange implements SaslServerExchange {
     gs2Header = parts[0] + "," + parts[1] + ",";
     clientFirstBare = message.substring(gs2Header.length());
     user = unescapeName(attribute(parts[2], 'n'));
-    String clientNonce = attribute(parts[3], 'r');
+    clientNonce = attribute(parts[3], 'r');
     if (clientNonce.isEmpty()) {
       throw failure("malformed client-first message: empty nonce");
     }
@@ -116,7 +117,10 @@ public final class ScramServerExchange implements SaslServerExchange {
     if (!channelBinding.equals(BASE64.encodeToString(gs2Header.getBytes(StandardCharsets.UTF_8)))) {
       throw failure("the client-final message's channel binding does not match its gs2 header");
     }
-    if (!attribute(parts[1], 'r').equals(nonce)) {
+    // librdkafka (up to 2.x at least) puts its own nonce before the whole nonce it was sent, and
+    // Kafka accepts that; the proof still covers the message as sent.
+    String finalNonce = attribute(parts[1], 'r');
+    if (!finalNonce.equals(nonce) && !finalNonce.equals(clientNonce + nonce)) {
       throw failure("the client-final message's nonce is not the exchange's");
     }
     byte[] proof;

@@ -146,6 +146,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void dispatch(ByteBuffer frame) {
+    if (sasl != null && sasl.awaitsRawToken()) {
+      authenticateRaw(frame);
+      return;
+    }
     if (frame.remaining() < Short.BYTES) {
       closeAfterAnswered("a request of " + frame.remaining() + " bytes, too short for a header");
       return;
@@ -227,12 +231,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     ApiMessage response = key == ApiKeys.SASL_HANDSHAKE
-        ? sasl.handshake((SaslHandshakeRequestData) request)
+        ? sasl.handshake((SaslHandshakeRequestData) request, version)
         : sasl.authenticate((SaslAuthenticateRequestData) request);
-    if (sasl.authenticated()) {
-      principal = kafkaPrincipal(sasl.principal());
-      LOG.debug("Kafka client {} at {} authenticated as {}", header.clientId(), clientAddress, principal);
-    }
+    noteAuthenticated();
     PendingResponse pending = new PendingResponse(header.correlationId(), key, version,
         key.responseHeaderVersion(version));
     pending.body = response;
@@ -240,6 +241,30 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     pending.done = true;
     inFlight.add(pending);
     writeAnswered();
+  }
+
+  /**
+   * A SASL message after SaslHandshake v0, a frame without a request header; answered the same
+   * way. Nothing else is in flight meanwhile: the client waits for each answer.
+   */
+  private void authenticateRaw(ByteBuffer frame) {
+    byte[] token = new byte[frame.remaining()];
+    frame.get(token);
+    byte[] answer = sasl.authenticateRaw(token);
+    if (answer == null) {
+      closeAfterAnswered(sasl.failure());
+      return;
+    }
+    noteAuthenticated();
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(Unpooled.copyInt(answer.length), Unpooled.wrappedBuffer(answer)),
+        ctx.voidPromise());
+  }
+
+  private void noteAuthenticated() {
+    if (sasl.authenticated()) {
+      principal = kafkaPrincipal(sasl.principal());
+      LOG.debug("Kafka client at {} authenticated as {}", clientAddress, principal);
+    }
   }
 
   private static KafkaPrincipal kafkaPrincipal(Principal principal) {

@@ -21,12 +21,12 @@ import org.apache.kafka.common.protocol.Errors;
  * and these two APIs are served. Any refusal is answered with Kafka's error and then closes the
  * connection.
  *
- * <p>SaslHandshake v0 (raw SASL tokens after the handshake, before KIP-152) is not served.
- * Sessions do not expire (session_lifetime_ms 0): KIP-368 re-authentication is not offered.
+ * <p>After a SaslHandshake v0 (before KIP-152) the client's SASL messages come as raw frames,
+ * without a request header, and the answers go back the same way. Sessions do not expire (session_lifetime_ms 0): KIP-368 re-authentication is not offered.
  */
 final class SaslAuthentication {
 
-  static final short HANDSHAKE_MIN_VERSION = 1;
+  static final short HANDSHAKE_MIN_VERSION = 0;
   static final short HANDSHAKE_MAX_VERSION = 1;
   static final short AUTHENTICATE_MAX_VERSION = 2;
 
@@ -41,6 +41,8 @@ final class SaslAuthentication {
   private SaslServerExchange exchange;
   private Principal principal;
   private String failure;
+  /** Set by a SaslHandshake v0: the exchange's messages come as raw frames. */
+  private boolean rawTokens;
 
   SaslAuthentication(SaslAuthenticator authenticator) {
     this.authenticator = authenticator;
@@ -52,7 +54,7 @@ final class SaslAuthentication {
         : version >= ApiKeys.SASL_AUTHENTICATE.oldestVersion() && version <= AUTHENTICATE_MAX_VERSION;
   }
 
-  SaslHandshakeResponseData handshake(SaslHandshakeRequestData request) {
+  SaslHandshakeResponseData handshake(SaslHandshakeRequestData request, short version) {
     SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(authenticator.mechanisms());
     if (exchange != null || principal != null) {
       failure = "SaslHandshake after the mechanism was chosen";
@@ -65,6 +67,7 @@ final class SaslAuthentication {
       return response.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code());
     }
     exchange = started.get();
+    rawTokens = version == 0;
     return response.setErrorCode(Errors.NONE.code());
   }
 
@@ -83,6 +86,25 @@ final class SaslAuthentication {
     } catch (AuthenticationFailedException e) {
       failure = exchange.mechanism() + " authentication failed: " + e.getMessage();
       return response.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(e.getMessage());
+    }
+  }
+
+  /** Whether the next frame is a raw SASL message rather than a request. */
+  boolean awaitsRawToken() {
+    return rawTokens && principal == null && failure == null;
+  }
+
+  /** A raw SASL message (after SaslHandshake v0): the raw answer, or null if refused ({@link #failure()}). */
+  byte[] authenticateRaw(byte[] token) {
+    try {
+      byte[] answer = exchange.evaluate(token);
+      if (exchange.isComplete()) {
+        principal = exchange.principal();
+      }
+      return answer;
+    } catch (AuthenticationFailedException e) {
+      failure = exchange.mechanism() + " authentication failed: " + e.getMessage();
+      return null;
     }
   }
 

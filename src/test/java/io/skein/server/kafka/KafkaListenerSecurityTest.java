@@ -128,6 +128,22 @@ class KafkaListenerSecurityTest {
   }
 
   @Test
+  void afterAVersion0HandshakeTheSaslMessagesAreRawFrames() throws IOException {
+    KafkaTestClient client = connect(listener(saslPlaintext()));
+    SaslHandshakeResponseData handshake = client.call((short) 0, new SaslHandshakeRequestData().setMechanism("PLAIN"));
+    assertEquals(Errors.NONE.code(), handshake.errorCode());
+    client.write(KafkaTestClient.sized(java.nio.ByteBuffer.wrap(plain("alice", "alice-secret"))));
+    assertEquals(0, client.receiveFrame().remaining(), "PLAIN's empty answer, as a raw frame");
+    client.call((short) 12, new MetadataRequestData());
+    assertEquals(List.of(new KafkaPrincipal("User", "alice")), List.copyOf(principals));
+
+    KafkaTestClient wrong = connect(listener(saslPlaintext()));
+    wrong.call((short) 0, new SaslHandshakeRequestData().setMechanism("PLAIN"));
+    wrong.write(KafkaTestClient.sized(java.nio.ByteBuffer.wrap(plain("alice", "wrong"))));
+    wrong.assertClosedByListener();
+  }
+
+  @Test
   void aWrongPasswordIsRefusedWithSaslAuthenticationFailedAndCloses() throws IOException {
     KafkaListener listener = listener(saslPlaintext());
     KafkaTestClient client = connect(listener);
