@@ -17,7 +17,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -75,6 +81,55 @@ public final class TestCertificates {
     KeyPair keys = keys();
     return new Issued(keys, sign(new X500Principal(dn), keys, ca.getSubjectX500Principal(), caKeys.getPrivate(), false),
         ca);
+  }
+
+  /**
+   * A server certificate of this CA in {@code dir}: server.pem and server.key, with ca.pem and
+   * truststore.p12 for clients; returns the broker settings that use them.
+   */
+  public Map<String, Object> writeServerFiles(Path dir) throws IOException {
+    writePem(server("broker"), dir.resolve("server.pem"), dir.resolve("server.key"));
+    writePem(ca, dir.resolve("ca.pem"));
+    writeTrustStore(ca, dir.resolve("truststore.p12"));
+    return Map.of(
+        "skein.security.tls.certificate", dir.resolve("server.pem").toString(),
+        "skein.security.tls.private-key", dir.resolve("server.key").toString());
+  }
+
+  /**
+   * {@link #writeServerFiles} and the broker settings for gRPC over TLS with Basic authentication,
+   * one user: alice, password alice-secret.
+   */
+  public Map<String, Object> writeSecureGrpcSettings(Path dir) throws IOException {
+    Map<String, Object> settings = new HashMap<>(writeServerFiles(dir));
+    settings.put("skein.grpc.tls", true);
+    settings.put("skein.grpc.authentication", "basic");
+    settings.put("skein.security.sasl.users.alice", "alice-secret");
+    return settings;
+  }
+
+  /** A client's TLS context trusting this CA, presenting {@code client}'s certificate if given. */
+  public SSLContext clientContext(Optional<Issued> client) {
+    try {
+      KeyStore trust = KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      trust.setCertificateEntry("ca", ca);
+      TrustManagerFactory trustManagers = TrustManagerFactory.getInstance("PKIX");
+      trustManagers.init(trust);
+      KeyStore keys = KeyStore.getInstance("PKCS12");
+      keys.load(null, null);
+      if (client.isPresent()) {
+        keys.setKeyEntry("client", client.get().keys().getPrivate(), new char[0],
+            new Certificate[] {client.get().certificate(), client.get().ca()});
+      }
+      KeyManagerFactory keyManagers = KeyManagerFactory.getInstance("PKIX");
+      keyManagers.init(keys, new char[0]);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Writes the certificate chain and the PKCS8 key as PEM files. */

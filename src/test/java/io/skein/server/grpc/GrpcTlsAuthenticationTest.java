@@ -39,15 +39,7 @@ class GrpcTlsAuthenticationTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("skein-grpc-tls-");
-    TestCertificates ca = TestCertificates.authority("gRPC Test CA");
-    TestCertificates.writePem(ca.server("broker"), dir.resolve("server.pem"), dir.resolve("server.key"));
-    TestCertificates.writePem(ca.ca(), dir.resolve("ca.pem"));
-    broker = TestBroker.start(Map.of(
-        "skein.grpc.tls", true,
-        "skein.grpc.authentication", "basic",
-        "skein.security.tls.certificate", dir.resolve("server.pem").toString(),
-        "skein.security.tls.private-key", dir.resolve("server.key").toString(),
-        "skein.security.sasl.users.alice", "alice-secret"));
+    broker = TestBroker.start(TestCertificates.authority("gRPC Test CA").writeSecureGrpcSettings(dir));
     broker.node().broker().topics().createTopic("over-tls", 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +22,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -214,24 +210,9 @@ class KafkaListenerSecurityTest {
     assertEquals(1, principals.size());
   }
 
-  private Socket tlsSocket(TestCertificates ca, Optional<TestCertificates.Issued> client, KafkaListener listener)
-      throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", ca.ca());
-    TrustManagerFactory trustManagers = TrustManagerFactory.getInstance("PKIX");
-    trustManagers.init(trust);
-    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance("PKIX");
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    if (client.isPresent()) {
-      keys.setKeyEntry("client", client.get().keys().getPrivate(), new char[0],
-          new java.security.cert.Certificate[] {client.get().certificate(), client.get().ca()});
-    }
-    keyManagers.init(keys, new char[0]);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
-    SSLSocket socket = (SSLSocket) context.getSocketFactory()
+  private static Socket tlsSocket(TestCertificates ca, Optional<TestCertificates.Issued> client,
+      KafkaListener listener) throws IOException {
+    SSLSocket socket = (SSLSocket) ca.clientContext(client).getSocketFactory()
         .createSocket(listener.localAddress().getAddress(), listener.port());
     socket.startHandshake();
     return socket;
