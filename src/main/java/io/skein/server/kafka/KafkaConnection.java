@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * <p>A request that can be answered with an error is (UNSUPPORTED_VERSION for an API or version
  * not served); one that cannot (unknown API key, a version or body kafka-clients cannot parse)
  * closes the connection after the answers to the requests before it, logged once.
+ *
+ * <p>On a SASL listener the connection authenticates the client itself ({@link SaslAuthentication})
+ * and serves nothing but ApiVersions until then; on an SSL listener a client certificate names
+ * the client. Handlers see who it is in {@link KafkaRequestContext#principal()}.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
 

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.skein.client.ChannelFactory;
 import io.skein.client.HostPort;
 import io.skein.proto.v1.AdminServiceGrpc;
@@ -16,6 +19,7 @@ import io.skein.server.TestBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,11 +31,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * gRPC over TLS with Basic call credentials, through Skein's own {@link ChannelFactory}: good
- * credentials are served, missing or wrong ones get UNAUTHENTICATED, and a plaintext channel does
- * not get through.
+ * credentials are served, missing or wrong ones get UNAUTHENTICATED, a verified client
+ * certificate stands in for credentials, and a plaintext channel does not get through.
  */
 class GrpcTlsAuthenticationTest {
 
+  private static final TestCertificates CA = TestCertificates.authority("gRPC Test CA");
   private static Path dir;
   private static TestBroker broker;
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -39,7 +44,11 @@ class GrpcTlsAuthenticationTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("skein-grpc-tls-");
-    broker = TestBroker.start(TestCertificates.authority("gRPC Test CA").writeSecureGrpcSettings(dir));
+    Map<String, Object> settings = new HashMap<>(CA.writeSecureGrpcSettings(dir));
+    settings.put("skein.security.tls.trust", dir.resolve("ca.pem").toString());
+    settings.put("skein.security.tls.client-auth", "requested");
+    TestCertificates.writePem(CA.client("CN=reporting,O=Example"), dir.resolve("client.pem"), dir.resolve("client.key"));
+    broker = TestBroker.start(settings);
     broker.node().broker().topics().createTopic("over-tls", 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
@@ -86,6 +95,17 @@ class GrpcTlsAuthenticationTest {
 
     assertTrue(overTls(Optional.of("alice"), "alice-secret").listTopics(ListTopicsRequest.getDefaultInstance())
         .getNamesList().contains("over-tls"), "the broker serves good credentials after bad ones");
+  }
+
+  @Test
+  void aClientCertificateAuthenticatesWithoutCredentials() throws Exception {
+    ChannelCredentials withCertificate = TlsChannelCredentials.newBuilder()
+        .trustManager(dir.resolve("ca.pem").toFile())
+        .keyManager(dir.resolve("client.pem").toFile(), dir.resolve("client.key").toFile())
+        .build();
+    assertTrue(admin(address -> Grpc.newChannelBuilderForAddress(address.host(), address.port(), withCertificate)
+            .build())
+        .listTopics(ListTopicsRequest.getDefaultInstance()).getNamesList().contains("over-tls"));
   }
 
   @Test
