@@ -265,8 +265,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void noteAuthenticated() {
-    if (sasl.authenticated()) {
+    if (sasl.authenticated() && principal == KafkaPrincipal.ANONYMOUS) {
       principal = kafkaPrincipal(sasl.principal());
+      ctx.pipeline().get(KafkaFrameDecoder.class).authenticated();
       LOG.debug("Kafka client at {} authenticated as {}", clientAddress, principal);
     }
   }

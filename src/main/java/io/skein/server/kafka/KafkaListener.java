@@ -82,7 +82,10 @@ public final class KafkaListener implements AutoCloseable {
               channel.pipeline().addLast(tls.newHandler(channel.alloc()));
             }
             channel.pipeline().addLast(
-                new KafkaFrameDecoder(settings.socketRequestMaxBytes()),
+                security.sasl().isPresent()
+                    ? new KafkaFrameDecoder(settings.socketRequestMaxBytes(),
+                        SaslAuthentication.MAX_UNAUTHENTICATED_REQUEST_BYTES)
+                    : new KafkaFrameDecoder(settings.socketRequestMaxBytes()),
                 new KafkaConnection(serving, settings.maxInFlightPerConnection(), security));
           }
         });

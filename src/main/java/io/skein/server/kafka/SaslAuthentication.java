@@ -27,6 +27,8 @@ import org.apache.kafka.common.protocol.Errors;
 final class SaslAuthentication {
 
   static final short HANDSHAKE_MIN_VERSION = 0;
+  /** Largest request before authentication, as Kafka's {@code sasl.server.max.receive.size}. */
+  static final int MAX_UNAUTHENTICATED_REQUEST_BYTES = 512 * 1024;
   static final short HANDSHAKE_MAX_VERSION = 1;
   static final short AUTHENTICATE_MAX_VERSION = 2;
 

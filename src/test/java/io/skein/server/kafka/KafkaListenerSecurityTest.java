@@ -183,6 +183,27 @@ class KafkaListenerSecurityTest {
   }
 
   @Test
+  void largeRequestsWaitForAuthentication() throws IOException {
+    byte[] large = new byte[SaslAuthentication.MAX_UNAUTHENTICATED_REQUEST_BYTES + 1];
+    KafkaListener listener = listener(saslPlaintext());
+    KafkaTestClient unauthenticated = connect(listener);
+    // The size alone closes it: the body is never read.
+    unauthenticated.write(java.nio.ByteBuffer.allocate(4).putInt(large.length).array());
+    unauthenticated.assertClosedByListener();
+
+    KafkaTestClient authenticated = connect(listener);
+    authenticated.call((short) 1, new SaslHandshakeRequestData().setMechanism("PLAIN"));
+    authenticated.call((short) 2, new SaslAuthenticateRequestData().setAuthBytes(plain("alice", "alice-secret")));
+    List<MetadataRequestData.MetadataRequestTopic> topics = new ArrayList<>();
+    for (int i = 0; i * 30_000 < large.length; i++) {
+      topics.add(new MetadataRequestData.MetadataRequestTopic().setName(i + "t".repeat(30_000)));
+    }
+    MetadataRequestData request = new MetadataRequestData().setTopics(topics);
+    authenticated.call((short) 12, request);
+    assertEquals(1, principals.size(), "the large request was served once the client authenticated");
+  }
+
+  @Test
   void aClientCertificateIsThePrincipalAndPlaintextIsRefused() throws Exception {
     TestCertificates ca = TestCertificates.authority("Listener CA");
     TestCertificates.writePem(ca.server("broker"), dir.resolve("server.pem"), dir.resolve("server.key"));
