@@ -5,13 +5,17 @@ import io.skein.client.SkeinException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
@@ -57,8 +61,28 @@ public final class SkeinCli implements Callable<Integer> {
     this.in = in;
   }
 
+  @Option(names = "--tls-ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "Connect over TLS, trusting the broker certificates this PEM CA file signed.")
+  Path tlsCa;
+
+  @Option(names = "--user", scope = ScopeType.INHERIT,
+      description = "Authenticate every call as this user (the broker's skein.grpc.authentication = basic).")
+  String user;
+
+  @Option(names = "--password", scope = ScopeType.INHERIT, defaultValue = "${env:SKEIN_PASSWORD}",
+      description = "The user's password; default: the SKEIN_PASSWORD environment variable, which, unlike this"
+          + " option, other users of the machine cannot see.")
+  String password;
+
+  /** TLS and credentials if asked for on the command line, else the one this CLI was made with. */
   ChannelFactory channelFactory() {
-    return channelFactory;
+    if (tlsCa == null && user == null) {
+      return channelFactory;
+    }
+    if (user != null && (password == null || password.isEmpty())) {
+      throw new ParameterException(spec.commandLine(), "--user needs a password: --password or SKEIN_PASSWORD");
+    }
+    return ChannelFactory.secured(Optional.ofNullable(tlsCa), Optional.ofNullable(user), password);
   }
 
   InputStream in() {

@@ -1,7 +1,16 @@
 package io.skein.client;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /** Opens the gRPC channel to one broker address. Replaceable for TLS, or in-process tests. */
 @FunctionalInterface
@@ -18,6 +27,29 @@ public interface ChannelFactory {
   /** Plaintext HTTP/2 over the default transport. */
   static ChannelFactory plaintext() {
     return address -> ManagedChannelBuilder.forAddress(address.host(), address.port()).usePlaintext()
+        .maxInboundMessageSize(MAX_ANSWER_BYTES).build();
+  }
+
+  /**
+   * TLS when {@code caFile} (PEM CA certificates the broker's certificate must chain to) is given,
+   * and Basic credentials with every call when {@code user} is: for brokers with
+   * {@code skein.grpc.tls} and {@code skein.grpc.authentication = basic}. A password over
+   * plaintext can be read on the way: give the CA file too.
+   */
+  static ChannelFactory secured(Optional<Path> caFile, Optional<String> user, String password) {
+    ChannelCredentials transport;
+    try {
+      transport = caFile.isPresent()
+          ? TlsChannelCredentials.newBuilder().trustManager(caFile.get().toFile()).build()
+          : InsecureChannelCredentials.create();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the CA file " + caFile.get() + ": " + e.getMessage(), e);
+    }
+    ChannelCredentials credentials = user
+        .<ChannelCredentials>map(name -> CompositeChannelCredentials.create(transport,
+            new BasicCallCredentials(name, password)))
+        .orElse(transport);
+    return address -> Grpc.newChannelBuilderForAddress(address.host(), address.port(), credentials)
         .maxInboundMessageSize(MAX_ANSWER_BYTES).build();
   }
 }

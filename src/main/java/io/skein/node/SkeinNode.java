@@ -128,15 +128,17 @@ public final class SkeinNode implements AutoCloseable {
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
     NodeMetrics metrics = NodeMetrics.from(loaded);
+    ListenerSecurity security = ListenerSecurity.from(loaded);
     GrpcServer grpc;
     KafkaSettings kafkaSettings;
     Optional<KafkaListener> kafka;
     try {
-      grpc = bindGrpc(config, metrics);
+      grpc = bindGrpc(config, security, metrics);
       kafkaSettings = KafkaSettings.from(loaded);
-      kafka = bindKafka(kafkaSettings, grpc, metrics);
+      kafka = bindKafka(kafkaSettings, security, grpc, metrics);
     } catch (IOException | RuntimeException e) {
       metrics.close();
+      security.close();
       throw e;
     }
     int port = grpc.port();
@@ -164,9 +166,11 @@ public final class SkeinNode implements AutoCloseable {
       grpc.close();
       kafka.ifPresent(KafkaListener::close);
       metrics.close();
+      security.close();
       throw e;
     }
     system.getWhenTerminated().thenRun(metrics::close);
+    system.getWhenTerminated().thenRun(security::close);
     try {
       Cluster cluster = Cluster.get(system);
       NodeManagement.start(system, withRoles);
@@ -209,8 +213,8 @@ public final class SkeinNode implements AutoCloseable {
         refreshClusterHealth(system, metrics, config);
         GroupHealthRefresh.start(system, broker.groups(), metrics.groups());
       }
-      LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{}, data in {}",
-          config.brokerId(), clusterId, config.grpcHost(), port, config.dataDir());
+      LOG.info("Skein broker {} of cluster {} serving gRPC on {}:{} ({}), data in {}",
+          config.brokerId(), clusterId, config.grpcHost(), port, security.grpc().describe(), config.dataDir());
       return new SkeinNode(system, config, broker, grpc, kafka);
     } catch (IOException | RuntimeException e) {
       grpc.close();
@@ -232,22 +236,25 @@ public final class SkeinNode implements AutoCloseable {
   }
 
   /** The gRPC endpoint, bound but not serving yet. */
-  private static GrpcServer bindGrpc(BrokerConfig config, NodeMetrics metrics) throws IOException {
+  private static GrpcServer bindGrpc(BrokerConfig config, ListenerSecurity security, NodeMetrics metrics)
+      throws IOException {
     try {
-      return GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes(), metrics.grpc());
+      return GrpcServer.bind(config.grpcHost(), config.grpcPort(), config.maxInboundMessageBytes(), security.grpc(),
+          metrics.grpc());
     } catch (IOException e) {
       throw PortInUseException.explain(e, "gRPC", config.grpcHost(), config.grpcPort(), "--port (skein.grpc.port)");
     }
   }
 
   /** The Kafka listener, bound but not serving yet, if enabled. */
-  private static Optional<KafkaListener> bindKafka(KafkaSettings settings, GrpcServer grpc, NodeMetrics metrics)
+  private static Optional<KafkaListener> bindKafka(KafkaSettings settings, ListenerSecurity security, GrpcServer grpc,
+      NodeMetrics metrics)
       throws IOException {
     if (!settings.enabled()) {
       return Optional.empty();
     }
     try {
-      return Optional.of(KafkaListener.bind(settings, metrics.kafka()));
+      return Optional.of(KafkaListener.bind(settings, security.kafka(), metrics.kafka()));
     } catch (IOException e) {
       grpc.close();
       throw PortInUseException.explain(e, "Kafka", settings.host(), settings.port(), "--kafka-port (skein.kafka.port)");

@@ -1,9 +1,12 @@
 package io.skein.server.grpc;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -14,9 +17,11 @@ import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.GroupServiceGrpc;
 import io.skein.proto.v1.ProducerServiceGrpc;
+import io.skein.security.ServerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -34,29 +39,36 @@ public final class GrpcServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final MalformedRequests malformed;
   private final GrpcRequestMetrics requestMetrics;
+  private final Optional<CallAuthentication> authentication;
   private volatile ConsumerGrpcService consumer;
 
   private GrpcServer(Server server, StartupGate gate, HealthStatusManager health, MalformedRequests malformed,
-      GrpcRequestMetrics requestMetrics) {
+      GrpcRequestMetrics requestMetrics, Optional<CallAuthentication> authentication) {
     this.server = server;
     this.gate = gate;
     this.health = health;
     this.malformed = malformed;
     this.requestMetrics = requestMetrics;
+    this.authentication = authentication;
   }
 
   /**
    * Binds the client endpoint (port 0 picks a free one) and answers every call with a
    * retriable "starting" error until {@link #serve} opens it. The health service (NOT_SERVING
-   * until {@link #ready} says otherwise) and server reflection answer from the start.
+   * until {@link #ready} says otherwise) and server reflection answer from the start, without
+   * authentication (they tell nothing of the data); with {@code security}'s users every Skein
+   * call authenticates.
    */
-  public static GrpcServer bind(String host, int port, int maxInboundMessageBytes, RequestMetrics metrics)
+  public static GrpcServer bind(String host, int port, int maxInboundMessageBytes, GrpcSecurity security,
+      RequestMetrics metrics)
       throws IOException {
     StartupGate gate = new StartupGate();
     GrpcRequestMetrics requestMetrics = new GrpcRequestMetrics(metrics);
     HealthStatusManager health = new HealthStatusManager();
     MalformedRequests malformed = new MalformedRequests(maxInboundMessageBytes);
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+    ServerCredentials credentials = security.tls().map(GrpcServer::tlsCredentials)
+        .orElseGet(InsecureServerCredentials::create);
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
         .maxInboundMessageSize(malformed.transportLimit())
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -65,10 +77,23 @@ public final class GrpcServer implements AutoCloseable {
         .addTransportFilter(requestMetrics.connections())
         .build();
     malformed.takeOverOversizeLog();
-    GrpcServer grpc = new GrpcServer(server, gate, health, malformed, requestMetrics);
+    GrpcServer grpc = new GrpcServer(server, gate, health, malformed, requestMetrics,
+        security.users().map(CallAuthentication::new));
     grpc.ready(false);
     server.start();
     return grpc;
+  }
+
+  private static ServerCredentials tlsCredentials(ServerTls tls) {
+    TlsServerCredentials.Builder builder = TlsServerCredentials.newBuilder()
+        .keyManager(tls.keyManager())
+        .clientAuth(switch (tls.clientAuth()) {
+          case NONE -> TlsServerCredentials.ClientAuth.NONE;
+          case REQUESTED -> TlsServerCredentials.ClientAuth.OPTIONAL;
+          case REQUIRED -> TlsServerCredentials.ClientAuth.REQUIRE;
+        });
+    tls.trustManager().ifPresent(builder::trustManager);
+    return builder.build();
   }
 
   /** What the health service answers for the whole server and each Skein service. */
@@ -106,6 +131,8 @@ public final class GrpcServer implements AutoCloseable {
             ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer),
                 GroupGrpcService.peerInterceptor()))
         .map(malformed::guard)
+        .map(service -> authentication.map(auth -> ServerInterceptors.intercept(service, auth)).orElse(service))
+        // Outermost, so that calls refused for their credentials are counted too.
         .map(service -> ServerInterceptors.intercept(service, requestMetrics))
         .toList());
   }

@@ -17,10 +17,14 @@ public final class KafkaApiHandlers {
   /** Indexed by API key id, which kafka-clients numbers densely from 0. */
   private final KafkaApiHandler<?, ?>[] byKey;
   private final ApiVersionsHandler apiVersions;
+  /** The handlers given, without ApiVersions. */
+  private final List<KafkaApiHandler<?, ?>> given;
 
-  private KafkaApiHandlers(KafkaApiHandler<?, ?>[] byKey, ApiVersionsHandler apiVersions) {
+  private KafkaApiHandlers(KafkaApiHandler<?, ?>[] byKey, ApiVersionsHandler apiVersions,
+      List<KafkaApiHandler<?, ?>> given) {
     this.byKey = byKey;
     this.apiVersions = apiVersions;
+    this.given = given;
   }
 
   /**
@@ -28,6 +32,19 @@ public final class KafkaApiHandlers {
    * kafka-clients can parse, so that every advertised version can be read and written.
    */
   public static KafkaApiHandlers of(Collection<? extends KafkaApiHandler<?, ?>> handlers) {
+    return of(handlers, List.of());
+  }
+
+  /**
+   * The same handlers, and ApiVersions advertising SaslHandshake and SaslAuthenticate as well,
+   * which a SASL listener's connections answer themselves.
+   */
+  KafkaApiHandlers withSasl() {
+    return of(given, SaslAuthentication.API_VERSIONS);
+  }
+
+  private static KafkaApiHandlers of(Collection<? extends KafkaApiHandler<?, ?>> handlers,
+      List<ApiVersion> answeredByConnections) {
     int maxId = 0;
     for (ApiKeys key : ApiKeys.values()) {
       maxId = Math.max(maxId, key.id);
@@ -56,7 +73,8 @@ public final class KafkaApiHandlers {
           .setMinVersion(handler.minVersion())
           .setMaxVersion(handler.maxVersion()));
     }
-    return new KafkaApiHandlers(byKey, apiVersions);
+    answeredByConnections.forEach(version -> advertised.add(version.duplicate()));
+    return new KafkaApiHandlers(byKey, apiVersions, List.copyOf(handlers));
   }
 
   /** The handler of {@code key}; null if this listener does not serve it. */

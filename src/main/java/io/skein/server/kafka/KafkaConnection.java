@@ -5,20 +5,30 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.skein.metrics.ApiMetrics;
 import io.skein.metrics.RequestMetrics;
+import io.skein.security.Principal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -26,6 +36,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * <p>A request that can be answered with an error is (UNSUPPORTED_VERSION for an API or version
  * not served); one that cannot (unknown API key, a version or body kafka-clients cannot parse)
  * closes the connection after the answers to the requests before it, logged once.
+ *
+ * <p>On a SASL listener the connection authenticates the client itself ({@link SaslAuthentication})
+ * and serves nothing but ApiVersions until then; on an SSL listener a client certificate names
+ * the client. Handlers see who it is in {@link KafkaRequestContext#principal()}.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
@@ -49,6 +64,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   private final KafkaApiHandlers handlers;
   private final int maxInFlight;
   private final RequestMetrics metrics;
+  private final SecurityProtocol securityProtocol;
+  /** Null on listeners without SASL. */
+  private final SaslAuthentication sasl;
+  /** Who the client is: from its TLS certificate on an SSL listener, from SASL once it authenticated. */
+  private KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
   /** Requests being answered, oldest first: only the head may be written. */
   private final ArrayDeque<PendingResponse> inFlight = new ArrayDeque<>();
   /** Frames read while the in-flight window was full. */
@@ -61,10 +81,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   /** Set once a request that cannot be answered was read: nothing after it is served. */
   private boolean closing;
 
-  KafkaConnection(KafkaApiHandlers handlers, int maxInFlight, RequestMetrics metrics) {
+  KafkaConnection(KafkaApiHandlers handlers, int maxInFlight, KafkaSecurity security, RequestMetrics metrics) {
     this.handlers = handlers;
     this.maxInFlight = maxInFlight;
     this.metrics = metrics;
+    this.securityProtocol = security.protocol();
+    this.sasl = security.sasl().map(SaslAuthentication::new).orElse(null);
   }
 
   @Override
@@ -104,9 +126,28 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     ctx.fireChannelWritabilityChanged();
   }
 
+  /** On an SSL listener, a client certificate names the client, as Kafka's default principal builder does. */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof SslHandshakeCompletionEvent handshake && handshake.isSuccess()
+        && securityProtocol == SecurityProtocol.SSL) {
+      SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
+      try {
+        if (session.getPeerCertificates()[0] instanceof X509Certificate certificate) {
+          principal = kafkaPrincipal(Principal.of(certificate));
+        }
+      } catch (SSLPeerUnverifiedException noClientCertificate) {
+        principal = KafkaPrincipal.ANONYMOUS;
+      }
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException) {
+    if (cause instanceof DecoderException && cause.getCause() instanceof SSLException tls) {
+      LOG.info("Closing Kafka connection from {}: TLS failed ({})", clientAddress, tls.getMessage());
+    } else if (cause instanceof IOException) {
       LOG.debug("Kafka connection from {} failed: {}", clientAddress, cause.toString());
     } else {
       LOG.warn("Closing Kafka connection from {} after an unexpected error", clientAddress, cause);
@@ -116,6 +157,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void dispatch(ByteBuffer frame) {
+    if (sasl != null && sasl.awaitsRawToken()) {
+      authenticateRaw(frame);
+      return;
+    }
     int frameBytes = frame.remaining();
     if (frameBytes < Short.BYTES) {
       closeAfterAnswered("a request of " + frame.remaining() + " bytes, too short for a header");
@@ -135,6 +180,15 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     }
     ApiKeys key = header.apiKey();
     short version = header.apiVersion();
+    if (sasl != null && (key == ApiKeys.SASL_HANDSHAKE || key == ApiKeys.SASL_AUTHENTICATE)) {
+      authenticate(header, frame);
+      return;
+    }
+    if (sasl != null && !sasl.authenticated() && key != ApiKeys.API_VERSIONS) {
+      closeAfterAnswered(key + " before SASL authentication (only ApiVersions, SaslHandshake and SaslAuthenticate"
+          + " are served until then)");
+      return;
+    }
     KafkaApiHandler<?, ?> handler = handlers.handlerOrNull(key);
     if (key == ApiKeys.API_VERSIONS && !serves(handler, version)) {
       // KIP-511: answered at v0, with a v0 header, whatever the request's version.
@@ -173,6 +227,63 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     serve(header, request, handler, frameBytes);
   }
 
+  /** SaslHandshake or SaslAuthenticate: answered here, and a refusal closes the connection once written. */
+  private void authenticate(RequestHeader header, ByteBuffer frame) {
+    ApiKeys key = header.apiKey();
+    short version = header.apiVersion();
+    if (!SaslAuthentication.serves(key, version)) {
+      closeAfterAnswered(key + " v" + version + ", a version this broker does not serve");
+      return;
+    }
+    ApiMessage request;
+    try {
+      request = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request.data();
+    } catch (RuntimeException e) {
+      closeAfterAnswered("a malformed " + key + " v" + version + " request (" + e.getMessage() + ")");
+      return;
+    }
+    ApiMessage response = key == ApiKeys.SASL_HANDSHAKE
+        ? sasl.handshake((SaslHandshakeRequestData) request, version)
+        : sasl.authenticate((SaslAuthenticateRequestData) request);
+    noteAuthenticated();
+    PendingResponse pending = new PendingResponse(header.correlationId(), key, version,
+        key.responseHeaderVersion(version));
+    pending.body = response;
+    pending.closeReason = sasl.failure();
+    pending.done = true;
+    inFlight.add(pending);
+    writeAnswered();
+  }
+
+  /**
+   * A SASL message after SaslHandshake v0, a frame without a request header; answered the same
+   * way. Nothing else is in flight meanwhile: the client waits for each answer.
+   */
+  private void authenticateRaw(ByteBuffer frame) {
+    byte[] token = new byte[frame.remaining()];
+    frame.get(token);
+    byte[] answer = sasl.authenticateRaw(token);
+    if (answer == null) {
+      closeAfterAnswered(sasl.failure());
+      return;
+    }
+    noteAuthenticated();
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(Unpooled.copyInt(answer.length), Unpooled.wrappedBuffer(answer)),
+        ctx.voidPromise());
+  }
+
+  private void noteAuthenticated() {
+    if (sasl.authenticated() && principal == KafkaPrincipal.ANONYMOUS) {
+      principal = kafkaPrincipal(sasl.principal());
+      ctx.pipeline().get(KafkaFrameDecoder.class).authenticated();
+      LOG.debug("Kafka client at {} authenticated as {}", clientAddress, principal);
+    }
+  }
+
+  private static KafkaPrincipal kafkaPrincipal(Principal principal) {
+    return new KafkaPrincipal(principal.type(), principal.name());
+  }
+
   @SuppressWarnings("unchecked")
   private void serve(RequestHeader header, AbstractRequest request, KafkaApiHandler<?, ?> untyped, int frameBytes) {
     KafkaApiHandler<ApiMessage, ApiMessage> handler = (KafkaApiHandler<ApiMessage, ApiMessage>) untyped;
@@ -184,7 +295,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     pending.meters = metrics.api(header.apiKey().name);
     pending.receivedNanos = pending.meters.received(frameBytes);
     inFlight.add(pending);
-    KafkaRequestContext context = new KafkaRequestContext(KafkaPrincipal.ANONYMOUS, header.clientId(),
+    KafkaRequestContext context = new KafkaRequestContext(principal, header.clientId(),
         clientAddress, clientSoftware, header.apiKey(), header.apiVersion(), header.correlationId());
     CompletionStage<ApiMessage> stage;
     try {
@@ -260,7 +371,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     boolean wrote = false;
     while (!inFlight.isEmpty() && inFlight.peekFirst().done) {
       PendingResponse head = inFlight.pollFirst();
-      if (head.closeReason == null && head.body != null) {
+      if (head.body != null) {
         try {
           ByteBuf frame = ResponseFrames.encode(ctx.alloc(), head.correlationId, head.responseHeaderVersion, head.body,
               head.apiVersion);

@@ -23,10 +23,23 @@ final class KafkaFrameDecoder extends ByteToMessageDecoder {
   private static final int SIZE_PREFIX_BYTES = 4;
 
   private final int maxRequestBytes;
+  /** Until a SASL client authenticates, a smaller limit: unauthenticated clients cannot make the broker buffer much. */
+  private int limit;
   private boolean rejected;
 
   KafkaFrameDecoder(int maxRequestBytes) {
+    this(maxRequestBytes, maxRequestBytes);
+  }
+
+  /** {@code unauthenticatedLimit} until {@link #authenticated()}. */
+  KafkaFrameDecoder(int maxRequestBytes, int unauthenticatedLimit) {
     this.maxRequestBytes = maxRequestBytes;
+    this.limit = Math.min(maxRequestBytes, unauthenticatedLimit);
+  }
+
+  /** The client authenticated: requests up to {@code socket.request.max.bytes} from now on. */
+  void authenticated() {
+    limit = maxRequestBytes;
   }
 
   @Override
@@ -39,11 +52,13 @@ final class KafkaFrameDecoder extends ByteToMessageDecoder {
       return;
     }
     int size = in.getInt(in.readerIndex());
-    if (size < 0 || size > maxRequestBytes) {
+    if (size < 0 || size > limit) {
       rejected = true;
       in.skipBytes(in.readableBytes());
       LOG.warn("Closing Kafka connection from {}: request size {} is {}", ctx.channel().remoteAddress(), size,
-          size < 0 ? "negative" : "over socket.request.max.bytes (" + maxRequestBytes + ")");
+          size < 0 ? "negative" : limit < maxRequestBytes
+              ? "over " + limit + " bytes, the limit before SASL authentication"
+              : "over socket.request.max.bytes (" + maxRequestBytes + ")");
       ctx.close();
       return;
     }

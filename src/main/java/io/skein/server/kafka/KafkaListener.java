@@ -9,8 +9,10 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.skein.metrics.RequestMetrics;
+import io.skein.security.ServerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -27,26 +29,32 @@ public final class KafkaListener implements AutoCloseable {
   private final Channel serverChannel;
   /** Null until {@link #serve}: connections accepted before are closed at once, and clients retry. */
   private final AtomicReference<KafkaApiHandlers> handlers;
+  private final KafkaSecurity security;
 
-  private KafkaListener(EventLoopGroup eventLoops, Channel serverChannel, AtomicReference<KafkaApiHandlers> handlers) {
+  private KafkaListener(EventLoopGroup eventLoops, Channel serverChannel, AtomicReference<KafkaApiHandlers> handlers,
+      KafkaSecurity security) {
     this.eventLoops = eventLoops;
     this.serverChannel = serverChannel;
     this.handlers = handlers;
+    this.security = security;
   }
 
-  /** Binds and serves at once, counting requests in {@code metrics}. */
-  public static KafkaListener start(KafkaSettings settings, KafkaApiHandlers handlers, RequestMetrics metrics)
-      throws IOException {
-    KafkaListener listener = bind(settings, metrics);
+  /** Binds and serves at once, secured as {@code security} says, counting requests in {@code metrics}. */
+  public static KafkaListener start(KafkaSettings settings, KafkaSecurity security, KafkaApiHandlers handlers,
+      RequestMetrics metrics) throws IOException {
+    KafkaListener listener = bind(settings, security, metrics);
     listener.serve(handlers);
     return listener;
   }
 
   /**
    * Binds {@code settings.host():settings.port()} (port 0: any free port) without serving yet,
-   * so that a broker knows its port, and can announce it, before its request layer exists.
+   * so that a broker knows its port, and can announce it, before its request layer exists. With
+   * TLS, the handshake comes first on every connection, so a plaintext client is refused.
    */
-  public static KafkaListener bind(KafkaSettings settings, RequestMetrics metrics) throws IOException {
+  public static KafkaListener bind(KafkaSettings settings, KafkaSecurity security, RequestMetrics metrics)
+      throws IOException {
+    SslContext tls = security.tls().map(ServerTls::nettyServerContext).orElse(null);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(settings.networkThreads(),
         new DefaultThreadFactory("skein-kafka-network", true), NioIoHandler.newFactory());
     AtomicReference<KafkaApiHandlers> handlers = new AtomicReference<>();
@@ -62,14 +70,20 @@ public final class KafkaListener implements AutoCloseable {
               channel.close();
               return;
             }
+            if (tls != null) {
+              channel.pipeline().addLast(tls.newHandler(channel.alloc()));
+            }
             channel.pipeline().addLast(
-                new KafkaFrameDecoder(settings.socketRequestMaxBytes()),
-                new KafkaConnection(serving, settings.maxInFlightPerConnection(), metrics));
+                security.sasl().isPresent()
+                    ? new KafkaFrameDecoder(settings.socketRequestMaxBytes(),
+                        SaslAuthentication.MAX_UNAUTHENTICATED_REQUEST_BYTES)
+                    : new KafkaFrameDecoder(settings.socketRequestMaxBytes()),
+                new KafkaConnection(serving, settings.maxInFlightPerConnection(), security, metrics));
           }
         });
     try {
       Channel serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
-      return new KafkaListener(eventLoops, serverChannel, handlers);
+      return new KafkaListener(eventLoops, serverChannel, handlers, security);
     } catch (Exception e) {
       eventLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       if (e instanceof InterruptedException) {
@@ -81,10 +95,10 @@ public final class KafkaListener implements AutoCloseable {
 
   /** Starts answering requests with {@code serving}; once only. */
   public void serve(KafkaApiHandlers serving) {
-    if (!handlers.compareAndSet(null, serving)) {
+    if (!handlers.compareAndSet(null, security.sasl().isPresent() ? serving.withSasl() : serving)) {
       throw new IllegalStateException("the Kafka listener already serves");
     }
-    LOG.info("Serving the Kafka protocol on {}", localAddress());
+    LOG.info("Serving the Kafka protocol on {}, {}", localAddress(), security.describe());
   }
 
   public InetSocketAddress localAddress() {

@@ -42,7 +42,7 @@ class HealthAndReflectionTest {
 
   @Test
   void healthIsNotServingUntilReadyAndAfterShutdownBegins() throws Exception {
-    GrpcServer server = GrpcServer.bind("127.0.0.1", 0, 1 << 20, NodeMetrics.disabled().grpc());
+    GrpcServer server = GrpcServer.bind("127.0.0.1", 0, 1 << 20, GrpcSecurity.PLAINTEXT, NodeMetrics.disabled().grpc());
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     try {
       assertEquals(ServingStatus.NOT_SERVING, check(channel, ""));

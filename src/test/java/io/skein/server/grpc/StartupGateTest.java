@@ -20,7 +20,7 @@ class StartupGateTest {
 
   @Test
   void callsBeforeTheBrokerServesAreRefusedRetriably() throws Exception {
-    try (GrpcServer server = GrpcServer.bind("127.0.0.1", 0, 1 << 20, NodeMetrics.disabled().grpc())) {
+    try (GrpcServer server = GrpcServer.bind("127.0.0.1", 0, 1 << 20, GrpcSecurity.PLAINTEXT, NodeMetrics.disabled().grpc())) {
       assertTrue(server.port() > 0);
       ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       try {

@@ -29,7 +29,7 @@ class KafkaListenerBadInputTest {
 
   @BeforeAll
   static void start() throws IOException {
-    listener = KafkaListener.start(KafkaListenerTest.testSettings(MAX_REQUEST_BYTES),
+    listener = KafkaListener.start(KafkaListenerTest.testSettings(MAX_REQUEST_BYTES), KafkaSecurity.PLAINTEXT,
         KafkaApiHandlers.of(List.of(new KafkaListenerTest.ReversingMetadataHandler())),
         NodeMetrics.disabled().kafka());
   }

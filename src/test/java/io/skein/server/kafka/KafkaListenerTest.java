@@ -61,7 +61,8 @@ class KafkaListenerTest {
   }
 
   private KafkaListener listener(KafkaApiHandler<?, ?>... handlers) throws IOException {
-    KafkaListener listener = KafkaListener.start(testSettings(104857600), KafkaApiHandlers.of(List.of(handlers)),
+    KafkaListener listener = KafkaListener.start(testSettings(104857600), KafkaSecurity.PLAINTEXT,
+        KafkaApiHandlers.of(List.of(handlers)),
         NodeMetrics.disabled().kafka());
     opened.add(listener);
     return listener;

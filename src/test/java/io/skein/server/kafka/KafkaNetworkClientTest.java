@@ -39,7 +39,7 @@ class KafkaNetworkClientTest {
 
   @Test
   void kafkaClientsNegotiatesVersionsAndIsAnswered() throws Exception {
-    KafkaListener listener = KafkaListener.start(KafkaListenerTest.testSettings(104857600), KafkaApiHandlers.of(
+    KafkaListener listener = KafkaListener.start(KafkaListenerTest.testSettings(104857600), KafkaSecurity.PLAINTEXT, KafkaApiHandlers.of(
         List.of(new KafkaListenerTest.ReversingMetadataHandler(), new KafkaListenerTest.FailingDescribeClusterHandler())),
         NodeMetrics.disabled().kafka());
     PlaintextChannelBuilder channels =

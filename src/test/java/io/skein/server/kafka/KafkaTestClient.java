@@ -32,7 +32,12 @@ final class KafkaTestClient implements AutoCloseable {
   private int correlation;
 
   KafkaTestClient(InetSocketAddress address) throws IOException {
-    socket = new Socket(address.getAddress(), address.getPort());
+    this(new Socket(address.getAddress(), address.getPort()));
+  }
+
+  /** Over a connected socket, e.g. a TLS one. */
+  KafkaTestClient(Socket connected) throws IOException {
+    socket = connected;
     socket.setSoTimeout(10_000);
     socket.setTcpNoDelay(true);
     out = socket.getOutputStream();

@@ -45,8 +45,13 @@ class KcatTest {
 
   /** kcat's standard output; fails unless it exits 0 within the deadline. */
   private static String kcat(String input, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("/usr/bin/kcat", "-b", broker.kafkaBootstrap()));
-    command.addAll(List.of(args));
+    return run(broker.kafkaBootstrap(), input, List.of(args));
+  }
+
+  /** kcat against {@code bootstrap}, for other tests too. */
+  static String run(String bootstrap, String input, List<String> args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("/usr/bin/kcat", "-b", bootstrap));
+    command.addAll(args);
     Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
     process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
     process.getOutputStream().close();

@@ -1,0 +1,83 @@
+package io.skein.security;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code skein.security.sasl} section made usable: the enabled mechanisms, in the order a
+ * client is told them, and the users they check.
+ */
+public final class SaslAuthenticator {
+
+  private static final String SECTION = "skein.security.sasl";
+  private static final List<String> KNOWN = List.of(
+      ScramMechanism.SCRAM_SHA_512.mechanismName(), ScramMechanism.SCRAM_SHA_256.mechanismName(),
+      PlainServerExchange.MECHANISM);
+
+  private final List<String> mechanisms;
+  private final UserCredentials users;
+
+  public SaslAuthenticator(List<String> mechanisms, UserCredentials users) {
+    for (String mechanism : mechanisms) {
+      if (!KNOWN.contains(mechanism)) {
+        throw new ConfigException.BadValue(SECTION + ".mechanisms",
+            "unknown SASL mechanism \"" + mechanism + "\"; known: " + String.join(", ", KNOWN));
+      }
+    }
+    if (mechanisms.isEmpty()) {
+      throw new ConfigException.BadValue(SECTION + ".mechanisms", "enable at least one of " + String.join(", ", KNOWN));
+    }
+    this.mechanisms = List.copyOf(mechanisms);
+    this.users = users;
+  }
+
+  /** Reads the section; the users' passwords are salted and hashed here, once. */
+  public static SaslAuthenticator from(Config root) {
+    Config c = root.getConfig(SECTION);
+    Map<String, String> passwords = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> user : c.getObject("users").entrySet()) {
+      if (user.getValue().valueType() != ConfigValueType.STRING) {
+        throw new ConfigException.BadValue(SECTION + ".users." + user.getKey(), "the password must be a string");
+      }
+      passwords.put(user.getKey(), (String) user.getValue().unwrapped());
+    }
+    int iterations = c.getInt("scram-iterations");
+    if (iterations < ScramMechanism.MIN_ITERATIONS) {
+      throw new ConfigException.BadValue(SECTION + ".scram-iterations", "must be >= " + ScramMechanism.MIN_ITERATIONS);
+    }
+    UserCredentials users;
+    try {
+      users = UserCredentials.of(passwords, iterations);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.BadValue(SECTION + ".users", e.getMessage());
+    }
+    return new SaslAuthenticator(new ArrayList<>(c.getStringList("mechanisms")), users);
+  }
+
+  /** The enabled mechanisms' names. */
+  public List<String> mechanisms() {
+    return mechanisms;
+  }
+
+  public UserCredentials users() {
+    return users;
+  }
+
+  /** A new exchange of {@code mechanism}; empty if it is not enabled. */
+  public Optional<SaslServerExchange> start(String mechanism) {
+    if (!mechanisms.contains(mechanism)) {
+      return Optional.empty();
+    }
+    if (mechanism.equals(PlainServerExchange.MECHANISM)) {
+      return Optional.of(new PlainServerExchange(users));
+    }
+    return ScramMechanism.forName(mechanism).map(scram -> new ScramServerExchange(scram, users));
+  }
+}

@@ -1,0 +1,66 @@
+package io.skein.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import io.skein.security.TestCertificates;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The listeners' security from configuration: plaintext by default, clear errors for what cannot work. */
+class ListenerSecurityTest {
+
+  @TempDir
+  Path dir;
+
+  private static Config config(Map<String, Object> settings) {
+    return ConfigFactory.parseMap(settings).withFallback(ConfigFactory.parseResources("skein-defaults.conf"))
+        .resolve();
+  }
+
+  private static String refusal(Map<String, Object> settings) {
+    return assertThrows(ConfigException.class, () -> ListenerSecurity.from(config(settings))).getMessage();
+  }
+
+  @Test
+  void theDefaultsArePlaintextWithoutAuthentication() {
+    try (ListenerSecurity security = ListenerSecurity.from(config(Map.of()))) {
+      assertEquals(SecurityProtocol.PLAINTEXT, security.kafka().protocol());
+      assertTrue(security.kafka().describe().contains("plaintext, without authentication"));
+      assertFalse(security.grpc().tls().isPresent());
+      assertEquals("plaintext, without authentication", security.grpc().describe());
+    }
+  }
+
+  @Test
+  void settingsThatCannotWorkAreRefusedWithWhatToSet() throws Exception {
+    assertTrue(refusal(Map.of("skein.kafka.security-protocol", "TLS")).contains("SASL_SSL"));
+    assertTrue(refusal(Map.of("skein.kafka.security-protocol", "SSL")).contains("skein.security.tls"));
+    assertTrue(refusal(Map.of("skein.grpc.tls", true)).contains("skein.security.tls"));
+    assertTrue(refusal(Map.of("skein.grpc.authentication", "token")).contains("none or basic"));
+    assertTrue(refusal(Map.of("skein.kafka.security-protocol", "SASL_PLAINTEXT")).contains("no user"));
+    assertTrue(refusal(Map.of("skein.kafka.security-protocol", "SASL_PLAINTEXT",
+        "skein.security.sasl.users.alice", "secret", "skein.security.sasl.mechanisms", java.util.List.of("GSSAPI")))
+        .contains("unknown SASL mechanism"));
+
+    Map<String, Object> sslWithClientCertificates = new HashMap<>(
+        TestCertificates.authority("Config Test CA").writeServerFiles(dir));
+    sslWithClientCertificates.put("skein.kafka.security-protocol", "SSL");
+    sslWithClientCertificates.put("skein.security.tls.client-auth", "sometimes");
+    assertTrue(refusal(sslWithClientCertificates).contains("none, requested or required"));
+    sslWithClientCertificates.put("skein.security.tls.client-auth", "required");
+    sslWithClientCertificates.put("skein.security.tls.trust", dir.resolve("ca.pem").toString());
+    try (ListenerSecurity security = ListenerSecurity.from(config(sslWithClientCertificates))) {
+      assertEquals("SSL, client certificates required", security.kafka().describe());
+    }
+  }
+}
