@@ -2,7 +2,6 @@ package io.skein.log;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
@@ -17,14 +16,10 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
-import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.utils.internals.ByteUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -213,9 +208,9 @@ public final class Log implements Closeable {
   public LogAppendInfo appendAsLeader(MemoryRecords appended, int leaderEpoch) throws IOException {
     ensureOpen();
     LogConfig current = config;
-    int recordCount = validate(appended, current.maxMessageBytes(), true);
+    int recordCount = AppendValidation.checkBatches(appended, current.maxMessageBytes(), true);
     if (current.compact()) {
-      requireKeys(appended);
+      AppendValidation.requireKeys(appended, dir.getFileName().toString());
     }
     ProducerStateManager.BatchMetadata duplicate = checkProducer(appended.buffer());
     if (duplicate != null) {
@@ -224,7 +219,7 @@ public final class Log implements Closeable {
     MemoryRecords records = current.storedCompression()
         .map(codec -> Recompression.to(codec, appended)).orElse(appended);
     if (records != appended) {
-      validate(records, current.maxMessageBytes(), true);
+      AppendValidation.checkBatches(records, current.maxMessageBytes(), true);
     }
     long now = clock.millis();
     boolean logAppendTime = current.timestampType() == TimestampType.LOG_APPEND_TIME;
@@ -294,7 +289,7 @@ public final class Log implements Closeable {
    */
   public LogAppendInfo appendAsFollower(MemoryRecords records) throws IOException {
     ensureOpen();
-    int recordCount = validate(records, Integer.MAX_VALUE, false);
+    int recordCount = AppendValidation.checkBatches(records, Integer.MAX_VALUE, false);
     ByteBuffer buffer = records.buffer();
     long expectedBase = logEndOffset;
     long firstOffset = BatchHeader.baseOffset(buffer, buffer.position());
@@ -345,105 +340,6 @@ public final class Log implements Closeable {
         batchCount,
         records.sizeInBytes(),
         false);
-  }
-
-  /**
-   * Checks that {@code records} is one or more whole v2 batches, each at most {@code
-   * maxBatchBytes}, with a matching CRC and a record count of lastOffsetDelta + 1 ({@code
-   * exactCounts}) or at most that (batches a compacted leader kept part of). Returns the total
-   * record count.
-   */
-  private static int validate(MemoryRecords records, int maxBatchBytes, boolean exactCounts) {
-    ByteBuffer buffer = records.buffer();
-    int end = buffer.limit();
-    if (buffer.position() == end) {
-      throw new CorruptRecordException("Append holds no record batches");
-    }
-    long recordCount = 0;
-    int batchIndex = 0;
-    for (int position = buffer.position(); position < end; batchIndex++) {
-      String problem = BatchHeader.framingProblem(buffer, position, end - position);
-      if (problem != null) {
-        throw new CorruptRecordException(
-            "Batch " + batchIndex + " at byte " + position + ": " + problem);
-      }
-      int batchSize = BatchHeader.batchSize(buffer, position);
-      if (batchSize > maxBatchBytes) {
-        throw new RecordTooLargeException(batchSize, maxBatchBytes);
-      }
-      int count = buffer.getInt(position + BatchHeader.RECORDS_COUNT_OFFSET);
-      long span = (long) BatchHeader.lastOffsetDelta(buffer, position) + 1;
-      if (exactCounts ? count != span : count < 0 || count > span) {
-        throw new CorruptRecordException(
-            "Batch "
-                + batchIndex
-                + " at byte "
-                + position
-                + ": record count "
-                + count
-                + " does not match lastOffsetDelta "
-                + BatchHeader.lastOffsetDelta(buffer, position));
-      }
-      recordCount += count;
-      position += batchSize;
-    }
-    // Framing is sound, so this iterates exactly the batches checked above.
-    batchIndex = 0;
-    for (MutableRecordBatch batch : records.batches()) {
-      if (!batch.isValid()) {
-        throw new CorruptRecordException(
-            "Batch " + batchIndex + ": CRC mismatch (stored " + batch.checksum() + ")");
-      }
-      batchIndex++;
-    }
-    if (recordCount > Integer.MAX_VALUE) {
-      throw new CorruptRecordException(
-          "Append holds " + recordCount + " records, more than fit one request");
-    }
-    return (int) recordCount;
-  }
-
-  /**
-   * Refuses a record without a key, as Kafka does on a compacted topic: no later record could ever
-   * replace it. Uncompressed records are walked in place up to their key length.
-   */
-  private void requireKeys(MemoryRecords records) {
-    ByteBuffer buffer = records.buffer();
-    ByteBuffer cursor = buffer.duplicate();
-    int position = buffer.position();
-    try {
-      for (MutableRecordBatch batch : records.batches()) {
-        if (batch.compressionType() != CompressionType.NONE) {
-          for (Record record : batch) {
-            if (!record.hasKey()) {
-              throw keyless();
-            }
-          }
-        } else {
-          cursor.position(position + BatchHeader.RECORD_BATCH_OVERHEAD);
-          int count = buffer.getInt(position + BatchHeader.RECORDS_COUNT_OFFSET);
-          for (int i = 0; i < count; i++) {
-            int length = ByteUtils.readVarint(cursor);
-            int recordStart = cursor.position();
-            cursor.get(); // attributes
-            ByteUtils.readVarlong(cursor); // timestamp delta
-            ByteUtils.readVarint(cursor); // offset delta
-            if (ByteUtils.readVarint(cursor) < 0) {
-              throw keyless();
-            }
-            cursor.position(recordStart + length);
-          }
-        }
-        position += batch.sizeInBytes();
-      }
-    } catch (BufferUnderflowException | IllegalArgumentException | KafkaException e) {
-      throw new CorruptRecordException("Malformed record in a batch: " + e.getMessage());
-    }
-  }
-
-  private CorruptRecordException keyless() {
-    return new CorruptRecordException(
-        "Compacted topic cannot accept message without key in log " + dir.getFileName());
   }
 
   /**

@@ -282,7 +282,7 @@ public final class PartitionLeader {
         + " is not available yet (its shard is on broker " + localBroker + " until broker " + broker + " is up)");
     return Behaviors.receive(Command.class)
         .onMessage(Command.class, command -> {
-          refuse(key, command, notHere);
+          LeaderRefusals.refuse(key, command, notHere);
           return Behaviors.same();
         })
         .build();
@@ -537,7 +537,7 @@ public final class PartitionLeader {
   private Behavior<Command> append(Append append) {
     if (append.acks() == Append.ACKS_ALL && progress.isr().size() < logConfig.minInsyncReplicas()) {
       // Refused before writing: nothing of it is half-written on some replicas.
-      append.replyTo().tell(appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS, "partition " + key + " has "
+      append.replyTo().tell(LeaderRefusals.appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS, "partition " + key + " has "
           + progress.isr().size() + " in-sync replica(s) " + progress.isr() + ", min.insync.replicas is "
           + logConfig.minInsyncReplicas())));
       return Behaviors.same();
@@ -546,15 +546,15 @@ public final class PartitionLeader {
     try {
       info = log.appendAsLeader(org.apache.kafka.common.record.internal.MemoryRecords.readableRecords(append.records()), leaderEpoch);
     } catch (RecordTooLargeException e) {
-      append.replyTo().tell(appendFailed(new Failure(ErrorCode.RECORD_TOO_LARGE, e.getMessage(),
+      append.replyTo().tell(LeaderRefusals.appendFailed(new Failure(ErrorCode.RECORD_TOO_LARGE, e.getMessage(),
           Map.of("max_message_bytes", Integer.toString(e.maxMessageBytes())))));
       return Behaviors.same();
     } catch (CorruptRecordException | OutOfOrderSequenceException | InvalidProducerEpochException
         | InvalidRecordException e) {
-      append.replyTo().tell(appendFailed(Failure.of(refusedAppendCode(e), e.getMessage())));
+      append.replyTo().tell(LeaderRefusals.appendFailed(Failure.of(refusedAppendCode(e), e.getMessage())));
       return Behaviors.same();
     } catch (IOException e) {
-      return storageFailure("append", e, () -> append.replyTo().tell(appendFailed(storageError(e))));
+      return storageFailure("append", e, () -> append.replyTo().tell(LeaderRefusals.appendFailed(storageError(e))));
     }
     AppendReply reply =
         new AppendReply(info.firstOffset(), info.lastOffset(), info.logAppendTime(), log.logStartOffset(), null);
@@ -660,7 +660,7 @@ public final class PartitionLeader {
       if (pending.deadlineNanos() - now >= 0) {
         return false;
       }
-      pending.replyTo().tell(appendFailed(Failure.of(ErrorCode.REQUEST_TIMED_OUT,
+      pending.replyTo().tell(LeaderRefusals.appendFailed(Failure.of(ErrorCode.REQUEST_TIMED_OUT,
           "partition " + key + ": the in-sync replicas did not confirm in time")));
       return true;
     });
@@ -797,7 +797,7 @@ public final class PartitionLeader {
       return Behaviors.same();
     }
     Failure gone = unknownPartition();
-    waitingReads.values().forEach(read -> read.replyTo().tell(readFailed(gone)));
+    waitingReads.values().forEach(read -> read.replyTo().tell(LeaderRefusals.readFailed(gone)));
     waitingReads.clear();
     stopServingReads();
     LocalLogCleaner.get(context.getSystem()).deregister(log);
@@ -840,13 +840,13 @@ public final class PartitionLeader {
 
   private Behavior<Command> onPostStop(PostStop signal) {
     Failure gone = Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER, "partition " + key + " stopped leading here");
-    pendingAcks.forEach(pending -> pending.replyTo().tell(appendFailed(gone)));
+    pendingAcks.forEach(pending -> pending.replyTo().tell(LeaderRefusals.appendFailed(gone)));
     pendingAcks.clear();
     parkedFetches.values().forEach(fetch -> fetch.replyTo().tell(
         ReplicaFetchReply.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, gone.message())));
     parkedFetches.clear();
     // Stopped while loading (a hand-off) or with long polls open: every request gets an answer.
-    waitingReads.values().forEach(read -> read.replyTo().tell(readFailed(gone)));
+    waitingReads.values().forEach(read -> read.replyTo().tell(LeaderRefusals.readFailed(gone)));
     waitingReads.clear();
     stash.forEach(command -> fail(command, gone));
     stash.clear();
@@ -896,7 +896,7 @@ public final class PartitionLeader {
       if (progress.isr().size() < logConfig.minInsyncReplicas()) {
         // The ISR shrank while the write waited: fewer copies than promised exist, so it is
         // not acknowledged, as in Kafka; a retry may duplicate it.
-        done.replyTo().tell(appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "partition " + key
+        done.replyTo().tell(LeaderRefusals.appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "partition " + key
             + " wrote offsets " + done.reply().baseOffset() + ".." + done.reply().lastOffset() + " but its ISR "
             + progress.isr() + " fell below min.insync.replicas " + logConfig.minInsyncReplicas())));
       } else {
@@ -948,11 +948,11 @@ public final class PartitionLeader {
     try {
       return Optional.of(log.read(read.offset(), read.maxBytes(), log.highWatermark()));
     } catch (OffsetOutOfRangeException e) {
-      read.replyTo().tell(readFailed(new Failure(ErrorCode.OFFSET_OUT_OF_RANGE, e.getMessage(), Map.of(
+      read.replyTo().tell(LeaderRefusals.readFailed(new Failure(ErrorCode.OFFSET_OUT_OF_RANGE, e.getMessage(), Map.of(
           "log_start_offset", Long.toString(e.logStartOffset()),
           "log_end_offset", Long.toString(e.logEndOffset())))));
     } catch (IOException e) {
-      read.replyTo().tell(readFailed(storageError(e)));
+      read.replyTo().tell(LeaderRefusals.readFailed(storageError(e)));
       context.getLog().error("Partition {}: read at offset {} failed", key, read.offset(), e);
     }
     return Optional.empty();
@@ -986,14 +986,6 @@ public final class PartitionLeader {
         result.logEndOffset(), null);
   }
 
-  private static ReadReply readFailed(Failure failure) {
-    return new ReadReply(null, -1, -1, -1, -1, failure);
-  }
-
-  private static AppendReply appendFailed(Failure failure) {
-    return new AppendReply(-1, -1, -1, -1, failure);
-  }
-
   private Failure storageError(IOException e) {
     return Failure.of(ErrorCode.KAFKA_STORAGE_ERROR, "partition " + key + ": " + e.getMessage());
   }
@@ -1004,31 +996,7 @@ public final class PartitionLeader {
 
   /** Answers a request that cannot be served; messages without a reply are dropped. */
   private void fail(Command command, Failure failure) {
-    refuse(key, command, failure);
-  }
-
-  /**
-   * Answers {@code command} of partition {@code key} with {@code failure} without running it;
-   * a command that expects no answer is ignored.
-   */
-  public static void refuse(PartitionKey key, Command command, Failure failure) {
-    if (command instanceof Open open) {
-      open.replyTo().tell(new Opened(key, failure));
-    } else if (command instanceof Append append) {
-      append.replyTo().tell(appendFailed(failure));
-    } else if (command instanceof Read read) {
-      read.replyTo().tell(readFailed(failure));
-    } else if (command instanceof ListOffsets list) {
-      list.replyTo().tell(new OffsetReply(-1, -1, failure));
-    } else if (command instanceof EpochEnd epochEnd) {
-      epochEnd.replyTo().tell(new EpochEndReply(-1, -1, failure));
-    } else if (command instanceof DeleteRecords delete) {
-      delete.replyTo().tell(new DeleteRecordsReply(-1, failure));
-    } else if (command instanceof Describe describe) {
-      describe.replyTo().tell(new Status(-1, -1, -1, -1, 0, -1, -1, failure));
-    } else if (command instanceof ReplicaFetch fetch) {
-      fetch.replyTo().tell(ReplicaFetchReply.failed(failure.code(), failure.message()));
-    }
+    LeaderRefusals.refuse(key, command, failure);
   }
 
   private java.nio.file.Path dir() {

@@ -51,7 +51,7 @@ public final class UndeliveredRequests {
   }
 
   private static void refuse(PartitionKey key, PartitionLeader.Command command) {
-    PartitionLeader.refuse(key, command, Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    LeaderRefusals.refuse(key, command, Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER,
         "the leadership of " + (key == null ? "the partition" : key) + " is moving; retry at its new leader"));
   }
 }
