@@ -398,30 +398,58 @@ public final class Log implements Closeable {
   public LogReadResult read(
       long offset, int maxBytes, long maxOffsetExclusive, IntFunction<ByteBuffer> buffers)
       throws IOException {
+    return readRetrying(offset, maxOffsetExclusive,
+        // A failed attempt may have had the caller's one buffer: later ones read into our own.
+        (retry, limit, start, end) ->
+            readSegments(offset, maxBytes, limit, retry ? ByteBuffer::allocate : buffers, start, end),
+        (start, end) -> new LogReadResult(ByteBuffer.allocate(0), -1, offset, highWatermark, start, end));
+  }
+
+  /**
+   * The batches {@link #read(long, int, long)} returns, as a span of a segment file to send
+   * without copying it (see {@link LogSlice}); the caller releases a non-empty one.
+   */
+  public LogSlice slice(long offset, int maxBytes, long maxOffsetExclusive) throws IOException {
+    return readRetrying(offset, maxOffsetExclusive,
+        (retry, limit, start, end) -> sliceSegments(offset, maxBytes, limit, start, end),
+        (start, end) -> LogSlice.empty(offset, highWatermark, start, end));
+  }
+
+  /** One try at reading from the segments, with the range as it was when the read began. */
+  private interface ReadAttempt<T> {
+    T read(boolean retry, long limit, long start, long end) throws IOException;
+  }
+
+  /** What a read returns when there is nothing below its limit. */
+  private interface NothingToRead<T> {
+    T at(long start, long end);
+  }
+
+  /** Runs {@code attempt}, again if the segment it read was removed under it. */
+  private <T> T readRetrying(long offset, long maxOffsetExclusive, ReadAttempt<T> reader, NothingToRead<T> nothing)
+      throws IOException {
     long end = logEndOffset;
     long start = logStartOffset;
     if (offset < start || offset > end) {
       throw new OffsetOutOfRangeException(offset, start, end);
     }
     long limit = Math.min(maxOffsetExclusive, end);
-    IntFunction<ByteBuffer> attemptBuffers = buffers;
     for (int attempt = 1; offset < limit; attempt++) {
       try {
-        return readSegments(offset, maxBytes, limit, attemptBuffers, start, end);
+        T result = reader.read(attempt > 1, limit, start, end);
+        return result != null ? result : nothing.at(start, end);
       } catch (ClosedChannelException e) {
         // Retention deleted the segment while we read it: report the range as it is now.
         if (offset < logStartOffset) {
           throw new OffsetOutOfRangeException(offset, logStartOffset, logEndOffset);
         }
-        // Or the cleaner swapped it for its cleaned copy, which the map now holds. The failed
-        // attempt may have had the caller's one buffer: read again into one of our own.
+        // Or the cleaner swapped it for its cleaned copy, which the map now holds.
         if (attempt == READ_ATTEMPTS || closed) {
           throw e;
         }
-        attemptBuffers = ByteBuffer::allocate;
       }
     }
-    return new LogReadResult(ByteBuffer.allocate(0), -1, offset, highWatermark, start, end);
+    return nothing.at(start, end);
   }
 
   /**
@@ -431,23 +459,34 @@ public final class Log implements Closeable {
   private LogReadResult readSegments(
       long offset, int maxBytes, long limit, IntFunction<ByteBuffer> buffers, long start, long end)
       throws IOException {
+    LogSegment.Read read = fromSegments(offset, segment -> segment.read(offset, maxBytes, limit, buffers));
+    return read == null ? null
+        : new LogReadResult(read.records(), read.firstBatchBaseOffset(), read.nextOffset(), highWatermark, start, end);
+  }
+
+  /** {@link #readSegments}, as a slice. */
+  private LogSlice sliceSegments(long offset, int maxBytes, long limit, long start, long end) throws IOException {
+    return fromSegments(offset, segment -> segment.slice(offset, maxBytes, limit, highWatermark, start, end));
+  }
+
+  private interface SegmentRead<T> {
+    /** Null if the segment has no batch at or after the offset. */
+    T from(LogSegment segment) throws IOException;
+  }
+
+  /** The first segment's answer, from the one holding {@code offset} on; null if none has any. */
+  private <T> T fromSegments(long offset, SegmentRead<T> read) throws IOException {
     Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
     if (entry == null) {
       entry = segments.firstEntry();
     }
     for (; entry != null; entry = segments.higherEntry(entry.getKey())) {
-      LogSegment.Read read = entry.getValue().read(offset, maxBytes, limit, buffers);
-      if (read != null) {
-        return new LogReadResult(
-            read.records(),
-            read.firstBatchBaseOffset(),
-            read.nextOffset(),
-            highWatermark,
-            start,
-            end);
+      T answer = read.from(entry.getValue());
+      if (answer != null) {
+        return answer;
       }
     }
-    return new LogReadResult(ByteBuffer.allocate(0), -1, offset, highWatermark, start, end);
+    return null;
   }
 
   /**

@@ -2,11 +2,15 @@ package io.skein.log;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
@@ -43,6 +47,14 @@ final class LogSegment {
   final long baseOffset;
   private Path logFile;
   private final FileChannel channel;
+  /**
+   * Holders of {@link #channel}: the segment itself until it is closed or deleted, and each
+   * {@link LogSlice} not yet sent. The channel closes when the last lets go, so a slice on its
+   * way to a socket outlives the segment's removal (the file's bytes stay readable through the
+   * open channel once unlinked); at 0 it is closed and cannot be held again.
+   */
+  private final AtomicInteger channelHolders = new AtomicInteger(1);
+  private final AtomicBoolean segmentLetGo = new AtomicBoolean();
   private final OffsetIndex offsetIndex;
   private final TimeIndex timeIndex;
 
@@ -330,14 +342,7 @@ final class LogSegment {
       throws IOException {
     int limit = size;
     ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
-    int begin = offsetIndex.lookupPosition(startOffset);
-    while (begin < limit) {
-      readHeader(header, begin, limit);
-      if (BatchHeader.lastOffset(header, 0) >= startOffset) {
-        break;
-      }
-      begin += checkedBatchSize(header, 0, begin);
-    }
+    int begin = firstBatchHolding(startOffset, header, limit);
     if (begin >= limit) {
       return null;
     }
@@ -372,6 +377,109 @@ final class LogSegment {
     }
     records.limit(cut);
     return new Read(records, firstBase, next);
+  }
+
+  /**
+   * The position of the first batch ending at or after {@code offset}, its header read into
+   * {@code header}; {@code limit} or beyond if there is none below it.
+   */
+  private int firstBatchHolding(long offset, ByteBuffer header, int limit) throws IOException {
+    int position = offsetIndex.lookupPosition(offset);
+    while (position < limit) {
+      readHeader(header, position, limit);
+      if (BatchHeader.lastOffset(header, 0) >= offset) {
+        break;
+      }
+      position += checkedBatchSize(header, 0, position);
+    }
+    return position;
+  }
+
+  /**
+   * The same batches as {@link #read}, as a span of this segment's file rather than a copy of
+   * it: null if the segment has none, an empty slice if the first is at or above {@code
+   * maxOffsetExclusive}. The slice holds the file open until it is released.
+   *
+   * <p>Only batch headers are read, and only near the span's ends: the offset index says where
+   * the batches that surely qualify end (below the index entry for {@code maxOffsetExclusive}
+   * and below the last one within {@code maxBytes}), and headers are walked from there.
+   */
+  LogSlice slice(long startOffset, int maxBytes, long maxOffsetExclusive, long highWatermark,
+      long logStartOffset, long logEndOffset) throws IOException {
+    int limit = size;
+    ByteBuffer header = ByteBuffer.allocate(BatchHeader.RECORD_BATCH_OVERHEAD);
+    int begin = firstBatchHolding(startOffset, header, limit);
+    if (begin >= limit) {
+      return null;
+    }
+    long firstBase = BatchHeader.baseOffset(header, 0);
+    long byteLimit = (long) begin + maxBytes;
+    int end = Math.max(begin, Math.min(offsetIndex.lookupPosition(maxOffsetExclusive),
+        offsetIndex.lastPositionAtOrBelow((int) Math.min(byteLimit, Integer.MAX_VALUE))));
+    long next = end == begin ? startOffset : -1;
+    while (end < limit) {
+      readHeader(header, end, limit);
+      int batchSize = checkedBatchSize(header, 0, end);
+      long last = BatchHeader.lastOffset(header, 0);
+      if (last >= maxOffsetExclusive || (end > begin && end + batchSize > byteLimit)) {
+        break;
+      }
+      if ((long) end + batchSize > limit) {
+        throw new CorruptRecordException("segment " + logFile + " ends inside the batch at " + end);
+      }
+      end += batchSize;
+      next = last + 1;
+    }
+    if (end == begin) {
+      return LogSlice.empty(startOffset, highWatermark, logStartOffset, logEndOffset);
+    }
+    if (next < 0) {
+      // The walk started past the first batch and took none: the last batch taken ends at end.
+      next = lastOffsetOfBatchEndingAt(begin, end, header, limit) + 1;
+    }
+    hold();
+    return new LogSlice(channel, begin, end - begin, firstBase, next, highWatermark, logStartOffset,
+        logEndOffset, this::letGo);
+  }
+
+  /** The last offset of the batch that ends at {@code end}, walking from the indexed one before it. */
+  private long lastOffsetOfBatchEndingAt(int begin, int end, ByteBuffer header, int limit) throws IOException {
+    int position = Math.max(begin, offsetIndex.lastPositionAtOrBelow(end - 1));
+    long last = -1;
+    while (position < end) {
+      readHeader(header, position, limit);
+      last = BatchHeader.lastOffset(header, 0);
+      position += checkedBatchSize(header, 0, position);
+    }
+    return last;
+  }
+
+  /** One more holder of the channel; ClosedChannelException once it closed, as a read would get. */
+  private void hold() throws ClosedChannelException {
+    int holders;
+    do {
+      holders = channelHolders.get();
+      if (holders == 0) {
+        throw new ClosedChannelException();
+      }
+    } while (!channelHolders.compareAndSet(holders, holders + 1));
+  }
+
+  private void letGo() {
+    if (channelHolders.decrementAndGet() == 0) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not close " + logFile, e);
+      }
+    }
+  }
+
+  /** The segment no longer holds its channel: closed now, or when the last slice is released. */
+  private void letGoOfChannel() {
+    if (segmentLetGo.compareAndSet(false, true)) {
+      letGo();
+    }
   }
 
   /**
@@ -616,7 +724,7 @@ final class LogSegment {
   }
 
   void close() throws IOException {
-    channel.close();
+    letGoOfChannel();
   }
 
   /**
@@ -624,7 +732,7 @@ final class LogSegment {
    * strays.
    */
   void delete() throws IOException {
-    channel.close();
+    letGoOfChannel();
     Path deletedLog = logFile.resolveSibling(logFile.getFileName() + DELETED_SUFFIX);
     Files.move(logFile, deletedLog);
     logFile = deletedLog;
@@ -667,7 +775,7 @@ final class LogSegment {
    * is no longer part of the log.
    */
   void closeAndDeleteFiles() throws IOException {
-    channel.close();
+    letGoOfChannel();
     Files.deleteIfExists(logFile);
     offsetIndex.deleteIfExists();
     timeIndex.deleteIfExists();

@@ -81,6 +81,25 @@ final class OffsetIndex extends MappedIndex {
     return entry < count ? view.getInt(entry * ENTRY_SIZE + 4) : -1;
   }
 
+  /** The largest indexed position at or below {@code position}, else 0 (where the first batch starts). */
+  int lastPositionAtOrBelow(int position) {
+    ByteBuffer view = readView();
+    int low = 0;
+    int high = entries() - 1;
+    int found = 0;
+    while (low <= high) {
+      int middle = (low + high) >>> 1;
+      int at = view.getInt(middle * ENTRY_SIZE + 4);
+      if (at <= position) {
+        found = at;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
+  }
+
   /** Position of the last entry, or 0 without entries. */
   int lastPosition() {
     int count = entries();
