@@ -6,6 +6,7 @@ import io.skein.cluster.LeaderLocations;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.log.LogReadResult;
+import io.skein.log.LogSlice;
 import io.skein.metadata.PartitionKey;
 import io.skein.metrics.BatchRecordCount;
 import io.skein.metrics.MetricsSetup;
@@ -176,6 +177,18 @@ public final class PartitionRequests {
       router.release(read.records());
     }
     return true;
+  }
+
+  /**
+   * Committed batches as a span of the segment file, if this node leads the partition and has
+   * some at {@code offset}: for a transport that sends file bytes without copying them. The caller
+   * releases the slice once sent or dropped.
+   */
+  public Optional<LogSlice> sliceNow(String topic, int partition, long offset, int maxBytes) {
+    Optional<LogSlice> slice = router.sliceLocally(topic, partition, offset, maxBytes);
+    slice.ifPresent(found -> topicMetrics.fetched(topic, found.nextOffset() - found.firstBatchBaseOffset(),
+        found.size()));
+    return slice;
   }
 
   /**

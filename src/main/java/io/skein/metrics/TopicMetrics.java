@@ -30,9 +30,17 @@ public final class TopicMetrics {
     if (batches == null || !batches.hasRemaining()) {
       return;
     }
+    fetched(topic, BatchRecordCount.of(batches), batches.remaining());
+  }
+
+  /**
+   * {@code records} and {@code bytes} read by clients; for batches sent from the file unread,
+   * the offsets they span (a compacted topic's batches may hold fewer records).
+   */
+  public void fetched(String topic, long records, long bytes) {
     TopicMeters meters = of(topic);
-    meters.recordsOut.increment(BatchRecordCount.of(batches));
-    meters.bytesOut.increment(batches.remaining());
+    meters.recordsOut.increment(records);
+    meters.bytesOut.increment(bytes);
   }
 
   private TopicMeters of(String topic) {

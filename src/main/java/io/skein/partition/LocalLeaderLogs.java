@@ -6,6 +6,7 @@ import akka.actor.typed.ExtensionId;
 import io.skein.log.Log;
 import io.skein.log.LogException;
 import io.skein.log.LogReadResult;
+import io.skein.log.LogSlice;
 import io.skein.log.DirectBuffers;
 import io.skein.metadata.PartitionKey;
 import java.io.IOException;
@@ -72,6 +73,24 @@ public final class LocalLeaderLogs implements Extension {
       if (!answered && acquired[0] != null) {
         buffers.release(acquired[0]);
       }
+    }
+  }
+
+  /**
+   * {@link #readCommitted} as a span of the segment file (see {@link LogSlice}), which the caller
+   * releases once sent; empty when the leader must answer.
+   */
+  public Optional<LogSlice> sliceCommitted(PartitionKey key, long offset, int maxBytes) {
+    Log log = logs.get(key);
+    if (log == null || offset < log.logStartOffset() || offset >= log.highWatermark()) {
+      return Optional.empty();
+    }
+    try {
+      LogSlice slice = log.slice(offset, maxBytes, log.highWatermark());
+      return slice.isEmpty() ? Optional.empty() : Optional.of(slice);
+    } catch (IOException | LogException e) {
+      // As for a read: the leader knows what to answer.
+      return Optional.empty();
     }
   }
 }

@@ -10,6 +10,7 @@ import io.skein.cluster.LeaderLocations;
 import io.skein.metadata.BrokerAddress;
 import io.skein.common.TopicNames;
 import io.skein.log.LogReadResult;
+import io.skein.log.LogSlice;
 import io.skein.log.DirectBuffers;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
@@ -70,6 +71,11 @@ public final class PartitionRouter {
    */
   public Optional<LogReadResult> readLocally(String topic, int partition, long offset, int maxBytes) {
     return localLogs.readCommitted(keyOf(topic, partition), offset, maxBytes, readBuffers);
+  }
+
+  /** {@link #readLocally} as a span of the segment file, for zero-copy sends; release it once sent. */
+  public Optional<LogSlice> sliceLocally(String topic, int partition, long offset, int maxBytes) {
+    return localLogs.sliceCommitted(keyOf(topic, partition), offset, maxBytes);
   }
 
   /** Takes back the buffer of a local read once gRPC has copied it out (it does so within onNext). */

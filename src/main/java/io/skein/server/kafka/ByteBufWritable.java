@@ -5,9 +5,9 @@ import java.nio.ByteBuffer;
 import org.apache.kafka.common.protocol.Writable;
 
 /** Lets kafka-clients' message classes write straight into a Netty buffer. */
-final class ByteBufWritable implements Writable {
+class ByteBufWritable implements Writable {
 
-  private final ByteBuf out;
+  protected final ByteBuf out;
 
   ByteBufWritable(ByteBuf out) {
     this.out = out;

@@ -2,8 +2,8 @@ package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
 import io.skein.broker.PartitionRequests;
+import io.skein.log.LogSlice;
 import io.skein.metadata.Topic;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +18,7 @@ import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.FetchMetadata;
 
@@ -38,6 +39,10 @@ import org.apache.kafka.common.requests.FetchMetadata;
  * <p>KIP-74 limits: each partition's read is limited to its {@code partition_max_bytes}, and
  * the answer to {@code max_bytes} in request order, except that the first partition with data
  * always gets its batches (a whole batch, however large, so that no consumer is stuck).
+ *
+ * <p>Batches of a partition this node leads are not read here: they are a span of the segment
+ * file ({@link SegmentRecords}) that the connection sends by sendfile, or copies under TLS; a
+ * read that is not sent (a long poll reads again, or the answer is full) lets go of it.
  *
  * <p>Fetch sessions (KIP-227): every answer has session id 0, so clients send a full fetch
  * each time, which Kafka's own brokers do when their session cache is full. An incremental
@@ -123,11 +128,10 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
     }
     try {
       int limit = limit(slot, requestMaxBytes);
-      PartitionRead[] local = new PartitionRead[1];
-      // A local read's buffer is taken back after the callback: copy its bytes out.
-      if (partitions.readNow(slot.topic.get(), slot.request.partition(), slot.request.fetchOffset(), limit,
-          fetched -> local[0] = PartitionRead.of(fetched, copy(fetched.records())))) {
-        return CompletableFuture.completedFuture(local[0]);
+      Optional<LogSlice> local = partitions.sliceNow(slot.topic.get(), slot.request.partition(),
+          slot.request.fetchOffset(), limit);
+      if (local.isPresent()) {
+        return CompletableFuture.completedFuture(PartitionRead.of(local.get()));
       }
       return read(slot, limit, Duration.ZERO);
     } catch (RuntimeException e) {
@@ -141,6 +145,8 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
     CompletableFuture<?>[] waits = new CompletableFuture<?>[slots.size()];
     for (int i = 0; i < slots.size(); i++) {
       Slot slot = slots.get(i);
+      // Every partition is read again by its leader: what was read here is not sent.
+      slot.latest.release();
       CompletionStage<PartitionRead> read;
       try {
         read = read(slot, limit(slot, requestMaxBytes), wait);
@@ -162,19 +168,13 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
   private CompletionStage<PartitionRead> read(Slot slot, int limit, Duration wait) {
     return partitions.leader(slot.topic.get(), slot.request.partition())
         .read(slot.request.fetchOffset(), limit, wait)
-        .handle((fetched, error) -> error == null ? PartitionRead.of(fetched, fetched.records())
+        .handle((fetched, error) -> error == null ? PartitionRead.of(fetched)
             : PartitionRead.failed(error));
   }
 
   private int limit(Slot slot, int requestMaxBytes) {
     int partitionMax = slot.request.partitionMaxBytes() <= 0 ? Integer.MAX_VALUE : slot.request.partitionMaxBytes();
     return partitions.maxBytes(Math.min(partitionMax, requestMaxBytes));
-  }
-
-  private static ByteBuffer copy(ByteBuffer records) {
-    ByteBuffer copy = ByteBuffer.allocate(records.remaining());
-    copy.put(records.duplicate()).flip();
-    return copy;
   }
 
   /** The answer from each partition's latest read, keeping to the request's byte limit. */
@@ -190,7 +190,10 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
       for (Slot slot : topic.slots) {
         PartitionRead read = slot.latest;
         boolean fits = bytes == 0 || bytes + read.bytes() <= requestMaxBytes;
-        MemoryRecords records = fits ? read.records : MemoryRecords.EMPTY;
+        if (!fits) {
+          read.release();
+        }
+        BaseRecords records = fits ? read.records : MemoryRecords.EMPTY;
         bytes += records.sizeInBytes();
         answer.partitions().add(new PartitionData()
             .setPartitionIndex(slot.request.partition())
@@ -231,12 +234,19 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
     }
   }
 
-  /** A partition's answer: its batches and offsets, or its error. */
-  private record PartitionRead(Errors error, MemoryRecords records, long highWatermark, long logStartOffset) {
+  /**
+   * A partition's answer: its batches (read by its leader, or a span of the segment file read
+   * here, which the answer lets go of once sent) and offsets, or its error.
+   */
+  private record PartitionRead(Errors error, BaseRecords records, long highWatermark, long logStartOffset) {
 
-    static PartitionRead of(PartitionRequests.Fetched fetched, ByteBuffer records) {
-      return new PartitionRead(Errors.NONE, MemoryRecords.readableRecords(records), fetched.highWatermark(),
+    static PartitionRead of(PartitionRequests.Fetched fetched) {
+      return new PartitionRead(Errors.NONE, MemoryRecords.readableRecords(fetched.records()), fetched.highWatermark(),
           fetched.logStartOffset());
+    }
+
+    static PartitionRead of(LogSlice slice) {
+      return new PartitionRead(Errors.NONE, new SegmentRecords(slice), slice.highWatermark(), slice.logStartOffset());
     }
 
     static PartitionRead failed(Throwable error) {
@@ -249,6 +259,13 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
 
     int bytes() {
       return records.sizeInBytes();
+    }
+
+    /** For a read that will not be sent. */
+    void release() {
+      if (records instanceof SegmentRecords segment) {
+        segment.slice().release();
+      }
     }
   }
 }

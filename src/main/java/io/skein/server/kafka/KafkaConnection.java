@@ -65,6 +65,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   private final int maxInFlight;
   private final RequestMetrics metrics;
   private final SecurityProtocol securityProtocol;
+  /** Whether fetched batches may go from the segment file to the socket unread: not through TLS. */
+  private final boolean zeroCopy;
   /** Null on listeners without SASL. */
   private final SaslAuthentication sasl;
   /** Who the client is: from its TLS certificate on an SSL listener, from SASL once it authenticated. */
@@ -86,6 +88,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     this.maxInFlight = maxInFlight;
     this.metrics = metrics;
     this.securityProtocol = security.protocol();
+    this.zeroCopy = security.tls().isEmpty();
     this.sasl = security.sasl().map(SaslAuthentication::new).orElse(null);
   }
 
@@ -101,7 +104,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     closing = true;
     waiting.clear();
-    inFlight.clear();
+    dropInFlight();
     metrics.connectionClosed();
     ctx.fireChannelInactive();
   }
@@ -315,6 +318,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   private void complete(PendingResponse pending, ApiMessage response, Throwable error) {
     pending.meters.answered(pending.receivedNanos);
     if (closing && inFlight.isEmpty()) {
+      if (response != null) {
+        SegmentRecords.releaseAll(response);
+      }
       return;
     }
     AbstractRequest request = pending.request;
@@ -373,12 +379,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
       PendingResponse head = inFlight.pollFirst();
       if (head.body != null) {
         try {
-          ByteBuf frame = ResponseFrames.encode(ctx.alloc(), head.correlationId, head.responseHeaderVersion, head.body,
+          int bytes = ResponseFrames.write(ctx, zeroCopy, head.correlationId, head.responseHeaderVersion, head.body,
               head.apiVersion);
           if (head.meters != null) {
-            head.meters.sent(frame.readableBytes());
+            head.meters.sent(bytes);
           }
-          ctx.write(frame, ctx.voidPromise());
           wrote = true;
         } catch (RuntimeException e) {
           LOG.error("Could not write the {} v{} response", head.apiKey, head.apiVersion, e);
@@ -388,7 +393,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
       if (head.closeReason != null) {
         LOG.warn("Closing Kafka connection from {} ({}): {}", clientAddress, clientSoftware, head.closeReason);
         closing = true;
-        inFlight.clear();
+        dropInFlight();
         waiting.clear();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         return;
@@ -401,6 +406,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
       dispatch(waiting.poll());
     }
     updateReading();
+  }
+
+  /** Forgets the requests in flight, letting go of what their answers hold. */
+  private void dropInFlight() {
+    for (PendingResponse pending : inFlight) {
+      if (pending.body != null) {
+        SegmentRecords.releaseAll(pending.body);
+      }
+    }
+    inFlight.clear();
   }
 
   private void updateReading() {

@@ -7,10 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.server.TestBroker;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -266,6 +271,60 @@ class KafkaDataPathRequestsTest {
       assertEquals(0, ((MemoryRecords) partitions.get(1).records()).sizeInBytes(), "nothing past the limit");
       assertTrue(partitions.get(1).highWatermark() >= 5, "but the offsets all the same");
     }
+  }
+
+  /**
+   * Fetched batches go out as spans of the segment files, each holding its file open until sent:
+   * every way an answer's span goes unsent (past the byte limit, re-read by a long poll, a client
+   * gone before its answer) must still let go of it, or a deleted topic's files stay open.
+   */
+  @Test
+  void fetchesLetGoOfTheSegmentFilesTheyRead() throws Exception {
+    broker.node().broker().topics().createTopic("dropped", 2, 1, Map.of(), false).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    try (KafkaTestClient client = connect()) {
+      for (int partition = 0; partition < 2; partition++) {
+        assertEquals(Errors.NONE.code(), produced(client,
+            produce("dropped", partition, (short) 1, MemoryRecords.withRecords(Compression.NONE, records(5)))).errorCode());
+      }
+      FetchResponseData all = call(client, ApiKeys.FETCH, (short) 12, fetch(1 << 20, fetchTopic("dropped", Uuid.ZERO_UUID, 0, 1)));
+      assertTrue(all.responses().get(0).partitions().get(1).records().sizeInBytes() > 0);
+      call(client, ApiKeys.FETCH, (short) 12, fetch(1, fetchTopic("dropped", Uuid.ZERO_UUID, 0, 1)));
+      FetchResponseData longPoll = call(client, ApiKeys.FETCH, (short) 12,
+          fetch(1 << 20, fetchTopic("dropped", Uuid.ZERO_UUID, 0, 1)).setMinBytes(1 << 20).setMaxWaitMs(50));
+      assertTrue(longPoll.responses().get(0).partitions().get(0).records().sizeInBytes() > 0);
+    }
+    for (int i = 0; i < 20; i++) {
+      try (KafkaTestClient gone = connect()) {
+        gone.write(KafkaTestClient.frame(fetch(1 << 20, fetchTopic("dropped", Uuid.ZERO_UUID, 0, 1)),
+            KafkaTestClient.header(ApiKeys.FETCH, (short) 12, ++correlationId)));
+      }
+    }
+    assertTrue(openFilesOf("dropped").size() > 0, "the topic's segments are open while it exists");
+    broker.node().broker().topics().deleteTopic("dropped").toCompletableFuture().get(30, TimeUnit.SECONDS);
+    // Within seconds: a leaked span would hold its file until the collector finds it unreachable.
+    assertEventually("every file of the deleted topic is closed", Duration.ofSeconds(5),
+        () -> openFilesOf("dropped").isEmpty(), () -> "still open: " + openFilesOf("dropped"));
+  }
+
+  /** What this process has open in the directories of {@code topic}'s partitions (Linux). */
+  private static List<String> openFilesOf(String topic) {
+    List<String> open = new ArrayList<>();
+    try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+      for (Path descriptor : descriptors) {
+        try {
+          String target = Files.readSymbolicLink(descriptor).toString();
+          if (target.contains("/" + topic + "-") && target.contains(".log")) {
+            open.add(target);
+          }
+        } catch (IOException closedMeanwhile) {
+          // A descriptor closed between the listing and the read is not open.
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return open;
   }
 
   @Test
