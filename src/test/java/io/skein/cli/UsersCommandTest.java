@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.client.ChannelFactory;
 import io.skein.server.TestBroker;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,13 +45,10 @@ class UsersCommandTest {
   }
 
   private int run(String... args) {
-    StringWriter outText = new StringWriter();
-    StringWriter errText = new StringWriter();
-    SkeinCli cli = new SkeinCli(ChannelFactory.plaintext(), new ByteArrayInputStream(new byte[0]));
-    int exitCode = SkeinCli.run(cli, args, new PrintWriter(outText), new PrintWriter(errText));
-    out = outText.toString();
-    err = errText.toString();
-    return exitCode;
+    CliRun run = CliRun.of(ChannelFactory.plaintext(), "", args);
+    out = run.out();
+    err = run.err();
+    return run.exitCode();
   }
 
   /** {@code skein users ARGS} as the configured admin. */

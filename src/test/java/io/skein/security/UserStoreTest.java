@@ -8,21 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
 import akka.serialization.Serializer;
 import akka.serialization.Serializers;
-import com.typesafe.config.Config;
-import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
-import io.skein.node.SkeinNode;
+import io.skein.testing.JournalSystems;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -42,13 +38,7 @@ class UserStoreTest {
 
   /** A single-node actor system with the broker's real (H2) journal in {@code dataDir}. */
   private ActorTestKit startSystem() throws Exception {
-    Config config = SkeinNode.loadConfig(Optional.empty(), Map.of(
-        "skein.data-dir", dataDir.toString(),
-        "akka.remote.artery.canonical.hostname", "127.0.0.1",
-        "akka.remote.artery.canonical.port", 0));
-    ActorTestKit testKit = ActorTestKit.create("skein", config);
-    AkkaFutures.direct(SchemaUtils.createIfNotExists(testKit.system())).get(30, TimeUnit.SECONDS);
-    return testKit;
+    return JournalSystems.start(dataDir);
   }
 
   private static long seed(ActorTestKit testKit, ActorRef<UserStore.Command> store, Map<String, String> passwords) {
