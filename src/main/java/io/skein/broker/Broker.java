@@ -3,6 +3,8 @@ package io.skein.broker;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import io.skein.cluster.Controller;
+import io.skein.security.UserCredentials;
+import io.skein.security.UserStore;
 
 /**
  * The request layer of one broker, under every protocol it speaks: each protocol's handlers
@@ -15,23 +17,27 @@ public final class Broker {
   private final GroupRequests groups;
   private final ProducerIds producerIds;
   private final ConfigAdmin configs;
+  private final UserAdmin users;
   private final ActorSystem<?> system;
 
   private Broker(PartitionRequests partitions, TopicAdmin topics, GroupRequests groups, ProducerIds producerIds,
-      ConfigAdmin configs, ActorSystem<?> system) {
+      ConfigAdmin configs, UserAdmin users, ActorSystem<?> system) {
     this.system = system;
     this.partitions = partitions;
     this.topics = topics;
     this.groups = groups;
     this.producerIds = producerIds;
     this.configs = configs;
+    this.users = users;
   }
 
   public static Broker create(ActorSystem<?> system, ActorRef<Controller.Command> controller,
-      RequestSettings settings, String clusterId, int brokerId) {
+      ActorRef<UserStore.Command> userStore, UserCredentials userCopy, RequestSettings settings, String clusterId,
+      int brokerId) {
     TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId);
     return new Broker(new PartitionRequests(system, settings), topics, new GroupRequests(system, topics, settings),
-        new ProducerIds(system, controller, settings, brokerId), new ConfigAdmin(system, topics, settings), system);
+        new ProducerIds(system, controller, settings, brokerId), new ConfigAdmin(system, topics, settings),
+        new UserAdmin(system, userStore, userCopy, settings), system);
   }
 
   /** Produce, fetch and offset look-ups. */
@@ -52,6 +58,11 @@ public final class Broker {
   /** Topic and broker configs with their sources, and changes to topic configs by operation. */
   public ConfigAdmin configs() {
     return configs;
+  }
+
+  /** The cluster's SCRAM users. */
+  public UserAdmin users() {
+    return users;
   }
 
   /** A group member whose session this broker runs, handing its records to {@code listener}; see start. */

@@ -27,10 +27,10 @@ import picocli.CommandLine.Spec;
     name = "skein",
     mixinStandardHelpOptions = true,
     versionProvider = SkeinCli.Version.class,
-    description = "Skein event streaming: tools for topics, producing, consuming, consumer groups and benchmarks.",
+    description = "Skein event streaming: tools for topics, producing, consuming, consumer groups, users and benchmarks.",
     subcommands = {
       BrokerCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
-      PerfCommand.class
+      UsersCommand.class, PerfCommand.class
     })
 public final class SkeinCli implements Callable<Integer> {
 

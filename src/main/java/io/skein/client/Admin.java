@@ -6,6 +6,7 @@ import io.skein.proto.v1.CreatePartitionsRequest;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.DeleteGroupRequest;
 import io.skein.proto.v1.DeleteTopicRequest;
+import io.skein.proto.v1.DeleteUserRequest;
 import io.skein.proto.v1.DescribeGroupRequest;
 import io.skein.proto.v1.DescribeGroupResponse;
 import io.skein.proto.v1.DescribeClusterRequest;
@@ -16,11 +17,14 @@ import io.skein.proto.v1.GroupServiceGrpc;
 import io.skein.proto.v1.ListGroupsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.ListTopicsRequest;
+import io.skein.proto.v1.ListUsersRequest;
 import io.skein.proto.v1.MetadataResponse;
 import io.skein.proto.v1.OffsetSpec;
 import io.skein.proto.v1.ResetOffsetsRequest;
 import io.skein.proto.v1.ResetOffsetsResponse;
 import io.skein.proto.v1.TopicDescription;
+import io.skein.proto.v1.UpsertUserRequest;
+import io.skein.proto.v1.UserDescription;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Topic, consumer group and cluster administration. Calls block until the broker answers (at most
+ * Topic, consumer group, SCRAM user and cluster administration. Calls block until the broker answers (at most
  * {@code request.timeout.ms}); failures are {@link SkeinException}s. Thread-safe.
  */
 public final class Admin implements AutoCloseable {
@@ -144,6 +148,26 @@ public final class Admin implements AutoCloseable {
   /** Deletes a group without members and its offsets. */
   public void deleteGroup(String groupId) {
     groupCall(stub -> stub.deleteGroup(DeleteGroupRequest.newBuilder().setGroupId(groupId).build()));
+  }
+
+  /** The cluster's SCRAM users with their mechanisms and iterations, by name. */
+  public List<UserDescription> listUsers() {
+    return call(stub -> stub.listUsers(ListUsersRequest.getDefaultInstance())).getUsersList();
+  }
+
+  /**
+   * Creates a SCRAM user or sets its password, for {@code mechanisms} (none: SCRAM-SHA-256 and
+   * SCRAM-SHA-512) with {@code iterations} (0: 4096); returns the user as it is afterwards.
+   */
+  public UserDescription upsertUser(String name, String password, Collection<String> mechanisms, int iterations) {
+    UpsertUserRequest request = UpsertUserRequest.newBuilder().setName(name).setPassword(password)
+        .addAllMechanisms(mechanisms).setIterations(iterations).build();
+    return call(stub -> stub.upsertUser(request)).getUser();
+  }
+
+  /** Removes a user's credentials of {@code mechanisms} (none: all); RESOURCE_NOT_FOUND if it has none. */
+  public void deleteUser(String name, Collection<String> mechanisms) {
+    call(stub -> stub.deleteUser(DeleteUserRequest.newBuilder().setName(name).addAllMechanisms(mechanisms).build()));
   }
 
   private <T> T groupCall(Function<GroupServiceGrpc.GroupServiceBlockingStub, T> rpc) {

@@ -3,30 +3,41 @@ package io.skein.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.skein.security.SaslAuthenticator;
+import io.skein.security.ScramCredential;
+import io.skein.security.ScramMechanism;
+import io.skein.security.UserCredentials;
 import io.skein.security.ServerTls;
 import io.skein.security.TlsSettings;
 import io.skein.server.grpc.GrpcSecurity;
 import io.skein.server.kafka.KafkaSecurity;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * The security of a broker's client listeners, from {@code skein.security},
  * {@code skein.kafka.security-protocol}, {@code skein.grpc.tls} and
- * {@code skein.grpc.authentication}: one TLS key material and one set of users for both APIs,
- * loaded only when a listener uses them.
+ * {@code skein.grpc.authentication}: one TLS key material for both APIs, loaded only when a
+ * listener uses it, and one copy of the cluster's users, which both check.
  */
 final class ListenerSecurity implements AutoCloseable {
 
   private final KafkaSecurity kafka;
   private final GrpcSecurity grpc;
   private final Optional<ServerTls> tls;
+  private final UserCredentials users;
+  private final Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers;
+  private final boolean needsUsers;
 
-  private ListenerSecurity(KafkaSecurity kafka, GrpcSecurity grpc, Optional<ServerTls> tls) {
+  private ListenerSecurity(KafkaSecurity kafka, GrpcSecurity grpc, Optional<ServerTls> tls, UserCredentials users,
+      Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers, boolean needsUsers) {
     this.kafka = kafka;
     this.grpc = grpc;
     this.tls = tls;
+    this.users = users;
+    this.configuredUsers = configuredUsers;
+    this.needsUsers = needsUsers;
   }
 
   static ListenerSecurity from(Config root) {
@@ -46,13 +57,12 @@ final class ListenerSecurity implements AutoCloseable {
       throw new ConfigException.BadValue("skein.security.tls", (grpcTls ? "skein.grpc.tls = on" : kafkaProtocol
           + " on the Kafka listener") + " needs TLS key material: set certificate and private-key, or keystore");
     }
+    UserCredentials users = new UserCredentials();
+    Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers = SaslAuthenticator.configuredUsers(root);
     Optional<SaslAuthenticator> sasl = kafkaSasl || grpcAuthentication
-        ? Optional.of(SaslAuthenticator.from(root)) : Optional.empty();
+        ? Optional.of(SaslAuthenticator.from(root, users)) : Optional.empty();
     // Without users only gRPC over TLS has a way in: client certificates.
-    if (sasl.isPresent() && sasl.get().users().size() == 0 && (kafkaSasl || !grpcTls)) {
-      throw new ConfigException.BadValue("skein.security.sasl.users",
-          "authentication is on but no user is configured: add users { name = password }");
-    }
+    boolean needsUsers = kafkaSasl || (grpcAuthentication && !grpcTls);
     Optional<ServerTls> tls = kafkaTls || grpcTls ? Optional.of(ServerTls.start(tlsSettings.get())) : Optional.empty();
     try {
       KafkaSecurity kafka = kafkaEnabled
@@ -60,7 +70,7 @@ final class ListenerSecurity implements AutoCloseable {
           : KafkaSecurity.PLAINTEXT;
       GrpcSecurity grpc = new GrpcSecurity(grpcTls ? tls : Optional.empty(),
           grpcAuthentication ? sasl.map(SaslAuthenticator::users) : Optional.empty());
-      return new ListenerSecurity(kafka, grpc, tls);
+      return new ListenerSecurity(kafka, grpc, tls, users, configuredUsers, needsUsers);
     } catch (RuntimeException e) {
       tls.ifPresent(ServerTls::close);
       throw e;
@@ -73,6 +83,28 @@ final class ListenerSecurity implements AutoCloseable {
 
   GrpcSecurity grpc() {
     return grpc;
+  }
+
+  /** This node's copy of the cluster's users, which the listeners check; empty until the user store fills it. */
+  UserCredentials users() {
+    return users;
+  }
+
+  /** The users of the configuration, salted: the seed of the cluster's users. */
+  Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers() {
+    return configuredUsers;
+  }
+
+  /**
+   * Refuses a broker whose listeners authenticate with passwords when the cluster has no user
+   * (once this node's copy is loaded): nobody could get in but with a client certificate.
+   */
+  void checkUsers() {
+    if (needsUsers && users.size() == 0) {
+      throw new ConfigException.BadValue("skein.security.sasl.users", "authentication is on but the cluster has"
+          + " no user: add users { name = password } to the configuration (or add one with skein users or"
+          + " kafka-configs through a listener that needs none)");
+    }
   }
 
   /** Stops watching the TLS files. */

@@ -38,6 +38,8 @@ import io.skein.partition.PartitionUpdates;
 import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
+import io.skein.security.LocalUsers;
+import io.skein.security.UserStore;
 import io.skein.server.grpc.GrpcServer;
 import io.skein.server.kafka.KafkaApiHandlers;
 import io.skein.server.kafka.KafkaApis;
@@ -202,7 +204,9 @@ public final class SkeinNode implements AutoCloseable {
           akka.actor.typed.Props.empty());
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
-      Broker broker = Broker.create(system, controller, config.requestSettings(), clusterId, config.brokerId());
+      ActorRef<UserStore.Command> userStore = loadUsers(system, security, config, deadline);
+      Broker broker = Broker.create(system, controller, userStore, security.users(), config.requestSettings(),
+          clusterId, config.brokerId());
       grpc.serve(broker);
       kafka.ifPresent(listener -> serveKafka(system, listener, broker));
       BrokerReadiness.get(system).serving(config.brokerId());
@@ -284,22 +288,43 @@ public final class SkeinNode implements AutoCloseable {
     return clusterId;
   }
 
+  /**
+   * Fills this node's copy of the cluster's users before anything is served, the configured
+   * ones seeded into the user store first, so that no login fails for a user the cluster has.
+   */
+  private static ActorRef<UserStore.Command> loadUsers(ActorSystem<?> system, ListenerSecurity security,
+      BrokerConfig config, Instant deadline) {
+    system.systemActorOf(LocalUsers.create(security.users()), "local-users", akka.actor.typed.Props.empty());
+    ActorRef<UserStore.Command> store = UserStore.initSingleton(system);
+    UserStore.Version version = SkeinNode.<UserStore.Command, UserStore.Version>askUntil(system, store,
+        replyTo -> new UserStore.Seed(security.configuredUsers(), replyTo), config, deadline, "the user store");
+    await(security.users().whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's users");
+    security.checkUsers();
+    return store;
+  }
+
   /** Asks the Controller, again while it is not up yet (it may be starting or recovering), until the deadline. */
   private static <T> T askController(ActorSystem<?> system, ActorRef<Controller.Command> controller,
       Function<ActorRef<T>, Controller.Command> request, BrokerConfig config, Instant deadline) {
+    return askUntil(system, controller, request, config, deadline, "the controller");
+  }
+
+  /** Asks {@code target}, again while it does not answer (it may be starting or recovering), until the deadline. */
+  private static <C, T> T askUntil(ActorSystem<?> system, ActorRef<C> target, Function<ActorRef<T>, C> request,
+      BrokerConfig config, Instant deadline, String what) {
     while (true) {
       try {
-        return AkkaFutures.direct(AskPattern.<Controller.Command, T>ask(
-                controller, request::apply, Duration.ofSeconds(5), system.scheduler()))
+        return AkkaFutures.direct(AskPattern.<C, T>ask(
+                target, request::apply, Duration.ofSeconds(5), system.scheduler()))
             .get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the controller", e);
+        throw new IllegalStateException("interrupted while waiting for " + what, e);
       } catch (Exception notYet) {
         if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException("the controller did not start within " + config.startupTimeout(), notYet);
+          throw new IllegalStateException(what + " did not start within " + config.startupTimeout(), notYet);
         }
-        LOG.info("Waiting for the controller: {}", notYet.toString());
+        LOG.info("Waiting for {}: {}", what, notYet.toString());
       }
     }
   }

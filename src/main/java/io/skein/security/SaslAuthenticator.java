@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * The {@code skein.security.sasl} section made usable: the enabled mechanisms, in the order a
- * client is told them, and the users they check.
+ * client is told them, and the users they check; and the configured users, the seed of the
+ * cluster's users.
  */
 public final class SaslAuthenticator {
 
@@ -38,8 +39,16 @@ public final class SaslAuthenticator {
     this.users = users;
   }
 
-  /** Reads the section; the users' passwords are salted and hashed here, once. */
-  public static SaslAuthenticator from(Config root) {
+  /** Reads the enabled mechanisms; they check {@code users}, this node's copy of the cluster's users. */
+  public static SaslAuthenticator from(Config root, UserCredentials users) {
+    return new SaslAuthenticator(new ArrayList<>(root.getConfig(SECTION).getStringList("mechanisms")), users);
+  }
+
+  /**
+   * The users of the section's {@code users}, the seed of the cluster's users, each password
+   * salted here into a credential per mechanism with {@code scram-iterations}.
+   */
+  public static Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers(Config root) {
     Config c = root.getConfig(SECTION);
     Map<String, String> passwords = new LinkedHashMap<>();
     for (Map.Entry<String, ConfigValue> user : c.getObject("users").entrySet()) {
@@ -49,16 +58,15 @@ public final class SaslAuthenticator {
       passwords.put(user.getKey(), (String) user.getValue().unwrapped());
     }
     int iterations = c.getInt("scram-iterations");
-    if (iterations < ScramMechanism.MIN_ITERATIONS) {
-      throw new ConfigException.BadValue(SECTION + ".scram-iterations", "must be >= " + ScramMechanism.MIN_ITERATIONS);
+    if (iterations < ScramMechanism.MIN_ITERATIONS || iterations > ScramMechanism.MAX_ITERATIONS) {
+      throw new ConfigException.BadValue(SECTION + ".scram-iterations",
+          "must be between " + ScramMechanism.MIN_ITERATIONS + " and " + ScramMechanism.MAX_ITERATIONS);
     }
-    UserCredentials users;
     try {
-      users = UserCredentials.of(passwords, iterations);
+      return UserCredentials.salt(passwords, iterations);
     } catch (IllegalArgumentException e) {
       throw new ConfigException.BadValue(SECTION + ".users", e.getMessage());
     }
-    return new SaslAuthenticator(new ArrayList<>(c.getStringList("mechanisms")), users);
   }
 
   /** The enabled mechanisms' names. */

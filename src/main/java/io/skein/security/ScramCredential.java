@@ -29,9 +29,18 @@ public record ScramCredential(ScramMechanism mechanism, byte[] salt, int iterati
       throw new IllegalArgumentException("SCRAM needs at least " + ScramMechanism.MIN_ITERATIONS + " iterations, not "
           + iterations);
     }
-    byte[] salted = mechanism.saltedPassword(password, salt, iterations);
-    byte[] storedKey = mechanism.hash(mechanism.hmac(salted, CLIENT_KEY));
-    byte[] serverKey = mechanism.hmac(salted, SERVER_KEY);
+    return fromSaltedPassword(mechanism, salt, iterations, mechanism.saltedPassword(password, salt, iterations));
+  }
+
+  /**
+   * The credential of a password already salted (Kafka's AlterUserScramCredentials sends it so):
+   * only StoredKey and ServerKey are kept, not the salted password, which would let its holder
+   * pose as the client.
+   */
+  public static ScramCredential fromSaltedPassword(ScramMechanism mechanism, byte[] salt, int iterations,
+      byte[] saltedPassword) {
+    byte[] storedKey = mechanism.hash(mechanism.hmac(saltedPassword, CLIENT_KEY));
+    byte[] serverKey = mechanism.hmac(saltedPassword, SERVER_KEY);
     return new ScramCredential(mechanism, salt.clone(), iterations, storedKey, serverKey);
   }
 

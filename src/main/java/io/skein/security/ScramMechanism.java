@@ -15,6 +15,8 @@ public enum ScramMechanism {
 
   /** RFC 7677's floor, and Kafka's. */
   public static final int MIN_ITERATIONS = 4096;
+  /** Kafka's ceiling for credentials set through its admin API, which bounds the PBKDF2 cost of a login. */
+  public static final int MAX_ITERATIONS = 16384;
 
   private final String mechanismName;
   private final String digest;
@@ -45,7 +47,7 @@ public enum ScramMechanism {
   }
 
   /** Hi(password, salt, i) of RFC 5802: PBKDF2 with this mechanism's HMAC. */
-  byte[] saltedPassword(String password, byte[] salt, int iterations) {
+  public byte[] saltedPassword(String password, byte[] salt, int iterations) {
     try {
       PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, keyBits);
       try {

@@ -3,40 +3,66 @@ package io.skein.security;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The users who may authenticate, each with a salted SCRAM credential per mechanism made from the
- * password once at start-up; passwords themselves are not kept.
+ * This node's read-only copy of the users who may authenticate, each with a salted SCRAM
+ * credential per mechanism; passwords themselves are not kept. The cluster's {@link UserStore}
+ * replaces the copy whenever the users change, so every login checks the current credentials
+ * without asking across the cluster.
  *
  * <p>Checking a password (SASL PLAIN, gRPC Basic credentials) recomputes the salted proof, a
  * deliberately slow PBKDF2. A password that checked out is remembered as an HMAC under a key
- * made at random in this process, so that a client sending the same credentials with every call
- * pays that cost once.
+ * made at random in this process, together with the credential it matched, so that a client
+ * sending the same credentials with every call pays that cost once, and a changed or deleted
+ * credential is checked afresh.
  */
 public final class UserCredentials implements ScramCredentials {
 
-  /** PLAIN and Basic passwords are checked against this mechanism's credential. */
-  private static final ScramMechanism PASSWORD_CHECK = ScramMechanism.SCRAM_SHA_512;
+  /** PLAIN and Basic passwords are checked against this mechanism's credential, else the other's. */
+  private static final List<ScramMechanism> PASSWORD_CHECK =
+      List.of(ScramMechanism.SCRAM_SHA_512, ScramMechanism.SCRAM_SHA_256);
   private static final String VERIFIED_MAC = "HmacSHA256";
 
-  private final Map<String, Map<ScramMechanism, ScramCredential>> users;
-  private final byte[] verifiedKey = new byte[32];
-  private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
+  /** The users at {@code version} of the store (-1: none received yet). */
+  private record Snapshot(long version, Map<String, Map<ScramMechanism, ScramCredential>> users) {}
 
-  private UserCredentials(Map<String, Map<ScramMechanism, ScramCredential>> users, SecureRandom random) {
-    this.users = users;
-    random.nextBytes(verifiedKey);
+  /** A password that checked out against {@code credential}. */
+  private record Verified(byte[] mark, ScramCredential credential) {}
+
+  private record Waiter(long version, CompletableFuture<Void> reached) {}
+
+  private final byte[] verifiedKey = new byte[32];
+  private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private volatile Snapshot current = new Snapshot(-1, Map.of());
+
+  /** An empty copy, filled by {@link #replace}. */
+  public UserCredentials() {
+    new SecureRandom().nextBytes(verifiedKey);
   }
 
-  /** Users from names and passwords, each password salted afresh for every mechanism. */
+  /** A copy holding these users already (names and passwords, each salted afresh for every mechanism). */
   public static UserCredentials of(Map<String, String> passwords, int iterations) {
+    UserCredentials users = new UserCredentials();
+    users.replace(0, salt(passwords, iterations));
+    return users;
+  }
+
+  /** Salted credentials, one per mechanism, for each of these users' passwords. */
+  public static Map<String, Map<ScramMechanism, ScramCredential>> salt(Map<String, String> passwords,
+      int iterations) {
     SecureRandom random = new SecureRandom();
     Map<String, Map<ScramMechanism, ScramCredential>> users = new HashMap<>();
     passwords.forEach((user, password) -> {
@@ -49,35 +75,83 @@ public final class UserCredentials implements ScramCredentials {
       }
       users.put(user, credentials);
     });
-    return new UserCredentials(Map.copyOf(users), random);
+    return users;
+  }
+
+  /** Takes the users as they are at {@code version} of the store; an older version than the copy's is ignored. */
+  public void replace(long version, Map<String, Map<ScramMechanism, ScramCredential>> users) {
+    List<CompletableFuture<Void>> reached = new ArrayList<>();
+    synchronized (waiters) {
+      if (version < current.version()) {
+        return;
+      }
+      Map<String, Map<ScramMechanism, ScramCredential>> copy = new HashMap<>();
+      users.forEach((user, credentials) -> copy.put(user, Map.copyOf(credentials)));
+      current = new Snapshot(version, Map.copyOf(copy));
+      for (Iterator<Waiter> waiting = waiters.iterator(); waiting.hasNext(); ) {
+        Waiter waiter = waiting.next();
+        if (waiter.version() <= version) {
+          reached.add(waiter.reached());
+          waiting.remove();
+        }
+      }
+    }
+    reached.forEach(future -> future.complete(null));
+  }
+
+  /** Completes once this copy holds {@code version} of the store or a newer one. */
+  public CompletionStage<Void> whenAt(long version) {
+    synchronized (waiters) {
+      if (current.version() >= version) {
+        return CompletableFuture.completedFuture(null);
+      }
+      CompletableFuture<Void> reached = new CompletableFuture<>();
+      waiters.add(new Waiter(version, reached));
+      return reached;
+    }
+  }
+
+  /** Every user's credentials, by name. */
+  public Map<String, Map<ScramMechanism, ScramCredential>> users() {
+    return current.users();
   }
 
   @Override
   public Optional<ScramCredential> scram(String user, ScramMechanism mechanism) {
-    Map<ScramMechanism, ScramCredential> credentials = users.get(user);
+    Map<ScramMechanism, ScramCredential> credentials = current.users().get(user);
     return credentials == null ? Optional.empty() : Optional.ofNullable(credentials.get(mechanism));
   }
 
   /** The user's principal if {@code password} is theirs. */
   public Optional<Principal> check(String user, String password) {
-    Optional<ScramCredential> credential = scram(user, PASSWORD_CHECK);
+    Optional<ScramCredential> credential = passwordCheck(user);
     if (credential.isEmpty()) {
       return Optional.empty();
     }
     byte[] mark = mark(user, password);
-    byte[] known = verified.get(user);
-    if (known != null && MessageDigest.isEqual(known, mark)) {
+    Verified known = verified.get(user);
+    if (known != null && known.credential() == credential.get() && MessageDigest.isEqual(known.mark(), mark)) {
       return Optional.of(Principal.user(user));
     }
     if (!credential.get().matches(password)) {
       return Optional.empty();
     }
-    verified.put(user, mark);
+    verified.put(user, new Verified(mark, credential.get()));
     return Optional.of(Principal.user(user));
   }
 
   public int size() {
-    return users.size();
+    return current.users().size();
+  }
+
+  private Optional<ScramCredential> passwordCheck(String user) {
+    for (ScramMechanism mechanism : PASSWORD_CHECK) {
+      Optional<ScramCredential> credential = scram(user, mechanism);
+      if (credential.isPresent()) {
+        return credential;
+      }
+    }
+    return Optional.empty();
   }
 
   private byte[] mark(String user, String password) {

@@ -11,9 +11,6 @@ import io.skein.client.Producer;
 import io.skein.client.ProducerRecord;
 import io.skein.client.TopicPartition;
 import io.skein.server.TestBroker;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +40,10 @@ class GroupsCommandTest {
   }
 
   private int run(String... args) {
-    StringWriter outText = new StringWriter();
-    StringWriter errText = new StringWriter();
-    SkeinCli cli = new SkeinCli(ChannelFactory.plaintext(), new ByteArrayInputStream(new byte[0]));
-    int exitCode = SkeinCli.run(cli, args, new PrintWriter(outText), new PrintWriter(errText));
-    out = outText.toString();
-    err = errText.toString();
-    return exitCode;
+    CliRun run = CliRun.of(ChannelFactory.plaintext(), "", args);
+    out = run.out();
+    err = run.err();
+    return run.exitCode();
   }
 
   private static void produce(String topic, int partition, int count) {

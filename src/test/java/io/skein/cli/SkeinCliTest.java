@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.client.FakeBroker;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.common.record.internal.Record;
@@ -35,14 +32,10 @@ class SkeinCliTest {
   }
 
   private int runWithInput(String stdin, String... args) {
-    StringWriter outText = new StringWriter();
-    StringWriter errText = new StringWriter();
-    SkeinCli cli =
-        new SkeinCli(broker.channelFactory(), new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-    int exitCode = SkeinCli.run(cli, args, new PrintWriter(outText), new PrintWriter(errText));
-    out = outText.toString();
-    err = errText.toString();
-    return exitCode;
+    CliRun run = CliRun.of(broker.channelFactory(), stdin, args);
+    out = run.out();
+    err = run.err();
+    return run.exitCode();
   }
 
   private int run(String... args) {

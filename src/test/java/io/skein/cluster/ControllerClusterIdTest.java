@@ -6,17 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import com.typesafe.config.Config;
-import io.skein.common.AkkaFutures;
 import io.skein.node.BrokerConfig;
-import io.skein.node.SkeinNode;
 import io.skein.partition.PartitionUpdates;
 import io.skein.partition.ReplicationConfig;
+import io.skein.testing.JournalSystems;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +26,7 @@ class ControllerClusterIdTest {
 
   /** A single-node actor system with the broker's real (H2) journal in {@code dataDir}. */
   private ActorTestKit startSystem() throws Exception {
-    Config config = SkeinNode.loadConfig(Optional.empty(), Map.of(
-        "skein.data-dir", dataDir.toString(),
-        "akka.remote.artery.canonical.hostname", "127.0.0.1",
-        "akka.remote.artery.canonical.port", 0));
-    ActorTestKit testKit = ActorTestKit.create("skein", config);
-    AkkaFutures.direct(SchemaUtils.createIfNotExists(testKit.system())).get(30, TimeUnit.SECONDS);
-    return testKit;
+    return JournalSystems.start(dataDir);
   }
 
   private static String ask(ActorTestKit testKit, ActorRef<Controller.Command> controller, String proposed) {

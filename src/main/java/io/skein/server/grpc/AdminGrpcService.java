@@ -2,6 +2,7 @@ package io.skein.server.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.skein.broker.TopicAdmin;
+import io.skein.broker.UserAdmin;
 import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.proto.v1.AdminServiceGrpc;
@@ -15,27 +16,65 @@ import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.CreateTopicResponse;
 import io.skein.proto.v1.DeleteTopicRequest;
 import io.skein.proto.v1.DeleteTopicResponse;
+import io.skein.proto.v1.DeleteUserRequest;
+import io.skein.proto.v1.DeleteUserResponse;
 import io.skein.proto.v1.DescribeClusterRequest;
 import io.skein.proto.v1.DescribeClusterResponse;
 import io.skein.proto.v1.DescribeTopicsRequest;
 import io.skein.proto.v1.DescribeTopicsResponse;
 import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.proto.v1.ListTopicsResponse;
+import io.skein.proto.v1.ListUsersRequest;
+import io.skein.proto.v1.ListUsersResponse;
 import io.skein.proto.v1.MetadataRequest;
 import io.skein.proto.v1.MetadataResponse;
 import io.skein.proto.v1.PartitionDescription;
 import io.skein.proto.v1.PartitionMetadata;
 import io.skein.proto.v1.TopicDescription;
 import io.skein.proto.v1.TopicMetadata;
+import io.skein.proto.v1.UpsertUserRequest;
+import io.skein.proto.v1.UpsertUserResponse;
+import io.skein.proto.v1.UserCredentialInfo;
+import io.skein.proto.v1.UserDescription;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
-/** AdminService: topic and cluster requests to the broker's topic administration and back. */
+/** AdminService: topic, cluster and user requests to the broker's topic and user administration and back. */
 final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   private final TopicAdmin topics;
+  private final UserAdmin users;
 
-  AdminGrpcService(TopicAdmin topics) {
+  AdminGrpcService(TopicAdmin topics, UserAdmin users) {
     this.topics = topics;
+    this.users = users;
+  }
+
+  @Override
+  public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer, CompletableFuture.completedFuture(users.users()),
+        all -> ListUsersResponse.newBuilder().addAllUsers(all.stream().map(AdminGrpcService::user).toList()).build()));
+  }
+
+  @Override
+  public void upsertUser(UpsertUserRequest request, StreamObserver<UpsertUserResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer,
+        users.setPassword(request.getName(), request.getPassword(), request.getMechanismsList(),
+            request.getIterations()),
+        user -> UpsertUserResponse.newBuilder().setUser(user(user)).build()));
+  }
+
+  @Override
+  public void deleteUser(DeleteUserRequest request, StreamObserver<DeleteUserResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer, users.delete(request.getName(), request.getMechanismsList()),
+        deleted -> DeleteUserResponse.getDefaultInstance()));
+  }
+
+  private static UserDescription user(UserAdmin.UserInfo user) {
+    UserDescription.Builder description = UserDescription.newBuilder().setName(user.name());
+    user.credentials().forEach(credential -> description.addCredentials(UserCredentialInfo.newBuilder()
+        .setMechanism(credential.mechanism().mechanismName()).setIterations(credential.iterations())));
+    return description.build();
   }
 
   @Override

@@ -4,7 +4,7 @@ import akka.actor.typed.ActorSystem;
 import io.skein.broker.Broker;
 import java.util.List;
 
-/** Topic, config and cluster administration. */
+/** Topic, config, cluster and SCRAM user administration. */
 final class AdminApis {
 
   private AdminApis() {}
@@ -20,6 +20,8 @@ final class AdminApis {
         new DescribeClusterHandler(system, broker),
         new DescribeTopicPartitionsHandler(broker),
         new ElectLeadersHandler(broker),
-        new DeleteRecordsHandler(broker));
+        new DeleteRecordsHandler(broker),
+        new DescribeUserScramCredentialsHandler(broker),
+        new AlterUserScramCredentialsHandler(broker));
   }
 }
