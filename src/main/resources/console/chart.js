@@ -8,6 +8,7 @@ const KEEP_POINTS = 300;
 export class RollingChart {
   /** {@code series}: the names of the lines; {@code unit}: shown on the y axis. */
   constructor(container, title, series, unit) {
+    this.container = container;
     this.data = [[], ...series.map(() => [])];
     this.plot = new uPlot({
       title,
@@ -24,10 +25,7 @@ export class RollingChart {
     values.forEach((v, i) => this.data[i + 1].push(v));
     if (this.data[0].length > KEEP_POINTS) this.data.forEach(column => column.shift());
     this.plot.setData(this.data);
-  }
-
-  points() {
-    return this.data[0].length;
+    this.container.dataset.points = this.data[0].length;
   }
 }
 

@@ -56,6 +56,6 @@ export function groupPage(id) {
         <td>${esc(l.topic)}</td><td class="num">${l.partition}</td><td>${esc(l.memberId) || '<span class="muted">–</span>'}</td>
         <td class="num">${num(l.committedOffset)}</td><td class="num">${num(l.highWatermark)}</td>
         <td class="num lag">${num(l.lag)}</td><td class="num">${l.lagMs < 0 ? '–' : (l.lagMs / 1000).toFixed(1)}</td></tr>`).join('');
-    }, 5000);
+    }, 2000);
   };
 }
