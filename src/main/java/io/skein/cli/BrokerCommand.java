@@ -1,5 +1,6 @@
 package io.skein.cli;
 
+import com.typesafe.config.ConfigFactory;
 import io.skein.node.BrokerSupervisor;
 import io.skein.node.SkeinNode;
 import java.nio.file.Path;
@@ -15,8 +16,11 @@ import picocli.CommandLine.Option;
     name = "broker",
     mixinStandardHelpOptions = true,
     description = "Run a Skein broker. With no options: a single-node broker serving Kafka clients on"
-        + " 127.0.0.1:9092 and gRPC on 127.0.0.1:9095, data in ./data.")
+        + " 127.0.0.1:9092 and gRPC on 127.0.0.1:9095, the web console and /metrics on"
+        + " http://127.0.0.1:8558/console/, data in ./data.")
 public final class BrokerCommand implements Callable<Integer> {
+
+  private static final String MANAGEMENT_ENABLED = "skein.management.enabled";
 
   @Option(names = "--config", paramLabel = "FILE", description = "HOCON configuration file (see conf/skein.conf).")
   Path configFile;
@@ -32,11 +36,17 @@ public final class BrokerCommand implements Callable<Integer> {
   Integer kafkaPort;
 
   @Option(names = "--management-port", paramLabel = "N",
-      description = "Port of the management endpoint (/alive, /ready), when enabled (akka.management.http.port).")
+      description = "Port of the management endpoint (/console, /metrics, /alive, /ready; akka.management.http.port).")
   Integer managementPort;
 
+  @Option(names = "--management", negatable = true,
+      description = "Serve the management endpoint (skein.management.enabled). On unless --no-management"
+          + " or the --config file sets skein.management.enabled.")
+  Boolean management;
+
   @Option(names = "--host", paramLabel = "ADDRESS",
-      description = "Bind address of the gRPC and Kafka listeners (skein.grpc.host, skein.kafka.host).")
+      description = "Bind address of the gRPC and Kafka listeners and the management endpoint (skein.grpc.host,"
+          + " skein.kafka.host, akka.management.http.hostname).")
   String host;
 
   @Option(names = "--broker-id", paramLabel = "N", description = "Broker id (skein.broker.id).")
@@ -57,9 +67,13 @@ public final class BrokerCommand implements Callable<Integer> {
     if (managementPort != null) {
       overrides.put("akka.management.http.port", managementPort);
     }
+    if (management != null || !configFileSets(MANAGEMENT_ENABLED)) {
+      overrides.put(MANAGEMENT_ENABLED, management == null || management);
+    }
     if (host != null) {
       overrides.put("skein.grpc.host", host);
       overrides.put("skein.kafka.host", host);
+      overrides.put("akka.management.http.hostname", host);
     }
     if (brokerId != null) {
       overrides.put("skein.broker.id", brokerId);
@@ -67,5 +81,10 @@ public final class BrokerCommand implements Callable<Integer> {
     // A downed broker rejoins as a new incarnation; any other shutdown returns, and the JVM exits.
     BrokerSupervisor.run(SkeinNode.loadConfig(Optional.ofNullable(configFile), overrides));
     return 0;
+  }
+
+  /** Whether the --config file says so itself (the flag's default must not override the file). */
+  private boolean configFileSets(String path) {
+    return configFile != null && ConfigFactory.parseFile(configFile.toFile()).hasPath(path);
   }
 }

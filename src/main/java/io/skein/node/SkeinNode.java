@@ -24,6 +24,7 @@ import io.skein.cluster.ControllerStandby;
 import io.skein.cluster.LeaderLocations;
 import io.skein.cluster.LiveBrokers;
 import io.skein.common.AkkaFutures;
+import io.skein.console.ConsoleBroker;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
 import io.skein.metadata.BrokerAddress;
@@ -209,6 +210,7 @@ public final class SkeinNode implements AutoCloseable {
           clusterId, config.brokerId());
       grpc.serve(broker);
       kafka.ifPresent(listener -> serveKafka(system, listener, broker));
+      ConsoleBroker.get(system).serve(broker);
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
       system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,

@@ -27,6 +27,8 @@ final class BrokerProcess implements AutoCloseable {
   final int port;
   /** The Kafka listener's port, on the same host; kept across restarts, as the gRPC port is. */
   final int kafkaPort;
+  /** The management endpoint's port (web console, /metrics), on the same host, unless -D options set another. */
+  final int managementPort;
   private final List<String> jvmOptions;
   private Process process;
   private int starts;
@@ -43,6 +45,7 @@ final class BrokerProcess implements AutoCloseable {
     this.host = host;
     this.port = port;
     this.kafkaPort = FreePorts.on(host);
+    this.managementPort = FreePorts.on(host);
     this.jvmOptions = List.copyOf(jvmOptions);
   }
 
@@ -64,7 +67,8 @@ final class BrokerProcess implements AutoCloseable {
         "--data-dir", dataDir.toString(),
         "--host", host,
         "--port", Integer.toString(port),
-        "--kafka-port", Integer.toString(kafkaPort)));
+        "--kafka-port", Integer.toString(kafkaPort),
+        "--management-port", Integer.toString(managementPort)));
     starts++;
     Files.writeString(logFile, "=== start " + starts + " ===\n",
         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
