@@ -1,14 +1,22 @@
 package io.skein.metrics;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Consumer groups' members, generation and lag per partition, replaced as a whole by each
- * {@link #update} (groups and partitions that went away lose their series).
+ * {@link #update} (groups and partitions that went away lose their series), and their
+ * rebalances: each completed rebalance starts a new generation, so the counter grows by how far
+ * the generation moved since the last update. A group's first update (a new group, or the first
+ * on a broker that just took the refresh over) sets where it counts from.
  */
 public final class GroupHealth {
 
@@ -22,8 +30,22 @@ public final class GroupHealth {
   private final MultiGauge generation;
   private final MultiGauge lagRecords;
   private final MultiGauge lagSeconds;
+  private final MeterRegistry registry;
+  /** By group id: the generation at the last update and the group's rebalance counter. */
+  private final Map<String, Rebalances> rebalances = new HashMap<>();
+
+  private static final class Rebalances {
+    final Counter counter;
+    int generation;
+
+    Rebalances(Counter counter, int generation) {
+      this.counter = counter;
+      this.generation = generation;
+    }
+  }
 
   GroupHealth(MeterRegistry registry) {
+    this.registry = registry;
     members = MultiGauge.builder("skein.group.members").description("Members of the group").register(registry);
     generation = MultiGauge.builder("skein.group.generation").description("The group's generation").register(registry);
     lagRecords = MultiGauge.builder("skein.group.lag.records")
@@ -33,7 +55,8 @@ public final class GroupHealth {
   }
 
   /** The groups as they are now. */
-  public void update(List<Group> groups) {
+  public synchronized void update(List<Group> groups) {
+    countRebalances(groups);
     List<MultiGauge.Row<?>> memberRows = new ArrayList<>();
     List<MultiGauge.Row<?>> generationRows = new ArrayList<>();
     List<MultiGauge.Row<?>> recordRows = new ArrayList<>();
@@ -52,5 +75,30 @@ public final class GroupHealth {
     generation.register(generationRows, true);
     lagRecords.register(recordRows, true);
     lagSeconds.register(secondRows, true);
+  }
+
+  private void countRebalances(List<Group> groups) {
+    Set<String> present = new HashSet<>();
+    for (Group group : groups) {
+      present.add(group.groupId());
+      Rebalances known = rebalances.get(group.groupId());
+      if (known == null) {
+        Counter counter = Counter.builder("skein.group.rebalances").description("Rebalances completed (generations)")
+            .tag("group", group.groupId()).register(registry);
+        rebalances.put(group.groupId(), new Rebalances(counter, group.generation()));
+      } else {
+        if (group.generation() > known.generation) {
+          known.counter.increment(group.generation() - known.generation);
+        }
+        known.generation = group.generation();
+      }
+    }
+    rebalances.entrySet().removeIf(entry -> {
+      boolean gone = !present.contains(entry.getKey());
+      if (gone) {
+        registry.remove(entry.getValue().counter);
+      }
+      return gone;
+    });
   }
 }
