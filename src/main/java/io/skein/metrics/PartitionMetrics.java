@@ -1,10 +1,10 @@
 package io.skein.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Per partition led here: log size, log start and end offset, high watermark. One series per
@@ -17,38 +17,34 @@ public final class PartitionMetrics {
   public record Partition(String topic, int partition, long sizeBytes, long logStartOffset, long logEndOffset,
       long highWatermark) {}
 
-  private final MultiGauge size;
-  private final MultiGauge startOffset;
-  private final MultiGauge endOffset;
-  private final MultiGauge highWatermark;
+  private final GaugeTable size;
+  private final GaugeTable startOffset;
+  private final GaugeTable endOffset;
+  private final GaugeTable highWatermark;
 
   PartitionMetrics(MeterRegistry registry) {
-    size = MultiGauge.builder("skein.partition.log.size").baseUnit("bytes")
-        .description("Bytes of the partition's log segments").register(registry);
-    startOffset = MultiGauge.builder("skein.partition.log.start.offset")
-        .description("The partition's log start offset").register(registry);
-    endOffset = MultiGauge.builder("skein.partition.log.end.offset")
-        .description("The partition's log end offset").register(registry);
-    highWatermark = MultiGauge.builder("skein.partition.high.watermark")
-        .description("The partition's high watermark").register(registry);
+    size = new GaugeTable(registry, "skein.partition.log.size", "Bytes of the partition's log segments", "bytes");
+    startOffset = new GaugeTable(registry, "skein.partition.log.start.offset", "The partition's log start offset");
+    endOffset = new GaugeTable(registry, "skein.partition.log.end.offset", "The partition's log end offset");
+    highWatermark = new GaugeTable(registry, "skein.partition.high.watermark", "The partition's high watermark");
   }
 
   /** The partitions led here now. */
   public void update(List<Partition> partitions) {
-    List<MultiGauge.Row<?>> sizes = new ArrayList<>(partitions.size());
-    List<MultiGauge.Row<?>> starts = new ArrayList<>(partitions.size());
-    List<MultiGauge.Row<?>> ends = new ArrayList<>(partitions.size());
-    List<MultiGauge.Row<?>> watermarks = new ArrayList<>(partitions.size());
+    Map<Tags, Long> sizes = new HashMap<>();
+    Map<Tags, Long> starts = new HashMap<>();
+    Map<Tags, Long> ends = new HashMap<>();
+    Map<Tags, Long> watermarks = new HashMap<>();
     for (Partition p : partitions) {
       Tags tags = Tags.of("topic", p.topic(), "partition", Integer.toString(p.partition()));
-      sizes.add(MultiGauge.Row.of(tags, p.sizeBytes()));
-      starts.add(MultiGauge.Row.of(tags, p.logStartOffset()));
-      ends.add(MultiGauge.Row.of(tags, p.logEndOffset()));
-      watermarks.add(MultiGauge.Row.of(tags, p.highWatermark()));
+      sizes.put(tags, p.sizeBytes());
+      starts.put(tags, p.logStartOffset());
+      ends.put(tags, p.logEndOffset());
+      watermarks.put(tags, p.highWatermark());
     }
-    size.register(sizes, true);
-    startOffset.register(starts, true);
-    endOffset.register(ends, true);
-    highWatermark.register(watermarks, true);
+    size.set(sizes);
+    startOffset.set(starts);
+    endOffset.set(ends);
+    highWatermark.set(watermarks);
   }
 }

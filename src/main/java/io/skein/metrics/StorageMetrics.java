@@ -27,6 +27,12 @@ public final class StorageMetrics implements LogListener {
   private final Timer flushes;
   private final Counter deletedSegments;
   private final Counter deletedBytes;
+  /**
+   * The cleaner's suppliers, held here because the meters hold them weakly (Micrometer's
+   * default): a method reference held by nobody else goes at the next GC and reads NaN.
+   */
+  private Supplier<Optional<LogCleaner.Progress>> cleanerProgress;
+  private Supplier<Double> cleanerDirtyRatio;
 
   StorageMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -72,6 +78,8 @@ public final class StorageMetrics implements LogListener {
    * and the highest {@code dirtyRatio} of the compacted logs, read at each scrape.
    */
   public void cleaner(Supplier<Optional<LogCleaner.Progress>> progress, Supplier<Double> dirtyRatio) {
+    cleanerProgress = progress;
+    cleanerDirtyRatio = dirtyRatio;
     cleanerCounter("skein.log.cleaner.cleans", "Cleans of a compacted log's dirty section", progress,
         LogCleaner.Progress::cleans);
     cleanerCounter("skein.log.cleaner.bytes.read", "Bytes of segments the cleaner read", progress,
