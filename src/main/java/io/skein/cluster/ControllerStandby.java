@@ -166,11 +166,10 @@ public final class ControllerStandby {
     int counted = 0;
     int reachable = 0;
     for (Member member : members) {
-      MemberStatus status = member.status();
-      if (status != MemberStatus.up() && status != MemberStatus.leaving() && status != MemberStatus.exiting()
-          && status != MemberStatus.down()) {
+      if (!mayHostSingleton(member)) {
         continue;
       }
+      MemberStatus status = member.status();
       counted++;
       if (host == null || member.isOlderThan(host)) {
         host = member;
@@ -182,9 +181,37 @@ public final class ControllerStandby {
         }
       }
     }
-    boolean hostFailed = host != null
-        && (unreachable.contains(host.uniqueAddress()) || host.status() == MemberStatus.down());
+    boolean hostFailed = host != null && failed(host, unreachable);
     return hostFailed && oldestReachable != null && reachable * 2 > counted
         ? Optional.of(oldestReachable) : Optional.empty();
+  }
+
+  /**
+   * Whether this node sees a Controller that can act, as its own view of the cluster says: the
+   * singleton's host is neither suspected nor downed, or a member stands in for it.
+   */
+  public static boolean controllerReachable(Cluster cluster) {
+    List<Member> members = new ArrayList<>();
+    cluster.state().getMembers().forEach(members::add);
+    Set<UniqueAddress> unreachable = new HashSet<>();
+    cluster.state().getUnreachable().forEach(member -> unreachable.add(member.uniqueAddress()));
+    return controllerReachable(members, unreachable);
+  }
+
+  static boolean controllerReachable(List<Member> members, Set<UniqueAddress> unreachable) {
+    Optional<Member> host = members.stream().filter(ControllerStandby::mayHostSingleton)
+        .reduce((oldest, member) -> member.isOlderThan(oldest) ? member : oldest);
+    return host.isPresent() && (!failed(host.get(), unreachable) || standIn(members, unreachable).isPresent());
+  }
+
+  /** Up, or on its way out but not removed yet: the singleton may still run there. */
+  private static boolean mayHostSingleton(Member member) {
+    MemberStatus status = member.status();
+    return status == MemberStatus.up() || status == MemberStatus.leaving() || status == MemberStatus.exiting()
+        || status == MemberStatus.down();
+  }
+
+  private static boolean failed(Member member, Set<UniqueAddress> unreachable) {
+    return unreachable.contains(member.uniqueAddress()) || member.status() == MemberStatus.down();
   }
 }

@@ -69,6 +69,7 @@ public final class Log implements Closeable {
   private final ProducerStateManager producerState;
   private final LogOffsetsCheckpoint offsetsCheckpoint;
   private final CleanerCheckpoint cleanerCheckpoint;
+  private final LogListener listener;
 
   /** Guards the set of segments between the writer and the cleaner's swap (see class comment). */
   private final ReentrantLock layoutLock = new ReentrantLock();
@@ -108,7 +109,8 @@ public final class Log implements Closeable {
       CleanerCheckpoint cleanerCheckpoint,
       long logStartOffset,
       long highWatermark,
-      long cleanedOffset) {
+      long cleanedOffset,
+      LogListener listener) {
     this.dir = dir;
     this.config = config;
     this.clock = clock;
@@ -117,6 +119,7 @@ public final class Log implements Closeable {
     this.producerState = new ProducerStateManager(dir);
     this.offsetsCheckpoint = offsetsCheckpoint;
     this.cleanerCheckpoint = cleanerCheckpoint;
+    this.listener = listener;
     this.cleanedOffset = cleanedOffset;
     this.logEndOffset = segments.lastEntry().getValue().nextOffset();
     this.logStartOffset = logStartOffset;
@@ -130,6 +133,13 @@ public final class Log implements Closeable {
    * closed cleanly.
    */
   public static Log open(Path dir, LogConfig config, Clock clock) throws IOException {
+    return open(dir, config, clock, LogListener.NONE);
+  }
+
+  /** As {@link #open(Path, LogConfig, Clock)}, telling {@code listener} what the log does. */
+  public static Log open(Path dir, LogConfig config, Clock clock, LogListener listener)
+      throws IOException {
+    long startNanos = System.nanoTime();
     Files.createDirectories(dir);
     LogLoader.completeInterruptedSwaps(dir);
     LogLoader.deleteStrayFiles(dir);
@@ -187,9 +197,15 @@ public final class Log implements Closeable {
             cleanerCheckpoint,
             logStartOffset,
             highWatermark,
-            cleanedOffset);
+            cleanedOffset,
+            listener);
     log.writeOffsetsCheckpoint();
     log.loadProducerState(logEndOffset);
+    LogListener.OpenedAs openedAs =
+        newLog
+            ? LogListener.OpenedAs.NEW
+            : cleanShutdown ? LogListener.OpenedAs.CLEAN : LogListener.OpenedAs.RECOVERED;
+    listener.opened(openedAs, System.nanoTime() - startNanos);
     LOG.info(
         "Opened {} log {}: offsets [{}, {}), {} segments",
         newLog ? "new" : cleanShutdown ? "cleanly closed" : "recovered",
@@ -611,11 +627,13 @@ public final class Log implements Closeable {
     long end = logEndOffset;
     layoutLock.lock();
     try {
+      long startNanos = System.nanoTime();
       Long from = segments.floorKey(recoveryPoint);
       for (LogSegment segment :
           segments.tailMap(from == null ? segments.firstKey() : from).values()) {
         segment.flush();
       }
+      listener.flushed(System.nanoTime() - startNanos);
     } finally {
       layoutLock.unlock();
     }
@@ -684,11 +702,14 @@ public final class Log implements Closeable {
     logStartOffset = Math.max(logStartOffset, newStart);
     highWatermark = Math.max(highWatermark, logStartOffset);
     recoveryPoint = Math.max(recoveryPoint, logStartOffset);
+    long deletedBytes = 0;
     for (LogSegment segment : expired) {
       segments.remove(segment.baseOffset);
       LOG.info("Retention deleted {} ({} bytes)", segment.logFile(), segment.size());
+      deletedBytes += segment.size();
       segment.delete();
     }
+    listener.retentionDeleted(expired.size(), deletedBytes);
     epochCache.truncateFromStart(logStartOffset);
     producerState.onLogStartMoved(logStartOffset);
     writeOffsetsCheckpoint();
@@ -756,7 +777,9 @@ public final class Log implements Closeable {
     }
     long newBase = logEndOffset;
     active.onBecomeInactive();
+    long flushStartNanos = System.nanoTime();
     active.flush();
+    listener.flushed(System.nanoTime() - flushStartNanos);
     segments.put(newBase, LogSegment.create(dir, newBase, config.segmentIndexBytes()));
     producerState.takeSnapshot(newBase);
     CheckpointFile.fsyncDirectory(dir);
@@ -765,6 +788,7 @@ public final class Log implements Closeable {
     recoveryPoint = newBase;
     unflushedRecords = 0;
     writeOffsetsCheckpoint();
+    listener.rolled();
   }
 
   /**

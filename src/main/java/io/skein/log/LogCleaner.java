@@ -157,6 +157,30 @@ public final class LogCleaner implements Closeable {
         cleans.get(), bytesRead.get(), bytesWritten.get(), recordsRead.get(), recordsKept.get());
   }
 
+  /**
+   * The highest dirty ratio of the registered compacted logs now, 0 if there is none. Reads each
+   * log's segment headers, outside the lock: for a scrape, not for every clean.
+   */
+  public double maxDirtyRatio() {
+    List<Log> compacted = new ArrayList<>();
+    synchronized (lock) {
+      for (Log log : logs.keySet()) {
+        if (log.config().compact()) {
+          compacted.add(log);
+        }
+      }
+    }
+    double max = 0;
+    for (Log log : compacted) {
+      try {
+        max = Math.max(max, log.dirtyRatio());
+      } catch (RuntimeException closing) {
+        // Closed under us: it deregisters next.
+      }
+    }
+    return max;
+  }
+
   /** Wakes the threads to look for work now rather than after the backoff. */
   public void wakeUp() {
     synchronized (lock) {

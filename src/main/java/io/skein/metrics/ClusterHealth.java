@@ -3,10 +3,13 @@ package io.skein.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -19,14 +22,23 @@ public final class ClusterHealth {
 
   private static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
 
+  /** Bucket bounds of the election duration: from a local hand-over to a failure detector's seconds. */
+  private static final Duration[] ELECTION_BUCKETS = {
+    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+    Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+    Duration.ofSeconds(30)
+  };
+
   private final AtomicLong led = new AtomicLong();
   private final AtomicLong underReplicated = new AtomicLong();
   private final AtomicLong underMinIsr = new AtomicLong();
   private final AtomicLong offline = new AtomicLong();
   private final AtomicLong brokersUp = new AtomicLong();
+  private final AtomicLong controllerPresent = new AtomicLong();
   private final Counter leaderElections;
   private final Counter isrShrinks;
   private final Counter isrExpands;
+  private final Timer electionDuration;
 
   ClusterHealth(MeterRegistry registry) {
     gauge(registry, "skein.partitions.led", "Partitions this broker leads", led);
@@ -36,12 +48,32 @@ public final class ClusterHealth {
         underMinIsr);
     gauge(registry, "skein.partitions.offline", "Partitions of the cluster without a live leader", offline);
     gauge(registry, "skein.brokers.up", "Brokers that are members of the cluster", brokersUp);
+    gauge(registry, "skein.controller.present", "1 if this broker sees a Controller it can reach, else 0",
+        controllerPresent);
     leaderElections = Counter.builder("skein.leader.elections")
         .description("Partitions given a new leader by the Controller on this broker").register(registry);
     isrShrinks = Counter.builder("skein.isr.shrinks")
         .description("ISR changes to fewer replicas, persisted by the Controller on this broker").register(registry);
     isrExpands = Counter.builder("skein.isr.expands")
         .description("ISR changes to more replicas, persisted by the Controller on this broker").register(registry);
+    electionDuration = Timer.builder("skein.leader.election.duration")
+        .description("From the Controller's election of this broker as a partition's leader to it serving")
+        .serviceLevelObjectives(ELECTION_BUCKETS)
+        .register(registry);
+  }
+
+  /**
+   * This broker serves as the leader the Controller elected at {@code electedAtMs} (the
+   * Controller's wall clock), now {@code nowMs} (this broker's). A clock behind the Controller's
+   * counts zero rather than a negative time.
+   */
+  public void leaderServing(long electedAtMs, long nowMs) {
+    electionDuration.record(Math.max(0, nowMs - electedAtMs), TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether this broker sees a Controller now (see {@code ControllerStandby.controllerReachable}). */
+  public void controllerSeen(boolean present) {
+    controllerPresent.set(present ? 1 : 0);
   }
 
   /** The Controller gave {@code partitions} partitions a new leader. */

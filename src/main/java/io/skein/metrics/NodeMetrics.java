@@ -30,8 +30,11 @@ public final class NodeMetrics implements AutoCloseable {
   private final TopicMetrics topics;
   private final ClusterHealth cluster;
   private final GroupHealth groups;
+  private final StorageMetrics storage;
+  private final Optional<PartitionMetrics> partitions;
 
-  private NodeMetrics(MeterRegistry registry, Optional<PrometheusMeterRegistry> prometheus, Optional<JvmGcMetrics> gc) {
+  private NodeMetrics(MeterRegistry registry, Optional<PrometheusMeterRegistry> prometheus, Optional<JvmGcMetrics> gc,
+      boolean perPartition) {
     this.registry = registry;
     this.prometheus = prometheus;
     this.gc = gc;
@@ -40,15 +43,22 @@ public final class NodeMetrics implements AutoCloseable {
     this.topics = new TopicMetrics(registry);
     this.cluster = new ClusterHealth(registry);
     this.groups = new GroupHealth(registry);
+    this.storage = new StorageMetrics(registry);
+    this.partitions = perPartition ? Optional.of(new PartitionMetrics(registry)) : Optional.empty();
   }
 
-  /** As {@code skein.metrics.enabled} says. */
+  /** As {@code skein.metrics.enabled} and {@code skein.metrics.partitions.enabled} say. */
   public static NodeMetrics from(Config config) {
-    return config.getBoolean("skein.metrics.enabled") ? prometheus() : disabled();
+    return config.getBoolean("skein.metrics.enabled")
+        ? prometheus(config.getBoolean("skein.metrics.partitions.enabled"))
+        : disabled();
   }
 
-  /** A Prometheus registry with the JVM, GC, thread, memory and process meters bound. */
-  public static NodeMetrics prometheus() {
+  /**
+   * A Prometheus registry with the JVM, GC, thread, memory and process meters bound, and the
+   * per-partition meters if {@code perPartition}.
+   */
+  public static NodeMetrics prometheus(boolean perPartition) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     JvmGcMetrics gc = new JvmGcMetrics();
@@ -58,14 +68,14 @@ public final class NodeMetrics implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
-    return new NodeMetrics(registry, Optional.of(registry), Optional.of(gc));
+    return new NodeMetrics(registry, Optional.of(registry), Optional.of(gc), perPartition);
   }
 
   /** Meters that count nothing and are never registered. */
   public static NodeMetrics disabled() {
     CompositeMeterRegistry registry = new CompositeMeterRegistry();
     registry.config().meterFilter(MeterFilter.deny());
-    return new NodeMetrics(registry, Optional.empty(), Optional.empty());
+    return new NodeMetrics(registry, Optional.empty(), Optional.empty(), false);
   }
 
   /** Whether meters count and are served. */
@@ -105,6 +115,16 @@ public final class NodeMetrics implements AutoCloseable {
   /** Consumer groups' members and lag. */
   public GroupHealth groups() {
     return groups;
+  }
+
+  /** Segment rolls, retention, fsyncs, log opens and the cleaner, for all logs here. */
+  public StorageMetrics storage() {
+    return storage;
+  }
+
+  /** Each partition's offsets and size, if {@code skein.metrics.partitions.enabled}. */
+  public Optional<PartitionMetrics> partitions() {
+    return partitions;
   }
 
   @Override

@@ -32,10 +32,12 @@ import io.skein.metadata.PartitionKey;
 import io.skein.metadata.Topic;
 import io.skein.metrics.MetricsSetup;
 import io.skein.metrics.NodeMetrics;
+import io.skein.metrics.PartitionMetrics;
 import io.skein.partition.LeaderShardHomes;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.UndeliveredRequests;
 import io.skein.partition.PartitionUpdates;
+import io.skein.partition.LocalLeaderLogs;
 import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
@@ -230,15 +232,30 @@ public final class SkeinNode implements AutoCloseable {
     }
   }
 
-  /** Recomputes the cluster health gauges every {@link #CLUSTER_HEALTH_REFRESH}, off the scrape. */
+  /**
+   * Recomputes the cluster health and per-partition gauges every {@link #CLUSTER_HEALTH_REFRESH},
+   * off the scrape, and meters the log cleaner.
+   */
   private static void refreshClusterHealth(ActorSystem<?> system, NodeMetrics metrics, BrokerConfig config) {
     LeaderLocations leaders = LeaderLocations.get(system);
+    LocalLeaderLogs leaderLogs = LocalLeaderLogs.get(system);
     Cluster cluster = Cluster.get(system);
     int minIsr = config.topicDefaults().minInsyncReplicas();
-    system.scheduler().scheduleAtFixedRate(Duration.ZERO, CLUSTER_HEALTH_REFRESH,
-        () -> metrics.cluster().update(config.brokerId(), leaders.assignments().map(Map::values).orElse(List.of()),
-            LiveBrokers.members(cluster), minIsr),
-        system.executionContext());
+    system.scheduler().scheduleAtFixedRate(Duration.ZERO, CLUSTER_HEALTH_REFRESH, () -> {
+      metrics.cluster().update(config.brokerId(), leaders.assignments().map(Map::values).orElse(List.of()),
+          LiveBrokers.members(cluster), minIsr);
+      metrics.cluster().controllerSeen(ControllerStandby.controllerReachable(cluster));
+      metrics.partitions().ifPresent(partitions -> partitions.update(partitionsLed(leaderLogs)));
+    }, system.executionContext());
+    LocalLogCleaner cleaner = LocalLogCleaner.get(system);
+    metrics.storage().cleaner(cleaner::progress, cleaner::maxDirtyRatio);
+  }
+
+  private static List<PartitionMetrics.Partition> partitionsLed(LocalLeaderLogs logs) {
+    List<PartitionMetrics.Partition> led = new ArrayList<>();
+    logs.forEachLog((key, log) -> led.add(new PartitionMetrics.Partition(key.topic(), key.partition(),
+        log.sizeInBytes(), log.logStartOffset(), log.logEndOffset(), log.highWatermark())));
+    return led;
   }
 
   /** The gRPC endpoint, bound but not serving yet. */

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * Per node: the logs of the partitions this node leads, so that a read of committed data is
@@ -46,6 +47,11 @@ public final class LocalLeaderLogs implements Extension {
 
   void stoppedServing(PartitionKey key, Log log) {
     logs.remove(key, log);
+  }
+
+  /** Calls {@code action} with each partition led here and its log, for the per-partition gauges. */
+  public void forEachLog(BiConsumer<PartitionKey, Log> action) {
+    logs.forEach(action);
   }
 
   /**

@@ -56,6 +56,12 @@ public final class LocalLogCleaner implements Extension {
     }
   }
 
+  /** The highest dirty ratio of the compacted logs here, for the metrics endpoint; 0 if not started. */
+  public double maxDirtyRatio() {
+    LogCleaner current = cleaner;
+    return current == null ? 0 : current.maxDirtyRatio();
+  }
+
   /** What the cleaner has done since it started, for the metrics endpoint; empty if not started. */
   public Optional<LogCleaner.Progress> progress() {
     LogCleaner current = cleaner;

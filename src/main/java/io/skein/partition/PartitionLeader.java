@@ -38,6 +38,9 @@ import io.skein.common.ErrorCode;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
+import io.skein.metrics.ClusterHealth;
+import io.skein.metrics.MetricsSetup;
+import io.skein.metrics.StorageMetrics;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -166,8 +169,11 @@ public final class PartitionLeader {
   /** Pushed by the Controller after it persisted the topic's deletion. */
   public record DeleteLog(String topicId) implements Command {}
 
-  /** Pushed by the Controller after it persisted a new leader, epoch or ISR for this partition. */
-  public record LeaderAndIsr(String topicId, ReplicaAssignment assignment) implements Command {}
+  /**
+   * Pushed by the Controller after it persisted a new leader, epoch or ISR for this partition, at
+   * {@code electedAtMs} (the Controller's wall clock), which times the election.
+   */
+  public record LeaderAndIsr(String topicId, ReplicaAssignment assignment, long electedAtMs) implements Command {}
 
   /**
    * A follower asks for batches from {@code fetchOffset} (its log end offset), at the epoch it
@@ -298,6 +304,8 @@ public final class PartitionLeader {
   private final TimerScheduler<Command> timers;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final LocalLeaderLogs localLogs;
+  private final StorageMetrics storageMetrics;
+  private final ClusterHealth clusterHealth;
   private final Map<Long, Read> waitingReads = new HashMap<>();
   private long nextReadId;
 
@@ -319,6 +327,8 @@ public final class PartitionLeader {
   private int partitionEpoch;
   private ReplicaProgress progress;
   private boolean isrChangeInFlight;
+  /** The last leader epoch whose election was timed, so that a repeated push is not timed twice. */
+  private int electionTimedEpoch = -1;
 
   private record PendingAck(AppendReply reply, long deadlineNanos, ActorRef<AppendReply> replyTo) {}
 
@@ -342,6 +352,8 @@ public final class PartitionLeader {
     this.timers = timers;
     this.shard = shard;
     this.localLogs = LocalLeaderLogs.get(context.getSystem());
+    this.storageMetrics = MetricsSetup.metricsOf(context.getSystem()).storage();
+    this.clusterHealth = MetricsSetup.metricsOf(context.getSystem()).cluster();
   }
 
   // ---- initializing ---------------------------------------------------------------------
@@ -405,7 +417,7 @@ public final class PartitionLeader {
     try {
       LogConfig logConfig = LogConfig.fromMap(topic.configs(), config.topicDefaults());
       PartitionDirectory.claim(dir(), topic.topicId());
-      log = Log.open(dir(), logConfig, Clock.systemUTC());
+      log = Log.open(dir(), logConfig, Clock.systemUTC(), storageMetrics);
       this.logConfig = logConfig;
     } catch (IOException | RuntimeException e) {
       context.getLog().error("Partition {}: cannot open its log in {}", key, dir(), e);
@@ -451,8 +463,14 @@ public final class PartitionLeader {
     stash.forEach(command -> fail(command, notLeader));
     stash.clear();
     return Behaviors.receive(Command.class)
-        .onMessage(LeaderAndIsr.class, update -> update.assignment().leader() == config.brokerId()
-            ? initializing() : Behaviors.same())
+        // Kept for when it serves, which times the election.
+        .onMessage(LeaderAndIsr.class, update -> {
+          if (update.assignment().leader() != config.brokerId()) {
+            return Behaviors.same();
+          }
+          stash.stash(update);
+          return initializing();
+        })
         // The local replica manager wakes the partitions it believes this broker leads: check again.
         .onMessage(Open.class, open -> {
           stash.stash(open);
@@ -635,7 +653,12 @@ public final class PartitionLeader {
 
   private Behavior<Command> onLeaderAndIsr(LeaderAndIsr update) {
     ReplicaAssignment assignment = update.assignment();
-    if (!update.topicId().equals(topicId) || assignment.leaderEpoch() <= leaderEpoch) {
+    if (!update.topicId().equals(topicId) || assignment.leaderEpoch() < leaderEpoch) {
+      return Behaviors.same();
+    }
+    if (assignment.leaderEpoch() == leaderEpoch) {
+      // Elected at the epoch it opened with: the push waited in the stash while the log opened.
+      timeElection(update);
       return Behaviors.same();
     }
     if (assignment.leader() != config.brokerId()) {
@@ -649,9 +672,18 @@ public final class PartitionLeader {
     }
     progress = new ReplicaProgress(config.brokerId(), assignment.replicas(), assignment.isr(), nowMs());
     partitionEpoch = assignment.partitionEpoch();
+    timeElection(update);
     context.getLog().info("Partition {}: still leading, now at epoch {} with ISR {}", key, leaderEpoch,
         assignment.isr());
     return Behaviors.same();
+  }
+
+  /** This broker serves at the epoch {@code update} elected it at: the election is over. */
+  private void timeElection(LeaderAndIsr update) {
+    if (update.assignment().leader() == config.brokerId() && leaderEpoch > electionTimedEpoch) {
+      electionTimedEpoch = leaderEpoch;
+      clusterHealth.leaderServing(update.electedAtMs(), nowMs());
+    }
   }
 
   private Behavior<Command> onIsrTick() {

@@ -54,7 +54,8 @@ public final class PartitionUpdates implements AssignmentSubscribers<ReplicaMana
 
   @Override
   public void leaderElected(PartitionKey partition, String topicId, int previousLeader, ReplicaAssignment assignment) {
-    PartitionLeader.LeaderAndIsr update = new PartitionLeader.LeaderAndIsr(topicId, assignment);
+    PartitionLeader.LeaderAndIsr update =
+        new PartitionLeader.LeaderAndIsr(topicId, assignment, System.currentTimeMillis());
     deliver(() -> {
       // The new leader starts now rather than at the first request; the old one steps down.
       if (assignment.leader() >= 0) {

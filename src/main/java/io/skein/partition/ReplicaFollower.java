@@ -14,6 +14,7 @@ import io.skein.log.LogException;
 import io.skein.common.ErrorCode;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.Topic;
+import io.skein.metrics.MetricsSetup;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -98,7 +99,8 @@ public final class ReplicaFollower {
   private Behavior<Command> opening() {
     try {
       PartitionDirectory.claim(dir(), topic.topicId());
-      log = Log.open(dir(), LogConfig.fromMap(topic.configs(), config.topicDefaults()), Clock.systemUTC());
+      log = Log.open(dir(), LogConfig.fromMap(topic.configs(), config.topicDefaults()), Clock.systemUTC(),
+          MetricsSetup.metricsOf(context.getSystem()).storage());
     } catch (IOException | RuntimeException e) {
       context.getLog().error("Partition {}: follower cannot open its log in {}", key, dir(), e);
       return Behaviors.stopped();

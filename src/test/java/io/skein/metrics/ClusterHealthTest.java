@@ -2,12 +2,14 @@ package io.skein.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The health gauges from assignments, and the election and ISR counters. */
@@ -46,5 +48,24 @@ class ClusterHealthTest {
     assertEquals(3, registry.get("skein.leader.elections").counter().count());
     assertEquals(1, registry.get("skein.isr.shrinks").counter().count());
     assertEquals(2, registry.get("skein.isr.expands").counter().count());
+  }
+
+  @Test
+  void anElectionIsTimedFromTheControllersDecisionToTheLeaderServing() {
+    health.leaderServing(10_000, 10_750);
+    health.leaderServing(20_000, 19_990);
+    Timer elections = registry.get("skein.leader.election.duration").timer();
+    assertEquals(2, elections.count());
+    assertEquals(750, elections.totalTime(TimeUnit.MILLISECONDS), "a clock behind the Controller's counts 0");
+    assertEquals(750, elections.max(TimeUnit.MILLISECONDS));
+  }
+
+  @Test
+  void theControllerIsPresentAsLastSeen() {
+    assertEquals(0, gauge("skein.controller.present"), "not seen before the first look");
+    health.controllerSeen(true);
+    assertEquals(1, gauge("skein.controller.present"));
+    health.controllerSeen(false);
+    assertEquals(0, gauge("skein.controller.present"));
   }
 }

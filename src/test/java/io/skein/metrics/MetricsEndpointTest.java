@@ -12,6 +12,7 @@ import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.server.TestBroker;
 import io.skein.testing.FreePorts;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +37,9 @@ class MetricsEndpointTest {
   @BeforeAll
   static void start() throws Exception {
     managementPort = FreePorts.on("127.0.0.1");
-    broker = TestBroker.start(management(managementPort, true));
+    Map<String, Object> settings = new HashMap<>(management(managementPort, true));
+    settings.put("skein.metrics.partitions.enabled", true);
+    broker = TestBroker.start(settings);
   }
 
   @AfterAll
@@ -183,7 +186,41 @@ class MetricsEndpointTest {
           () -> PrometheusText.scrape(managementPort).sum("skein_group_lag_records", ofGroup, "topic=\"lagging\"") == 7,
           () -> PrometheusText.scrape(managementPort).samples().stream()
               .filter(sample -> sample.name().startsWith("skein_group")).toList().toString());
+      double secondsBehind = PrometheusText.scrape(managementPort).sum("skein_group_lag_seconds", ofGroup);
+      assertEventually("the stopped group's lag in seconds grows with time", Duration.ofSeconds(30),
+          () -> PrometheusText.scrape(managementPort).sum("skein_group_lag_seconds", ofGroup) > secondsBehind,
+          () -> "was " + secondsBehind + ": " + PrometheusText.scrape(managementPort).samples().stream()
+              .filter(sample -> sample.name().startsWith("skein_group_lag")).toList());
     }
+  }
+
+  @Test
+  void countsSegmentRollsFsyncsAndLogOpensAndSeesTheController() throws Exception {
+    String topic = "rolling";
+    PrometheusText before = PrometheusText.scrape(managementPort);
+    broker.node().broker().topics().createTopic(topic, 1, 1, Map.of("segment.bytes", "512"), false)
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try (KafkaProducer<String, String> producer = producer()) {
+      produce(producer, topic, 20);
+    }
+    String ofPartition = "topic=\"rolling\"";
+    assertEventually("rolls, fsyncs, the open and the partition's offsets are metered", Duration.ofSeconds(20), () -> {
+      PrometheusText after = PrometheusText.scrape(managementPort);
+      return after.sum("skein_log_segment_rolls_total") >= before.sum("skein_log_segment_rolls_total") + 2
+          && after.sum("skein_log_flushes_seconds_count") >= before.sum("skein_log_flushes_seconds_count") + 2
+          && after.sum("skein_log_open_seconds_count", "opened=\"new\"")
+              >= before.sum("skein_log_open_seconds_count", "opened=\"new\"") + 1
+          && after.sum("skein_controller_present") == 1
+          && after.sum("skein_partition_log_end_offset", ofPartition) == 20
+          && after.sum("skein_partition_high_watermark", ofPartition) == 20
+          && after.sum("skein_partition_log_start_offset", ofPartition) == 0
+          && after.sum("skein_partition_log_size_bytes", ofPartition) > 512
+          && after.has("skein_log_cleaner_cleans_total")
+          && after.sum("skein_log_cleaner_max_dirty_ratio") == 0;
+    }, () -> PrometheusText.scrape(managementPort).samples().stream()
+        .filter(sample -> sample.name().startsWith("skein_log") || sample.name().startsWith("skein_partition_")
+            || sample.name().startsWith("skein_controller"))
+        .toList().toString());
   }
 
   private static KafkaProducer<String, String> producer() {
