@@ -50,7 +50,8 @@ class ReadmeWalkThroughTest {
         "set -euo pipefail",
         "skein() { '" + java + "' -XX:TieredStopAtLevel=1 -cp \"$SKEIN_CLASSPATH\" io.skein.cli.SkeinCli \"$@\"; }",
         "skein broker --host 127.0.0.1 --port " + grpc.substring(grpc.indexOf(':') + 1)
-            + " --kafka-port " + FreePorts.on("127.0.0.1") + " --data-dir '" + dir.resolve("data") + "' > '"
+            + " --kafka-port " + FreePorts.on("127.0.0.1") + " --management-port " + FreePorts.on("127.0.0.1")
+            + " --data-dir '" + dir.resolve("data") + "' > '"
             + dir.resolve("broker.out") + "' 2>&1 &",
         "echo $! > '" + pidFile + "'",
         commands.replace("bin/skein ", "skein ").replace(README_GRPC, grpc)));
