@@ -1,5 +1,5 @@
 // Cluster: brokers, racks, the Controller, partition health and how leadership is spread.
-import { api, esc, num, poll } from '../app.js';
+import { api, esc, num, poll } from '../lib.js';
 
 export function clusterPage() {
   return main => {

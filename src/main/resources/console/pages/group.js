@@ -1,6 +1,6 @@
 // A consumer group: members and their assignment, lag per partition, total lag over time,
 // and an offset reset (preview, then execute) while the group has no members.
-import { api, esc, num, poll } from '../app.js';
+import { api, esc, num, poll } from '../lib.js';
 import { RollingChart } from '../chart.js';
 
 export function groupPage(id) {

@@ -1,5 +1,5 @@
 // Consumer groups: every group with its state, members and generation.
-import { api, esc, num, poll } from '../app.js';
+import { api, esc, num, poll } from '../lib.js';
 
 export function groupsPage() {
   return main => {

@@ -1,6 +1,6 @@
 // The message browser: a partition's messages from an offset, a time, or the newest ones;
 // JSON pretty-printed, binary as hex; and a live tail that long-polls the broker.
-import { api, esc, hashParams, MIN_POLL_MS, showError, time } from '../app.js';
+import { api, esc, hashParams, MIN_POLL_MS, showError, time } from '../lib.js';
 
 const SHOWN_ROWS = 500;
 

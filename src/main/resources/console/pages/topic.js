@@ -1,6 +1,6 @@
 // A topic: its partitions (leader, replicas, ISR, offsets, sizes), a throughput chart, its
 // configs with changes, and deletion behind a confirmation.
-import { api, bytes, esc, num, poll } from '../app.js';
+import { api, bytes, esc, num, poll } from '../lib.js';
 import { Rate, RollingChart } from '../chart.js';
 import { parseConfigs } from './topics.js';
 

@@ -1,5 +1,5 @@
 // Topics: every topic with its size and rates (from successive polls), and a create form.
-import { api, bytes, esc, num, poll } from '../app.js';
+import { api, bytes, esc, num, poll } from '../lib.js';
 import { Rate } from '../chart.js';
 
 export function topicsPage() {
