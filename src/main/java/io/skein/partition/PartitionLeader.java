@@ -109,9 +109,10 @@ public final class PartitionLeader {
   /**
    * Sent to a broker's shard ({@link LeaderShards#homeId}) to have it placed, and its place known
    * to the sender's region, before any leader needs it: then no election waits for the shard
-   * coordinator, which may be on the very node that failed.
+   * coordinator, which may be on the very node that failed. The shard's node tells {@code
+   * placedBy} once it runs there.
    */
-  public record PlaceShard() implements Command {}
+  public record PlaceShard(ActorRef<LeaderShardHomes.Command> placedBy) implements Command {}
 
   /** Open the log now (recovering it if needed) and answer when it serves. */
   public record Open(ActorRef<Opened> replyTo) implements Command {}
@@ -247,7 +248,8 @@ public final class PartitionLeader {
     ReplicationConfig replication = ReplicationConfig.from(system.settings().config());
     ClusterSharding.get(system)
         .init(
-            Entity.of(TYPE_KEY, ctx -> LeaderShards.isHome(ctx.getEntityId()) ? shardHome()
+            Entity.of(TYPE_KEY, ctx -> LeaderShards.isHome(ctx.getEntityId())
+                ? shardHome(LeaderShards.brokerOf(ctx.getEntityId()))
                 : LeaderShards.brokerOf(ctx.getEntityId()) == config.brokerId()
                     ? create(LeaderShards.partitionOf(ctx.getEntityId()), config, replication, controller,
                         replicaManager, ctx.getShard())
@@ -274,9 +276,15 @@ public final class PartitionLeader {
                             context, stash, timers).initializing())));
   }
 
-  /** The entity that places its shard: it stops on its first message. */
-  private static Behavior<Command> shardHome() {
-    return Behaviors.receive(Command.class).onAnyMessage(placed -> Behaviors.stopped()).build();
+  /** The entity that places {@code broker}'s shard: it says so, and stops, on its first message. */
+  private static Behavior<Command> shardHome(int broker) {
+    return Behaviors.receive(Command.class)
+        .onMessage(PlaceShard.class, place -> {
+          place.placedBy().tell(new LeaderShardHomes.ShardPlaced(broker));
+          return Behaviors.stopped();
+        })
+        .onAnyMessage(other -> Behaviors.stopped())
+        .build();
   }
 
   /**
