@@ -90,6 +90,22 @@ final class AcksAllLoad implements AutoCloseable {
     return ackTimes.tailMap(nanos, false).values().stream().min(Long::compare);
   }
 
+  /**
+   * The longest time between {@code fromNanos} and {@code toNanos} (System.nanoTime) without an
+   * acknowledgement: between successive answers, from the start to the first and from the last to the end.
+   */
+  long longestGapWithoutAck(long fromNanos, long toNanos) {
+    long[] answers = ackTimes.values().stream().mapToLong(Long::longValue)
+        .filter(answered -> answered >= fromNanos && answered <= toNanos).sorted().toArray();
+    long longest = 0;
+    long previous = fromNanos;
+    for (long answered : answers) {
+      longest = Math.max(longest, answered - previous);
+      previous = answered;
+    }
+    return Math.max(longest, toNanos - previous);
+  }
+
   /** Stops the load and waits for the request in flight. */
   @Override
   public void close() throws InterruptedException {
