@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * near the end on every partition, and a seeded random series of faults, one broker at a time,
  * each right after the cluster healed from the one before: kill -9 (then a restart), SIGSTOP for
  * 5–15 s (then SIGCONT: the broker must come back by itself, in the same process) and SIGTERM
- * (then a restart). Every broker holds a copy of every partition, so each fault hits partitions
+ * (then a restart); healed means every ISR full and every broker seeing every other reachable. Every broker holds a copy of every partition, so each fault hits partitions
  * the victim led and partitions it followed; for each, the test prints how long acks=all writes
  * waited (the fault to the first acknowledgement of a request sent after it), and at the end the
  * median and maximum per fault kind. Afterwards: every acknowledged record is on every replica at
@@ -190,6 +190,11 @@ class FaultScheduleIT {
     }
     cluster.awaitFullIsrs(TOPIC, PARTITIONS, BROKERS);
     long healedAt = System.nanoTime();
+    // One fault at a time: the next comes once every broker sees every other reachable again, as
+    // the split-brain resolver downs a broker some member still sees unreachable when another
+    // fails (DownIndirectlyConnected).
+    assertEventually("every broker sees every other reachable after fault " + number, Duration.ofSeconds(60),
+        () -> cluster.ids().stream().allMatch(cluster::seesAllReachable));
     if (fault == Fault.PAUSE) {
       assertTrue(broker.isAlive() && broker.pid() == pid,
           "the paused broker " + victim + " came back by itself, in the same process; see " + broker.logFile);

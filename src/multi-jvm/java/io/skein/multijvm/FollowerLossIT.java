@@ -74,9 +74,14 @@ class FollowerLossIT {
         assertEventually("300 records acknowledged with the full ISR", Duration.ofSeconds(60),
             () -> load.ackedCount() >= 300);
 
+        assertEventually("the leader's metrics count no under-replicated partition", Duration.ofSeconds(30),
+            () -> cluster.metrics(1).sum("skein_partitions_under_replicated") == 0);
         cluster.broker(3).kill();
         long killedAt = System.nanoTime();
         awaitIsr(cluster, partition, Set.of(1, 2));
+        // Broker 1 leads one partition of three: the ISR of each it leads lost broker 3.
+        assertEventually("the leader's metrics count its partitions under-replicated", Duration.ofSeconds(30),
+            () -> cluster.metrics(1).sum("skein_partitions_under_replicated") >= 1);
         int ackedAtShrink = load.ackedCount();
         assertEventually("acks=all continues with ISR [1, 2]", Duration.ofSeconds(60),
             () -> load.ackedCount() >= ackedAtShrink + 300);
@@ -126,6 +131,9 @@ class FollowerLossIT {
         acked.putAll(load.acked);
       }
       awaitIsr(cluster, partition, Set.of(1, 2, 3));
+      assertEventually("under-replicated back to 0 on the leader, and ISR expansions counted by the Controller",
+          Duration.ofSeconds(60), () -> cluster.metrics(1).sum("skein_partitions_under_replicated") == 0
+              && cluster.ids().stream().mapToDouble(id -> cluster.metrics(id).sum("skein_isr_expands_total")).sum() >= 1);
       long highWatermark = cluster.describe(TOPIC, partition).orElseThrow().getHighWatermark();
 
       for (int id : cluster.ids()) {

@@ -5,6 +5,7 @@ import static io.skein.testing.Eventually.assertEventually;
 import io.grpc.ManagedChannel;
 import io.skein.client.Admin;
 import io.skein.client.SkeinException;
+import io.skein.metrics.PrometheusText;
 import io.grpc.StatusRuntimeException;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.CreateTopicRequest;
@@ -14,6 +15,10 @@ import io.skein.proto.v1.PartitionMetadata;
 import io.skein.testing.FreePorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,15 +33,21 @@ import java.util.concurrent.TimeUnit;
  */
 final class SkeinCluster implements AutoCloseable {
 
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
   private final Path baseDir;
   /** The Controller's journal; replaced when it is stopped and started again. */
   private EmbeddedPostgres postgres;
   private final List<BrokerProcess> brokers;
+  /** Each broker's management endpoint (bootstrap, /metrics), by broker id - 1. */
+  private final List<Integer> managementPorts;
 
-  private SkeinCluster(Path baseDir, EmbeddedPostgres postgres, List<BrokerProcess> brokers) {
+  private SkeinCluster(Path baseDir, EmbeddedPostgres postgres, List<BrokerProcess> brokers,
+      List<Integer> managementPorts) {
     this.baseDir = baseDir;
     this.postgres = postgres;
     this.brokers = brokers;
+    this.managementPorts = managementPorts;
   }
 
   /**
@@ -83,7 +94,7 @@ final class SkeinCluster implements AutoCloseable {
       brokers.add(new BrokerProcess(baseDir.resolve("broker-" + id), host(id), FreePorts.on(host(id)),
           options));
     }
-    SkeinCluster cluster = new SkeinCluster(baseDir, postgres, brokers);
+    SkeinCluster cluster = new SkeinCluster(baseDir, postgres, brokers, managementPorts);
     try {
       for (BrokerProcess broker : brokers) {
         broker.launch();
@@ -104,6 +115,29 @@ final class SkeinCluster implements AutoCloseable {
 
   BrokerProcess broker(int id) {
     return brokers.get(id - 1);
+  }
+
+  /** Broker {@code id}'s Prometheus metrics, scraped now. */
+  PrometheusText metrics(int id) {
+    return PrometheusText.scrape(host(id), managementPorts.get(id - 1));
+  }
+
+  /**
+   * Whether broker {@code id} is a member that sees every member reachable, and is seen so by
+   * all (Akka Management's /cluster/members lists each unreachable member with its observers).
+   */
+  boolean seesAllReachable(int id) {
+    try {
+      HttpResponse<String> members = HTTP.send(HttpRequest.newBuilder(
+              URI.create("http://" + host(id) + ":" + managementPorts.get(id - 1) + "/cluster/members"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      return members.statusCode() == 200 && members.body().replace(" ", "").contains("\"unreachable\":[]");
+    } catch (IOException notNow) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   List<Integer> ids() {

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** One scrape of a /metrics endpoint, parsed from the Prometheus text format, for tests. */
-record PrometheusText(List<Sample> samples) {
+public record PrometheusText(List<Sample> samples) {
 
   /** One line: a series (name and labels as written) and its value. */
   record Sample(String name, String labels, double value) {}
@@ -18,13 +18,22 @@ record PrometheusText(List<Sample> samples) {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+    return get("127.0.0.1", port, path);
+  }
+
+  static HttpResponse<String> get(String host, int port, String path) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   static PrometheusText scrape(int port) {
+    return scrape("127.0.0.1", port);
+  }
+
+  /** The endpoint of a broker on {@code host} (multi-JVM brokers each have their own loopback address). */
+  public static PrometheusText scrape(String host, int port) {
     try {
-      HttpResponse<String> response = get(port, "/metrics");
+      HttpResponse<String> response = get(host, port, "/metrics");
       if (response.statusCode() != 200) {
         throw new AssertionError("/metrics answered " + response.statusCode() + ": " + response.body());
       }
@@ -54,7 +63,7 @@ record PrometheusText(List<Sample> samples) {
   }
 
   /** The sum of the samples named {@code name} whose labels include every {@code label="value"} given. */
-  double sum(String name, String... labels) {
+  public double sum(String name, String... labels) {
     double sum = 0;
     for (Sample sample : samples) {
       if (sample.name().equals(name) && hasAll(sample.labels(), labels)) {
