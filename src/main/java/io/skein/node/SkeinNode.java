@@ -129,6 +129,7 @@ public final class SkeinNode implements AutoCloseable {
   /** Starts a broker and returns once its partitions are open and gRPC serves. */
   public static SkeinNode start(Config loaded) throws IOException {
     BrokerConfig config = BrokerConfig.from(loaded);
+    Config remotingTls = RemotingTls.akkaConfig(loaded);
     Files.createDirectories(config.dataDir());
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
@@ -159,6 +160,7 @@ public final class SkeinNode implements AutoCloseable {
     Config withRoles = ConfigFactory.parseMap(Map.of(
             "akka.cluster.roles", BrokerRoles.of(self, kafkaSelf),
             "skein.grpc.port", port))
+        .withFallback(remotingTls)
         .withFallback(loaded);
 
     ActorSystem<SpawnProtocol.Command> system;

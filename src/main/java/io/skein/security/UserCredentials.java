@@ -3,14 +3,11 @@ package io.skein.security;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
@@ -35,18 +32,13 @@ public final class UserCredentials implements ScramCredentials {
       List.of(ScramMechanism.SCRAM_SHA_512, ScramMechanism.SCRAM_SHA_256);
   private static final String VERIFIED_MAC = "HmacSHA256";
 
-  /** The users at {@code version} of the store (-1: none received yet). */
-  private record Snapshot(long version, Map<String, Map<ScramMechanism, ScramCredential>> users) {}
-
   /** A password that checked out against {@code credential}. */
   private record Verified(byte[] mark, ScramCredential credential) {}
 
-  private record Waiter(long version, CompletableFuture<Void> reached) {}
-
   private final byte[] verifiedKey = new byte[32];
   private final Map<String, Verified> verified = new ConcurrentHashMap<>();
-  private final List<Waiter> waiters = new ArrayList<>();
-  private volatile Snapshot current = new Snapshot(-1, Map.of());
+  private final VersionedCopy<Map<String, Map<ScramMechanism, ScramCredential>>> current =
+      new VersionedCopy<>(Map.of());
 
   /** An empty copy, filled by {@link #replace}. */
   public UserCredentials() {
@@ -80,45 +72,24 @@ public final class UserCredentials implements ScramCredentials {
 
   /** Takes the users as they are at {@code version} of the store; an older version than the copy's is ignored. */
   public void replace(long version, Map<String, Map<ScramMechanism, ScramCredential>> users) {
-    List<CompletableFuture<Void>> reached = new ArrayList<>();
-    synchronized (waiters) {
-      if (version < current.version()) {
-        return;
-      }
-      Map<String, Map<ScramMechanism, ScramCredential>> copy = new HashMap<>();
-      users.forEach((user, credentials) -> copy.put(user, Map.copyOf(credentials)));
-      current = new Snapshot(version, Map.copyOf(copy));
-      for (Iterator<Waiter> waiting = waiters.iterator(); waiting.hasNext(); ) {
-        Waiter waiter = waiting.next();
-        if (waiter.version() <= version) {
-          reached.add(waiter.reached());
-          waiting.remove();
-        }
-      }
-    }
-    reached.forEach(future -> future.complete(null));
+    Map<String, Map<ScramMechanism, ScramCredential>> copy = new HashMap<>();
+    users.forEach((user, credentials) -> copy.put(user, Map.copyOf(credentials)));
+    current.replace(version, Map.copyOf(copy));
   }
 
   /** Completes once this copy holds {@code version} of the store or a newer one. */
   public CompletionStage<Void> whenAt(long version) {
-    synchronized (waiters) {
-      if (current.version() >= version) {
-        return CompletableFuture.completedFuture(null);
-      }
-      CompletableFuture<Void> reached = new CompletableFuture<>();
-      waiters.add(new Waiter(version, reached));
-      return reached;
-    }
+    return current.whenAt(version);
   }
 
   /** Every user's credentials, by name. */
   public Map<String, Map<ScramMechanism, ScramCredential>> users() {
-    return current.users();
+    return current.value();
   }
 
   @Override
   public Optional<ScramCredential> scram(String user, ScramMechanism mechanism) {
-    Map<ScramMechanism, ScramCredential> credentials = current.users().get(user);
+    Map<ScramMechanism, ScramCredential> credentials = current.value().get(user);
     return credentials == null ? Optional.empty() : Optional.ofNullable(credentials.get(mechanism));
   }
 
@@ -141,7 +112,7 @@ public final class UserCredentials implements ScramCredentials {
   }
 
   public int size() {
-    return current.users().size();
+    return current.value().size();
   }
 
   private Optional<ScramCredential> passwordCheck(String user) {

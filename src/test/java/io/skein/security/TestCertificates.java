@@ -52,17 +52,28 @@ public final class TestCertificates {
 
   private final KeyPair caKeys;
   private final X509Certificate ca;
+  private final String keyAlgorithm;
 
-  private TestCertificates(KeyPair caKeys, X509Certificate ca) {
+  private TestCertificates(KeyPair caKeys, X509Certificate ca, String keyAlgorithm) {
     this.caKeys = caKeys;
     this.ca = ca;
+    this.keyAlgorithm = keyAlgorithm;
   }
 
-  /** A new CA named {@code CN=name}. */
+  /** A new CA named {@code CN=name}, with EC keys for it and what it issues. */
   public static TestCertificates authority(String name) {
-    KeyPair keys = keys();
+    return authority(name, "EC");
+  }
+
+  /** A new CA named {@code CN=name} with RSA keys, as Akka's TLS between brokers needs. */
+  public static TestCertificates rsaAuthority(String name) {
+    return authority(name, "RSA");
+  }
+
+  private static TestCertificates authority(String name, String keyAlgorithm) {
+    KeyPair keys = keys(keyAlgorithm);
     X500Principal subject = new X500Principal("CN=" + name + ",O=Skein Tests");
-    return new TestCertificates(keys, sign(subject, keys, subject, keys.getPrivate(), true));
+    return new TestCertificates(keys, sign(subject, keys, subject, keys.getPrivate(), true), keyAlgorithm);
   }
 
   public X509Certificate ca() {
@@ -71,14 +82,14 @@ public final class TestCertificates {
 
   /** A server certificate for loopback (127.0.0.1 and localhost). */
   public Issued server(String commonName) {
-    KeyPair keys = keys();
+    KeyPair keys = keys(keyAlgorithm);
     return new Issued(keys, sign(new X500Principal("CN=" + commonName + ",O=Skein Tests"), keys,
         ca.getSubjectX500Principal(), caKeys.getPrivate(), false), ca);
   }
 
   /** A client certificate with subject {@code dn}. */
   public Issued client(String dn) {
-    KeyPair keys = keys();
+    KeyPair keys = keys(keyAlgorithm);
     return new Issued(keys, sign(new X500Principal(dn), keys, ca.getSubjectX500Principal(), caKeys.getPrivate(), false),
         ca);
   }
@@ -187,10 +198,10 @@ public final class TestCertificates {
     }
   }
 
-  private static KeyPair keys() {
+  private static KeyPair keys(String algorithm) {
     try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-      generator.initialize(256);
+      KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
+      generator.initialize(algorithm.equals("RSA") ? 2048 : 256);
       return generator.generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
@@ -209,8 +220,9 @@ public final class TestCertificates {
         builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
             new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
       }
+      String signature = issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
       return new JcaX509CertificateConverter().getCertificate(
-          builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
+          builder.build(new JcaContentSignerBuilder(signature).build(issuerKey)));
     } catch (Exception e) {
       throw new IllegalStateException("cannot make a test certificate", e);
     }
