@@ -544,7 +544,11 @@ public final class Controller
       for (int p = 0; p < topic.partitions().size(); p++) {
         ReplicaAssignment current = topic.partitions().get(p);
         ReplicaAssignment elected = LeaderElection.reconcile(current, live, members);
-        if (elected != current) {
+        if (elected != current && elected.leaderEpoch() == current.leaderEpoch()) {
+          context.getLog().info("Partition {}-{}: ISR {} -> {} (epoch {}): not live (live brokers {})", topic.name(), p,
+              current.isr(), elected.isr(), elected.leaderEpoch(), live);
+          changes.add(new PartitionAssignment(topic.name(), p, elected));
+        } else if (elected != current) {
           context.getLog().info("Partition {}-{}: leader {} -> {}, epoch {}, ISR {} (live brokers {})", topic.name(), p,
               current.leader(), elected.leader(), elected.leaderEpoch(), elected.isr(), live);
           changes.add(new PartitionAssignment(topic.name(), p, elected));
@@ -557,12 +561,17 @@ public final class Controller
     return Effect()
         .persist(new LeadersElected(changes))
         .thenRun(next -> {
-          health.leadersElected(changes.size());
           announceAssignments(next);
           for (PartitionAssignment change : changes) {
             Topic topic = state.topics().get(change.topic());
+            ReplicaAssignment before = topic.partitions().get(change.partition());
+            if (before.leaderEpoch() == change.assignment().leaderEpoch()) {
+              health.isrChanged(before.isr().size(), change.assignment().isr().size());
+            } else {
+              health.leadersElected(1);
+            }
             subscribers.leaderElected(new PartitionKey(change.topic(), change.partition()), topic.topicId(),
-                topic.partitions().get(change.partition()).leader(), change.assignment());
+                before.leader(), change.assignment());
           }
         });
   }

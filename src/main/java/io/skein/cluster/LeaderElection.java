@@ -11,7 +11,10 @@ import java.util.Set;
  *
  * <p>Rules (Kafka's, with unclean election off): a live leader keeps leading unless the
  * preferred replica (first in replica order) is alive and in sync, in which case leadership
- * returns to it. A dead leader is replaced by the first live ISR member in replica order;
+ * returns to it. Followers that are not live (leaving the cluster, or suspected by the failure
+ * detector from the majority's side) leave the ISR at once, at the same leader epoch, as Kafka's
+ * controller takes a broker in controlled shutdown out of every ISR: acks=all writes then wait
+ * for neither a follower that is going nor its fetch time-out. A dead leader is replaced by the first live ISR member in replica order;
  * dead brokers leave the ISR at the same time. With no live ISR member the partition goes
  * offline (leader -1) and keeps its last ISR, so only a broker known to hold every
  * committed record can lead it again. A leader that is leaving the cluster gracefully hands
@@ -41,17 +44,12 @@ public final class LeaderElection {
       if (preferred != current.leader() && liveBrokers.contains(preferred) && current.isr().contains(preferred)) {
         return current.withLeader(preferred, current.isr());
       }
-      return current;
+      List<Integer> liveIsr = liveMembers(current.isr(), liveBrokers);
+      return liveIsr.size() < current.isr().size() ? current.withIsr(liveIsr) : current;
     }
     for (int candidate : current.replicas()) {
       if (liveBrokers.contains(candidate) && current.isr().contains(candidate)) {
-        List<Integer> liveIsr = new ArrayList<>();
-        for (int member : current.isr()) {
-          if (liveBrokers.contains(member)) {
-            liveIsr.add(member);
-          }
-        }
-        return current.withLeader(candidate, liveIsr);
+        return current.withLeader(candidate, liveMembers(current.isr(), liveBrokers));
       }
     }
     if (members.contains(current.leader())) {
@@ -61,5 +59,15 @@ public final class LeaderElection {
       return current.withLeader(NO_LEADER, current.isr());
     }
     return current;
+  }
+
+  private static List<Integer> liveMembers(List<Integer> isr, Set<Integer> liveBrokers) {
+    List<Integer> live = new ArrayList<>(isr.size());
+    for (int member : isr) {
+      if (liveBrokers.contains(member)) {
+        live.add(member);
+      }
+    }
+    return live;
   }
 }

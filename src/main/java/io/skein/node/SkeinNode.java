@@ -364,7 +364,8 @@ public final class SkeinNode implements AutoCloseable {
         // Logs this broker follows are opened by their followers (see ReplicaManager).
         if (topic.partitions().get(key.partition()).leader() == config.brokerId()) {
           opening.add(PartitionLeader.on(sharding, key, config.brokerId())
-              .<PartitionLeader.Opened>ask(PartitionLeader.Open::new, Duration.between(Instant.now(), deadline))
+              .<PartitionLeader.Opened>ask(replyTo -> new PartitionLeader.Open(topic, replyTo),
+                  Duration.between(Instant.now(), deadline))
               .toCompletableFuture());
         }
       }

@@ -116,8 +116,13 @@ public final class PartitionLeader {
    */
   public record PlaceShard(ActorRef<LeaderShardHomes.Command> placedBy) implements Command {}
 
-  /** Open the log now (recovering it if needed) and answer when it serves. */
-  public record Open(ActorRef<Opened> replyTo) implements Command {}
+  /**
+   * Open the log now (recovering it if needed) and answer when it serves. {@code topic}, when
+   * not null, is the topic as the Controller last pushed it to this node: a leader starts from it
+   * without asking the Controller, which may be moving (it hands over with a leaving node: up to
+   * a second without acks on the partitions elected away from it).
+   */
+  public record Open(Topic topic, ActorRef<Opened> replyTo) implements Command {}
 
   /**
    * Append Kafka v2 batches (offsets are assigned here, in place); acks -1 (all) waits for the
@@ -375,13 +380,24 @@ public final class PartitionLeader {
         CONTROLLER_TIMEOUT,
         replyTo -> new Controller.GetTopic(key.topic(), replyTo),
         Initialized::new);
+    return loading(false);
+  }
+
+  /** Waiting for the topic (unless {@code topicKnown}: from a push or the Controller), then for the log. */
+  private Behavior<Command> loading(boolean topicKnown) {
     return Behaviors.receive(Command.class)
-        .onMessage(Initialized.class, this::onInitialized)
+        .onMessage(Initialized.class, initialized -> topicKnown ? Behaviors.same() : onInitialized(initialized))
+        .onMessage(Open.class, open -> onOpenWhileLoading(open, topicKnown))
         .onMessage(LogHandedOver.class, this::onLogHandedOver)
         .onMessage(DeleteLog.class, this::onDeleteBeforeOpen)
         .onMessage(Command.class, this::stashUntilOpen)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
+  }
+
+  private Behavior<Command> onOpenWhileLoading(Open open, boolean topicKnown) {
+    stashUntilOpen(open);
+    return topicKnown || open.topic() == null ? Behaviors.same() : withTopic(open.topic());
   }
 
   private Behavior<Command> stashUntilOpen(Command command) {
@@ -399,7 +415,10 @@ public final class PartitionLeader {
       return failStashedAndStop(
           Failure.of(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + key + " is not available yet: the controller did not answer"));
     }
-    Topic topic = initialized.reply().topic();
+    return withTopic(initialized.reply().topic());
+  }
+
+  private Behavior<Command> withTopic(Topic topic) {
     if (topic == null || key.partition() >= topic.partitions().size()) {
       removeData(PartitionDirectory.ANY_TOPIC_ID);
       return failStashedAndStop(unknownPartition());
@@ -412,7 +431,7 @@ public final class PartitionLeader {
     context.ask(ReplicaManager.LogHandedOver.class, replicaManager, CONTROLLER_TIMEOUT,
         replyTo -> new ReplicaManager.AcquireLog(key, replyTo),
         (handedOver, failure) -> new LogHandedOver(topic, failure));
-    return Behaviors.same();
+    return loading(true);
   }
 
   private Behavior<Command> onLogHandedOver(LogHandedOver handedOver) {
@@ -484,7 +503,7 @@ public final class PartitionLeader {
         // The local replica manager wakes the partitions it believes this broker leads: check again.
         .onMessage(Open.class, open -> {
           stash.stash(open);
-          return initializing();
+          return open.topic() == null ? initializing() : withTopic(open.topic());
         })
         .onMessage(DeleteLog.class, delete -> passivate(unknownPartition()))
         .onMessage(Command.class, command -> {
@@ -669,6 +688,14 @@ public final class PartitionLeader {
     if (assignment.leaderEpoch() == leaderEpoch) {
       // Elected at the epoch it opened with: the push waited in the stash while the log opened.
       timeElection(update);
+      if (assignment.partitionEpoch() > partitionEpoch) {
+        // The Controller took followers that are not live (leaving, or gone) out of the ISR.
+        context.getLog().info("Partition {}: ISR {} -> {} by the Controller (epoch {})", key, progress.isr(),
+            assignment.isr(), leaderEpoch);
+        progress.setIsr(assignment.isr());
+        partitionEpoch = assignment.partitionEpoch();
+        advanceHighWatermark();
+      }
       return Behaviors.same();
     }
     if (assignment.leader() != config.brokerId()) {

@@ -237,7 +237,7 @@ public final class ReplicaManager {
       for (PartitionKey key : topic.partitionKeys()) {
         if (topic.partitions().get(key.partition()).leader() == config.brokerId()) {
           PartitionLeader.on(sharding, key, config.brokerId())
-              .tell(new PartitionLeader.Open(context.getSystem().ignoreRef()));
+              .tell(new PartitionLeader.Open(topic, context.getSystem().ignoreRef()));
         }
       }
     }

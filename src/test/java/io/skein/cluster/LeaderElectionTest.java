@@ -23,7 +23,14 @@ class LeaderElectionTest {
   void aLiveLeaderKeepsLeading() {
     ReplicaAssignment current = assignment(1, 4, 1, 2, 3);
     assertSame(current, LeaderElection.reconcile(current, Set.of(1, 2, 3)));
-    assertSame(current, LeaderElection.reconcile(current, Set.of(1)), "dead followers leave the ISR by lag, not here");
+  }
+
+  @Test
+  void followersThatAreNotLiveLeaveTheIsrAtTheSameLeaderEpoch() {
+    ReplicaAssignment current = assignment(1, 4, 1, 2, 3);
+    assertEquals(elected(1, 1, 4, 1, 3), LeaderElection.reconcile(current, Set.of(1, 3), Set.of(1, 2, 3)),
+        "broker 2 is leaving");
+    assertEquals(elected(1, 1, 4, 1), LeaderElection.reconcile(current, Set.of(1)), "brokers 2 and 3 are gone");
   }
 
   @Test
