@@ -770,7 +770,8 @@ public final class PartitionLeader {
       }
       // An earlier change of this leader was committed after all: start again from the Controller's ISR.
     }
-    if (reply.assignment().leaderEpoch() == leaderEpoch) {
+    // Not older than what a push from the Controller brought meanwhile.
+    if (reply.assignment().leaderEpoch() == leaderEpoch && reply.assignment().partitionEpoch() >= partitionEpoch) {
       progress.setIsr(reply.assignment().isr());
       partitionEpoch = reply.assignment().partitionEpoch();
       advanceHighWatermark();
