@@ -29,6 +29,15 @@ public final class QuotaConfigs {
    */
   public record Bound(QuotaEntity entity, double limit, String user, String clientId) {}
 
+  /** The configs holding these entities' quotas. */
+  public static QuotaConfigs of(Map<QuotaEntity, Map<QuotaKey, Double>> byEntity) {
+    QuotaConfigs configs = EMPTY;
+    for (Map.Entry<QuotaEntity, Map<QuotaKey, Double>> entry : byEntity.entrySet()) {
+      configs = configs.altered(entry.getKey(), entry.getValue());
+    }
+    return configs;
+  }
+
   public Map<QuotaEntity, Map<QuotaKey, Double>> entries() {
     return byEntity;
   }
