@@ -6,8 +6,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
-import akka.cluster.typed.ClusterSingleton;
-import akka.cluster.typed.SingletonActor;
+import akka.actor.typed.receptionist.ServiceKey;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
@@ -25,12 +24,15 @@ import java.util.Set;
 /**
  * The cluster's ACLs: one instance in the cluster (a cluster singleton), event sourced on the
  * journal beside the user store, so the ACLs survive restarts and move with it. Every change is
- * persisted first, then sent whole to every node's {@link LocalAcls}, which is what the
- * {@link Authorizer} reads: authorization never asks across the cluster.
+ * persisted first, then sent whole to every node's {@link Acls} copy ({@link #localCopy}), which
+ * is what the {@link Authorizer} reads: authorization never asks across the cluster.
  */
 public final class AclStore extends EventSourcedBehavior<AclStore.Command, AclStore.Event, AclStore.State> {
 
   public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("skein-acls");
+
+  /** Where the nodes' copies register. */
+  public static final ServiceKey<AclsChanged> COPIES = ServiceKey.create(AclsChanged.class, "skein-local-acls");
 
   // ---- protocol -------------------------------------------------------------------------
 
@@ -49,6 +51,9 @@ public final class AclStore extends EventSourcedBehavior<AclStore.Command, AclSt
   private record CopiesChanged(Receptionist.Listing listing) implements Command {}
 
   public record Version(long version) implements CborSerializable {}
+
+  /** Every ACL at {@code version} of the store: what a node's copy is sent. */
+  public record AclsChanged(long version, Set<Acl> acls) implements CborSerializable {}
 
   /** Per filter the ACLs it matched (now deleted), and the version without them. */
   public record Deleted(List<List<Acl>> matched, long version) implements CborSerializable {}
@@ -70,6 +75,10 @@ public final class AclStore extends EventSourcedBehavior<AclStore.Command, AclSt
       return new State(Set.copyOf(next), version + 1);
     }
 
+    AclsChanged snapshot() {
+      return new AclsChanged(version, acls);
+    }
+
     State deleted(AclsDeleted event) {
       Set<Acl> next = new HashSet<>(acls);
       event.acls().forEach(next::remove);
@@ -81,23 +90,26 @@ public final class AclStore extends EventSourcedBehavior<AclStore.Command, AclSt
 
   /** Starts the singleton (on the oldest node) and returns a proxy to it from this node. */
   public static ActorRef<Command> initSingleton(ActorSystem<?> system) {
-    return ClusterSingleton.get(system).init(SingletonActor.of(create(), "acl-store"));
+    return ClusterCopies.initSingleton(system, create(), "acl-store");
   }
 
   public static Behavior<Command> create() {
-    return Behaviors.setup(context -> {
-      context.getSystem().receptionist().tell(Receptionist.subscribe(LocalAcls.KEY,
-          context.messageAdapter(Receptionist.Listing.class, CopiesChanged::new)));
-      return new AclStore(context);
-    });
+    return Behaviors.setup(context -> new AclStore(context,
+        ClusterCopies.subscribe(context, COPIES, CopiesChanged::new)));
+  }
+
+  /** A node's copy, kept in {@code copy}. */
+  public static Behavior<AclsChanged> localCopy(Acls copy) {
+    return ClusterCopies.localCopy(COPIES, AclsChanged.class, changed -> copy.replace(changed.version(), changed.acls()));
   }
 
   private final ActorContext<Command> context;
-  private Set<ActorRef<LocalAcls.Command>> copies = Set.of();
+  private final ClusterCopies<AclsChanged> copies;
 
-  private AclStore(ActorContext<Command> context) {
+  private AclStore(ActorContext<Command> context, ClusterCopies<AclsChanged> copies) {
     super(PERSISTENCE_ID, JournalBackoff.strategy());
     this.context = context;
+    this.copies = copies;
   }
 
   @Override
@@ -117,7 +129,10 @@ public final class AclStore extends EventSourcedBehavior<AclStore.Command, AclSt
         .onCommand(Create.class, this::onCreate)
         .onCommand(Delete.class, this::onDelete)
         .onCommand(GetVersion.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Version(state.version())))
-        .onCommand(CopiesChanged.class, this::onCopiesChanged)
+        .onCommand(CopiesChanged.class, (state, cmd) -> {
+          copies.copiesChanged(cmd.listing(), state.snapshot());
+          return Effect().none();
+        })
         .build();
   }
 
@@ -140,7 +155,7 @@ public final class AclStore extends EventSourcedBehavior<AclStore.Command, AclSt
     context.getLog().info("ACLs added: {}", added);
     return Effect()
         .persist(new AclsCreated(added))
-        .thenRun(this::announce)
+        .thenRun(next -> copies.announce(next.snapshot()))
         .thenReply(cmd.replyTo(), next -> new Version(next.version()));
   }
 
@@ -158,21 +173,7 @@ public final class AclStore extends EventSourcedBehavior<AclStore.Command, AclSt
     context.getLog().info("ACLs removed: {}", removed);
     return Effect()
         .persist(new AclsDeleted(List.copyOf(removed)))
-        .thenRun(this::announce)
+        .thenRun(next -> copies.announce(next.snapshot()))
         .thenReply(cmd.replyTo(), next -> new Deleted(matched, next.version()));
-  }
-
-  private Effect<Event, State> onCopiesChanged(State state, CopiesChanged cmd) {
-    Set<ActorRef<LocalAcls.Command>> current = cmd.listing().getServiceInstances(LocalAcls.KEY);
-    LocalAcls.AclsChanged snapshot = new LocalAcls.AclsChanged(state.version(), state.acls());
-    current.stream().filter(copy -> !copies.contains(copy)).forEach(copy -> copy.tell(snapshot));
-    copies = current;
-    return Effect().none();
-  }
-
-  /** Tells every node's copy the ACLs as they are now. */
-  private void announce(State state) {
-    LocalAcls.AclsChanged snapshot = new LocalAcls.AclsChanged(state.version(), state.acls());
-    copies.forEach(copy -> copy.tell(snapshot));
   }
 }

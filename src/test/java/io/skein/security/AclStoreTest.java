@@ -47,7 +47,7 @@ class AclStoreTest {
     ActorTestKit testKit = JournalSystems.start(dataDir);
     try {
       Acls copy = new Acls();
-      testKit.spawn(LocalAcls.create(copy));
+      testKit.spawn(AclStore.localCopy(copy));
       ActorRef<AclStore.Command> store = testKit.spawn(AclStore.create());
 
       long created = create(testKit, store, ALICE_READS, BOB_WRITES, GROUP);
@@ -71,7 +71,7 @@ class AclStoreTest {
     ActorTestKit restarted = JournalSystems.start(dataDir);
     try {
       Acls copy = new Acls();
-      restarted.spawn(LocalAcls.create(copy));
+      restarted.spawn(AclStore.localCopy(copy));
       ActorRef<AclStore.Command> store = restarted.spawn(AclStore.create());
       TestProbe<AclStore.Version> probe = restarted.createTestProbe();
       store.tell(new AclStore.GetVersion(probe.ref()));
