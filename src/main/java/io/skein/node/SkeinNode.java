@@ -41,7 +41,6 @@ import io.skein.partition.LocalLeaderLogs;
 import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
-import io.skein.security.LocalUsers;
 import io.skein.security.UserStore;
 import io.skein.server.grpc.GrpcServer;
 import io.skein.server.kafka.KafkaApiHandlers;
@@ -315,7 +314,7 @@ public final class SkeinNode implements AutoCloseable {
    */
   private static ActorRef<UserStore.Command> loadUsers(ActorSystem<?> system, ListenerSecurity security,
       BrokerConfig config, Instant deadline) {
-    system.systemActorOf(LocalUsers.create(security.users()), "local-users", akka.actor.typed.Props.empty());
+    system.systemActorOf(UserStore.localCopy(security.users()), "local-users", akka.actor.typed.Props.empty());
     ActorRef<UserStore.Command> store = UserStore.initSingleton(system);
     UserStore.Version version = SkeinNode.<UserStore.Command, UserStore.Version>askUntil(system, store,
         replyTo -> new UserStore.Seed(security.configuredUsers(), replyTo), config, deadline, "the user store");

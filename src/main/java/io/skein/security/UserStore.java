@@ -6,8 +6,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
-import akka.cluster.typed.ClusterSingleton;
-import akka.cluster.typed.SingletonActor;
+import akka.actor.typed.receptionist.ServiceKey;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
@@ -29,8 +28,8 @@ import java.util.Set;
  * The cluster's SCRAM users: per user and mechanism the salt, iterations, StoredKey and
  * ServerKey, never a password. One instance in the cluster (a cluster singleton), event sourced
  * on the journal beside the Controller's, so the users survive restarts and move with it. Every
- * change is persisted first, then sent whole to every node's {@link LocalUsers}, which is what
- * logins check: authentication never asks across the cluster.
+ * change is persisted first, then sent whole to every node's {@link UserCredentials} copy
+ * ({@link #localCopy}), which is what logins check: authentication never asks across the cluster.
  *
  * <p>Users of the brokers' configuration are a seed, as Kafka's {@code kafka-storage format
  * --add-scram}: a configured name is created once, when a broker listing it first starts, unless
@@ -40,6 +39,9 @@ import java.util.Set;
 public final class UserStore extends EventSourcedBehavior<UserStore.Command, UserStore.Event, UserStore.State> {
 
   public static final PersistenceId PERSISTENCE_ID = PersistenceId.ofUniqueId("skein-users");
+
+  /** Where the nodes' copies register. */
+  public static final ServiceKey<UsersChanged> COPIES = ServiceKey.create(UsersChanged.class, "skein-local-users");
 
   // ---- protocol -------------------------------------------------------------------------
 
@@ -54,6 +56,10 @@ public final class UserStore extends EventSourcedBehavior<UserStore.Command, Use
 
   /** The nodes' copies came or went. */
   private record CopiesChanged(Receptionist.Listing listing) implements Command {}
+
+  /** Every user's credentials at {@code version} of the store: what a node's copy is sent. */
+  public record UsersChanged(long version, Map<String, Map<ScramMechanism, ScramCredential>> users)
+      implements CborSerializable {}
 
   /** Sets the user's credential of its mechanism, or, with no credential, removes the user's {@code mechanism}. */
   public record CredentialChange(String user, ScramMechanism mechanism, ScramCredential credential)
@@ -119,23 +125,27 @@ public final class UserStore extends EventSourcedBehavior<UserStore.Command, Use
 
   /** Starts the singleton (on the oldest node) and returns a proxy to it from this node. */
   public static ActorRef<Command> initSingleton(ActorSystem<?> system) {
-    return ClusterSingleton.get(system).init(SingletonActor.of(create(), "user-store"));
+    return ClusterCopies.initSingleton(system, create(), "user-store");
   }
 
   public static Behavior<Command> create() {
-    return Behaviors.setup(context -> {
-      context.getSystem().receptionist().tell(Receptionist.subscribe(LocalUsers.KEY,
-          context.messageAdapter(Receptionist.Listing.class, CopiesChanged::new)));
-      return new UserStore(context);
-    });
+    return Behaviors.setup(context -> new UserStore(context,
+        ClusterCopies.subscribe(context, COPIES, CopiesChanged::new)));
+  }
+
+  /** A node's copy, kept in {@code copy}. */
+  public static Behavior<UsersChanged> localCopy(UserCredentials copy) {
+    return ClusterCopies.localCopy(COPIES, UsersChanged.class,
+        changed -> copy.replace(changed.version(), changed.users()));
   }
 
   private final ActorContext<Command> context;
-  private Set<ActorRef<LocalUsers.Command>> copies = Set.of();
+  private final ClusterCopies<UsersChanged> copies;
 
-  private UserStore(ActorContext<Command> context) {
+  private UserStore(ActorContext<Command> context, ClusterCopies<UsersChanged> copies) {
     super(PERSISTENCE_ID, JournalBackoff.strategy());
     this.context = context;
+    this.copies = copies;
   }
 
   @Override
@@ -154,7 +164,10 @@ public final class UserStore extends EventSourcedBehavior<UserStore.Command, Use
         .forAnyState()
         .onCommand(Seed.class, this::onSeed)
         .onCommand(Alter.class, this::onAlter)
-        .onCommand(CopiesChanged.class, this::onCopiesChanged)
+        .onCommand(CopiesChanged.class, (state, cmd) -> {
+          copies.copiesChanged(cmd.listing(), snapshot(state));
+          return Effect().none();
+        })
         .build();
   }
 
@@ -187,7 +200,7 @@ public final class UserStore extends EventSourcedBehavior<UserStore.Command, Use
         names.stream().filter(name -> !created.containsKey(name)).sorted().toList());
     return Effect()
         .persist(new UsersSeeded(created, names))
-        .thenRun(this::announce)
+        .thenRun(next -> copies.announce(snapshot(next)))
         .thenReply(cmd.replyTo(), next -> new Version(next.version()));
   }
 
@@ -211,21 +224,11 @@ public final class UserStore extends EventSourcedBehavior<UserStore.Command, Use
         .toList());
     return Effect()
         .persist(new CredentialsChanged(accepted))
-        .thenRun(this::announce)
+        .thenRun(next -> copies.announce(snapshot(next)))
         .thenReply(cmd.replyTo(), next -> new Altered(refused, next.version()));
   }
 
-  private Effect<Event, State> onCopiesChanged(State state, CopiesChanged cmd) {
-    Set<ActorRef<LocalUsers.Command>> current = cmd.listing().getServiceInstances(LocalUsers.KEY);
-    LocalUsers.UsersChanged snapshot = new LocalUsers.UsersChanged(state.version(), state.users());
-    current.stream().filter(copy -> !copies.contains(copy)).forEach(copy -> copy.tell(snapshot));
-    copies = current;
-    return Effect().none();
-  }
-
-  /** Tells every node's copy the users as they are now. */
-  private void announce(State state) {
-    LocalUsers.UsersChanged snapshot = new LocalUsers.UsersChanged(state.version(), state.users());
-    copies.forEach(copy -> copy.tell(snapshot));
+  private static UsersChanged snapshot(State state) {
+    return new UsersChanged(state.version(), state.users());
   }
 }

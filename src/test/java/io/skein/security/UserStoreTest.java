@@ -70,7 +70,7 @@ class UserStoreTest {
     ActorTestKit testKit = startSystem();
     try {
       UserCredentials copy = new UserCredentials();
-      testKit.spawn(LocalUsers.create(copy));
+      testKit.spawn(UserStore.localCopy(copy));
       ActorRef<UserStore.Command> store = testKit.spawn(UserStore.create());
 
       long seeded = seed(testKit, store, Map.of("alice", "alice-secret", "bob", "bob-secret"));
@@ -100,7 +100,7 @@ class UserStoreTest {
     ActorTestKit restarted = startSystem();
     try {
       UserCredentials copy = new UserCredentials();
-      restarted.spawn(LocalUsers.create(copy));
+      restarted.spawn(UserStore.localCopy(copy));
       ActorRef<UserStore.Command> store = restarted.spawn(UserStore.create());
       long version = seed(restarted, store, Map.of("alice", "alice-secret", "bob", "bob-secret", "dan", "dan-secret"));
       at(copy, version);
@@ -117,9 +117,9 @@ class UserStoreTest {
     ActorTestKit testKit = startSystem();
     try {
       Serialization serialization = SerializationExtension.get(testKit.system().classicSystem());
-      LocalUsers.UsersChanged sent = new LocalUsers.UsersChanged(7, UserCredentials.salt(Map.of("alice", "s"), 4096));
+      UserStore.UsersChanged sent = new UserStore.UsersChanged(7, UserCredentials.salt(Map.of("alice", "s"), 4096));
       Serializer serializer = serialization.findSerializerFor(sent);
-      LocalUsers.UsersChanged received = (LocalUsers.UsersChanged) serialization.deserialize(
+      UserStore.UsersChanged received = (UserStore.UsersChanged) serialization.deserialize(
           serialization.serialize(sent).get(), serializer.identifier(), Serializers.manifestFor(serializer, sent)).get();
       assertEquals(7, received.version());
       ScramCredential before = sent.users().get("alice").get(ScramMechanism.SCRAM_SHA_512);
