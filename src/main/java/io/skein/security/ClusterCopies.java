@@ -4,38 +4,25 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
-import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.SingletonActor;
-import io.skein.common.AkkaFutures;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.LongFunction;
-import java.util.function.ToLongFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What every cluster store of a node-local copy shares (users, ACLs, quotas): the store runs as a
  * cluster singleton, each node's copy registers under the store's service key, and the store
  * sends a snapshot of type {@code M} to each copy when it appears and to all of them after every
  * change. A store keeps one of these to track the copies; a node starts its copy with {@link
- * #localCopy} and waits for the first snapshot with {@link #awaitFirstCopy}.
+ * #localCopy} (and, at start-up, waits until it holds the store's version: see SkeinNode).
  *
  * @param <M> the snapshot message a copy takes, the whole stored value at a version of the store
  */
 public final class ClusterCopies<M> {
-
-  private static final Logger LOG = LoggerFactory.getLogger(ClusterCopies.class);
-  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
 
   private final ServiceKey<M> key;
   private Set<ActorRef<M>> copies = Set.of();
@@ -83,44 +70,5 @@ public final class ClusterCopies<M> {
   /** Tells every copy {@code snapshot}, the store after a change. */
   public void announce(M snapshot) {
     copies.forEach(copy -> copy.tell(snapshot));
-  }
-
-  /**
-   * At a node's start-up: asks the store for its version, again while it does not answer (it may
-   * be starting or recovering), then waits until this node's copy holds that version, all before
-   * {@code deadline}.
-   *
-   * @param request the store's command asking for its version
-   * @param version the version in the store's answer
-   * @param copyAt the node copy's wait for a version of the store
-   */
-  public static <C, V> void awaitFirstCopy(ActorSystem<?> system, ActorRef<C> store, Function<ActorRef<V>, C> request,
-      ToLongFunction<V> version, LongFunction<CompletionStage<Void>> copyAt, Instant deadline, String what) {
-    long reached = -1;
-    while (reached < 0) {
-      try {
-        V answer = AkkaFutures.direct(AskPattern.<C, V>ask(store, request::apply, ASK_TIMEOUT, system.scheduler()))
-            .get();
-        reached = version.applyAsLong(answer);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for " + what, e);
-      } catch (Exception notYet) {
-        if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException(what + " did not answer before the start-up deadline", notYet);
-        }
-        LOG.info("Waiting for {}: {}", what, notYet.toString());
-      }
-    }
-    try {
-      copyAt.apply(reached).toCompletableFuture()
-          .get(Math.max(0, Duration.between(Instant.now(), deadline).toMillis()), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while loading this node's copy of " + what, e);
-    } catch (Exception e) {
-      throw new IllegalStateException("this node's copy of " + what + " was not filled before the start-up deadline",
-          e);
-    }
   }
 }
