@@ -2,6 +2,7 @@ package io.skein.multijvm;
 
 import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.client.Producer;
@@ -184,7 +185,7 @@ class CompactedTopicFailoverIT {
           + replica.dir());
     }
     for (int i = 0; i < DELETED_EARLY; i++) {
-      assertTrue(!replica.keys().contains("deleted-early-" + i), "deleted-early-" + i
+      assertFalse(replica.keys().contains("deleted-early-" + i), "deleted-early-" + i
           + ", deleted longer than delete.retention.ms ago, is gone from " + replica.dir());
     }
     return tombstonesGone;

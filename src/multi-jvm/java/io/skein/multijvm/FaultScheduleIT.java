@@ -2,6 +2,7 @@ package io.skein.multijvm;
 
 import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
@@ -139,7 +140,7 @@ class FaultScheduleIT {
         ReplicaChecker.checkRead(readers.get(p).read, replicas);
         for (ReplicaChecker.ReplicaLog replica : replicas) {
           for (String value : replica.values()) {
-            assertTrue(!loads.get(p).refused.contains(value),
+            assertFalse(loads.get(p).refused.contains(value),
                 "a record refused with NOT_ENOUGH_REPLICAS, " + value + ", is in " + replica.dir());
           }
         }
