@@ -47,7 +47,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -321,8 +320,7 @@ public final class PartitionLeader {
   private final LocalLeaderLogs localLogs;
   private final StorageMetrics storageMetrics;
   private final ClusterHealth clusterHealth;
-  private final Map<Long, Read> waitingReads = new HashMap<>();
-  private long nextReadId;
+  private final WaitingReads waitingReads = new WaitingReads();
 
   /**
    * acks=all appends waiting for the high watermark to pass them, lowest offsets first (a retried
@@ -787,15 +785,13 @@ public final class PartitionLeader {
     if (result.get().records().hasRemaining() || read.maxWait().isZero()) {
       read.replyTo().tell(readReply(result.get()));
     } else {
-      long readId = nextReadId++;
-      waitingReads.put(readId, read);
-      timers.startSingleTimer(new ReadDeadline(readId), read.maxWait());
+      timers.startSingleTimer(new ReadDeadline(waitingReads.park(read)), read.maxWait());
     }
     return Behaviors.same();
   }
 
   private Behavior<Command> onReadDeadline(ReadDeadline deadline) {
-    Read read = waitingReads.remove(deadline.readId());
+    Read read = waitingReads.take(deadline.readId());
     if (read != null) {
       readNow(read).ifPresent(result -> read.replyTo().tell(readReply(result)));
     }
@@ -867,8 +863,7 @@ public final class PartitionLeader {
       return Behaviors.same();
     }
     Failure gone = unknownPartition();
-    waitingReads.values().forEach(read -> read.replyTo().tell(LeaderRefusals.readFailed(gone)));
-    waitingReads.clear();
+    waitingReads.failAll(gone);
     stopServingReads();
     LocalLogCleaner.get(context.getSystem()).deregister(log);
     try {
@@ -916,8 +911,7 @@ public final class PartitionLeader {
         ReplicaFetchReply.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, gone.message())));
     parkedFetches.clear();
     // Stopped while loading (a hand-off) or with long polls open: every request gets an answer.
-    waitingReads.values().forEach(read -> read.replyTo().tell(LeaderRefusals.readFailed(gone)));
-    waitingReads.clear();
+    waitingReads.failAll(gone);
     stash.forEach(command -> fail(command, gone));
     stash.clear();
     stopServingReads();
@@ -1029,16 +1023,10 @@ public final class PartitionLeader {
   }
 
   private void answerWaitingReads() {
-    Iterator<Map.Entry<Long, Read>> waiting = waitingReads.entrySet().iterator();
-    while (waiting.hasNext()) {
-      Map.Entry<Long, Read> entry = waiting.next();
-      Read read = entry.getValue();
-      if (read.offset() < log.highWatermark()) {
-        waiting.remove();
-        timers.cancel(new ReadDeadline(entry.getKey()));
-        readNow(read).ifPresent(result -> read.replyTo().tell(readReply(result)));
-      }
-    }
+    waitingReads.takeReadable(log.highWatermark(), (id, read) -> {
+      timers.cancel(new ReadDeadline(id));
+      readNow(read).ifPresent(result -> read.replyTo().tell(readReply(result)));
+    });
   }
 
   /**
