@@ -491,7 +491,8 @@ public final class Controller
           cmd.topic(), cmd.partition(), cmd.leaderEpoch(), current.leaderEpoch());
       return resync();
     }
-    AlterIsrReply unchanged = answerWithoutChange(cmd, current);
+    AlterIsrReply unchanged =
+        answerWithoutChange(cmd, current, LiveBrokers.electable(Cluster.get(context.getSystem()), unreachable));
     if (unchanged != null) {
       return Effect().reply(cmd.replyTo(), unchanged);
     }
@@ -510,10 +511,12 @@ public final class Controller
 
   /**
    * The answer to an ISR change that changes nothing: refused (not from the current leader at
-   * its epoch, an ISR without the leader or with a non-replica, or computed from an older
-   * partition epoch), or already in effect; null if it is to be made.
+   * its epoch, an ISR without the leader or with a non-replica, computed from an older
+   * partition epoch, or adding a broker not in {@code live}: one leaving or suspected would be
+   * taken out again at once, holding acks=all writes meanwhile), or already in effect; null if
+   * it is to be made.
    */
-  static AlterIsrReply answerWithoutChange(AlterIsr cmd, ReplicaAssignment current) {
+  static AlterIsrReply answerWithoutChange(AlterIsr cmd, ReplicaAssignment current, Set<Integer> live) {
     String partition = cmd.topic() + "-" + cmd.partition();
     if (cmd.leader() != current.leader() || cmd.leaderEpoch() != current.leaderEpoch()) {
       return new AlterIsrReply(current, Failure.of(ErrorCode.FENCED_LEADER_EPOCH, "broker " + cmd.leader()
@@ -530,6 +533,12 @@ public final class Controller
     if (cmd.partitionEpoch() != current.partitionEpoch()) {
       return new AlterIsrReply(current, Failure.of(ErrorCode.INVALID_UPDATE_VERSION, "ISR change for " + partition
           + " computed at partition epoch " + cmd.partitionEpoch() + ", which is now " + current.partitionEpoch()));
+    }
+    for (int member : cmd.isr()) {
+      if (!current.isr().contains(member) && !live.contains(member)) {
+        return new AlterIsrReply(current, Failure.of(ErrorCode.INELIGIBLE_REPLICA, "broker " + member
+            + " may not join the ISR of " + partition + ": it is not live (live brokers " + live + ")"));
+      }
     }
     return null;
   }

@@ -17,6 +17,7 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.cluster.typed.Cluster;
 import io.skein.cluster.Controller;
+import io.skein.cluster.LiveBrokers;
 import io.skein.common.CborSerializable;
 import io.skein.common.Failure;
 import io.skein.log.CorruptRecordException;
@@ -736,7 +737,7 @@ public final class PartitionLeader {
     }
     Optional<List<Integer>> proposed =
         progress.proposedIsr(log.highWatermark(), nowMs(), replication.replicaLagTimeMax().toMillis(),
-            replication.followerFetchTimeout().toMillis(), parkedFetches.keySet());
+            replication.followerFetchTimeout().toMillis(), parkedFetches.keySet(), this::isLive);
     if (proposed.isPresent()) {
       isrChangeInFlight = true;
       List<Integer> isr = proposed.get();
@@ -747,6 +748,11 @@ public final class PartitionLeader {
           IsrAltered::new);
     }
     return Behaviors.same();
+  }
+
+  /** Whether the cluster, as this broker sees it, counts {@code broker} as live (asked only to add it to the ISR). */
+  private boolean isLive(int broker) {
+    return LiveBrokers.electable(Cluster.get(context.getSystem())).contains(broker);
   }
 
   private Behavior<Command> onIsrAltered(IsrAltered altered) {
@@ -761,6 +767,11 @@ public final class PartitionLeader {
     if (reply.failure() != null) {
       if (reply.failure().code() == ErrorCode.FENCED_LEADER_EPOCH) {
         return stepDown(reply.failure().message());
+      }
+      if (reply.failure().code() == ErrorCode.INELIGIBLE_REPLICA) {
+        // The Controller saw the broker go before this one did: asked again once it is back.
+        context.getLog().info("Partition {}: ISR change refused: {}", key, reply.failure().message());
+        return Behaviors.same();
       }
       context.getLog().warn("Partition {}: ISR change refused: {}", key, reply.failure().message());
       if (reply.failure().code() != ErrorCode.INVALID_UPDATE_VERSION) {

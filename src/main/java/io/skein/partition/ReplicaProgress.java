@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * A leader's view of its followers (plain Java, no Akka): each follower's log end offset as
@@ -113,10 +114,12 @@ final class ReplicaProgress {
    * The ISR there should be: without members that were not caught up within
    * {@code lagTimeMaxMs} or that fetched from this leader and then went silent for
    * {@code fetchTimeoutMs} (a follower in {@code waiting} has a fetch waiting here, so it is
-   * not silent), with replicas that reached the high watermark. Empty if unchanged.
+   * not silent), with replicas that reached the high watermark and that {@code mayJoin} (the
+   * cluster still counts them as live: a broker leaving or suspected would only be refused, and
+   * then taken out again, KIP-841). Empty if unchanged.
    */
   Optional<List<Integer>> proposedIsr(long highWatermark, long nowMs, long lagTimeMaxMs, long fetchTimeoutMs,
-      Set<Integer> waiting) {
+      Set<Integer> waiting, IntPredicate mayJoin) {
     List<Integer> proposed = new ArrayList<>();
     for (int replica : replicas) {
       if (replica == leaderId) {
@@ -129,7 +132,7 @@ final class ReplicaProgress {
           && nowMs - follower.lastFetchMs() > fetchTimeoutMs;
       boolean lagging = silent || nowMs - follower.lastCaughtUpMs() > lagTimeMaxMs;
       boolean reachedHw = follower.logEndOffset() != UNKNOWN && follower.logEndOffset() >= highWatermark;
-      if (inIsr ? !lagging : reachedHw && !lagging) {
+      if (inIsr ? !lagging : reachedHw && !lagging && mayJoin.test(replica)) {
         proposed.add(replica);
       }
     }

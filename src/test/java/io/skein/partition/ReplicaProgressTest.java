@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 
 class ReplicaProgressTest {
 
   private static final long LAG_MAX = 1_000;
   private static final long FETCH_TIMEOUT = 200;
+  private static final IntPredicate ANY = broker -> true;
 
   @Test
   void theHighWatermarkIsTheSmallestLogEndInTheIsrAndWaitsForUnknownFollowers() {
@@ -38,7 +40,7 @@ class ReplicaProgressTest {
       progress.onFetch(2, leaderEnd - 5, leaderEnd, now);
       leaderEnd += 10;
     }
-    assertEquals(Optional.of(List.of(1, 2)), progress.proposedIsr(0, 3_000, LAG_MAX, FETCH_TIMEOUT, Set.of()), "3 never fetched");
+    assertEquals(Optional.of(List.of(1, 2)), progress.proposedIsr(0, 3_000, LAG_MAX, FETCH_TIMEOUT, Set.of(), ANY), "3 never fetched");
   }
 
   @Test
@@ -46,9 +48,20 @@ class ReplicaProgressTest {
     ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2), 0);
     progress.onFetch(2, 100, 100, 10);
     progress.onFetch(3, 50, 100, 10);
-    assertEquals(Optional.empty(), progress.proposedIsr(100, 20, LAG_MAX, FETCH_TIMEOUT, Set.of()));
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 20, LAG_MAX, FETCH_TIMEOUT, Set.of(), ANY));
     progress.onFetch(3, 100, 100, 30);
-    assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 40, LAG_MAX, FETCH_TIMEOUT, Set.of()));
+    assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 40, LAG_MAX, FETCH_TIMEOUT, Set.of(), ANY));
+  }
+
+  @Test
+  void aCaughtUpFollowerTheClusterNoLongerCountsAsLiveDoesNotRejoin() {
+    ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2), 0);
+    progress.onFetch(2, 100, 100, 10);
+    progress.onFetch(3, 100, 100, 10);
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 20, LAG_MAX, FETCH_TIMEOUT, Set.of(), broker -> broker != 3),
+        "3 is leaving: it still fetches, but asking for it would be refused");
+    assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 20, LAG_MAX, FETCH_TIMEOUT, Set.of(),
+        broker -> broker != 2), "a member stays: taking the non-live out is the Controller's");
   }
 
   /**
@@ -61,7 +74,7 @@ class ReplicaProgressTest {
     ReplicaProgress progress = new ReplicaProgress(3, List.of(2, 3, 1), List.of(3, 1), 0);
     progress.onFetch(1, 100, 100, 10);
     progress.onFetch(2, 100, 100, 10);
-    Optional<List<Integer>> proposed = progress.proposedIsr(100, 20, LAG_MAX, FETCH_TIMEOUT, Set.of());
+    Optional<List<Integer>> proposed = progress.proposedIsr(100, 20, LAG_MAX, FETCH_TIMEOUT, Set.of(), ANY);
     assertEquals(Optional.of(List.of(2, 3, 1)), proposed);
     progress.isrChangeSent(proposed.get());
 
@@ -96,15 +109,15 @@ class ReplicaProgressTest {
     ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
     progress.onFetch(2, 100, 100, 10);
     progress.onFetch(3, 100, 100, 10);
-    assertEquals(Optional.empty(), progress.proposedIsr(100, 150, LAG_MAX, FETCH_TIMEOUT, Set.of()));
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 150, LAG_MAX, FETCH_TIMEOUT, Set.of(), ANY));
     progress.onFetch(2, 100, 100, 300);
-    assertEquals(Optional.of(List.of(1, 2)), progress.proposedIsr(100, 300, LAG_MAX, FETCH_TIMEOUT, Set.of()),
+    assertEquals(Optional.of(List.of(1, 2)), progress.proposedIsr(100, 300, LAG_MAX, FETCH_TIMEOUT, Set.of(), ANY),
         "3 has been silent for 290 ms, well within the lag time");
-    assertEquals(Optional.empty(), progress.proposedIsr(100, 300, LAG_MAX, FETCH_TIMEOUT, Set.of(3)),
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 300, LAG_MAX, FETCH_TIMEOUT, Set.of(3), ANY),
         "a follower whose fetch waits at the leader is not silent");
     progress.onFetch(3, 100, 100, 320);
     progress.setIsr(List.of(1, 2));
-    assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 330, LAG_MAX, FETCH_TIMEOUT, Set.of()),
+    assertEquals(Optional.of(List.of(1, 2, 3)), progress.proposedIsr(100, 330, LAG_MAX, FETCH_TIMEOUT, Set.of(), ANY),
         "it rejoins once it fetches again from the high watermark");
   }
 
@@ -112,7 +125,7 @@ class ReplicaProgressTest {
   void aFollowerNotHeardFromSinceTheLeaderStartedGetsTheWholeLagTime() {
     ReplicaProgress progress = new ReplicaProgress(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
     progress.onFetch(2, 100, 100, 500);
-    assertEquals(Optional.empty(), progress.proposedIsr(100, 500, LAG_MAX, FETCH_TIMEOUT, Set.of()),
+    assertEquals(Optional.empty(), progress.proposedIsr(100, 500, LAG_MAX, FETCH_TIMEOUT, Set.of(), ANY),
         "3 may still be learning who leads");
   }
 }
