@@ -21,6 +21,7 @@ import io.skein.cluster.Controller;
 import io.skein.cluster.ControllerRouter;
 import io.skein.cluster.ControllerSettings;
 import io.skein.cluster.ControllerStandby;
+import io.skein.cluster.CrashProbe;
 import io.skein.cluster.LeaderLocations;
 import io.skein.cluster.LiveBrokers;
 import io.skein.common.AkkaFutures;
@@ -185,6 +186,10 @@ public final class SkeinNode implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       awaitMembership(system, withRoles);
+      CrashProbe.Settings crashProbe = CrashProbe.Settings.from(withRoles);
+      if (crashProbe.enabled()) {
+        system.systemActorOf(CrashProbe.create(crashProbe), "crash-probe", akka.actor.typed.Props.empty());
+      }
       Instant deadline = Instant.now().plus(config.startupTimeout());
       await(SchemaUtils.createIfNotExists(system).toCompletableFuture(), deadline, "creating the journal schema");
       ControllerSettings controllerSettings =
