@@ -134,6 +134,9 @@ public final class Controller
    */
   private record ReachabilityChanged(UniqueAddress node, boolean reachable) implements Command {}
 
+  /** A member joined, moved on in its life cycle or was removed. */
+  private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+
   /** The brokers' listeners of assignment changes came or went. */
   private record ListenersChanged(Receptionist.Listing listing) implements Command {}
 
@@ -230,7 +233,7 @@ public final class Controller
     return Behaviors.setup(context -> {
       // Commands from these arrive once recovery is done (they are stashed until then).
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
-          context.messageAdapter(ClusterEvent.MemberEvent.class, event -> MembershipChanged.INSTANCE),
+          context.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new),
           ClusterEvent.MemberEvent.class));
       // Leaders move off a broker as soon as it is unreachable, not only once it is downed.
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
@@ -249,6 +252,8 @@ public final class Controller
   private final AssignmentListeners<?> listeners;
   /** Members the failure detector suspects, as its events said. */
   private final Set<UniqueAddress> unreachable = new HashSet<>();
+  /** The members, as their events said. */
+  private final MemberView members;
   /** Counts elections and ISR changes once persisted (not when replayed). */
   private final ClusterHealth health;
 
@@ -260,6 +265,7 @@ public final class Controller
     this.subscribers = subscribers;
     this.listeners = new AssignmentListeners<>(subscribers);
     this.health = MetricsSetup.metricsOf(context.getSystem()).cluster();
+    this.members = new MemberView(Cluster.get(context.getSystem()).state().getMembers());
   }
 
   @Override
@@ -286,6 +292,10 @@ public final class Controller
         .onCommand(AlterIsr.class, this::onAlterIsr)
         .onCommand(AllocateProducerIds.class, this::onAllocateProducerIds)
         .onCommand(MembershipChanged.class, (state, cmd) -> onMembershipChanged(state))
+        .onCommand(MemberChanged.class, (state, cmd) -> {
+          members.apply(cmd.event());
+          return onMembershipChanged(state);
+        })
         .onCommand(ReachabilityChanged.class, this::onReachabilityChanged)
         .onCommand(ListenersChanged.class, this::onListenersChanged)
         .build();
@@ -492,7 +502,7 @@ public final class Controller
       return resync();
     }
     AlterIsrReply unchanged =
-        answerWithoutChange(cmd, current, LiveBrokers.electable(Cluster.get(context.getSystem()), unreachable));
+        answerWithoutChange(cmd, current, LiveBrokers.electable(members.members(), unreachable));
     if (unchanged != null) {
       return Effect().reply(cmd.replyTo(), unchanged);
     }
@@ -544,15 +554,15 @@ public final class Controller
   }
 
   private Effect<Event, State> onMembershipChanged(State state) {
-    Set<Integer> live = LiveBrokers.electable(Cluster.get(context.getSystem()), unreachable);
-    Set<Integer> members = LiveBrokers.members(Cluster.get(context.getSystem()));
+    Set<Integer> live = LiveBrokers.electable(members.members(), unreachable);
+    Set<Integer> brokers = LiveBrokers.members(members.members());
     List<PartitionAssignment> changes = new ArrayList<>();
     List<Topic> topics = new ArrayList<>(state.topics().values());
     topics.sort(Comparator.comparing(Topic::name));
     for (Topic topic : topics) {
       for (int p = 0; p < topic.partitions().size(); p++) {
         ReplicaAssignment current = topic.partitions().get(p);
-        ReplicaAssignment elected = LeaderElection.reconcile(current, live, members);
+        ReplicaAssignment elected = LeaderElection.reconcile(current, live, brokers);
         if (elected != current && elected.leaderEpoch() == current.leaderEpoch()) {
           context.getLog().info("Partition {}-{}: ISR {} -> {} (epoch {}): not live (live brokers {})", topic.name(), p,
               current.isr(), elected.isr(), elected.leaderEpoch(), live);

@@ -43,8 +43,11 @@ public final class ControllerStandby {
 
   public sealed interface Command {}
 
-  /** Membership or reachability changed: stand in, or stop, and route, as the new view says. */
+  /** Reachability changed: stand in, or stop, and route, as the new view says. */
   private record ViewChanged(UniqueAddress node, Reachability reachability) implements Command {}
+
+  /** Membership changed: the same. */
+  private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
 
   /** The stand-in stopped: its name is free for the next one. */
   private enum StandInStopped implements Command { INSTANCE }
@@ -52,15 +55,14 @@ public final class ControllerStandby {
   /** A message this node could not deliver: a command sent to a stand-in here before it started, or after it stopped. */
   private record Undelivered(DeadLetter letter) implements Command {}
 
-  private enum Reachability { REACHABLE, UNREACHABLE, UNCHANGED }
+  private enum Reachability { REACHABLE, UNREACHABLE }
 
   public static Behavior<Command> create(ControllerSettings settings, AssignmentSubscribers<?> subscribers,
       ControllerRouter.Route route) {
     return Behaviors.setup(context -> {
       Cluster cluster = Cluster.get(context.getSystem());
       cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberEvent.class,
-          event -> new ViewChanged(event.member().uniqueAddress(), Reachability.UNCHANGED)),
-          ClusterEvent.MemberEvent.class));
+          MemberChanged::new), ClusterEvent.MemberEvent.class));
       cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.ReachabilityEvent.class,
           event -> new ViewChanged(event.member().uniqueAddress(), event instanceof ClusterEvent.ReachableMember
               ? Reachability.REACHABLE : Reachability.UNREACHABLE)),
@@ -78,6 +80,8 @@ public final class ControllerStandby {
   private final Cluster cluster;
   /** Members the failure detector suspects, as its events said (the cluster's state may lag them). */
   private final Set<UniqueAddress> unreachable = new HashSet<>();
+  /** The members, as their events said (the cluster's state may lag them too). */
+  private final MemberView members;
   /** The Controller standing in here; null when none runs. */
   private ActorRef<Controller.Command> standIn;
   /** A stopped stand-in whose termination has not been seen yet. */
@@ -90,11 +94,16 @@ public final class ControllerStandby {
     this.subscribers = subscribers;
     this.route = route;
     this.cluster = Cluster.get(context.getSystem());
+    this.members = new MemberView(cluster.state().getMembers());
   }
 
   private Behavior<Command> behavior() {
     return Behaviors.receive(Command.class)
         .onMessage(ViewChanged.class, this::onViewChanged)
+        .onMessage(MemberChanged.class, changed -> {
+          members.apply(changed.event());
+          return reconcile();
+        })
         .onMessage(StandInStopped.class, stopped -> {
           stopping = false;
           return reconcile();
@@ -122,16 +131,13 @@ public final class ControllerStandby {
     switch (changed.reachability()) {
       case REACHABLE -> unreachable.remove(changed.node());
       case UNREACHABLE -> unreachable.add(changed.node());
-      case UNCHANGED -> { }
     }
     return reconcile();
   }
 
   /** Starts or stops the stand-in here and points the route where the Controller is now. */
   private Behavior<Command> reconcile() {
-    List<Member> members = new ArrayList<>();
-    cluster.state().getMembers().forEach(members::add);
-    Optional<Member> next = standIn(members, unreachable);
+    Optional<Member> next = standIn(List.copyOf(members.members()), unreachable);
     boolean here = next.isPresent() && next.get().uniqueAddress().equals(cluster.selfMember().uniqueAddress());
     if (here && standIn == null && !stopping) {
       context.getLog().info("Standing in for the Controller, whose node is unreachable: electing from this node");

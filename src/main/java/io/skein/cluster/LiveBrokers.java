@@ -1,6 +1,5 @@
 package io.skein.cluster;
 
-import akka.cluster.ClusterEvent.CurrentClusterState;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.UniqueAddress;
@@ -24,15 +23,14 @@ public final class LiveBrokers {
   public static Set<Integer> electable(Cluster cluster) {
     Set<UniqueAddress> unreachable = new HashSet<>();
     cluster.state().getUnreachable().forEach(member -> unreachable.add(member.uniqueAddress()));
-    return electable(cluster, unreachable);
+    return electable(cluster.state().getMembers(), unreachable);
   }
 
-  /** As {@link #electable(Cluster)}, with the members the failure detector suspects given. */
-  public static Set<Integer> electable(Cluster cluster, Set<UniqueAddress> unreachable) {
-    CurrentClusterState state = cluster.state();
+  /** As {@link #electable(Cluster)}, of the members given, with the members the failure detector suspects given. */
+  public static Set<Integer> electable(Iterable<Member> members, Set<UniqueAddress> unreachable) {
     Set<Integer> up = new TreeSet<>();
     Set<Integer> reachable = new TreeSet<>();
-    for (Member member : state.getMembers()) {
+    for (Member member : members) {
       if (member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp()) {
         BrokerRoles.brokerOf(member).ifPresent(broker -> {
           up.add(broker.id());
@@ -47,8 +45,13 @@ public final class LiveBrokers {
 
   /** Ids of brokers still in the cluster: up, or leaving it gracefully (not down, not removed). */
   public static Set<Integer> members(Cluster cluster) {
+    return members(cluster.state().getMembers());
+  }
+
+  /** As {@link #members(Cluster)}, of the members given. */
+  public static Set<Integer> members(Iterable<Member> members) {
     Set<Integer> ids = new TreeSet<>();
-    for (Member member : cluster.state().getMembers()) {
+    for (Member member : members) {
       MemberStatus status = member.status();
       if (status != MemberStatus.down() && status != MemberStatus.removed() && status != MemberStatus.joining()) {
         BrokerRoles.brokerOf(member).ifPresent(broker -> ids.add(broker.id()));
