@@ -30,7 +30,8 @@ import java.util.concurrent.Executor;
  * to the cluster port of a few other members (the next ones in address order, so each member is
  * probed by that many others) and closes it at once. A member whose port refuses the connection
  * has no process bound to it: it crashed (kill -9, out of memory) and its host's kernel says so.
- * The probe downs it, and leaderships move as soon as the Controller sees the member downed.
+ * Refused in two rounds in a row, it is downed, and leaderships move as soon as the Controller
+ * sees the member downed: within two intervals of the crash.
  *
  * <p>Only a refusal counts. A frozen process's kernel still accepts connections, and a timeout
  * or an unreachable host (a lost machine, a partition) is left to the failure detector and the
@@ -81,6 +82,8 @@ public final class CrashProbe {
   private final Set<UniqueAddress> probing = new HashSet<>();
   /** Members whose port refused in this round. */
   private final Set<UniqueAddress> refusing = new HashSet<>();
+  /** Those that refused in the last complete round. */
+  private Set<UniqueAddress> refusedBefore = Set.of();
 
   private CrashProbe(ActorContext<Command> context, Settings settings) {
     this.context = context;
@@ -111,22 +114,25 @@ public final class CrashProbe {
   }
 
   /**
-   * Once a round is complete, downs the members that refused, all together or none: two brokers
-   * killed at once are both seen here, and this node alone must not carry on without them.
+   * Once the same members refused in two rounds in a row, downs them, all together or none: two
+   * brokers killed within a round of each other are both seen by then, and this node alone must
+   * not carry on without them (nor down one and leave the split-brain resolver a tie to break).
    */
   private Behavior<Command> onProbed(Probed probed) {
     probing.remove(probed.member());
     if (probed.refused()) {
       refusing.add(probed.member());
     }
-    if (!probing.isEmpty() || refusing.isEmpty()) {
+    if (!probing.isEmpty()) {
       return Behaviors.same();
     }
     List<UniqueAddress> members = probeable().stream().map(Member::uniqueAddress).toList();
     Set<UniqueAddress> gone = new HashSet<>(refusing);
     gone.retainAll(members);
     refusing.clear();
-    if (gone.isEmpty()) {
+    boolean stable = gone.equals(refusedBefore);
+    refusedBefore = Set.copyOf(gone);
+    if (gone.isEmpty() || !stable) {
       return Behaviors.same();
     }
     Set<UniqueAddress> suspected = new HashSet<>();
