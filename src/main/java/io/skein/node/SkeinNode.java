@@ -178,6 +178,13 @@ public final class SkeinNode implements AutoCloseable {
     }
     system.getWhenTerminated().thenRun(metrics::close);
     system.getWhenTerminated().thenRun(security::close);
+    // However this incarnation ends (downed halfway through its start, before the shutdown tasks
+    // that close them are added, included), its listeners let go of their ports: else the next
+    // incarnation could never bind them (seen: FaultScheduleIT, a broker frozen while starting).
+    system.getWhenTerminated().thenRun(() -> {
+      grpc.close();
+      kafka.ifPresent(KafkaListener::close);
+    });
     try {
       Cluster cluster = Cluster.get(system);
       NodeManagement.start(system, withRoles);

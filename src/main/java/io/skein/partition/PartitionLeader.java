@@ -691,7 +691,7 @@ public final class PartitionLeader {
         // The Controller took followers that are not live (leaving, or gone) out of the ISR.
         context.getLog().info("Partition {}: ISR {} -> {} by the Controller (epoch {})", key, progress.isr(),
             assignment.isr(), leaderEpoch);
-        progress.setIsr(assignment.isr());
+        progress.isrSuperseded(assignment.isr());
         partitionEpoch = assignment.partitionEpoch();
         advanceHighWatermark();
       }

@@ -68,6 +68,17 @@ final class ReplicaProgress {
     this.pendingIsr = List.copyOf(pending);
   }
 
+  /**
+   * The Controller's ISR at a newer partition epoch than this leader's: any change still pending
+   * was computed from an older one, so it was either committed before this ISR or will be refused
+   * (INVALID_UPDATE_VERSION), and nothing is pending any more. Kept pending, a member that change
+   * would have added (a broker gone since) would hold the high watermark until it came back.
+   */
+  void isrSuperseded(List<Integer> isr) {
+    this.isr = List.copyOf(isr);
+    this.pendingIsr = List.of();
+  }
+
   /** The Controller answered, committing the change or refusing it: nothing is pending any more. */
   void isrChangeAnswered() {
     this.pendingIsr = List.of();

@@ -65,6 +65,23 @@ class ReplicaProgressTest {
   }
 
   /**
+   * FaultScheduleIT: an expansion was sent to a Controller whose host then froze; the stand-in
+   * took the frozen broker out of the ISR. Had the expansion stayed pending, acks=all would have
+   * waited for the frozen broker for the whole pause.
+   */
+  @Test
+  void aNewerIsrFromTheControllerEndsAPendingChange() {
+    ReplicaProgress progress = new ReplicaProgress(3, List.of(2, 3, 1), List.of(3, 1), 0);
+    progress.onFetch(1, 100, 100, 10);
+    progress.onFetch(2, 100, 100, 10);
+    progress.isrChangeSent(List.of(2, 3, 1));
+    progress.onFetch(1, 105, 105, 30);
+    assertEquals(100, progress.highWatermark(105, 100), "2 is pending and frozen at 100");
+    progress.isrSuperseded(List.of(3, 1));
+    assertEquals(105, progress.highWatermark(105, 100));
+  }
+
+  /**
    * The race GroupFailoverIT found: the Controller commits an ISR that adds the preferred
    * replica and elects it at once, before this leader hears back. Had the leader meanwhile
    * counted only the old ISR, it would have acknowledged writes the new leader never had.
