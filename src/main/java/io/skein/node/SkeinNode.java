@@ -129,6 +129,7 @@ public final class SkeinNode implements AutoCloseable {
   public static SkeinNode start(Config loaded) throws IOException {
     BrokerConfig config = BrokerConfig.from(loaded);
     Config remotingTls = RemotingTls.akkaConfig(loaded);
+    Config journalTls = JournalTls.akkaConfig(loaded);
     Files.createDirectories(config.dataDir());
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
@@ -160,6 +161,7 @@ public final class SkeinNode implements AutoCloseable {
             "akka.cluster.roles", BrokerRoles.of(self, kafkaSelf),
             "skein.grpc.port", port))
         .withFallback(remotingTls)
+        .withFallback(journalTls)
         .withFallback(loaded);
 
     ActorSystem<SpawnProtocol.Command> system;
