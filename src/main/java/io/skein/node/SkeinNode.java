@@ -101,8 +101,10 @@ public final class SkeinNode implements AutoCloseable {
    * settings under all.
    */
   public static Config loadConfig(Optional<Path> file, Map<String, Object> overrides) {
+    // Absolute: a file named without a directory would otherwise look up its includes on the class path.
     Config fromFile = file
-        .map(f -> ConfigFactory.parseFile(f.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)))
+        .map(f -> ConfigFactory.parseFile(f.toAbsolutePath().toFile(),
+            ConfigParseOptions.defaults().setAllowMissing(false)))
         .orElse(ConfigFactory.empty());
     Config layers = ConfigFactory.parseMap(overrides)
         .withFallback(fromFile)
