@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * TLS of the journal's connections to PostgreSQL, from {@code skein.journal.tls}: the PostgreSQL
@@ -26,6 +27,8 @@ final class JournalTls {
   private static final String PROPERTIES = DATABASE + ".properties.";
   /** The modes that check the server's certificate; "require" alone would let anyone in the middle read the journal. */
   private static final List<String> MODES = List.of("verify-full", "verify-ca");
+  /** The driver's TLS parameters in a JDBC URL's query: they would win over the properties set here. */
+  private static final Pattern SSL_IN_URL = Pattern.compile("[?&]ssl[a-z]*=", Pattern.CASE_INSENSITIVE);
 
   private JournalTls() {
   }
@@ -40,6 +43,11 @@ final class JournalTls {
     if (!driver.equals("org.postgresql.Driver")) {
       throw new ConfigException.BadValue(SECTION + ".enabled", "TLS to the journal is for PostgreSQL"
           + " (" + DATABASE + ".driver = org.postgresql.Driver), not " + driver);
+    }
+    String url = root.getString(DATABASE + ".url");
+    if (SSL_IN_URL.matcher(url).find()) {
+      throw new ConfigException.BadValue(DATABASE + ".url", "with " + SECTION + " on, TLS is set there, not in the"
+          + " URL (the driver would take the URL's ssl parameters over it): " + url);
     }
     String mode = c.getString("mode").trim().toLowerCase(Locale.ROOT);
     if (!MODES.contains(mode)) {

@@ -68,7 +68,8 @@ class KubernetesBootstrapIT {
         postgresTls.resolve("tls.key"));
     Files.setPosixFilePermissions(postgresTls.resolve("tls.key"), PosixFilePermissions.fromString("rw-------"));
     // TLS only, as postgres.yaml's pg_hba.conf: a plaintext journal connection would be refused.
-    Path hba = Files.writeString(dir.resolve("pg_hba.conf"), "local all all trust\nhostssl all all 127.0.0.1/32 trust\n");
+    Path hba = Files.writeString(dir.resolve("pg_hba.conf"),
+        "local all all trust\nhostssl all all 127.0.0.1/32 trust\n");
 
     EmbeddedPostgres postgres = EmbeddedPostgres.builder()
         .setPort(FreePorts.on("127.0.0.1"))

@@ -384,10 +384,12 @@ class KubernetesManifestsTest {
       assertEquals(BROKER_TLS_SECRET, volumeWith(pod, brokerContainer(), file).at("/secret/secretName").asText(), key);
       assertEquals("", brokerConfig.getString("skein.cluster.tls." + key), "between brokers, the same " + key);
     }
-    assertEquals(JOURNAL_TLS_SECRET, volumeWith(pod, brokerContainer(), brokerConfig.getString("skein.journal.tls.trust"))
-        .at("/secret/secretName").asText());
+    String journalTrust = brokerConfig.getString("skein.journal.tls.trust");
+    assertEquals(JOURNAL_TLS_SECRET,
+        volumeWith(pod, brokerContainer(), journalTrust).at("/secret/secretName").asText());
     // The bootstrap admin's password is the Secret's.
-    assertEquals(POD_ENVIRONMENT.get("SKEIN_ADMIN_PASSWORD"), brokerConfig.getString("skein.security.sasl.users.admin"));
+    assertEquals(POD_ENVIRONMENT.get("SKEIN_ADMIN_PASSWORD"),
+        brokerConfig.getString("skein.security.sasl.users.admin"));
     JsonNode ref = env(brokerContainer(), "SKEIN_ADMIN_PASSWORD").at("/valueFrom/secretKeyRef");
     assertTrue(resource("Secret/" + ref.get("name").asText()).get("stringData").has(ref.get("key").asText()));
   }
@@ -417,7 +419,8 @@ class KubernetesManifestsTest {
     List<String> rules = hba.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     assertTrue(rules.stream().anyMatch(rule -> rule.startsWith("hostssl ")), hba);
     for (String rule : rules) {
-      assertTrue(rule.startsWith("local ") || rule.startsWith("hostssl "), "network connections over TLS only: " + rule);
+      assertTrue(rule.startsWith("local ") || rule.startsWith("hostssl "),
+          "network connections over TLS only: " + rule);
       assertFalse(rule.endsWith(" trust") && !rule.startsWith("local "), rule);
     }
   }
@@ -471,8 +474,8 @@ class KubernetesManifestsTest {
         """);
     Map<String, JsonNode> rendered = new HashMap<>();
     kustomize(overlay).forEach(r -> rendered.put(r.get("kind").asText() + "/" + r.at("/metadata/name").asText(), r));
-    for (String gone : List.of("StatefulSet/skein-postgres", "Service/skein-postgres", "ConfigMap/skein-postgres-config",
-        "NetworkPolicy/skein-postgres")) {
+    for (String gone : List.of("StatefulSet/skein-postgres", "Service/skein-postgres",
+        "ConfigMap/skein-postgres-config", "NetworkPolicy/skein-postgres")) {
       assertFalse(rendered.containsKey(gone), gone);
     }
     JsonNode cluster = rendered.values().stream().filter(r -> r.get("kind").asText().equals("Cluster")).findFirst()
@@ -490,7 +493,8 @@ class KubernetesManifestsTest {
     assertEquals("/" + cluster.at("/spec/bootstrap/initdb/database").asText(), journal.getPath());
     assertEquals(JOURNAL_TLS_SECRET, cluster.at("/spec/certificates/serverTLSSecret").asText());
     assertEquals(JOURNAL_TLS_SECRET, cluster.at("/spec/certificates/serverCASecret").asText());
-    assertTrue(names(texts(certificateFor(component("cert-manager"), JOURNAL_TLS_SECRET).at("/spec/dnsNames")), primary));
+    JsonNode journalCertificate = certificateFor(component("cert-manager"), JOURNAL_TLS_SECRET);
+    assertTrue(names(texts(journalCertificate.at("/spec/dnsNames")), primary), "the certificate names " + primary);
     // Its owner is the brokers' journal user, from the same Secret.
     JsonNode credentials = rendered.get("Secret/" + cluster.at("/spec/bootstrap/initdb/secret/name").asText());
     assertEquals("kubernetes.io/basic-auth", credentials.get("type").asText());

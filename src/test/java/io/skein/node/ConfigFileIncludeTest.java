@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** A --config file includes files beside it, however it is named (README: a file per node over its cluster-node-N.conf). */
+/** A --config file includes files beside it, however it is named (README: a file per node over cluster-node-N.conf). */
 class ConfigFileIncludeTest {
 
   @Test

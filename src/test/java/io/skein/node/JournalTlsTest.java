@@ -67,7 +67,8 @@ class JournalTlsTest {
   void aClientCertificateIsPassedAsPemCertificateAndDerKeyOrAsOnePkcs12File() throws Exception {
     Map<String, Object> settings = postgresWithTls();
     settings.put("skein.journal.tls.certificate", Files.writeString(dir.resolve("client.pem"), "x").toString());
-    settings.put("skein.journal.tls.private-key", Files.write(dir.resolve("client.pk8"), new byte[] {0x30, 0}).toString());
+    settings.put("skein.journal.tls.private-key",
+        Files.write(dir.resolve("client.pk8"), new byte[] {0x30, 0}).toString());
     Config driver = JournalTls.akkaConfig(loaded(settings));
     assertEquals(settings.get("skein.journal.tls.certificate"), driver.getString(PROPERTIES + "sslcert"));
     assertEquals(settings.get("skein.journal.tls.private-key"), driver.getString(PROPERTIES + "sslkey"));
@@ -109,6 +110,11 @@ class JournalTlsTest {
     Map<String, Object> require = postgresWithTls();
     require.put("skein.journal.tls.mode", "require");
     assertTrue(refusal(require).contains("must be one of [verify-full, verify-ca]"));
+
+    Map<String, Object> urlMode = postgresWithTls();
+    urlMode.put("akka-persistence-jdbc.shared-databases.slick.db.url",
+        "jdbc:postgresql://db.example/skein?sslmode=require");
+    assertTrue(refusal(urlMode).contains("TLS is set there, not in the URL"));
 
     Map<String, Object> pemKey = postgresWithTls();
     pemKey.put("skein.journal.tls.certificate", Files.writeString(dir.resolve("client.pem"), "x").toString());
