@@ -102,8 +102,10 @@ public final class SkeinNode implements AutoCloseable {
    * settings under all.
    */
   public static Config loadConfig(Optional<Path> file, Map<String, Object> overrides) {
+    // Absolute: a file named without a directory would otherwise look up its includes on the class path.
     Config fromFile = file
-        .map(f -> ConfigFactory.parseFile(f.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)))
+        .map(f -> ConfigFactory.parseFile(f.toAbsolutePath().toFile(),
+            ConfigParseOptions.defaults().setAllowMissing(false)))
         .orElse(ConfigFactory.empty());
     Config layers = ConfigFactory.parseMap(overrides)
         .withFallback(fromFile)
@@ -130,6 +132,7 @@ public final class SkeinNode implements AutoCloseable {
   public static SkeinNode start(Config loaded) throws IOException {
     BrokerConfig config = BrokerConfig.from(loaded);
     Config remotingTls = RemotingTls.akkaConfig(loaded);
+    Config journalTls = JournalTls.akkaConfig(loaded);
     Files.createDirectories(config.dataDir());
     // Checked now, so that a broker started on another broker's data fails before it joins anything.
     Optional<String> proposedClusterId = NodeIdentity.proposal(config.dataDir(), config.brokerId());
@@ -161,6 +164,7 @@ public final class SkeinNode implements AutoCloseable {
             "akka.cluster.roles", BrokerRoles.of(self, kafkaSelf),
             "skein.grpc.port", port))
         .withFallback(remotingTls)
+        .withFallback(journalTls)
         .withFallback(loaded);
 
     ActorSystem<SpawnProtocol.Command> system;

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * N broker JVMs forming one Akka cluster on loopback addresses 127.0.0.11, .12, ... with
@@ -41,13 +42,16 @@ final class SkeinCluster implements AutoCloseable {
   private final List<BrokerProcess> brokers;
   /** Each broker's management endpoint (bootstrap, /metrics), by broker id - 1. */
   private final List<Integer> managementPorts;
+  /** Each broker's Akka remoting port, by broker id - 1. */
+  private final List<Integer> remotingPorts;
 
   private SkeinCluster(Path baseDir, EmbeddedPostgres postgres, List<BrokerProcess> brokers,
-      List<Integer> managementPorts) {
+      List<Integer> managementPorts, List<Integer> remotingPorts) {
     this.baseDir = baseDir;
     this.postgres = postgres;
     this.brokers = brokers;
     this.managementPorts = managementPorts;
+    this.remotingPorts = remotingPorts;
   }
 
   /**
@@ -56,6 +60,12 @@ final class SkeinCluster implements AutoCloseable {
    * management endpoint, a majority forming the cluster.
    */
   static SkeinCluster start(int size, Path baseDir, Map<String, String> settings, Duration timeout) throws Exception {
+    return start(size, baseDir, id -> settings, timeout);
+  }
+
+  /** As {@link #start(int, Path, Map, Duration)}, with settings of each broker's own (its certificate). */
+  static SkeinCluster start(int size, Path baseDir, IntFunction<Map<String, String>> settingsOf, Duration timeout)
+      throws Exception {
     int pgPort = FreePorts.on("127.0.0.1");
     EmbeddedPostgres postgres = EmbeddedPostgres.builder()
         .setPort(pgPort)
@@ -65,15 +75,17 @@ final class SkeinCluster implements AutoCloseable {
         .setCleanDataDirectory(false)
         .start();
     List<Integer> managementPorts = new ArrayList<>();
+    List<Integer> remotingPorts = new ArrayList<>();
     for (int id = 1; id <= size; id++) {
       managementPorts.add(FreePorts.on(host(id)));
+      remotingPorts.add(FreePorts.on(host(id)));
     }
     List<BrokerProcess> brokers = new ArrayList<>();
     for (int id = 1; id <= size; id++) {
       List<String> options = new ArrayList<>(List.of(
           "-Dskein.broker.id=" + id,
           "-Dakka.remote.artery.canonical.hostname=" + host(id),
-          "-Dakka.remote.artery.canonical.port=" + FreePorts.on(host(id)),
+          "-Dakka.remote.artery.canonical.port=" + remotingPorts.get(id - 1),
           "-Dskein.cluster.bootstrap=on",
           "-Dakka.management.http.hostname=" + host(id),
           "-Dakka.management.http.port=" + managementPorts.get(id - 1),
@@ -90,11 +102,11 @@ final class SkeinCluster implements AutoCloseable {
         options.add(endpoint + ".host=" + host(peer));
         options.add(endpoint + ".port=" + managementPorts.get(peer - 1));
       }
-      settings.forEach((key, value) -> options.add("-D" + key + "=" + value));
+      settingsOf.apply(id).forEach((key, value) -> options.add("-D" + key + "=" + value));
       brokers.add(new BrokerProcess(baseDir.resolve("broker-" + id), host(id), FreePorts.on(host(id)),
           options));
     }
-    SkeinCluster cluster = new SkeinCluster(baseDir, postgres, brokers, managementPorts);
+    SkeinCluster cluster = new SkeinCluster(baseDir, postgres, brokers, managementPorts, remotingPorts);
     try {
       for (BrokerProcess broker : brokers) {
         broker.launch();
@@ -115,6 +127,10 @@ final class SkeinCluster implements AutoCloseable {
 
   BrokerProcess broker(int id) {
     return brokers.get(id - 1);
+  }
+
+  int remotingPort(int id) {
+    return remotingPorts.get(id - 1);
   }
 
   /** Broker {@code id}'s Prometheus metrics, scraped now. */

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.skein.security.TestCertificates;
 import io.skein.testing.FreePorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The StatefulSet's three pods form one cluster through Cluster Bootstrap and kubernetes-api
- * discovery, as on Kubernetes: each broker JVM runs the ConfigMap's skein.conf, reads its
+ * discovery, as on Kubernetes: each broker JVM runs the ConfigMap's skein.conf, with its secure
+ * defaults (TLS between brokers, to a TLS-only PostgreSQL checked with verify-full, and on the
+ * SCRAM and Basic-authenticated listeners; the Secrets' files at this machine's paths), reads its
  * service account (token, CA, namespace) from files, lists the pods from a stand-in API
  * server over HTTPS, probes the others' management endpoints, and joins. Then every pod
  * answers /ready, and all three are Up members.
@@ -53,9 +57,27 @@ class KubernetesBootstrapIT {
     Path skeinConf = dir.resolve("skein.conf");
     Files.writeString(skeinConf, configMap.at("/data/skein.conf").asText());
 
+    // The Secrets' files (cert-manager's layout), at paths of this machine: the brokers' (RSA, as
+    // TLS between brokers needs) and the journal server's, of one CA.
+    Path tls = Files.createDirectories(dir.resolve("tls"));
+    TestCertificates ca = TestCertificates.rsaAuthority("Skein cluster CA");
+    TestCertificates.writePem(ca.server("skein-headless"), tls.resolve("tls.crt"), tls.resolve("tls.key"));
+    TestCertificates.writePem(ca.ca(), tls.resolve("ca.crt"));
+    Path postgresTls = Files.createDirectories(dir.resolve("postgres-tls"));
+    TestCertificates.writePem(ca.server("skein-postgres"), postgresTls.resolve("tls.crt"),
+        postgresTls.resolve("tls.key"));
+    Files.setPosixFilePermissions(postgresTls.resolve("tls.key"), PosixFilePermissions.fromString("rw-------"));
+    // TLS only, as postgres.yaml's pg_hba.conf: a plaintext journal connection would be refused.
+    Path hba = Files.writeString(dir.resolve("pg_hba.conf"),
+        "local all all trust\nhostssl all all 127.0.0.1/32 trust\n");
+
     EmbeddedPostgres postgres = EmbeddedPostgres.builder()
         .setPort(FreePorts.on("127.0.0.1"))
         .setServerConfig("listen_addresses", "127.0.0.1")
+        .setServerConfig("ssl", "on")
+        .setServerConfig("ssl_cert_file", postgresTls.resolve("tls.crt").toString())
+        .setServerConfig("ssl_key_file", postgresTls.resolve("tls.key").toString())
+        .setServerConfig("hba_file", hba.toString())
         .setDataDirectory(dir.resolve("postgres"))
         .start();
     running.add(postgres);
@@ -80,11 +102,16 @@ class KubernetesBootstrapIT {
         "POD_NAMESPACE", NAMESPACE,
         "SKEIN_JOURNAL_URL", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres",
         "SKEIN_JOURNAL_USER", "postgres",
-        "SKEIN_JOURNAL_PASSWORD", "");
+        "SKEIN_JOURNAL_PASSWORD", "",
+        "SKEIN_ADMIN_PASSWORD", "admin-secret");
     List<String> settings = List.of(
         "-Dakka.discovery.kubernetes-api.api-ca-path=" + serviceAccount.resolve("ca.crt"),
         "-Dakka.discovery.kubernetes-api.api-token-path=" + serviceAccount.resolve("token"),
         "-Dakka.discovery.kubernetes-api.pod-namespace-path=" + serviceAccount.resolve("namespace"),
+        "-Dskein.security.tls.certificate=" + tls.resolve("tls.crt"),
+        "-Dskein.security.tls.private-key=" + tls.resolve("tls.key"),
+        "-Dskein.security.tls.trust=" + tls.resolve("ca.crt"),
+        "-Dskein.journal.tls.trust=" + tls.resolve("ca.crt"),
         // Shorter than on Kubernetes, where pods start minutes apart at worst.
         "-Dakka.management.cluster.bootstrap.contact-point-discovery.stable-margin=3s");
     List<PodProcess> brokers = new ArrayList<>();

@@ -16,6 +16,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import io.skein.node.SkeinNode;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +47,11 @@ class KubernetesManifestsTest {
   /** Variables the file refers to: HOSTNAME from Kubernetes, the rest from the StatefulSet. */
   private static final Map<String, String> POD_ENVIRONMENT = Map.of(
       "HOSTNAME", "skein-2", "POD_IP", "10.1.2.3", "POD_NAMESPACE", "skein",
-      "SKEIN_JOURNAL_USER", "skein", "SKEIN_JOURNAL_PASSWORD", "secret");
+      "SKEIN_JOURNAL_USER", "skein", "SKEIN_JOURNAL_PASSWORD", "secret", "SKEIN_ADMIN_PASSWORD", "admin-secret");
+
+  /** The Secrets of the brokers' certificate and of the journal server's (cert-manager's layout). */
+  private static final String BROKER_TLS_SECRET = "skein-tls";
+  private static final String JOURNAL_TLS_SECRET = "skein-postgres-tls";
 
   private static JsonNode kustomization;
   private static final Map<String, JsonNode> byKindAndName = new HashMap<>();
@@ -55,18 +62,26 @@ class KubernetesManifestsTest {
   static void readManifests() throws IOException {
     kustomization = YAML.readTree(K8S.resolve("kustomization.yaml").toFile());
     for (JsonNode resource : kustomization.get("resources")) {
-      try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class)
-          .readValues(K8S.resolve(resource.asText()).toFile())) {
-        while (docs.hasNext()) {
-          JsonNode doc = docs.next();
-          if (doc != null && !doc.isEmpty()) {
-            String key = doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText();
-            assertTrue(byKindAndName.put(key, doc) == null, "defined twice: " + key);
-          }
-        }
+      for (JsonNode doc : documents(K8S.resolve(resource.asText()))) {
+        String key = doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText();
+        assertTrue(byKindAndName.put(key, doc) == null, "defined twice: " + key);
       }
     }
     brokerConfig = podConfig();
+  }
+
+  /** The YAML documents of a file (or of kubectl's output), empty ones left out. */
+  private static List<JsonNode> documents(Path file) throws IOException {
+    List<JsonNode> all = new ArrayList<>();
+    try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+      while (docs.hasNext()) {
+        JsonNode doc = docs.next();
+        if (doc != null && !doc.isEmpty()) {
+          all.add(doc);
+        }
+      }
+    }
+    return all;
   }
 
   /**
@@ -337,18 +352,236 @@ class KubernetesManifestsTest {
     assertTrue(selects(postgresService.at("/spec/selector"),
         strings(postgres.at("/spec/template/metadata/labels"))));
     assertFalse(postgres.at("/spec/volumeClaimTemplates").isEmpty());
-    // Every secret the brokers and the database read exists with that key.
-    JsonNode secretKeys = resource("Secret/skein-postgres").get("stringData");
+    // Every secret the brokers and the database read exists with that key; the journal's credentials
+    // are skein-postgres's.
     List<JsonNode> envs = new ArrayList<>();
     brokerContainer().get("env").forEach(envs::add);
     postgres.at("/spec/template/spec/containers/0/env").forEach(envs::add);
     for (JsonNode env : envs) {
       JsonNode ref = env.at("/valueFrom/secretKeyRef");
       if (!ref.isMissingNode()) {
-        assertEquals("skein-postgres", ref.get("name").asText());
-        assertTrue(secretKeys.has(ref.get("key").asText()), env.toString());
+        assertTrue(resource("Secret/" + ref.get("name").asText()).get("stringData").has(ref.get("key").asText()),
+            env.toString());
+        if (env.get("name").asText().startsWith("SKEIN_JOURNAL_")) {
+          assertEquals("skein-postgres", ref.get("name").asText(), env.toString());
+        }
       }
     }
+  }
+
+  @Test
+  void clientsBrokersAndTheJournalUseTlsAndScramByDefault() {
+    assertEquals("SASL_SSL", brokerConfig.getString("skein.kafka.security-protocol"));
+    assertTrue(brokerConfig.getBoolean("skein.grpc.tls"));
+    assertEquals("basic", brokerConfig.getString("skein.grpc.authentication"));
+    assertTrue(brokerConfig.getBoolean("skein.cluster.tls.enabled"));
+    assertTrue(brokerConfig.getBoolean("skein.journal.tls.enabled"));
+    assertEquals("verify-full", brokerConfig.getString("skein.journal.tls.mode"));
+    // Key material from Secrets, mounted where the configuration looks for it.
+    JsonNode pod = brokerSet().at("/spec/template/spec");
+    for (String key : List.of("certificate", "private-key", "trust")) {
+      String file = brokerConfig.getString("skein.security.tls." + key);
+      assertEquals(BROKER_TLS_SECRET, volumeWith(pod, brokerContainer(), file).at("/secret/secretName").asText(), key);
+      assertEquals("", brokerConfig.getString("skein.cluster.tls." + key), "between brokers, the same " + key);
+    }
+    String journalTrust = brokerConfig.getString("skein.journal.tls.trust");
+    assertEquals(JOURNAL_TLS_SECRET,
+        volumeWith(pod, brokerContainer(), journalTrust).at("/secret/secretName").asText());
+    // The bootstrap admin's password is the Secret's.
+    assertEquals(POD_ENVIRONMENT.get("SKEIN_ADMIN_PASSWORD"),
+        brokerConfig.getString("skein.security.sasl.users.admin"));
+    JsonNode ref = env(brokerContainer(), "SKEIN_ADMIN_PASSWORD").at("/valueFrom/secretKeyRef");
+    assertTrue(resource("Secret/" + ref.get("name").asText()).get("stringData").has(ref.get("key").asText()));
+  }
+
+  @Test
+  void theBundledJournalServesTlsOnlyWithTheCertificateOfItsSecret() {
+    JsonNode pod = resource("StatefulSet/skein-postgres").at("/spec/template/spec");
+    JsonNode container = pod.at("/containers/0");
+    Map<String, String> settings = new HashMap<>();
+    JsonNode args = container.get("args");
+    for (int i = 0; i < args.size(); i += 2) {
+      assertEquals("-c", args.get(i).asText());
+      String[] setting = args.get(i + 1).asText().split("=", 2);
+      settings.put(setting[0], setting[1]);
+    }
+    assertEquals("on", settings.get("ssl"));
+    for (String file : List.of("ssl_cert_file", "ssl_key_file")) {
+      JsonNode volume = volumeWith(pod, container, settings.get(file));
+      assertEquals(JOURNAL_TLS_SECRET, volume.at("/secret/secretName").asText(), file);
+      // PostgreSQL takes a key owned by root only if no more than its group may read it.
+      assertEquals(0640, volume.at("/secret/defaultMode").asInt(), file);
+    }
+    assertTrue(pod.at("/securityContext/fsGroup").isInt(), "the postgres group may read the key");
+    Path hbaFile = Path.of(settings.get("hba_file"));
+    String hba = resource("ConfigMap/" + volumeWith(pod, container, hbaFile.toString()).at("/configMap/name").asText())
+        .at("/data/" + hbaFile.getFileName()).asText();
+    List<String> rules = hba.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    assertTrue(rules.stream().anyMatch(rule -> rule.startsWith("hostssl ")), hba);
+    for (String rule : rules) {
+      assertTrue(rule.startsWith("local ") || rule.startsWith("hostssl "),
+          "network connections over TLS only: " + rule);
+      assertFalse(rule.endsWith(" trust") && !rule.startsWith("local "), rule);
+    }
+  }
+
+  @Test
+  void certManagerIssuesTheSecretsTheBrokersAndTheJournalMount() throws IOException {
+    Map<String, JsonNode> issued = component("cert-manager");
+    JsonNode broker = certificateFor(issued, BROKER_TLS_SECRET);
+    // Akka's TLS between brokers reads RSA keys only, the listeners PKCS8 keys only.
+    assertEquals("RSA", broker.at("/spec/privateKey/algorithm").asText());
+    assertEquals("PKCS8", broker.at("/spec/privateKey/encoding").asText());
+    // Each broker is a server to clients and to the other brokers, and their client.
+    assertTrue(texts(broker.at("/spec/usages")).containsAll(List.of("server auth", "client auth")));
+    List<String> brokerNames = texts(broker.at("/spec/dnsNames"));
+    assertTrue(names(brokerNames, brokerConfig.getString("skein.kafka.advertised-host")), brokerNames.toString());
+    assertTrue(names(brokerNames, brokerConfig.getString("skein.grpc.advertised-host")), brokerNames.toString());
+    assertTrue(names(brokerNames, "skein." + kustomization.get("namespace").asText() + ".svc.cluster.local"),
+        "the client Service's name: " + brokerNames);
+    JsonNode journal = certificateFor(issued, JOURNAL_TLS_SECRET);
+    String journalHost = URI.create(
+        brokerConfig.getString("akka-persistence-jdbc.shared-databases.slick.db.url").substring("jdbc:".length()))
+        .getHost();
+    assertTrue(names(texts(journal.at("/spec/dnsNames")), journalHost), "the journal URL's host " + journalHost);
+    assertTrue(texts(journal.at("/spec/usages")).contains("server auth"));
+    // Both from one CA, whose certificate the brokers trust (ca.crt of each Secret).
+    for (JsonNode certificate : List.of(broker, journal)) {
+      JsonNode issuer = issued.get("Issuer/" + certificate.at("/spec/issuerRef/name").asText());
+      assertNotNull(issuer, certificate.toString());
+      JsonNode ca = certificateFor(issued, issuer.at("/spec/ca/secretName").asText());
+      assertTrue(ca.at("/spec/isCA").asBoolean());
+    }
+  }
+
+  @Test
+  void theBaseNeedsNeitherCertManagerNorCloudNativePg() throws Exception {
+    List<JsonNode> rendered = kustomize(Path.of("k8s"));
+    assertEquals(byKindAndName.keySet(), rendered.stream()
+        .map(r -> r.get("kind").asText() + "/" + r.at("/metadata/name").asText()).collect(Collectors.toSet()));
+    for (JsonNode resource : rendered) {
+      assertFalse(resource.get("apiVersion").asText().matches("(cert-manager\\.io|postgresql\\.cnpg\\.io)/.*"),
+          resource.get("kind").asText());
+    }
+  }
+
+  @Test
+  void theHighlyAvailableJournalReplacesTheSinglePod() throws Exception {
+    Path overlay = Files.createDirectories(Path.of("target", "k8s-overlay-test"));
+    Files.writeString(overlay.resolve("kustomization.yaml"), """
+        resources: [../../k8s]
+        components: [../../k8s/cert-manager, ../../k8s/postgres-ha]
+        """);
+    Map<String, JsonNode> rendered = new HashMap<>();
+    kustomize(overlay).forEach(r -> rendered.put(r.get("kind").asText() + "/" + r.at("/metadata/name").asText(), r));
+    for (String gone : List.of("StatefulSet/skein-postgres", "Service/skein-postgres",
+        "ConfigMap/skein-postgres-config", "NetworkPolicy/skein-postgres")) {
+      assertFalse(rendered.containsKey(gone), gone);
+    }
+    JsonNode cluster = rendered.values().stream().filter(r -> r.get("kind").asText().equals("Cluster")).findFirst()
+        .orElseThrow(() -> new AssertionError("no CloudNativePG Cluster: " + rendered.keySet()));
+    assertEquals("postgresql.cnpg.io/v1", cluster.get("apiVersion").asText());
+    assertTrue(cluster.at("/spec/instances").asInt() >= 3);
+    assertTrue(cluster.at("/spec/postgresql/synchronous/number").asInt() >= 1, "commits reach a standby");
+    assertEquals("required", cluster.at("/spec/affinity/podAntiAffinityType").asText());
+    // The brokers write to the primary's Service, over TLS with the certificate cert-manager issues for it.
+    JsonNode brokers = rendered.get("StatefulSet/skein").at("/spec/template/spec/containers/0");
+    String url = env(brokers, "SKEIN_JOURNAL_URL").get("value").asText();
+    URI journal = URI.create(url.substring("jdbc:".length()));
+    String primary = cluster.at("/metadata/name").asText() + "-rw";
+    assertEquals(primary, journal.getHost());
+    assertEquals("/" + cluster.at("/spec/bootstrap/initdb/database").asText(), journal.getPath());
+    assertEquals(JOURNAL_TLS_SECRET, cluster.at("/spec/certificates/serverTLSSecret").asText());
+    assertEquals(JOURNAL_TLS_SECRET, cluster.at("/spec/certificates/serverCASecret").asText());
+    JsonNode journalCertificate = certificateFor(component("cert-manager"), JOURNAL_TLS_SECRET);
+    assertTrue(names(texts(journalCertificate.at("/spec/dnsNames")), primary), "the certificate names " + primary);
+    // Its owner is the brokers' journal user, from the same Secret.
+    JsonNode credentials = rendered.get("Secret/" + cluster.at("/spec/bootstrap/initdb/secret/name").asText());
+    assertEquals("kubernetes.io/basic-auth", credentials.get("type").asText());
+    assertEquals(cluster.at("/spec/bootstrap/initdb/owner").asText(), credentials.at("/stringData/username").asText());
+    assertEquals(credentials.at("/metadata/name").asText(),
+        env(brokers, "SKEIN_JOURNAL_USER").at("/valueFrom/secretKeyRef/name").asText());
+  }
+
+  /** The resources of the kustomize Component in k8s/{@code name}, by kind and name. */
+  private static Map<String, JsonNode> component(String name) throws IOException {
+    Path dir = K8S.resolve(name);
+    JsonNode component = YAML.readTree(dir.resolve("kustomization.yaml").toFile());
+    assertEquals("Component", component.get("kind").asText());
+    Map<String, JsonNode> resources = new HashMap<>();
+    for (JsonNode file : component.get("resources")) {
+      for (JsonNode doc : documents(dir.resolve(file.asText()))) {
+        resources.put(doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText(), doc);
+      }
+    }
+    return resources;
+  }
+
+  /** What {@code kubectl kustomize dir} makes, as kubectl apply -k would apply it. */
+  private static List<JsonNode> kustomize(Path dir) throws Exception {
+    Path output = Files.createTempFile("skein-kustomize", ".yaml");
+    try {
+      Process kubectl;
+      try {
+        kubectl = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectOutput(output.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      } catch (IOException noKubectl) {
+        Assumptions.abort("kubectl is not installed: " + noKubectl.getMessage());
+        throw noKubectl;
+      }
+      assertTrue(kubectl.waitFor(60, TimeUnit.SECONDS), "kubectl kustomize " + dir + " finished");
+      assertEquals(0, kubectl.exitValue(), "kubectl kustomize " + dir);
+      return documents(output);
+    } finally {
+      Files.delete(output);
+    }
+  }
+
+  private static JsonNode certificateFor(Map<String, JsonNode> resources, String secret) {
+    return resources.values().stream()
+        .filter(r -> r.get("kind").asText().equals("Certificate") && r.at("/spec/secretName").asText().equals(secret))
+        .findFirst().orElseThrow(() -> new AssertionError("no Certificate of the Secret " + secret));
+  }
+
+  /** Whether a certificate with these DNS names (a "*." one for one label) names {@code host}. */
+  private static boolean names(List<String> dnsNames, String host) {
+    return dnsNames.contains(host)
+        || dnsNames.contains("*" + host.substring(Math.max(host.indexOf('.'), 0)));
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> texts = new ArrayList<>();
+    array.forEach(t -> texts.add(t.asText()));
+    return texts;
+  }
+
+  private static JsonNode env(JsonNode container, String name) {
+    for (JsonNode env : container.get("env")) {
+      if (env.get("name").asText().equals(name)) {
+        return env;
+      }
+    }
+    throw new AssertionError("no " + name + " in the environment of " + container.get("name"));
+  }
+
+  /** The pod's volume that {@code container} mounts where {@code file} is (and, if it lists items, holding it). */
+  private static JsonNode volumeWith(JsonNode pod, JsonNode container, String file) {
+    Path path = Path.of(file);
+    for (JsonNode mount : container.get("volumeMounts")) {
+      if (path.getParent().equals(Path.of(mount.get("mountPath").asText()))) {
+        for (JsonNode volume : pod.get("volumes")) {
+          if (volume.get("name").asText().equals(mount.get("name").asText())) {
+            JsonNode items = volume.at("/secret/items");
+            List<String> listed = new ArrayList<>();
+            items.forEach(item -> listed.add(item.get("path").asText()));
+            assertTrue(items.isMissingNode() || listed.contains(path.getFileName().toString()),
+                file + " is not among the items of " + volume);
+            return volume;
+          }
+        }
+      }
+    }
+    throw new AssertionError("no volume mounted at " + path.getParent() + " in " + container.get("name"));
   }
 
   /** Volume name to mount path in the broker container. */
