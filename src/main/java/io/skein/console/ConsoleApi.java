@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.broker.Broker;
 import io.skein.broker.ConfigAdmin;
+import io.skein.broker.TopicAdmin;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.GroupOffsetQueries;
@@ -42,8 +43,8 @@ import java.util.function.Supplier;
 
 /**
  * The console's JSON API under {@code /console/api}: cluster, topics (list, create, describe,
- * alter configs, delete), a partition's messages, consumer groups (list, describe with lag,
- * reset offsets). It only translates HTTP to calls of the {@link Broker} and back.
+ * alter configs, delete, throughput history), a partition's messages, consumer groups (list,
+ * describe with lag, lag history, reset offsets). It only translates HTTP to calls of the {@link Broker} and back.
  */
 final class ConsoleApi {
 
@@ -76,12 +77,14 @@ final class ConsoleApi {
             get(() -> answer(broker -> topic(broker, name))),
             delete(() -> parameterMap(query -> answer(broker -> deleteTopic(broker, name, query)))))),
         path("configs", () -> patch(() -> body(json -> answer(broker -> alterConfigs(broker, name, json))))),
+        path("history", () -> get(() -> answer(broker -> topicHistory(name)))),
         path("messages", () -> get(() -> parameterMap(query -> answer(broker -> messages(broker, name, query))))));
   }
 
   private Route groupRoute(String id) {
     return concat(
         pathEnd(() -> get(() -> answer(broker -> group(broker, id)))),
+        path("history", () -> get(() -> answer(broker -> groupHistory(id)))),
         path("reset", () -> post(() -> body(json -> answer(broker -> resetOffsets(broker, id, json))))));
   }
 
@@ -92,11 +95,10 @@ final class ConsoleApi {
         .thenApply(topics -> ConsoleViews.cluster(broker.topics().describeCluster(), topics));
   }
 
+  /** Each topic's partitions from the Controller, their logs from one request per broker (see {@link ClusterLogs}). */
   private CompletionStage<?> topics(Broker broker) {
-    return broker.topics().describeTopics(List.of()).thenApply(described -> described.stream()
-        .filter(topic -> topic.description() != null)
-        .map(topic -> ConsoleViews.summary(topic.description()))
-        .toList());
+    return broker.topics().knownTopics().thenCombine(console.logs().snapshot(), (topics, logs) ->
+        topics.values().stream().map(topic -> ConsoleViews.summary(topic, logs)).toList());
   }
 
   private CompletionStage<?> createTopic(Broker broker, JsonNode json) {
@@ -105,18 +107,24 @@ final class ConsoleApi {
     int replication = optionalInt(json, "replicationFactor", -1);
     Map<String, String> configs = stringMap(json, "configs");
     return broker.topics().createTopic(name, partitions, replication, configs, false)
-        .thenApply(created -> ConsoleViews.topic(created, broker.configs().describeTopicConfigs(
-            created.topic().configs())));
+        .thenApply(created -> ConsoleViews.topic(created.topic(), ConsoleViews.logs(created),
+            broker.configs().describeTopicConfigs(created.topic().configs())));
   }
 
   private CompletionStage<?> topic(Broker broker, String name) {
-    return broker.topics().describeTopics(List.of(name)).thenApply(described -> {
-      if (described.get(0).failure() != null) {
-        throw new FailureException(described.get(0).failure());
+    return broker.topics().metadata(List.of(name)).thenCombine(console.logs().snapshot(), (metadata, logs) -> {
+      TopicAdmin.TopicMetadata topic = metadata.topics().get(0);
+      if (topic.failure() != null) {
+        throw new FailureException(topic.failure());
       }
-      var topic = described.get(0).description();
-      return ConsoleViews.topic(topic, broker.configs().describeTopicConfigs(topic.topic().configs()));
+      return ConsoleViews.topic(topic.topic(), logs,
+          broker.configs().describeTopicConfigs(topic.topic().configs()));
     });
+  }
+
+  /** What the topic's throughput chart opens with. */
+  private CompletionStage<?> topicHistory(String name) {
+    return console.logs().history(NodeLogs.Series.TOPIC, name).thenApply(ConsoleViews::topicHistory);
   }
 
   /** Deletes only with {@code confirm} naming the topic again, as the page asks its user to. */
@@ -171,6 +179,11 @@ final class ConsoleApi {
   private CompletionStage<?> group(Broker broker, String id) {
     return broker.groups().describeGroup(id).thenApply(described ->
         ConsoleViews.group(described.group(), described.lags()));
+  }
+
+  /** What the group's lag chart opens with. */
+  private CompletionStage<?> groupHistory(String id) {
+    return console.logs().history(NodeLogs.Series.GROUP, id).thenApply(ConsoleViews::groupHistory);
   }
 
   /**

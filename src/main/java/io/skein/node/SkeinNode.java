@@ -213,7 +213,7 @@ public final class SkeinNode implements AutoCloseable {
           clusterId, config.brokerId());
       grpc.serve(broker);
       kafka.ifPresent(listener -> serveKafka(system, listener, broker));
-      ConsoleBroker.get(system).serve(broker);
+      ConsoleBroker.get(system).serve(broker, config.brokerId());
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
       system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,

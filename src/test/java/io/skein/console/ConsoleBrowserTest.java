@@ -36,8 +36,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web console in headless Chromium against a real broker: every page loads, a topic is
- * created through the form, messages the test produced are browsed (and tailed), and a group's
- * lag is read. A screenshot of each page is kept under target/console-screenshots/. Skips
+ * created through the form, messages the test produced are browsed (and tailed), a group's lag
+ * is read, and a chart opened again starts with the broker's history. A screenshot of each page
+ * is kept under target/console-screenshots/. Skips
  * (assumption) where Debian's chromium or chromium-driver is not installed.
  */
 class ConsoleBrowserTest {
@@ -58,7 +59,7 @@ class ConsoleBrowserTest {
         "needs Debian's chromium and chromium-driver");
     int port = FreePorts.on("127.0.0.1");
     broker = TestBroker.start(Map.of("skein.management.enabled", true, "akka.management.http.hostname", "127.0.0.1",
-        "akka.management.http.port", port));
+        "akka.management.http.port", port, "skein.metrics.history.interval", "1s"));
     console = "http://127.0.0.1:" + port + "/console/";
     service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
     ChromeOptions options = new ChromeOptions();
@@ -174,6 +175,13 @@ class ConsoleBrowserTest {
     awaitRows(".config-row[data-config='retention.ms']", 1);
     assertNoError();
     screenshot("topic");
+    // Opened again, the chart starts with the broker's history (a sample a second here), not empty.
+    open("#/topics");
+    open("#/topics/browser-orders");
+    waiting().until(driver -> driver.findElement(By.id("throughput")).getDomAttribute("data-history") != null);
+    int history = Integer.parseInt(browser.findElement(By.id("throughput")).getDomAttribute("data-history"));
+    assertTrue(history >= 2, "the chart opened with " + history + " points of history");
+    assertTrue(chartPoints(browser, "throughput") >= history);
 
     open("#/topics/browser-orders/messages?partition=0&offset=0");
     List<WebElement> messages = awaitRows(".message-row", 6);
