@@ -31,6 +31,7 @@ import io.skein.broker.TopicAdmin;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.GroupOffsetQueries;
+import io.skein.security.Principal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -44,7 +45,8 @@ import java.util.function.Supplier;
 /**
  * The console's JSON API under {@code /console/api}: cluster, topics (list, create, describe,
  * alter configs, delete, throughput history), a partition's messages, consumer groups (list,
- * describe with lag, lag history, reset offsets). It only translates HTTP to calls of the {@link Broker} and back.
+ * describe with lag, lag history, reset offsets), and the login ({@link ConsoleLogin}). It only
+ * translates HTTP to calls of the {@link Broker} and back.
  */
 final class ConsoleApi {
 
@@ -52,13 +54,32 @@ final class ConsoleApi {
   private static final int DEFAULT_MESSAGES = 50;
 
   private final ConsoleBroker console;
+  private final ConsoleLogin login;
 
-  ConsoleApi(ConsoleBroker console) {
+  ConsoleApi(ConsoleBroker console, ConsoleLogin login) {
     this.console = console;
+    this.login = login;
   }
 
   Route route() {
     return concat(
+        path("login", () -> post(() -> body(json -> validated(() -> {
+          String user = requiredText(json, "user");
+          String password = requiredText(json, "password");
+          return login.login(user, password, principal -> session(principal));
+        })))),
+        path("logout", () -> post(() ->
+            login.logout(() -> complete(json(StatusCodes.OK, Map.of("loggedOut", true)))))),
+        login.authenticated(this::route));
+  }
+
+  /**
+   * The API for {@code principal}, the session's user ({@link io.skein.security.Principal#ANONYMOUS}
+   * without authentication): where a request is authorized, once the console checks ACLs.
+   */
+  private Route route(Principal principal) {
+    return concat(
+        path("session", () -> get(() -> session(principal))),
         path("cluster", () -> get(() -> answer(this::cluster))),
         pathPrefix("topics", () -> concat(
             pathEnd(() -> concat(
@@ -86,6 +107,11 @@ final class ConsoleApi {
         pathEnd(() -> get(() -> answer(broker -> group(broker, id)))),
         path("history", () -> get(() -> answer(broker -> groupHistory(id)))),
         path("reset", () -> post(() -> body(json -> answer(broker -> resetOffsets(broker, id, json))))));
+  }
+
+  /** Who is logged in, and whether the console asks for a login. */
+  private Route session(Principal principal) {
+    return complete(json(StatusCodes.OK, new ConsoleViews.SessionView(principal.name(), login.required())));
   }
 
   // ---- cluster and topics ---------------------------------------------------------------
@@ -236,6 +262,15 @@ final class ConsoleApi {
       }
       return inner.apply(json);
     });
+  }
+
+  /** The route {@code inner} makes, or the error answer for a bad request it throws. */
+  private static Route validated(Supplier<Route> inner) {
+    try {
+      return inner.get();
+    } catch (FailureException e) {
+      return complete(ConsoleErrors.response(e));
+    }
   }
 
   /** The call's stage; one that throws before it has a stage fails the stage instead. */

@@ -23,6 +23,9 @@ final class ConsoleViews {
 
   private ConsoleViews() {}
 
+  /** The session's user ({@code ANONYMOUS} without authentication) and whether the console asks for a login. */
+  record SessionView(String user, boolean authentication) {}
+
   /** A live broker with how many partitions it leads and holds a replica of. */
   record BrokerView(int id, String host, int port, String rack, boolean controller, int leaders, int replicas) {}
 

@@ -25,6 +25,7 @@ import io.skein.cluster.LeaderLocations;
 import io.skein.cluster.LiveBrokers;
 import io.skein.common.AkkaFutures;
 import io.skein.console.ConsoleBroker;
+import io.skein.console.ConsoleSetup;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
 import io.skein.metadata.BrokerAddress;
@@ -167,7 +168,8 @@ public final class SkeinNode implements AutoCloseable {
       PortInUseException.checkFree("Akka remoting", withRoles.getString("akka.remote.artery.canonical.hostname"),
           withRoles.getInt(REMOTING_PORT), REMOTING_PORT + " (-D" + REMOTING_PORT + "=N)");
       system = ActorSystem.create(SpawnProtocol.create(), "skein",
-          ActorSystemSetup.create(BootstrapSetup.create(withRoles), new MetricsSetup(metrics)));
+          ActorSystemSetup.create(BootstrapSetup.create(withRoles), new MetricsSetup(metrics),
+          new ConsoleSetup(security.consoleUsers())));
     } catch (IOException | RuntimeException e) {
       grpc.close();
       kafka.ifPresent(KafkaListener::close);

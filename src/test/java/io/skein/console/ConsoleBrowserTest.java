@@ -29,8 +29,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -43,40 +41,30 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ConsoleBrowserTest {
 
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
   private static final Duration PATIENCE = Duration.ofSeconds(30);
 
   private static TestBroker broker;
-  private static ChromeDriverService service;
+  private static Chromium chromium;
   private static ChromeDriver browser;
   private static String console;
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "needs Debian's chromium and chromium-driver");
+    assumeTrue(Chromium.installed(), "needs Debian's chromium and chromium-driver");
     int port = FreePorts.on("127.0.0.1");
     broker = TestBroker.start(Map.of("skein.management.enabled", true, "akka.management.http.hostname", "127.0.0.1",
         "akka.management.http.port", port, "skein.metrics.history.interval", "1s"));
     console = "http://127.0.0.1:" + port + "/console/";
-    service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--window-size=1280,900", "--user-data-dir=" + Files.createTempDirectory("skein-chromium-"));
-    browser = new ChromeDriver(service, options);
+    chromium = Chromium.start();
+    browser = chromium.browser();
     Files.createDirectories(SCREENSHOTS);
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.quit();
-    }
-    if (service != null) {
-      service.stop();
+    if (chromium != null) {
+      chromium.close();
     }
     if (broker != null) {
       broker.close();
