@@ -46,7 +46,7 @@ final class ClusterLogs {
 
   private final ActorSystem<?> system;
   private final Counter requests;
-  private volatile Taken last;
+  private Taken last;
 
   ClusterLogs(ActorSystem<?> system, MeterRegistry registry) {
     this.system = system;

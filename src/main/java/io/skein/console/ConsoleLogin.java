@@ -27,30 +27,34 @@ final class ConsoleLogin {
   static final String COOKIE = "skein-console";
   private static final String COOKIE_PATH = "/console";
 
-  private final Optional<UserCredentials> users;
-  private final ConsoleSessions sessions;
+  /** The users who may log in and their sessions. */
+  private record Logins(UserCredentials users, ConsoleSessions sessions) {}
 
-  ConsoleLogin(Optional<UserCredentials> users, ConsoleSessions sessions) {
-    this.users = users;
-    this.sessions = sessions;
+  /** Empty: nobody needs to log in. */
+  private final Optional<Logins> logins;
+
+  private ConsoleLogin(Optional<Logins> logins) {
+    this.logins = logins;
   }
 
-  /** From {@code skein.console.session}. */
+  /** {@code users}, if the listeners authenticate with passwords; sessions as {@code skein.console.session} says. */
   static ConsoleLogin from(Optional<UserCredentials> users, Config config) {
-    return new ConsoleLogin(users, new ConsoleSessions(config.getDuration("skein.console.session.idle-timeout"),
-        config.getInt("skein.console.session.max-sessions"), System::nanoTime));
+    return new ConsoleLogin(users.map(credentials -> new Logins(credentials,
+        new ConsoleSessions(config.getDuration("skein.console.session.idle-timeout"),
+            config.getInt("skein.console.session.max-sessions"), System::nanoTime))));
   }
 
   /** Whether the console asks for a login. */
   boolean required() {
-    return users.isPresent();
+    return logins.isPresent();
   }
 
   /** {@code inner} with the request's user, or a 401 if a login is needed and the request has no live session. */
   Route authenticated(Function<Principal, Route> inner) {
-    if (users.isEmpty()) {
+    if (logins.isEmpty()) {
       return inner.apply(Principal.ANONYMOUS);
     }
+    ConsoleSessions sessions = logins.get().sessions();
     return optionalCookie(COOKIE, cookie -> cookie.map(HttpCookiePair::value).flatMap(sessions::principal)
         .map(inner)
         .orElseGet(() -> complete(ConsoleErrors.response(StatusCodes.UNAUTHORIZED, "UNAUTHENTICATED",
@@ -59,15 +63,15 @@ final class ConsoleLogin {
 
   /** Logs {@code user} in: {@code inner} with the session's cookie set, or a 401 for a wrong user or password. */
   Route login(String user, String password, Function<Principal, Route> inner) {
-    if (users.isEmpty()) {
+    if (logins.isEmpty()) {
       return inner.apply(Principal.ANONYMOUS);
     }
-    Optional<Principal> principal = users.get().check(user, password);
+    Optional<Principal> principal = logins.get().users().check(user, password);
     if (principal.isEmpty()) {
       return complete(ConsoleErrors.response(StatusCodes.UNAUTHORIZED, "SASL_AUTHENTICATION_FAILED",
           "wrong user name or password"));
     }
-    String token = sessions.start(principal.get());
+    String token = logins.get().sessions().start(principal.get());
     // No Max-Age: the cookie lasts as long as the browser session; the broker ends idle sessions.
     return setCookie(cookie(token), () -> inner.apply(principal.get()));
   }
@@ -75,7 +79,7 @@ final class ConsoleLogin {
   /** Ends the request's session, if it has one, and clears its cookie. */
   Route logout(Supplier<Route> inner) {
     return optionalCookie(COOKIE, cookie -> {
-      cookie.map(HttpCookiePair::value).ifPresent(sessions::end);
+      logins.ifPresent(known -> cookie.map(HttpCookiePair::value).ifPresent(known.sessions()::end));
       return setCookie(cookie("").withMaxAge(0), inner);
     });
   }
