@@ -66,7 +66,7 @@ final class ConsoleApi {
         path("login", () -> post(() -> body(json -> validated(() -> {
           String user = requiredText(json, "user");
           String password = requiredText(json, "password");
-          return login.login(user, password, principal -> session(principal));
+          return login.login(user, password, this::session);
         })))),
         path("logout", () -> post(() ->
             login.logout(() -> complete(json(StatusCodes.OK, Map.of("loggedOut", true)))))),
@@ -74,8 +74,8 @@ final class ConsoleApi {
   }
 
   /**
-   * The API for {@code principal}, the session's user ({@link io.skein.security.Principal#ANONYMOUS}
-   * without authentication): where a request is authorized, once the console checks ACLs.
+   * The API for {@code principal}, the session's user ({@link Principal#ANONYMOUS} without
+   * authentication): where a request is authorized, once the console checks ACLs.
    */
   private Route route(Principal principal) {
     return concat(
