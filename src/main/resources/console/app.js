@@ -1,5 +1,6 @@
 // The console's shell: hash routes to pages.
-import { showError } from './lib.js';
+import { showError, showSession } from './lib.js';
+import { loginPage } from './pages/login.js';
 import { clusterPage } from './pages/cluster.js';
 import { topicsPage } from './pages/topics.js';
 import { topicPage } from './pages/topic.js';
@@ -10,6 +11,7 @@ import { groupPage } from './pages/group.js';
 let current = { stop() {} };
 
 const routes = [
+  [/^#\/login$/, () => loginPage()],
   [/^#\/cluster$/, () => clusterPage()],
   [/^#\/topics$/, () => topicsPage()],
   [/^#\/topics\/([^/]+)$/, m => topicPage(decodeURIComponent(m[1]))],
@@ -39,3 +41,4 @@ function route() {
 
 window.addEventListener('hashchange', route);
 route();
+showSession();

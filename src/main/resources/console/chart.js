@@ -1,5 +1,5 @@
-// A rolling time series chart on uPlot (served from its webjar): the last few minutes of
-// values the page already polls, so a chart costs the broker no extra request.
+// A rolling time series chart on uPlot (served from its webjar): it opens with the broker's
+// history of the series, then goes on with the values the page already polls.
 import uPlot from '/console/vendor/uplot/uPlot.esm.js';
 
 const COLORS = ['#2f6fde', '#e67e22', '#1e8e3e', '#8e44ad', '#c0392b'];

@@ -12,10 +12,32 @@ export async function api(path, options = {}) {
   }
   const response = await fetch('/console/api' + path, init);
   const body = await response.json().catch(() => ({}));
+  if (response.status === 401 && path !== '/login') {
+    // No session (or it ended): log in, then come back here.
+    const back = location.hash.startsWith('#/login') ? hashParams().get('then') : location.hash;
+    location.hash = '#/login' + (back ? '?then=' + encodeURIComponent(back) : '');
+    throw new Error('log in to use the console');
+  }
   if (!response.ok) {
     throw new Error(`${body.error || response.status}: ${body.message || response.statusText}`);
   }
   return body;
+}
+
+/** Shows who is logged in, with a logout button, when the console asks for a login. */
+export async function showSession() {
+  const box = document.getElementById('session');
+  const session = await api('/session').catch(() => null);
+  if (!session || !session.authentication) {
+    box.innerHTML = '';
+    return;
+  }
+  box.innerHTML = `${esc(session.user)} <button id="logout" class="plain">Log out</button>`;
+  box.querySelector('#logout').addEventListener('click', async () => {
+    await api('/logout', { method: 'POST' }).catch(() => null);
+    box.innerHTML = '';
+    location.hash = '#/login';
+  });
 }
 
 /** Escapes text for HTML. */

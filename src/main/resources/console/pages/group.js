@@ -43,7 +43,15 @@ export function groupPage(id) {
       }
     });
 
+    let opened = false;
     return poll(async () => {
+      if (!opened) {
+        // The broker's samples of the last minutes, so the chart opens with a history.
+        const history = await api(path + '/history');
+        history.timestamps.forEach((timeMs, i) => chart.add(timeMs, [history.totalLag[i]]));
+        chart.container.dataset.history = chart.data[0].length;
+        opened = true;
+      }
       const g = await api(path);
       main.querySelector('#group-state').textContent = g.state;
       main.querySelector('#total-lag').textContent = num(g.totalLag);

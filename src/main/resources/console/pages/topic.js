@@ -30,14 +30,25 @@ export function topicPage(name) {
       ['messages in/s', 'KiB/s stored'], 'per second');
     const messages = new Rate();
     const stored = new Rate();
+    let opened = false;
+
+    function plot(timeMs, ends, size) {
+      const inRate = messages.next(timeMs, ends);
+      const sizeRate = stored.next(timeMs, size);
+      if (inRate !== null) chart.add(timeMs, [inRate, sizeRate / 1024]);
+    }
 
     async function refresh() {
+      if (!opened) {
+        // The broker's samples of the last minutes, so the chart opens with a history.
+        const history = await api(path + '/history');
+        history.timestamps.forEach((timeMs, i) => plot(timeMs, history.endOffsets[i], history.sizeBytes[i]));
+        chart.container.dataset.history = chart.data[0].length;
+        opened = true;
+      }
       const t = await api(path);
-      const ends = t.partitions.reduce((sum, p) => sum + (p.highWatermark ?? 0), 0);
-      const size = t.partitions.reduce((sum, p) => sum + (p.sizeBytes ?? 0), 0);
-      const inRate = messages.next(t.timestamp, ends);
-      const sizeRate = stored.next(t.timestamp, size);
-      if (inRate !== null) chart.add(t.timestamp, [inRate, sizeRate / 1024]);
+      plot(t.timestamp, t.partitions.reduce((sum, p) => sum + (p.highWatermark ?? 0), 0),
+        t.partitions.reduce((sum, p) => sum + (p.sizeBytes ?? 0), 0));
       main.querySelector('#partitions tbody').innerHTML = t.partitions.map(p => `<tr class="partition-row">
         <td>${p.partition}</td><td>${p.leader < 0 ? '<span class="bad">none</span>' : p.leader}</td>
         <td>${p.replicas.join(', ')}</td>

@@ -27,9 +27,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.broker.Broker;
 import io.skein.broker.ConfigAdmin;
+import io.skein.broker.TopicAdmin;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.GroupOffsetQueries;
+import io.skein.security.Principal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -42,8 +44,9 @@ import java.util.function.Supplier;
 
 /**
  * The console's JSON API under {@code /console/api}: cluster, topics (list, create, describe,
- * alter configs, delete), a partition's messages, consumer groups (list, describe with lag,
- * reset offsets). It only translates HTTP to calls of the {@link Broker} and back.
+ * alter configs, delete, throughput history), a partition's messages, consumer groups (list,
+ * describe with lag, lag history, reset offsets), and the login ({@link ConsoleLogin}). It only
+ * translates HTTP to calls of the {@link Broker} and back.
  */
 final class ConsoleApi {
 
@@ -51,13 +54,32 @@ final class ConsoleApi {
   private static final int DEFAULT_MESSAGES = 50;
 
   private final ConsoleBroker console;
+  private final ConsoleLogin login;
 
-  ConsoleApi(ConsoleBroker console) {
+  ConsoleApi(ConsoleBroker console, ConsoleLogin login) {
     this.console = console;
+    this.login = login;
   }
 
   Route route() {
     return concat(
+        path("login", () -> post(() -> body(json -> validated(() -> {
+          String user = requiredText(json, "user");
+          String password = requiredText(json, "password");
+          return login.login(user, password, this::session);
+        })))),
+        path("logout", () -> post(() ->
+            login.logout(() -> complete(json(StatusCodes.OK, Map.of("loggedOut", true)))))),
+        login.authenticated(this::route));
+  }
+
+  /**
+   * The API for {@code principal}, the session's user ({@link Principal#ANONYMOUS} without
+   * authentication): where a request is authorized, once the console checks ACLs.
+   */
+  private Route route(Principal principal) {
+    return concat(
+        path("session", () -> get(() -> session(principal))),
         path("cluster", () -> get(() -> answer(this::cluster))),
         pathPrefix("topics", () -> concat(
             pathEnd(() -> concat(
@@ -76,13 +98,20 @@ final class ConsoleApi {
             get(() -> answer(broker -> topic(broker, name))),
             delete(() -> parameterMap(query -> answer(broker -> deleteTopic(broker, name, query)))))),
         path("configs", () -> patch(() -> body(json -> answer(broker -> alterConfigs(broker, name, json))))),
+        path("history", () -> get(() -> answer(broker -> topicHistory(name)))),
         path("messages", () -> get(() -> parameterMap(query -> answer(broker -> messages(broker, name, query))))));
   }
 
   private Route groupRoute(String id) {
     return concat(
         pathEnd(() -> get(() -> answer(broker -> group(broker, id)))),
+        path("history", () -> get(() -> answer(broker -> groupHistory(id)))),
         path("reset", () -> post(() -> body(json -> answer(broker -> resetOffsets(broker, id, json))))));
+  }
+
+  /** Who is logged in, and whether the console asks for a login. */
+  private Route session(Principal principal) {
+    return complete(json(StatusCodes.OK, new ConsoleViews.SessionView(principal.name(), login.required())));
   }
 
   // ---- cluster and topics ---------------------------------------------------------------
@@ -92,11 +121,10 @@ final class ConsoleApi {
         .thenApply(topics -> ConsoleViews.cluster(broker.topics().describeCluster(), topics));
   }
 
+  /** Each topic's partitions from the Controller, their logs from one request per broker (see {@link ClusterLogs}). */
   private CompletionStage<?> topics(Broker broker) {
-    return broker.topics().describeTopics(List.of()).thenApply(described -> described.stream()
-        .filter(topic -> topic.description() != null)
-        .map(topic -> ConsoleViews.summary(topic.description()))
-        .toList());
+    return broker.topics().knownTopics().thenCombine(console.logs().snapshot(), (topics, logs) ->
+        topics.values().stream().map(topic -> ConsoleViews.summary(topic, logs)).toList());
   }
 
   private CompletionStage<?> createTopic(Broker broker, JsonNode json) {
@@ -105,18 +133,24 @@ final class ConsoleApi {
     int replication = optionalInt(json, "replicationFactor", -1);
     Map<String, String> configs = stringMap(json, "configs");
     return broker.topics().createTopic(name, partitions, replication, configs, false)
-        .thenApply(created -> ConsoleViews.topic(created, broker.configs().describeTopicConfigs(
-            created.topic().configs())));
+        .thenApply(created -> ConsoleViews.topic(created.topic(), ConsoleViews.logs(created),
+            broker.configs().describeTopicConfigs(created.topic().configs())));
   }
 
   private CompletionStage<?> topic(Broker broker, String name) {
-    return broker.topics().describeTopics(List.of(name)).thenApply(described -> {
-      if (described.get(0).failure() != null) {
-        throw new FailureException(described.get(0).failure());
+    return broker.topics().metadata(List.of(name)).thenCombine(console.logs().snapshot(), (metadata, logs) -> {
+      TopicAdmin.TopicMetadata topic = metadata.topics().get(0);
+      if (topic.failure() != null) {
+        throw new FailureException(topic.failure());
       }
-      var topic = described.get(0).description();
-      return ConsoleViews.topic(topic, broker.configs().describeTopicConfigs(topic.topic().configs()));
+      return ConsoleViews.topic(topic.topic(), logs,
+          broker.configs().describeTopicConfigs(topic.topic().configs()));
     });
+  }
+
+  /** What the topic's throughput chart opens with. */
+  private CompletionStage<?> topicHistory(String name) {
+    return console.logs().history(NodeLogs.Series.TOPIC, name).thenApply(ConsoleViews::topicHistory);
   }
 
   /** Deletes only with {@code confirm} naming the topic again, as the page asks its user to. */
@@ -173,6 +207,11 @@ final class ConsoleApi {
         ConsoleViews.group(described.group(), described.lags()));
   }
 
+  /** What the group's lag chart opens with. */
+  private CompletionStage<?> groupHistory(String id) {
+    return console.logs().history(NodeLogs.Series.GROUP, id).thenApply(ConsoleViews::groupHistory);
+  }
+
   /**
    * {@code {"to": "earliest"|"latest"|"offset"|"timestamp", "value": N, "topics": [...], "execute": bool}}:
    * the offsets a reset moves to, committed too with execute; only for a group without members.
@@ -223,6 +262,15 @@ final class ConsoleApi {
       }
       return inner.apply(json);
     });
+  }
+
+  /** The route {@code inner} makes, or the error answer for a bad request it throws. */
+  private static Route validated(Supplier<Route> inner) {
+    try {
+      return inner.get();
+    } catch (FailureException e) {
+      return complete(ConsoleErrors.response(e));
+    }
   }
 
   /** The call's stage; one that throws before it has a stage fails the stage instead. */

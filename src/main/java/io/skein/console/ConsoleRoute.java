@@ -15,9 +15,11 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import akka.management.javadsl.ManagementRouteProvider;
 import akka.management.javadsl.ManagementRouteProviderSettings;
+import io.skein.security.UserCredentials;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -33,7 +35,10 @@ public final class ConsoleRoute implements ManagementRouteProvider {
   private final String uplotDirectory;
 
   public ConsoleRoute(ExtendedActorSystem system) {
-    this.api = new ConsoleApi(ConsoleBroker.get(Adapter.toTyped(system)));
+    Optional<UserCredentials> users = system.settings().setup().get(ConsoleSetup.class)
+        .flatMap(ConsoleSetup::users);
+    this.api = new ConsoleApi(ConsoleBroker.get(Adapter.toTyped(system)),
+        ConsoleLogin.from(users, system.settings().config()));
     this.uplotDirectory = "META-INF/resources/webjars/uplot/" + uplotVersion() + "/dist";
   }
 

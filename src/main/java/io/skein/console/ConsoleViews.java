@@ -9,8 +9,10 @@ import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
+import io.skein.metrics.SampleRing;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,19 +23,28 @@ final class ConsoleViews {
 
   private ConsoleViews() {}
 
+  /** The session's user ({@code ANONYMOUS} without authentication) and whether the console asks for a login. */
+  record SessionView(String user, boolean authentication) {}
+
   /** A live broker with how many partitions it leads and holds a replica of. */
   record BrokerView(int id, String host, int port, String rack, boolean controller, int leaders, int replicas) {}
 
   record ClusterView(String clusterId, int controllerId, List<BrokerView> brokers, int topics, int partitions,
       int offlinePartitions, int underReplicatedPartitions, long timestamp) {}
 
-  /** {@code records} and {@code sizeBytes} sum the partitions whose leader answered. */
+  /** {@code records}, {@code sizeBytes} and {@code endOffsets} sum the partitions whose leader answered. */
   record TopicSummary(String name, String topicId, int partitions, int replicationFactor, long records,
       long sizeBytes, long endOffsets, int underReplicated, int offline) {}
 
   /** Log figures are null where the leader did not answer (none elected, or unreachable). */
   record PartitionView(int partition, int leader, int leaderEpoch, List<Integer> replicas, List<Integer> isr,
       Long logStartOffset, Long highWatermark, Long logEndOffset, Long sizeBytes, Integer segments) {}
+
+  /** Samples oldest first, each a time, the partitions' high watermarks summed and their sizes summed. */
+  record TopicHistoryView(long[] timestamps, long[] endOffsets, long[] sizeBytes) {}
+
+  /** Samples oldest first, each a time and the group's total lag. */
+  record GroupHistoryView(long[] timestamps, long[] totalLag) {}
 
   record ConfigView(String name, String value, String source, boolean readOnly) {}
 
@@ -98,25 +109,25 @@ final class ConsoleViews {
         underReplicated, System.currentTimeMillis());
   }
 
-  static TopicSummary summary(TopicAdmin.TopicDescription described) {
-    Topic topic = described.topic();
+  static TopicSummary summary(Topic topic, ClusterLogs.Snapshot logs) {
     long records = 0;
     long size = 0;
     long ends = 0;
     int underReplicated = 0;
     int offline = 0;
-    for (TopicAdmin.PartitionDescription partition : described.partitions()) {
-      ReplicaAssignment assignment = partition.assignment();
+    for (int p = 0; p < topic.partitions().size(); p++) {
+      ReplicaAssignment assignment = topic.partitions().get(p);
       if (assignment.leader() < 0) {
         offline++;
       }
       if (assignment.isr().size() < assignment.replicas().size()) {
         underReplicated++;
       }
-      if (partition.log() != null) {
-        records += partition.log().highWatermark() - partition.log().logStartOffset();
-        size += partition.log().sizeBytes();
-        ends += partition.log().highWatermark();
+      NodeLogs.PartitionLog log = logs.leaderLog(new PartitionKey(topic.name(), p), assignment.leader());
+      if (log != null) {
+        records += log.highWatermark() - log.logStartOffset();
+        size += log.sizeBytes();
+        ends += log.highWatermark();
       }
     }
     int replication = topic.partitions().isEmpty() ? 0 : topic.partitions().get(0).replicas().size();
@@ -124,18 +135,40 @@ final class ConsoleViews {
         underReplicated, offline);
   }
 
-  static TopicView topic(TopicAdmin.TopicDescription described, List<ConfigAdmin.DescribedConfig> configs) {
+  static TopicView topic(Topic topic, ClusterLogs.Snapshot logs, List<ConfigAdmin.DescribedConfig> configs) {
     List<PartitionView> partitions = new ArrayList<>();
-    for (TopicAdmin.PartitionDescription partition : described.partitions()) {
-      ReplicaAssignment a = partition.assignment();
-      TopicAdmin.LogState log = partition.log();
-      partitions.add(new PartitionView(partition.partition(), a.leader(), a.leaderEpoch(), a.replicas(), a.isr(),
+    for (int p = 0; p < topic.partitions().size(); p++) {
+      ReplicaAssignment a = topic.partitions().get(p);
+      NodeLogs.PartitionLog log = logs.leaderLog(new PartitionKey(topic.name(), p), a.leader());
+      partitions.add(new PartitionView(p, a.leader(), a.leaderEpoch(), a.replicas(), a.isr(),
           log == null ? null : log.logStartOffset(), log == null ? null : log.highWatermark(),
           log == null ? null : log.logEndOffset(), log == null ? null : log.sizeBytes(),
           log == null ? null : log.segments()));
     }
-    return new TopicView(described.topic().name(), described.topic().topicId(), partitions, configs(configs),
-        System.currentTimeMillis());
+    return new TopicView(topic.name(), topic.topicId(), partitions, configs(configs), System.currentTimeMillis());
+  }
+
+  /** The logs a topic was created with, as its leaders answered the creation. */
+  static ClusterLogs.Snapshot logs(TopicAdmin.TopicDescription created) {
+    Map<Integer, Map<PartitionKey, NodeLogs.PartitionLog>> byBroker = new HashMap<>();
+    for (TopicAdmin.PartitionDescription partition : created.partitions()) {
+      TopicAdmin.LogState log = partition.log();
+      if (log != null) {
+        byBroker.computeIfAbsent(partition.assignment().leader(), id -> new HashMap<>()).put(
+            new PartitionKey(created.topic().name(), partition.partition()),
+            new NodeLogs.PartitionLog(created.topic().name(), partition.partition(), log.logStartOffset(),
+                log.highWatermark(), log.logEndOffset(), log.sizeBytes(), log.segments()));
+      }
+    }
+    return new ClusterLogs.Snapshot(byBroker);
+  }
+
+  static TopicHistoryView topicHistory(SampleRing.Samples samples) {
+    return new TopicHistoryView(samples.timesMs(), samples.values()[0], samples.values()[1]);
+  }
+
+  static GroupHistoryView groupHistory(SampleRing.Samples samples) {
+    return new GroupHistoryView(samples.timesMs(), samples.values()[0]);
   }
 
   static List<ConfigView> configs(List<ConfigAdmin.DescribedConfig> configs) {

@@ -14,7 +14,8 @@ import java.util.Set;
  * {@link #update} (groups and partitions that went away lose their series), and their
  * rebalances: each completed rebalance starts a new generation, so the counter grows by how far
  * the generation moved since the last update. A group's first update (a new group, or the first
- * on a broker that just took the refresh over) sets where it counts from.
+ * on a broker that just took the refresh over) sets where it counts from. Each update also
+ * samples the groups' total lags into the console's chart history.
  */
 public final class GroupHealth {
 
@@ -29,6 +30,7 @@ public final class GroupHealth {
   private final GaugeTable lagRecords;
   private final GaugeTable lagSeconds;
   private final MeterRegistry registry;
+  private final SampleTable lagHistory;
   /** By group id: the generation at the last update and the group's rebalance counter. */
   private final Map<String, Rebalances> rebalances = new HashMap<>();
 
@@ -42,8 +44,9 @@ public final class GroupHealth {
     }
   }
 
-  GroupHealth(MeterRegistry registry) {
+  GroupHealth(MeterRegistry registry, SampleTable lagHistory) {
     this.registry = registry;
+    this.lagHistory = lagHistory;
     members = new GaugeTable(registry, "skein.group.members", "Members of the group");
     generation = new GaugeTable(registry, "skein.group.generation", "The group's generation");
     lagRecords = new GaugeTable(registry, "skein.group.lag.records", "High watermark minus the committed offset");
@@ -57,7 +60,9 @@ public final class GroupHealth {
     Map<Tags, Integer> generations = new HashMap<>();
     Map<Tags, Long> records = new HashMap<>();
     Map<Tags, Double> seconds = new HashMap<>();
+    Map<String, long[]> totalLags = new HashMap<>();
     for (Group group : groups) {
+      long total = 0;
       Tags ofGroup = Tags.of("group", group.groupId());
       memberCounts.put(ofGroup, group.members());
       generations.put(ofGroup, group.generation());
@@ -65,12 +70,15 @@ public final class GroupHealth {
         Tags ofPartition = ofGroup.and("topic", lag.topic(), "partition", Integer.toString(lag.partition()));
         records.put(ofPartition, lag.records());
         seconds.put(ofPartition, lag.seconds());
+        total += lag.records();
       }
+      totalLags.put(group.groupId(), new long[] {total});
     }
     members.set(memberCounts);
     generation.set(generations);
     lagRecords.set(records);
     lagSeconds.set(seconds);
+    lagHistory.record(System.currentTimeMillis(), totalLags);
   }
 
   private void countRebalances(List<Group> groups) {

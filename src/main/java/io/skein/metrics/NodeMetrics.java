@@ -32,9 +32,10 @@ public final class NodeMetrics implements AutoCloseable {
   private final GroupHealth groups;
   private final StorageMetrics storage;
   private final Optional<PartitionMetrics> partitions;
+  private final ChartHistory history;
 
   private NodeMetrics(MeterRegistry registry, Optional<PrometheusMeterRegistry> prometheus, Optional<JvmGcMetrics> gc,
-      boolean perPartition) {
+      boolean perPartition, ChartHistory history) {
     this.registry = registry;
     this.prometheus = prometheus;
     this.gc = gc;
@@ -42,23 +43,27 @@ public final class NodeMetrics implements AutoCloseable {
     this.grpc = new RequestMetrics(registry, "grpc");
     this.topics = new TopicMetrics(registry);
     this.cluster = new ClusterHealth(registry);
-    this.groups = new GroupHealth(registry);
+    this.history = history;
+    this.groups = new GroupHealth(registry, history.groups());
     this.storage = new StorageMetrics(registry);
     this.partitions = perPartition ? Optional.of(new PartitionMetrics(registry)) : Optional.empty();
   }
 
-  /** As {@code skein.metrics.enabled} and {@code skein.metrics.partitions.enabled} say. */
+  /**
+   * As {@code skein.metrics.enabled}, {@code skein.metrics.partitions.enabled} and
+   * {@code skein.metrics.history} say.
+   */
   public static NodeMetrics from(Config config) {
     return config.getBoolean("skein.metrics.enabled")
-        ? prometheus(config.getBoolean("skein.metrics.partitions.enabled"))
-        : disabled();
+        ? prometheus(config.getBoolean("skein.metrics.partitions.enabled"), ChartHistory.from(config))
+        : disabled(ChartHistory.from(config));
   }
 
   /**
    * A Prometheus registry with the JVM, GC, thread, memory and process meters bound, and the
    * per-partition meters if {@code perPartition}.
    */
-  public static NodeMetrics prometheus(boolean perPartition) {
+  private static NodeMetrics prometheus(boolean perPartition, ChartHistory history) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     JvmGcMetrics gc = new JvmGcMetrics();
@@ -68,14 +73,18 @@ public final class NodeMetrics implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
-    return new NodeMetrics(registry, Optional.of(registry), Optional.of(gc), perPartition);
+    return new NodeMetrics(registry, Optional.of(registry), Optional.of(gc), perPartition, history);
   }
 
   /** Meters that count nothing and are never registered. */
   public static NodeMetrics disabled() {
+    return disabled(new ChartHistory(ChartHistory.DEFAULT_INTERVAL, ChartHistory.DEFAULT_LENGTH));
+  }
+
+  private static NodeMetrics disabled(ChartHistory history) {
     CompositeMeterRegistry registry = new CompositeMeterRegistry();
     registry.config().meterFilter(MeterFilter.deny());
-    return new NodeMetrics(registry, Optional.empty(), Optional.empty(), false);
+    return new NodeMetrics(registry, Optional.empty(), Optional.empty(), false, history);
   }
 
   /** Whether meters count and are served. */
@@ -125,6 +134,11 @@ public final class NodeMetrics implements AutoCloseable {
   /** Each partition's offsets and size, if {@code skein.metrics.partitions.enabled}. */
   public Optional<PartitionMetrics> partitions() {
     return partitions;
+  }
+
+  /** The console charts' history. */
+  public ChartHistory history() {
+    return history;
   }
 
   @Override

@@ -29,15 +29,17 @@ final class ListenerSecurity implements AutoCloseable {
   private final UserCredentials users;
   private final Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers;
   private final boolean needsUsers;
+  private final boolean passwords;
 
   private ListenerSecurity(KafkaSecurity kafka, GrpcSecurity grpc, Optional<ServerTls> tls, UserCredentials users,
-      Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers, boolean needsUsers) {
+      Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers, boolean needsUsers, boolean passwords) {
     this.kafka = kafka;
     this.grpc = grpc;
     this.tls = tls;
     this.users = users;
     this.configuredUsers = configuredUsers;
     this.needsUsers = needsUsers;
+    this.passwords = passwords;
   }
 
   static ListenerSecurity from(Config root) {
@@ -70,7 +72,8 @@ final class ListenerSecurity implements AutoCloseable {
           : KafkaSecurity.PLAINTEXT;
       GrpcSecurity grpc = new GrpcSecurity(grpcTls ? tls : Optional.empty(),
           grpcAuthentication ? sasl.map(SaslAuthenticator::users) : Optional.empty());
-      return new ListenerSecurity(kafka, grpc, tls, users, configuredUsers, needsUsers);
+      return new ListenerSecurity(kafka, grpc, tls, users, configuredUsers, needsUsers,
+          kafkaSasl || grpcAuthentication);
     } catch (RuntimeException e) {
       tls.ifPresent(ServerTls::close);
       throw e;
@@ -88,6 +91,11 @@ final class ListenerSecurity implements AutoCloseable {
   /** This node's copy of the cluster's users, which the listeners check; empty until the user store fills it. */
   UserCredentials users() {
     return users;
+  }
+
+  /** The users the web console logs in: the listeners', if either authenticates with passwords. */
+  Optional<UserCredentials> consoleUsers() {
+    return passwords ? Optional.of(users) : Optional.empty();
   }
 
   /** The users of the configuration, salted: the seed of the cluster's users. */

@@ -26,6 +26,7 @@ import io.skein.cluster.LeaderLocations;
 import io.skein.cluster.LiveBrokers;
 import io.skein.common.AkkaFutures;
 import io.skein.console.ConsoleBroker;
+import io.skein.console.ConsoleSetup;
 import io.skein.group.GroupCoordinator;
 import io.skein.group.GroupSettings;
 import io.skein.metadata.BrokerAddress;
@@ -172,7 +173,8 @@ public final class SkeinNode implements AutoCloseable {
       PortInUseException.checkFree("Akka remoting", withRoles.getString("akka.remote.artery.canonical.hostname"),
           withRoles.getInt(REMOTING_PORT), REMOTING_PORT + " (-D" + REMOTING_PORT + "=N)");
       system = ActorSystem.create(SpawnProtocol.create(), "skein",
-          ActorSystemSetup.create(BootstrapSetup.create(withRoles), new MetricsSetup(metrics)));
+          ActorSystemSetup.create(BootstrapSetup.create(withRoles), new MetricsSetup(metrics),
+          new ConsoleSetup(security.consoleUsers())));
     } catch (IOException | RuntimeException e) {
       grpc.close();
       kafka.ifPresent(KafkaListener::close);
@@ -229,7 +231,7 @@ public final class SkeinNode implements AutoCloseable {
           clusterId, config.brokerId());
       grpc.serve(broker);
       kafka.ifPresent(listener -> serveKafka(system, listener, broker));
-      ConsoleBroker.get(system).serve(broker);
+      ConsoleBroker.get(system).serve(broker, config.brokerId());
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
       system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,

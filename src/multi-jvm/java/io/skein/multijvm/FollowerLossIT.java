@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.skein.api.ApiErrors;
@@ -61,6 +62,18 @@ class FollowerLossIT {
         return false;
       });
       int partition = found[0];
+      // Any broker's console shows every partition's log, from one answer of each broker.
+      assertEventually("broker 1's console shows the logs of partitions led elsewhere", Duration.ofSeconds(30),
+          () -> cluster.console(1, "/topics/" + TOPIC).map(topic -> {
+            boolean ledElsewhere = false;
+            for (JsonNode p : topic.get("partitions")) {
+              if (p.get("highWatermark").isNull()) {
+                return false;
+              }
+              ledElsewhere |= p.get("leader").asInt() != 1;
+            }
+            return ledElsewhere;
+          }).orElse(false));
       // A follower copies each batch in one remote message: batches that cannot fit are refused up front.
       try (Admin admin = Admin.create(SkeinCluster.bootstrap(cluster.broker(1)))) {
         SkeinException tooLarge = assertThrows(SkeinException.class,

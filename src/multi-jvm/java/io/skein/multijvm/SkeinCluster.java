@@ -2,6 +2,8 @@ package io.skein.multijvm;
 
 import static io.skein.testing.Eventually.assertEventually;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.skein.client.Admin;
 import io.skein.client.SkeinException;
@@ -35,6 +37,7 @@ import java.util.function.IntFunction;
 final class SkeinCluster implements AutoCloseable {
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path baseDir;
   /** The Controller's journal; replaced when it is stopped and started again. */
@@ -136,6 +139,21 @@ final class SkeinCluster implements AutoCloseable {
   /** Broker {@code id}'s Prometheus metrics, scraped now. */
   PrometheusText metrics(int id) {
     return PrometheusText.scrape(host(id), managementPorts.get(id - 1));
+  }
+
+  /** Broker {@code id}'s web console API at {@code path} (under /console/api) as JSON; empty unless it answers 200. */
+  Optional<JsonNode> console(int id, String path) {
+    try {
+      HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(
+              URI.create("http://" + host(id) + ":" + managementPorts.get(id - 1) + "/console/api" + path))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      return answer.statusCode() == 200 ? Optional.of(JSON.readTree(answer.body())) : Optional.empty();
+    } catch (IOException notNow) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.skein.console;
 
+import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.skein.broker.Broker;
 import io.skein.group.GroupCoordinator;
 import io.skein.server.TestBroker;
+import io.skein.metrics.PrometheusText;
 import io.skein.testing.FreePorts;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +29,14 @@ class ConsoleApiTest {
 
   private static TestBroker broker;
   private static ConsoleHttp http;
+  private static int managementPort;
 
   @BeforeAll
   static void start() throws Exception {
     int port = FreePorts.on("127.0.0.1");
     broker = TestBroker.start(Map.of("skein.management.enabled", true, "akka.management.http.hostname", "127.0.0.1",
-        "akka.management.http.port", port));
+        "akka.management.http.port", port, "skein.metrics.history.interval", "1s"));
+    managementPort = port;
     http = new ConsoleHttp(port);
   }
 
@@ -221,5 +226,62 @@ class ConsoleApiTest {
     assertEquals(200, uplot.status());
     assertTrue(uplot.body().contains("uPlot"));
     assertError(http.get("/console/api/nothing-here"), 404, "NOT_FOUND");
+  }
+
+  @Test
+  void chartsOpenWithTheBrokersHistoryOfATopicAndAGroup() throws Exception {
+    assertEquals(201, http.post("/console/api/topics", "{\"name\":\"console-history\",\"partitions\":2}").status());
+    produce("console-history", 0, List.of(new SimpleRecord(0L, utf8("a"), utf8("1")),
+        new SimpleRecord(0L, utf8("b"), utf8("2"))));
+    produce("console-history", 1, List.of(new SimpleRecord(0L, utf8("c"), utf8("3"))));
+    assertEventually("two samples of the topic after its records", Duration.ofSeconds(20), () -> {
+      JsonNode history = http.get("/console/api/topics/console-history/history").json();
+      int last = history.get("timestamps").size() - 1;
+      return last >= 1 && history.get("endOffsets").get(last).asLong() == 3
+          && history.get("endOffsets").get(last - 1).asLong() == 3;
+    });
+    JsonNode history = http.get("/console/api/topics/console-history/history").json();
+    int last = history.get("timestamps").size() - 1;
+    assertTrue(history.get("sizeBytes").get(last).asLong() > 0, history.toString());
+    assertEquals(0, history.get("timestamps").get(last).asLong() % 1000, "samples on the interval: " + history);
+    assertTrue(history.get("timestamps").get(last).asLong() > history.get("timestamps").get(last - 1).asLong());
+    JsonNode none = http.get("/console/api/topics/no-such-topic/history").json();
+    assertEquals(0, none.get("timestamps").size(), "no series for what does not exist: " + none);
+
+    requests().groups().commitOffsets("console-history-readers", "", -1,
+        List.of(new GroupCoordinator.OffsetToCommit("console-history", 0, 1, ""))).toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    // The group gauges' refresh samples groups, every 5 s.
+    assertEventually("a sample of the group's lag", Duration.ofSeconds(20), () -> {
+      JsonNode lags = http.get("/console/api/groups/console-history-readers/history").json().get("totalLag");
+      return lags.size() > 0 && lags.get(lags.size() - 1).asLong() == 1;
+    });
+  }
+
+  @Test
+  void aPollOfTheTopicsAsksEachBrokerOnceNotEachPartitionLeader() {
+    assertEquals(201, http.post("/console/api/topics", "{\"name\":\"console-many\",\"partitions\":12}").status());
+    // Past the freshness of an earlier answer, a poll asks the one broker once (asking each partition
+    // leader, as describing the topics does, was a request per partition: 12 for this topic alone).
+    assertEventually("a fresh poll asks the broker once", Duration.ofSeconds(10), () -> {
+      double before = logRequests();
+      ConsoleHttp.Answer topics = http.get("/console/api/topics");
+      assertEquals(200, topics.status(), topics.body());
+      return logRequests() - before == 1;
+    });
+    // Many pages polling share the answers: at most one per broker per freshness interval.
+    double before = logRequests();
+    long start = System.nanoTime();
+    for (int poll = 0; poll < 10; poll++) {
+      assertEquals(200, http.get("/console/api/topics").status());
+      assertEquals(200, http.get("/console/api/topics/console-many").status());
+    }
+    long intervals = (System.nanoTime() - start) / ClusterLogs.FRESH_FOR.toNanos();
+    double asked = logRequests() - before;
+    assertTrue(asked <= 1 + intervals, asked + " requests for 20 polls over " + intervals + " intervals");
+  }
+
+  private static double logRequests() {
+    return PrometheusText.scrape("127.0.0.1", managementPort).sum("skein_console_log_requests_total");
   }
 }

@@ -29,53 +29,42 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web console in headless Chromium against a real broker: every page loads, a topic is
- * created through the form, messages the test produced are browsed (and tailed), and a group's
- * lag is read. A screenshot of each page is kept under target/console-screenshots/. Skips
+ * created through the form, messages the test produced are browsed (and tailed), a group's lag
+ * is read, and a chart opened again starts with the broker's history. A screenshot of each page
+ * is kept under target/console-screenshots/. Skips
  * (assumption) where Debian's chromium or chromium-driver is not installed.
  */
 class ConsoleBrowserTest {
 
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
   private static final Duration PATIENCE = Duration.ofSeconds(30);
 
   private static TestBroker broker;
-  private static ChromeDriverService service;
+  private static Chromium chromium;
   private static ChromeDriver browser;
   private static String console;
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "needs Debian's chromium and chromium-driver");
+    assumeTrue(Chromium.installed(), "needs Debian's chromium and chromium-driver");
     int port = FreePorts.on("127.0.0.1");
     broker = TestBroker.start(Map.of("skein.management.enabled", true, "akka.management.http.hostname", "127.0.0.1",
-        "akka.management.http.port", port));
+        "akka.management.http.port", port, "skein.metrics.history.interval", "1s"));
     console = "http://127.0.0.1:" + port + "/console/";
-    service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--window-size=1280,900", "--user-data-dir=" + Files.createTempDirectory("skein-chromium-"));
-    browser = new ChromeDriver(service, options);
+    chromium = Chromium.start();
+    browser = chromium.browser();
     Files.createDirectories(SCREENSHOTS);
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.quit();
-    }
-    if (service != null) {
-      service.stop();
+    if (chromium != null) {
+      chromium.close();
     }
     if (broker != null) {
       broker.close();
@@ -174,6 +163,13 @@ class ConsoleBrowserTest {
     awaitRows(".config-row[data-config='retention.ms']", 1);
     assertNoError();
     screenshot("topic");
+    // Opened again, the chart starts with the broker's history (a sample a second here), not empty.
+    open("#/topics");
+    open("#/topics/browser-orders");
+    waiting().until(driver -> driver.findElement(By.id("throughput")).getDomAttribute("data-history") != null);
+    int history = Integer.parseInt(browser.findElement(By.id("throughput")).getDomAttribute("data-history"));
+    assertTrue(history >= 2, "the chart opened with " + history + " points of history");
+    assertTrue(chartPoints(browser, "throughput") >= history);
 
     open("#/topics/browser-orders/messages?partition=0&offset=0");
     List<WebElement> messages = awaitRows(".message-row", 6);

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -13,15 +14,27 @@ import java.time.Duration;
 /** Requests to a broker's console API on its management port, answers read as JSON. */
 final class ConsoleHttp {
 
-  /** An answer: its status and its body as JSON (null if the body is not JSON). */
-  record Answer(int status, JsonNode json, String body) {}
+  /** An answer: its status, its body as JSON (null if the body is not JSON), and its headers. */
+  record Answer(int status, JsonNode json, String body, HttpHeaders headers) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final int port;
+  /** Sent as the Cookie header, if set. */
+  private final String cookie;
 
   ConsoleHttp(int port) {
+    this(port, null);
+  }
+
+  private ConsoleHttp(int port, String cookie) {
     this.port = port;
+    this.cookie = cookie;
+  }
+
+  /** Requests sending {@code cookie} ("name=value"). */
+  ConsoleHttp withCookie(String cookie) {
+    return new ConsoleHttp(port, cookie);
   }
 
   Answer get(String path) {
@@ -42,7 +55,9 @@ final class ConsoleHttp {
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+    return cookie == null ? request : request.header("Cookie", cookie);
   }
 
   private Answer send(HttpRequest.Builder request) {
@@ -54,7 +69,7 @@ final class ConsoleHttp {
       } catch (IOException notJson) {
         json = null;
       }
-      return new Answer(response.statusCode(), json, response.body());
+      return new Answer(response.statusCode(), json, response.body(), response.headers());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

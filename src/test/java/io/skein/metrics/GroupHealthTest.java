@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class GroupHealthTest {
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final GroupHealth health = new GroupHealth(registry);
+  private final SampleTable lagHistory = new SampleTable(Duration.ofSeconds(5), Duration.ofMinutes(1), 1);
+  private final GroupHealth health = new GroupHealth(registry, lagHistory);
 
   private static GroupHealth.Group group(String id, int generation, GroupHealth.Lag... lags) {
     return new GroupHealth.Group(id, 2, generation, List.of(lags));
@@ -47,5 +49,15 @@ class GroupHealthTest {
     assertEquals(3, registry.get("skein.group.lag.records").tags("group", "orders", "partition", "0").gauge().value());
     assertEquals(1.5, registry.get("skein.group.lag.seconds").tags("group", "orders", "partition", "0").gauge().value());
     assertEquals(0, registry.get("skein.group.lag.records").tags("group", "orders", "partition", "1").gauge().value());
+  }
+
+  @Test
+  void eachUpdateSamplesTheGroupsTotalLagsIntoTheHistory() {
+    health.update(List.of(group("orders", 1, new GroupHealth.Lag("t", 0, 3, 1.5), new GroupHealth.Lag("t", 1, 4, 2)),
+        group("audit", 1)));
+    assertEquals(7, lagHistory.samples("orders").orElseThrow().values()[0][0]);
+    assertEquals(0, lagHistory.samples("audit").orElseThrow().values()[0][0]);
+    health.update(List.of(group("orders", 1)));
+    assertTrue(lagHistory.samples("audit").isEmpty(), "a group that went has no series left");
   }
 }
