@@ -41,6 +41,8 @@ import io.skein.partition.LocalLeaderLogs;
 import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
+import io.skein.security.QuotaStore;
+import io.skein.security.Quotas;
 import io.skein.security.UserStore;
 import io.skein.server.grpc.GrpcServer;
 import io.skein.server.kafka.KafkaApiHandlers;
@@ -209,8 +211,10 @@ public final class SkeinNode implements AutoCloseable {
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
       ActorRef<UserStore.Command> userStore = loadUsers(system, security, config, deadline);
-      Broker broker = Broker.create(system, controller, userStore, security.users(), config.requestSettings(),
-          clusterId, config.brokerId());
+      Quotas quotas = new Quotas();
+      ActorRef<QuotaStore.Command> quotaStore = loadQuotas(system, quotas, config, deadline);
+      Broker broker = Broker.create(system, controller, userStore, security.users(), quotaStore, quotas,
+          config.requestSettings(), clusterId, config.brokerId());
       grpc.serve(broker);
       kafka.ifPresent(listener -> serveKafka(system, listener, broker));
       ConsoleBroker.get(system).serve(broker);
@@ -320,6 +324,17 @@ public final class SkeinNode implements AutoCloseable {
         replyTo -> new UserStore.Seed(security.configuredUsers(), replyTo), config, deadline, "the user store");
     await(security.users().whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's users");
     security.checkUsers();
+    return store;
+  }
+
+  /** Fills this node's copy of the cluster's client quotas before anything is served, so that every quota holds at once. */
+  private static ActorRef<QuotaStore.Command> loadQuotas(ActorSystem<?> system, Quotas quotas, BrokerConfig config,
+      Instant deadline) {
+    system.systemActorOf(QuotaStore.localCopy(quotas), "local-quotas", akka.actor.typed.Props.empty());
+    ActorRef<QuotaStore.Command> store = QuotaStore.initSingleton(system);
+    QuotaStore.Version version = SkeinNode.<QuotaStore.Command, QuotaStore.Version>askUntil(system, store,
+        QuotaStore.GetVersion::new, config, deadline, "the quota store");
+    await(quotas.whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's quotas");
     return store;
   }
 
