@@ -44,6 +44,8 @@ import io.skein.partition.ReplicationConfig;
 import io.skein.security.QuotaStore;
 import io.skein.security.Quotas;
 import io.skein.security.UserStore;
+import io.skein.security.quota.QuotaSensors;
+import io.skein.security.quota.QuotaSettings;
 import io.skein.server.grpc.GrpcServer;
 import io.skein.server.kafka.KafkaApiHandlers;
 import io.skein.server.kafka.KafkaApis;
@@ -216,7 +218,8 @@ public final class SkeinNode implements AutoCloseable {
       Broker broker = Broker.create(system, controller, userStore, security.users(), quotaStore, quotas,
           config.requestSettings(), clusterId, config.brokerId());
       grpc.serve(broker);
-      kafka.ifPresent(listener -> serveKafka(system, listener, broker));
+      QuotaSettings quotaSettings = QuotaSettings.from(withRoles);
+      kafka.ifPresent(listener -> serveKafka(system, listener, broker, quotaSettings));
       ConsoleBroker.get(system).serve(broker);
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
@@ -290,8 +293,10 @@ public final class SkeinNode implements AutoCloseable {
   }
 
   /** Serves the Kafka APIs; the listener stops last, with gRPC (see {@link ControlledShutdown}). */
-  private static void serveKafka(ActorSystem<?> system, KafkaListener kafka, Broker broker) {
-    kafka.serve(KafkaApiHandlers.of(KafkaApis.handlers(system, broker)));
+  private static void serveKafka(ActorSystem<?> system, KafkaListener kafka, Broker broker,
+      QuotaSettings quotaSettings) {
+    kafka.serve(KafkaApiHandlers.of(KafkaApis.handlers(system, broker)),
+        new QuotaSensors(broker.quotas().copy()::configs, quotaSettings));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "stop-kafka-listener", () -> {
           kafka.close();
@@ -327,7 +332,7 @@ public final class SkeinNode implements AutoCloseable {
     return store;
   }
 
-  /** Fills this node's copy of the cluster's client quotas before anything is served, so that every quota holds at once. */
+  /** Fills this node's copy of the cluster's client quotas before anything is served, so every quota holds at once. */
   private static ActorRef<QuotaStore.Command> loadQuotas(ActorSystem<?> system, Quotas quotas, BrokerConfig config,
       Instant deadline) {
     system.systemActorOf(QuotaStore.localCopy(quotas), "local-quotas", akka.actor.typed.Props.empty());

@@ -1,5 +1,6 @@
 package io.skein.security.quota;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +18,11 @@ public final class QuotaSensors {
   /** request_percentage counts nanoseconds of handling: 1 % of one thread is 10^7 ns a second. */
   private static final double NANOS_PER_PERCENT = 1e7;
   private static final QuotaKey[] KEYS = QuotaKey.values();
+  /** Kafka bounds a throttle by the span its samples cover. */
+  private static final long MAX_THROTTLE_MS = SampledRate.DEFAULT_SAMPLES * SampledRate.DEFAULT_WINDOW_MS;
+
+  /** Where {@link #nowMs()} counts from, so that it starts at 0 and never goes back. */
+  private final long originNanos = System.nanoTime();
 
   private final Supplier<QuotaConfigs> configs;
   private final int maxSensors;
@@ -37,13 +43,20 @@ public final class QuotaSensors {
   }
 
   /** Sensors for the quotas {@code configs} gives now (a node's copy of the cluster's quotas). */
-  public QuotaSensors(Supplier<QuotaConfigs> configs, int maxSensors, long idleExpiryMs) {
-    if (maxSensors < 1 || idleExpiryMs < 1) {
-      throw new IllegalArgumentException("need at least 1 sensor and a positive idle expiry");
-    }
+  public QuotaSensors(Supplier<QuotaConfigs> configs, QuotaSettings settings) {
     this.configs = configs;
-    this.maxSensors = maxSensors;
-    this.idleExpiryMs = idleExpiryMs;
+    this.maxSensors = settings.maxSensors();
+    this.idleExpiryMs = settings.sensorIdleExpiry().toMillis();
+  }
+
+  /** Sensors of no quota at all: every client is within its (absent) quotas. */
+  public static QuotaSensors none() {
+    return new QuotaSensors(() -> QuotaConfigs.EMPTY, new QuotaSettings(1, Duration.ofHours(1)));
+  }
+
+  /** The clock sensors are given: milliseconds since this was made, on the monotonic clock. */
+  public long nowMs() {
+    return (System.nanoTime() - originNanos) / 1_000_000;
   }
 
   /** The throttles of one connection; confined to the connection's thread. */
@@ -101,7 +114,8 @@ public final class QuotaSensors {
     /**
      * Records {@code units} (bytes, or nanoseconds of handling for request_percentage) for
      * {@code user} and {@code clientId}; answers how many milliseconds the client is to be
-     * throttled for, 0 if within its quota or without one.
+     * throttled for (at most the span of its samples, as Kafka bounds it), 0 if within its quota
+     * or without one.
      */
     public long record(QuotaKey key, String user, String clientId, long units, long nowMs) {
       QuotaConfigs current = configs.get();
@@ -115,7 +129,7 @@ public final class QuotaSensors {
         return 0;
       }
       sensor.lastRecordMs = nowMs;
-      return sensor.rate.recordAndThrottleMs(units, limits[key.ordinal()], nowMs);
+      return Math.min(sensor.rate.recordAndThrottleMs(units, limits[key.ordinal()], nowMs), MAX_THROTTLE_MS);
     }
 
     private void resolve(QuotaConfigs current, String user, String clientId, long nowMs) {
