@@ -101,7 +101,7 @@ public final class KafkaListener implements AutoCloseable {
     }
   }
 
-  /** Starts answering requests with {@code handlers}, holding clients to the quotas {@code quotas} measure; once only. */
+  /** Starts answering requests with {@code handlers}, clients held to the quotas {@code quotas} measure; once only. */
   public void serve(KafkaApiHandlers handlers, QuotaSensors quotas) {
     KafkaApiHandlers served = security.sasl().isPresent() ? handlers.withSasl() : handlers;
     if (!serving.compareAndSet(null, new Serving(served, quotas))) {
