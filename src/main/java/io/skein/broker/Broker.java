@@ -3,6 +3,8 @@ package io.skein.broker;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import io.skein.cluster.Controller;
+import io.skein.security.QuotaStore;
+import io.skein.security.Quotas;
 import io.skein.security.UserCredentials;
 import io.skein.security.UserStore;
 
@@ -18,10 +20,11 @@ public final class Broker {
   private final ProducerIds producerIds;
   private final ConfigAdmin configs;
   private final UserAdmin users;
+  private final QuotaAdmin quotas;
   private final ActorSystem<?> system;
 
   private Broker(PartitionRequests partitions, TopicAdmin topics, GroupRequests groups, ProducerIds producerIds,
-      ConfigAdmin configs, UserAdmin users, ActorSystem<?> system) {
+      ConfigAdmin configs, UserAdmin users, QuotaAdmin quotas, ActorSystem<?> system) {
     this.system = system;
     this.partitions = partitions;
     this.topics = topics;
@@ -29,15 +32,17 @@ public final class Broker {
     this.producerIds = producerIds;
     this.configs = configs;
     this.users = users;
+    this.quotas = quotas;
   }
 
   public static Broker create(ActorSystem<?> system, ActorRef<Controller.Command> controller,
-      ActorRef<UserStore.Command> userStore, UserCredentials userCopy, RequestSettings settings, String clusterId,
-      int brokerId) {
+      ActorRef<UserStore.Command> userStore, UserCredentials userCopy, ActorRef<QuotaStore.Command> quotaStore,
+      Quotas quotaCopy, RequestSettings settings, String clusterId, int brokerId) {
     TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId);
     return new Broker(new PartitionRequests(system, settings), topics, new GroupRequests(system, topics, settings),
         new ProducerIds(system, controller, settings, brokerId), new ConfigAdmin(system, topics, settings),
-        new UserAdmin(system, userStore, userCopy, settings), system);
+        new UserAdmin(system, userStore, userCopy, settings), new QuotaAdmin(system, quotaStore, quotaCopy, settings),
+        system);
   }
 
   /** Produce, fetch and offset look-ups. */
@@ -63,6 +68,11 @@ public final class Broker {
   /** The cluster's SCRAM users. */
   public UserAdmin users() {
     return users;
+  }
+
+  /** The cluster's client quotas. */
+  public QuotaAdmin quotas() {
+    return quotas;
   }
 
   /** A group member whose session this broker runs, handing its records to {@code listener}; see start. */

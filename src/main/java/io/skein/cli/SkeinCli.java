@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
     description = "Skein event streaming: tools for topics, producing, consuming, consumer groups, users and benchmarks.",
     subcommands = {
       BrokerCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
-      UsersCommand.class, PerfCommand.class
+      UsersCommand.class, QuotasCommand.class, PerfCommand.class
     })
 public final class SkeinCli implements Callable<Integer> {
 

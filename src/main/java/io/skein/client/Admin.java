@@ -1,12 +1,15 @@
 package io.skein.client;
 
 import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.AlterClientQuotasRequest;
 import io.skein.proto.v1.AlterTopicConfigsRequest;
+import io.skein.proto.v1.ClientQuotaEntry;
 import io.skein.proto.v1.CreatePartitionsRequest;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.DeleteGroupRequest;
 import io.skein.proto.v1.DeleteTopicRequest;
 import io.skein.proto.v1.DeleteUserRequest;
+import io.skein.proto.v1.DescribeClientQuotasRequest;
 import io.skein.proto.v1.DescribeGroupRequest;
 import io.skein.proto.v1.DescribeGroupResponse;
 import io.skein.proto.v1.DescribeClusterRequest;
@@ -20,6 +23,8 @@ import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.proto.v1.ListUsersRequest;
 import io.skein.proto.v1.MetadataResponse;
 import io.skein.proto.v1.OffsetSpec;
+import io.skein.proto.v1.QuotaEntityPart;
+import io.skein.proto.v1.QuotaFilterComponent;
 import io.skein.proto.v1.ResetOffsetsRequest;
 import io.skein.proto.v1.ResetOffsetsResponse;
 import io.skein.proto.v1.TopicDescription;
@@ -168,6 +173,18 @@ public final class Admin implements AutoCloseable {
   /** Removes a user's credentials of {@code mechanisms} (none: all); RESOURCE_NOT_FOUND if it has none. */
   public void deleteUser(String name, Collection<String> mechanisms) {
     call(stub -> stub.deleteUser(DeleteUserRequest.newBuilder().setName(name).addAllMechanisms(mechanisms).build()));
+  }
+
+  /** The client quotas of the entities every component matches (none: all), as Kafka's DescribeClientQuotas. */
+  public List<ClientQuotaEntry> describeClientQuotas(List<QuotaFilterComponent> filter, boolean strict) {
+    return call(stub -> stub.describeClientQuotas(DescribeClientQuotasRequest.newBuilder().addAllComponents(filter)
+        .setStrict(strict).build())).getEntriesList();
+  }
+
+  /** Sets the quotas {@code set} and removes those {@code remove} names of one entity, as Kafka's AlterClientQuotas. */
+  public void alterClientQuotas(List<QuotaEntityPart> entity, Map<String, Double> set, Collection<String> remove) {
+    call(stub -> stub.alterClientQuotas(AlterClientQuotasRequest.newBuilder().addAllEntity(entity).putAllSet(set)
+        .addAllRemove(remove).build()));
   }
 
   private <T> T groupCall(Function<GroupServiceGrpc.GroupServiceBlockingStub, T> rpc) {

@@ -43,7 +43,11 @@ import io.skein.partition.LocalLeaderLogs;
 import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
+import io.skein.security.QuotaStore;
+import io.skein.security.Quotas;
 import io.skein.security.UserStore;
+import io.skein.security.quota.QuotaSensors;
+import io.skein.security.quota.QuotaSettings;
 import io.skein.server.grpc.GrpcServer;
 import io.skein.server.kafka.KafkaApiHandlers;
 import io.skein.server.kafka.KafkaApis;
@@ -227,10 +231,13 @@ public final class SkeinNode implements AutoCloseable {
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
       ActorRef<UserStore.Command> userStore = loadUsers(system, security, config, deadline);
-      Broker broker = Broker.create(system, controller, userStore, security.users(), config.requestSettings(),
-          clusterId, config.brokerId());
+      Quotas quotas = new Quotas();
+      ActorRef<QuotaStore.Command> quotaStore = loadQuotas(system, quotas, config, deadline);
+      Broker broker = Broker.create(system, controller, userStore, security.users(), quotaStore, quotas,
+          config.requestSettings(), clusterId, config.brokerId());
       grpc.serve(broker);
-      kafka.ifPresent(listener -> serveKafka(system, listener, broker));
+      QuotaSettings quotaSettings = QuotaSettings.from(withRoles);
+      kafka.ifPresent(listener -> serveKafka(system, listener, broker, quotaSettings));
       ConsoleBroker.get(system).serve(broker, config.brokerId());
       BrokerReadiness.get(system).serving(config.brokerId());
       ControlledShutdown.install(system, config, controller, grpc);
@@ -304,8 +311,10 @@ public final class SkeinNode implements AutoCloseable {
   }
 
   /** Serves the Kafka APIs; the listener stops last, with gRPC (see {@link ControlledShutdown}). */
-  private static void serveKafka(ActorSystem<?> system, KafkaListener kafka, Broker broker) {
-    kafka.serve(KafkaApiHandlers.of(KafkaApis.handlers(system, broker)));
+  private static void serveKafka(ActorSystem<?> system, KafkaListener kafka, Broker broker,
+      QuotaSettings quotaSettings) {
+    kafka.serve(KafkaApiHandlers.of(KafkaApis.handlers(system, broker)),
+        new QuotaSensors(broker.quotas().copy()::configs, quotaSettings));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "stop-kafka-listener", () -> {
           kafka.close();
@@ -338,6 +347,17 @@ public final class SkeinNode implements AutoCloseable {
         replyTo -> new UserStore.Seed(security.configuredUsers(), replyTo), config, deadline, "the user store");
     await(security.users().whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's users");
     security.checkUsers();
+    return store;
+  }
+
+  /** Fills this node's copy of the cluster's client quotas before anything is served, so every quota holds at once. */
+  private static ActorRef<QuotaStore.Command> loadQuotas(ActorSystem<?> system, Quotas quotas, BrokerConfig config,
+      Instant deadline) {
+    system.systemActorOf(QuotaStore.localCopy(quotas), "local-quotas", akka.actor.typed.Props.empty());
+    ActorRef<QuotaStore.Command> store = QuotaStore.initSingleton(system);
+    QuotaStore.Version version = SkeinNode.<QuotaStore.Command, QuotaStore.Version>askUntil(system, store,
+        QuotaStore.GetVersion::new, config, deadline, "the quota store");
+    await(quotas.whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's quotas");
     return store;
   }
 

@@ -1,11 +1,20 @@
 package io.skein.server.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.skein.broker.QuotaAdmin;
 import io.skein.broker.TopicAdmin;
 import io.skein.broker.UserAdmin;
 import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.ReplicaAssignment;
+import io.skein.common.FailureException;
 import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.AlterClientQuotasRequest;
+import io.skein.proto.v1.AlterClientQuotasResponse;
+import io.skein.proto.v1.ClientQuotaEntry;
+import io.skein.proto.v1.DescribeClientQuotasRequest;
+import io.skein.proto.v1.DescribeClientQuotasResponse;
+import io.skein.proto.v1.QuotaEntityPart;
+import io.skein.proto.v1.QuotaFilterComponent;
 import io.skein.proto.v1.AlterTopicConfigsRequest;
 import io.skein.proto.v1.AlterTopicConfigsResponse;
 import io.skein.proto.v1.BrokerDescription;
@@ -36,18 +45,75 @@ import io.skein.proto.v1.UpsertUserRequest;
 import io.skein.proto.v1.UpsertUserResponse;
 import io.skein.proto.v1.UserCredentialInfo;
 import io.skein.proto.v1.UserDescription;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** AdminService: topic, cluster and user requests to the broker's topic and user administration and back. */
+/** AdminService: topic, cluster, user and quota requests to the broker's administration and back. */
 final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   private final TopicAdmin topics;
   private final UserAdmin users;
+  private final QuotaAdmin quotas;
 
-  AdminGrpcService(TopicAdmin topics, UserAdmin users) {
+  AdminGrpcService(TopicAdmin topics, UserAdmin users, QuotaAdmin quotas) {
     this.topics = topics;
     this.users = users;
+    this.quotas = quotas;
+  }
+
+  @Override
+  public void describeClientQuotas(DescribeClientQuotasRequest request,
+      StreamObserver<DescribeClientQuotasResponse> observer) {
+    Replies.guard(observer, () -> {
+      List<QuotaAdmin.FilterComponent> filter = new ArrayList<>();
+      for (QuotaFilterComponent component : request.getComponentsList()) {
+        QuotaAdmin.Match match = switch (component.getMatch()) {
+          case EXACT -> QuotaAdmin.Match.EXACT;
+          case DEFAULT -> QuotaAdmin.Match.DEFAULT;
+          case ANY -> QuotaAdmin.Match.ANY;
+          case UNRECOGNIZED -> throw new FailureException(io.skein.common.ErrorCode.INVALID_REQUEST,
+              "unknown match " + component.getMatchValue());
+        };
+        filter.add(new QuotaAdmin.FilterComponent(component.getType(), match, component.getName()));
+      }
+      DescribeClientQuotasResponse.Builder response = DescribeClientQuotasResponse.newBuilder();
+      for (QuotaAdmin.Described described : quotas.describe(filter, request.getStrict())) {
+        ClientQuotaEntry.Builder entry = ClientQuotaEntry.newBuilder();
+        described.entity().forEach(part -> entry.addEntity(part(part)));
+        described.quotas().forEach((key, value) -> entry.putQuotas(key.configName(), value));
+        response.addEntries(entry);
+      }
+      Replies.answer(observer, CompletableFuture.completedFuture(response.build()), built -> built);
+    });
+  }
+
+  @Override
+  public void alterClientQuotas(AlterClientQuotasRequest request, StreamObserver<AlterClientQuotasResponse> observer) {
+    Replies.guard(observer, () -> {
+      List<QuotaAdmin.EntityPart> entity = new ArrayList<>();
+      request.getEntityList().forEach(part ->
+          entity.add(new QuotaAdmin.EntityPart(part.getType(), part.hasName() ? part.getName() : null)));
+      List<QuotaAdmin.Op> ops = new ArrayList<>();
+      request.getSetMap().forEach((key, value) -> ops.add(new QuotaAdmin.Op(key, value, false)));
+      request.getRemoveList().forEach(key -> ops.add(new QuotaAdmin.Op(key, 0, true)));
+      Replies.answer(observer,
+          quotas.alter(List.of(new QuotaAdmin.Change(entity, ops)), request.getValidateOnly()).thenApply(outcome -> {
+            outcome.get(0).ifPresent(refused -> {
+              throw new FailureException(refused);
+            });
+            return outcome;
+          }),
+          done -> AlterClientQuotasResponse.getDefaultInstance());
+    });
+  }
+
+  private static QuotaEntityPart part(QuotaAdmin.EntityPart part) {
+    QuotaEntityPart.Builder built = QuotaEntityPart.newBuilder().setType(part.type());
+    if (part.name() != null) {
+      built.setName(part.name());
+    }
+    return built.build();
   }
 
   @Override

@@ -125,7 +125,7 @@ public final class GrpcServer implements AutoCloseable {
   public void serve(Broker broker) {
     consumer = new ConsumerGrpcService(broker.partitions());
     gate.open(Stream.of(
-            new AdminGrpcService(broker.topics(), broker.users()).bindService(),
+            new AdminGrpcService(broker.topics(), broker.users(), broker.quotas()).bindService(),
             new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),
             consumer.bindService(),
             ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer),

@@ -11,6 +11,8 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.skein.metrics.ApiMetrics;
 import io.skein.metrics.RequestMetrics;
 import io.skein.security.Principal;
+import io.skein.security.quota.QuotaKey;
+import io.skein.security.quota.QuotaSensors;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -21,12 +23,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -56,6 +60,12 @@ import org.slf4j.LoggerFactory;
  * <p>On a SASL listener the connection authenticates the client itself ({@link SaslAuthentication})
  * and serves nothing but ApiVersions until then; on an SSL listener a client certificate names
  * the client. Handlers see who it is in {@link KafkaRequestContext#principal()}.
+ *
+ * <p>Client quotas are enforced here, for every API alike, as Kafka does since KIP-219: each
+ * request served is measured against its principal's and client id's quotas (produce bytes from
+ * the request, fetched bytes from the response, event-loop time taken to hand it to its handler
+ * for request_percentage); a client over a quota has its answer sent at once with
+ * {@code throttle_time_ms}, and then nothing more is read from the connection for that time.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
@@ -65,6 +75,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   private final int maxInFlight;
   private final RequestMetrics metrics;
   private final SecurityProtocol securityProtocol;
+  private final QuotaSensors quotas;
+  private final QuotaSensors.Client throttles;
   /** Whether fetched batches may go from the segment file to the socket unread: not through TLS. */
   private final boolean zeroCopy;
   /** Null on listeners without SASL. */
@@ -82,9 +94,15 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   private KafkaRequestContext.ClientSoftware clientSoftware = KafkaRequestContext.ClientSoftware.UNKNOWN;
   /** Set once a request that cannot be answered was read: nothing after it is served. */
   private boolean closing;
+  /** While throttled: nothing is read or dispatched until {@link #mutedUntilMs} (on the sensors' clock). */
+  private boolean muted;
+  private long mutedUntilMs;
 
-  KafkaConnection(KafkaApiHandlers handlers, int maxInFlight, KafkaSecurity security, RequestMetrics metrics) {
+  KafkaConnection(KafkaApiHandlers handlers, QuotaSensors quotas, int maxInFlight, KafkaSecurity security,
+      RequestMetrics metrics) {
     this.handlers = handlers;
+    this.quotas = quotas;
+    this.throttles = quotas.client();
     this.maxInFlight = maxInFlight;
     this.metrics = metrics;
     this.securityProtocol = security.protocol();
@@ -115,7 +133,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     if (closing) {
       return;
     }
-    if (inFlight.size() >= maxInFlight || !waiting.isEmpty()) {
+    if (muted || inFlight.size() >= maxInFlight || !waiting.isEmpty()) {
       waiting.add(frame);
     } else {
       dispatch(frame);
@@ -294,6 +312,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     PendingResponse pending = new PendingResponse(header.correlationId(), header.apiKey(), header.apiVersion(),
         header.apiKey().responseHeaderVersion(header.apiVersion()));
     pending.request = request;
+    pending.clientId = header.clientId();
+    pending.requestBytes = frameBytes;
     pending.answers = handler.answers(body);
     pending.meters = metrics.api(header.apiKey().name);
     pending.receivedNanos = pending.meters.received(frameBytes);
@@ -306,6 +326,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
+    pending.handlingNanos = System.nanoTime() - pending.receivedNanos;
     stage.whenComplete((response, error) -> {
       if (ctx.executor().inEventLoop()) {
         complete(pending, response, error);
@@ -350,7 +371,54 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         PartitionErrorCounts.count(pending.meters, response);
       }
     }
+    throttle(pending);
     pending.done = true;
+    writeAnswered();
+  }
+
+  /** Measures the request against the client's quotas; if over one, its answer says for how long it is throttled. */
+  private void throttle(PendingResponse pending) {
+    String user = principal.getName();
+    long nowMs = quotas.nowMs();
+    long throttleMs =
+        throttles.record(QuotaKey.REQUEST_PERCENTAGE, user, pending.clientId, pending.handlingNanos, nowMs);
+    if (pending.apiKey == ApiKeys.PRODUCE) {
+      throttleMs = Math.max(throttleMs,
+          throttles.record(QuotaKey.PRODUCER_BYTE_RATE, user, pending.clientId, pending.requestBytes, nowMs));
+    } else if (pending.apiKey == ApiKeys.FETCH && pending.body instanceof FetchResponseData fetched) {
+      throttleMs = Math.max(throttleMs,
+          throttles.record(QuotaKey.CONSUMER_BYTE_RATE, user, pending.clientId, ResponseFrames.recordBytes(fetched),
+              nowMs));
+    }
+    pending.throttleMs = (int) throttleMs;
+    if (throttleMs > 0 && pending.body != null) {
+      ThrottleTimes.set(pending.apiKey, pending.body, pending.throttleMs);
+    }
+  }
+
+  /** Stops reading for {@code throttleMs} after an answer that said so (or the longer of it and a mute already on). */
+  private void mute(int throttleMs) {
+    long untilMs = quotas.nowMs() + throttleMs;
+    if (muted) {
+      mutedUntilMs = Math.max(mutedUntilMs, untilMs);
+      return;
+    }
+    muted = true;
+    mutedUntilMs = untilMs;
+    ctx.executor().schedule(this::unmuteIfDue, throttleMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Reads on once the mute is over; a mute made longer meanwhile is waited out first. */
+  private void unmuteIfDue() {
+    if (!muted) {
+      return;
+    }
+    long remainingMs = mutedUntilMs - quotas.nowMs();
+    if (remainingMs > 0) {
+      ctx.executor().schedule(this::unmuteIfDue, remainingMs, TimeUnit.MILLISECONDS);
+      return;
+    }
+    muted = false;
     writeAnswered();
   }
 
@@ -390,6 +458,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
           head.closeReason = "its " + head.apiKey + " v" + head.apiVersion + " response could not be written";
         }
       }
+      if (head.throttleMs > 0) {
+        mute(head.throttleMs);
+      }
       if (head.closeReason != null) {
         LOG.warn("Closing Kafka connection from {} ({}): {}", clientAddress, clientSoftware, head.closeReason);
         closing = true;
@@ -402,7 +473,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     if (wrote) {
       ctx.flush();
     }
-    while (!closing && !waiting.isEmpty() && inFlight.size() < maxInFlight) {
+    while (!closing && !muted && !waiting.isEmpty() && inFlight.size() < maxInFlight) {
       dispatch(waiting.poll());
     }
     updateReading();
@@ -420,7 +491,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
   private void updateReading() {
     ctx.channel().config().setAutoRead(
-        !closing && inFlight.size() < maxInFlight && waiting.isEmpty() && ctx.channel().isWritable());
+        !closing && !muted && inFlight.size() < maxInFlight && waiting.isEmpty() && ctx.channel().isWritable());
   }
 
   private void recordClientSoftware(RequestHeader header, ApiVersionsRequestData request) {
@@ -452,6 +523,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     /** The API's meters, for requests given to a handler; null for those answered here. */
     ApiMetrics meters;
     long receivedNanos;
+    /** For the client's quotas: who sent it, its size, and the event-loop time it took to hand it over. */
+    String clientId;
+    int requestBytes;
+    long handlingNanos;
+    /** How long the client is throttled for after this answer; 0: not. */
+    int throttleMs;
     boolean answers = true;
     boolean done;
     ApiMessage body;

@@ -13,6 +13,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.skein.metrics.RequestMetrics;
 import io.skein.security.ServerTls;
+import io.skein.security.quota.QuotaSensors;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -28,22 +29,28 @@ public final class KafkaListener implements AutoCloseable {
   private final EventLoopGroup eventLoops;
   private final Channel serverChannel;
   /** Null until {@link #serve}: connections accepted before are closed at once, and clients retry. */
-  private final AtomicReference<KafkaApiHandlers> handlers;
+  private final AtomicReference<Serving> serving;
   private final KafkaSecurity security;
 
-  private KafkaListener(EventLoopGroup eventLoops, Channel serverChannel, AtomicReference<KafkaApiHandlers> handlers,
+  /** What connections are served with: the APIs, and the sensors of the client quotas they enforce. */
+  private record Serving(KafkaApiHandlers handlers, QuotaSensors quotas) {}
+
+  private KafkaListener(EventLoopGroup eventLoops, Channel serverChannel, AtomicReference<Serving> serving,
       KafkaSecurity security) {
     this.eventLoops = eventLoops;
     this.serverChannel = serverChannel;
-    this.handlers = handlers;
+    this.serving = serving;
     this.security = security;
   }
 
-  /** Binds and serves at once, secured as {@code security} says, counting requests in {@code metrics}. */
+  /**
+   * Binds and serves at once, secured as {@code security} says, counting requests in {@code
+   * metrics}, without client quotas.
+   */
   public static KafkaListener start(KafkaSettings settings, KafkaSecurity security, KafkaApiHandlers handlers,
       RequestMetrics metrics) throws IOException {
     KafkaListener listener = bind(settings, security, metrics);
-    listener.serve(handlers);
+    listener.serve(handlers, QuotaSensors.none());
     return listener;
   }
 
@@ -57,7 +64,7 @@ public final class KafkaListener implements AutoCloseable {
     SslContext tls = security.tls().map(ServerTls::nettyServerContext).orElse(null);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(settings.networkThreads(),
         new DefaultThreadFactory("skein-kafka-network", true), NioIoHandler.newFactory());
-    AtomicReference<KafkaApiHandlers> handlers = new AtomicReference<>();
+    AtomicReference<Serving> serving = new AtomicReference<>();
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(eventLoops)
         .channel(NioServerSocketChannel.class)
@@ -65,8 +72,8 @@ public final class KafkaListener implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel channel) {
-            KafkaApiHandlers serving = handlers.get();
-            if (serving == null) {
+            Serving served = serving.get();
+            if (served == null) {
               channel.close();
               return;
             }
@@ -78,12 +85,13 @@ public final class KafkaListener implements AutoCloseable {
                     ? new KafkaFrameDecoder(settings.socketRequestMaxBytes(),
                         SaslAuthentication.MAX_UNAUTHENTICATED_REQUEST_BYTES)
                     : new KafkaFrameDecoder(settings.socketRequestMaxBytes()),
-                new KafkaConnection(serving, settings.maxInFlightPerConnection(), security, metrics));
+                new KafkaConnection(served.handlers(), served.quotas(), settings.maxInFlightPerConnection(), security,
+                    metrics));
           }
         });
     try {
       Channel serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
-      return new KafkaListener(eventLoops, serverChannel, handlers, security);
+      return new KafkaListener(eventLoops, serverChannel, serving, security);
     } catch (Exception e) {
       eventLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       if (e instanceof InterruptedException) {
@@ -93,9 +101,10 @@ public final class KafkaListener implements AutoCloseable {
     }
   }
 
-  /** Starts answering requests with {@code serving}; once only. */
-  public void serve(KafkaApiHandlers serving) {
-    if (!handlers.compareAndSet(null, security.sasl().isPresent() ? serving.withSasl() : serving)) {
+  /** Starts answering requests with {@code handlers}, clients held to the quotas {@code quotas} measure; once only. */
+  public void serve(KafkaApiHandlers handlers, QuotaSensors quotas) {
+    KafkaApiHandlers served = security.sasl().isPresent() ? handlers.withSasl() : handlers;
+    if (!serving.compareAndSet(null, new Serving(served, quotas))) {
       throw new IllegalStateException("the Kafka listener already serves");
     }
     LOG.info("Serving the Kafka protocol on {}, {}", localAddress(), security.describe());

@@ -75,6 +75,19 @@ final class ResponseFrames {
     return bytes;
   }
 
+  /** The bytes of the record batches in a fetch answer, whatever holds them: what a consumer's quota counts. */
+  static int recordBytes(FetchResponseData fetch) {
+    int bytes = 0;
+    for (FetchResponseData.FetchableTopicResponse topic : fetch.responses()) {
+      for (FetchResponseData.PartitionData partition : topic.partitions()) {
+        if (partition.records() != null) {
+          bytes += partition.records().sizeInBytes();
+        }
+      }
+    }
+    return bytes;
+  }
+
   /** Writes into the frame's buffer, cutting it into parts around each file region it sends. */
   private static final class FrameWriter extends ByteBufWritable {
     private final boolean zeroCopy;

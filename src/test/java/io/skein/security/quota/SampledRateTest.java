@@ -47,4 +47,22 @@ class SampledRateTest {
     // The second sample starts at 2000 ms, so at 12 500 ms it is 10.5 s old and still counts.
     assertEquals(100.0 / 10.5, rate.rate(12_500), 1e-9);
   }
+
+  @Test
+  void recordsFromManyThreadsAtOnceAreAllCounted() throws Exception {
+    Thread[] threads = new Thread[4];
+    for (int t = 0; t < threads.length; t++) {
+      threads[t] = new Thread(() -> {
+        for (int i = 0; i < 100_000; i++) {
+          rate.record(1, 500);
+        }
+      });
+      threads[t].start();
+    }
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    // 400 000 over the 10.5 s a first window measures at 500 ms.
+    assertEquals(400_000 / 10.5, rate.rate(500), 1e-9);
+  }
 }
