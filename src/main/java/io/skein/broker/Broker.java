@@ -3,6 +3,10 @@ package io.skein.broker;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import io.skein.cluster.Controller;
+import io.skein.security.AclStore;
+import io.skein.security.Acls;
+import io.skein.security.Authorizer;
+import io.skein.security.AuthorizerSettings;
 import io.skein.security.UserCredentials;
 import io.skein.security.UserStore;
 
@@ -18,10 +22,12 @@ public final class Broker {
   private final ProducerIds producerIds;
   private final ConfigAdmin configs;
   private final UserAdmin users;
+  private final AclAdmin acls;
+  private final Access access;
   private final ActorSystem<?> system;
 
   private Broker(PartitionRequests partitions, TopicAdmin topics, GroupRequests groups, ProducerIds producerIds,
-      ConfigAdmin configs, UserAdmin users, ActorSystem<?> system) {
+      ConfigAdmin configs, UserAdmin users, AclAdmin acls, Access access, ActorSystem<?> system) {
     this.system = system;
     this.partitions = partitions;
     this.topics = topics;
@@ -29,15 +35,19 @@ public final class Broker {
     this.producerIds = producerIds;
     this.configs = configs;
     this.users = users;
+    this.acls = acls;
+    this.access = access;
   }
 
   public static Broker create(ActorSystem<?> system, ActorRef<Controller.Command> controller,
-      ActorRef<UserStore.Command> userStore, UserCredentials userCopy, RequestSettings settings, String clusterId,
-      int brokerId) {
+      ActorRef<UserStore.Command> userStore, UserCredentials userCopy, ActorRef<AclStore.Command> aclStore,
+      Acls aclCopy, AuthorizerSettings authorizer, RequestSettings settings, String clusterId, int brokerId) {
     TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId);
+    Access access = new Access(new Authorizer(authorizer, aclCopy));
     return new Broker(new PartitionRequests(system, settings), topics, new GroupRequests(system, topics, settings),
         new ProducerIds(system, controller, settings, brokerId), new ConfigAdmin(system, topics, settings),
-        new UserAdmin(system, userStore, userCopy, settings), system);
+        new UserAdmin(system, userStore, userCopy, settings), new AclAdmin(system, aclStore, aclCopy, access, settings),
+        access, system);
   }
 
   /** Produce, fetch and offset look-ups. */
@@ -63,6 +73,16 @@ public final class Broker {
   /** The cluster's SCRAM users. */
   public UserAdmin users() {
     return users;
+  }
+
+  /** The cluster's ACLs. */
+  public AclAdmin acls() {
+    return acls;
+  }
+
+  /** Who may do what: the one authorization check of every request. */
+  public Access access() {
+    return access;
   }
 
   /** A group member whose session this broker runs, handing its records to {@code listener}; see start. */

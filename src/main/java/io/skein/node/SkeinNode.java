@@ -41,6 +41,9 @@ import io.skein.partition.LocalLeaderLogs;
 import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
+import io.skein.security.AclStore;
+import io.skein.security.Acls;
+import io.skein.security.AuthorizerSettings;
 import io.skein.security.UserStore;
 import io.skein.server.grpc.GrpcServer;
 import io.skein.server.kafka.KafkaApiHandlers;
@@ -209,8 +212,12 @@ public final class SkeinNode implements AutoCloseable {
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
       ActorRef<UserStore.Command> userStore = loadUsers(system, security, config, deadline);
-      Broker broker = Broker.create(system, controller, userStore, security.users(), config.requestSettings(),
-          clusterId, config.brokerId());
+      AuthorizerSettings authorizer = AuthorizerSettings.from(withRoles);
+      Acls acls = new Acls();
+      ActorRef<AclStore.Command> aclStore = loadAcls(system, acls, config, deadline);
+      Broker broker = Broker.create(system, controller, userStore, security.users(), aclStore, acls, authorizer,
+          config.requestSettings(), clusterId, config.brokerId());
+      LOG.info("Authorization: {}", authorizer.describe());
       grpc.serve(broker);
       kafka.ifPresent(listener -> serveKafka(system, listener, broker));
       ConsoleBroker.get(system).serve(broker);
@@ -320,6 +327,17 @@ public final class SkeinNode implements AutoCloseable {
         replyTo -> new UserStore.Seed(security.configuredUsers(), replyTo), config, deadline, "the user store");
     await(security.users().whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's users");
     security.checkUsers();
+    return store;
+  }
+
+  /** Fills this node's copy of the cluster's ACLs before anything is served, so no request is decided without them. */
+  private static ActorRef<AclStore.Command> loadAcls(ActorSystem<?> system, Acls acls, BrokerConfig config,
+      Instant deadline) {
+    system.systemActorOf(AclStore.localCopy(acls), "local-acls", akka.actor.typed.Props.empty());
+    ActorRef<AclStore.Command> store = AclStore.initSingleton(system);
+    AclStore.Version version = SkeinNode.<AclStore.Command, AclStore.Version>askUntil(system, store,
+        AclStore.GetVersion::new, config, deadline, "the ACL store");
+    await(acls.whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's ACLs");
     return store;
   }
 

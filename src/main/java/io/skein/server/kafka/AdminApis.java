@@ -4,7 +4,7 @@ import akka.actor.typed.ActorSystem;
 import io.skein.broker.Broker;
 import java.util.List;
 
-/** Topic, config, cluster and SCRAM user administration. */
+/** Topic, config, cluster, SCRAM user and ACL administration. */
 final class AdminApis {
 
   private AdminApis() {}
@@ -22,6 +22,9 @@ final class AdminApis {
         new ElectLeadersHandler(broker),
         new DeleteRecordsHandler(broker),
         new DescribeUserScramCredentialsHandler(broker),
-        new AlterUserScramCredentialsHandler(broker));
+        new AlterUserScramCredentialsHandler(broker),
+        new DescribeAclsHandler(broker),
+        new CreateAclsHandler(broker),
+        new DeleteAclsHandler(broker));
   }
 }
