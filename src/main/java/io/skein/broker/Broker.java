@@ -42,11 +42,13 @@ public final class Broker {
   public static Broker create(ActorSystem<?> system, ActorRef<Controller.Command> controller,
       ActorRef<UserStore.Command> userStore, UserCredentials userCopy, ActorRef<AclStore.Command> aclStore,
       Acls aclCopy, AuthorizerSettings authorizer, RequestSettings settings, String clusterId, int brokerId) {
-    TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId);
     Access access = new Access(new Authorizer(authorizer, aclCopy));
-    return new Broker(new PartitionRequests(system, settings), topics, new GroupRequests(system, topics, settings),
-        new ProducerIds(system, controller, settings, brokerId), new ConfigAdmin(system, topics, settings),
-        new UserAdmin(system, userStore, userCopy, settings), new AclAdmin(system, aclStore, aclCopy, access, settings),
+    TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId, access);
+    return new Broker(new PartitionRequests(system, settings, access), topics,
+        new GroupRequests(system, topics, settings, access),
+        new ProducerIds(system, controller, settings, brokerId, access), new ConfigAdmin(system, topics, settings),
+        new UserAdmin(system, userStore, userCopy, settings, access), new AclAdmin(system, aclStore, aclCopy, access,
+            settings),
         access, system);
   }
 
@@ -85,9 +87,12 @@ public final class Broker {
     return access;
   }
 
-  /** A group member whose session this broker runs, handing its records to {@code listener}; see start. */
-  public GroupConsumer groupConsumer(GroupConsumer.Listener listener) {
-    return new GroupConsumer(system, partitions, groups, listener);
+  /**
+   * A group member whose session this broker runs for {@code caller}, handing its records to
+   * {@code listener}; see start.
+   */
+  public GroupConsumer groupConsumer(Caller caller, GroupConsumer.Listener listener) {
+    return new GroupConsumer(system, partitions, groups, caller, listener);
   }
 
   /** Consumer group sessions, committed offsets and group administration. */

@@ -10,6 +10,9 @@ import io.skein.security.Principal;
  */
 public record Caller(Principal principal, String host) {
 
-  /** An unauthenticated client on this machine, for callers inside the broker and tests. */
-  public static final Caller LOCAL_ANONYMOUS = new Caller(Principal.ANONYMOUS, "127.0.0.1");
+  /**
+   * The broker itself, for its own requests (health metrics): not subject to ACLs. Only this
+   * instance is: no client authenticates as it, since the listeners' principals are all of type User.
+   */
+  public static final Caller BROKER = new Caller(new Principal("Broker", "self"), "127.0.0.1");
 }

@@ -26,10 +26,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.broker.ConfigAdmin;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.GroupOffsetQueries;
+import io.skein.security.Principal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -49,6 +51,12 @@ final class ConsoleApi {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DEFAULT_MESSAGES = 50;
+
+  /**
+   * The console has no login yet: its visitors are anonymous, so with ACLs on it may do what
+   * User:ANONYMOUS may from any host.
+   */
+  private static final Caller VISITOR = new Caller(Principal.ANONYMOUS, "unknown");
 
   private final ConsoleBroker console;
 
@@ -104,7 +112,7 @@ final class ConsoleApi {
     int partitions = optionalInt(json, "partitions", -1);
     int replication = optionalInt(json, "replicationFactor", -1);
     Map<String, String> configs = stringMap(json, "configs");
-    return broker.topics().createTopic(name, partitions, replication, configs, false)
+    return broker.topics().createTopic(VISITOR, name, partitions, replication, configs, false)
         .thenApply(created -> ConsoleViews.topic(created, broker.configs().describeTopicConfigs(
             created.topic().configs())));
   }
@@ -124,7 +132,7 @@ final class ConsoleApi {
     if (!name.equals(query.get("confirm"))) {
       throw ConsoleErrors.badRequest("deleting a topic needs confirm=<the topic's name>");
     }
-    return broker.topics().deleteTopic(name).thenApply(deleted -> Map.of("deleted", deleted.name()));
+    return broker.topics().deleteTopic(VISITOR, name).thenApply(deleted -> Map.of("deleted", deleted.name()));
   }
 
   /** {@code {"set": {name: value}, "delete": [name]}}: changes those overrides, keeps the others. */
@@ -155,21 +163,21 @@ final class ConsoleApi {
     int partition = query.containsKey("partition") ? (int) parseLong(query, "partition") : 0;
     int limit = query.containsKey("limit") ? (int) parseLong(query, "limit") : DEFAULT_MESSAGES;
     long wait = query.containsKey("wait") ? parseLong(query, "wait") : 0;
-    return new MessageBrowser(broker.partitions())
+    return new MessageBrowser(broker.partitions(), VISITOR)
         .read(topic, partition, new MessageBrowser.Start(offset, timestamp), limit, wait);
   }
 
   // ---- groups ---------------------------------------------------------------------------
 
   private CompletionStage<?> groups(Broker broker) {
-    return broker.groups().listGroups().thenApply(groups -> groups.stream()
+    return broker.groups().listGroups(VISITOR).thenApply(groups -> groups.stream()
         .map(ConsoleViews::summary)
         .sorted(Comparator.comparing(ConsoleViews.GroupSummary::groupId))
         .toList());
   }
 
   private CompletionStage<?> group(Broker broker, String id) {
-    return broker.groups().describeGroup(id).thenApply(described ->
+    return broker.groups().describeGroup(VISITOR, id).thenApply(described ->
         ConsoleViews.group(described.group(), described.lags()));
   }
 
@@ -188,7 +196,7 @@ final class ConsoleApi {
           "\"to\" must be earliest, latest, offset or timestamp, was '" + to + "'");
     };
     boolean execute = json.path("execute").asBoolean(false);
-    return broker.groups().resetOffsets(id, stringList(json, "topics"), target, execute)
+    return broker.groups().resetOffsets(VISITOR, id, stringList(json, "topics"), target, execute)
         .thenApply(ConsoleViews::resets);
   }
 

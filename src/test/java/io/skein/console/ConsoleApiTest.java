@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.group.GroupCoordinator;
 import io.skein.server.TestBroker;
 import io.skein.testing.FreePorts;
@@ -47,7 +48,7 @@ class ConsoleApiTest {
   }
 
   private static void produce(String topic, int partition, List<SimpleRecord> records) throws Exception {
-    requests().partitions().produce(topic, partition, -1, 0, CompressionType.NONE, records)
+    requests().partitions().produce(Caller.BROKER, topic, partition, -1, 0, CompressionType.NONE, records)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -179,7 +180,7 @@ class ConsoleApiTest {
     assertEquals(201, http.post("/console/api/topics", "{\"name\":\"console-lag\",\"partitions\":1}").status());
     produce("console-lag", 0, List.of(new SimpleRecord(0L, utf8("a"), utf8("1")), new SimpleRecord(0L, utf8("b"), utf8("2")),
         new SimpleRecord(0L, utf8("c"), utf8("3")), new SimpleRecord(0L, utf8("d"), utf8("4"))));
-    requests().groups().commitOffsets("console-readers", "", -1,
+    requests().groups().commitOffsets(Caller.BROKER, "console-readers", "", -1,
         List.of(new GroupCoordinator.OffsetToCommit("console-lag", 0, 1, ""))).toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
 
