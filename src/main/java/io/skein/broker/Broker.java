@@ -3,6 +3,10 @@ package io.skein.broker;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import io.skein.cluster.Controller;
+import io.skein.security.AclStore;
+import io.skein.security.Acls;
+import io.skein.security.Authorizer;
+import io.skein.security.AuthorizerSettings;
 import io.skein.security.QuotaStore;
 import io.skein.security.Quotas;
 import io.skein.security.UserCredentials;
@@ -21,10 +25,12 @@ public final class Broker {
   private final ConfigAdmin configs;
   private final UserAdmin users;
   private final QuotaAdmin quotas;
+  private final AclAdmin acls;
+  private final Access access;
   private final ActorSystem<?> system;
 
   private Broker(PartitionRequests partitions, TopicAdmin topics, GroupRequests groups, ProducerIds producerIds,
-      ConfigAdmin configs, UserAdmin users, QuotaAdmin quotas, ActorSystem<?> system) {
+      ConfigAdmin configs, UserAdmin users, QuotaAdmin quotas, AclAdmin acls, Access access, ActorSystem<?> system) {
     this.system = system;
     this.partitions = partitions;
     this.topics = topics;
@@ -33,16 +39,22 @@ public final class Broker {
     this.configs = configs;
     this.users = users;
     this.quotas = quotas;
+    this.acls = acls;
+    this.access = access;
   }
 
   public static Broker create(ActorSystem<?> system, ActorRef<Controller.Command> controller,
       ActorRef<UserStore.Command> userStore, UserCredentials userCopy, ActorRef<QuotaStore.Command> quotaStore,
-      Quotas quotaCopy, RequestSettings settings, String clusterId, int brokerId) {
-    TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId);
-    return new Broker(new PartitionRequests(system, settings), topics, new GroupRequests(system, topics, settings),
-        new ProducerIds(system, controller, settings, brokerId), new ConfigAdmin(system, topics, settings),
-        new UserAdmin(system, userStore, userCopy, settings), new QuotaAdmin(system, quotaStore, quotaCopy, settings),
-        system);
+      Quotas quotaCopy, ActorRef<AclStore.Command> aclStore, Acls aclCopy, AuthorizerSettings authorizer,
+      RequestSettings settings, String clusterId, int brokerId) {
+    Access access = new Access(new Authorizer(authorizer, aclCopy));
+    TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId, access);
+    return new Broker(new PartitionRequests(system, settings, access), topics,
+        new GroupRequests(system, topics, settings, access),
+        new ProducerIds(system, controller, settings, brokerId, access), new ConfigAdmin(system, topics, settings),
+        new UserAdmin(system, userStore, userCopy, settings, access),
+        new QuotaAdmin(system, quotaStore, quotaCopy, settings),
+        new AclAdmin(system, aclStore, aclCopy, access, settings), access, system);
   }
 
   /** Produce, fetch and offset look-ups. */
@@ -75,9 +87,22 @@ public final class Broker {
     return quotas;
   }
 
-  /** A group member whose session this broker runs, handing its records to {@code listener}; see start. */
-  public GroupConsumer groupConsumer(GroupConsumer.Listener listener) {
-    return new GroupConsumer(system, partitions, groups, listener);
+  /** The cluster's ACLs. */
+  public AclAdmin acls() {
+    return acls;
+  }
+
+  /** Who may do what: the one authorization check of every request. */
+  public Access access() {
+    return access;
+  }
+
+  /**
+   * A group member whose session this broker runs for {@code caller}, handing its records to
+   * {@code listener}; see start.
+   */
+  public GroupConsumer groupConsumer(Caller caller, GroupConsumer.Listener listener) {
+    return new GroupConsumer(system, partitions, groups, caller, listener);
   }
 
   /** Consumer group sessions, committed offsets and group administration. */

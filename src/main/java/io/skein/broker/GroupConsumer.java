@@ -71,6 +71,7 @@ public final class GroupConsumer {
   private final PartitionRequests partitions;
   private final GroupRequests groups;
   private final Listener listener;
+  private final Caller caller;
   private final ExecutionContextExecutor executor;
   private ActorRef<GroupSession.Command> session;
   private String groupId;
@@ -83,7 +84,9 @@ public final class GroupConsumer {
   private boolean ended;
   private Cancellable heartbeats;
 
-  GroupConsumer(ActorSystem<?> system, PartitionRequests partitions, GroupRequests groups, Listener listener) {
+  GroupConsumer(ActorSystem<?> system, PartitionRequests partitions, GroupRequests groups, Caller caller,
+      Listener listener) {
+    this.caller = caller;
     this.system = system;
     this.partitions = partitions;
     this.groups = groups;
@@ -133,7 +136,7 @@ public final class GroupConsumer {
       return;
     }
     readInFlight = true;
-    partitions.fetch(wanted, 0, POLL.toMillis())
+    partitions.fetch(caller, wanted, 0, POLL.toMillis())
         .whenCompleteAsync((results, error) -> onRead(wanted, results), executor);
   }
 
@@ -187,7 +190,7 @@ public final class GroupConsumer {
     }
     listener.assigned(generation, assigned.partitions(), assigned.added());
     if (!added.isEmpty()) {
-      groups.fetchOffsets(groupId, memberId, generation, added)
+      groups.fetchOffsets(caller, groupId, memberId, generation, added)
           .whenCompleteAsync((committed, error) -> onCommittedOffsets(added, committed), executor);
     }
   }

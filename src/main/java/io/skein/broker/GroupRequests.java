@@ -17,7 +17,10 @@ import io.skein.group.GroupRegistry;
 import io.skein.group.GroupSession;
 import io.skein.group.GroupSettings;
 import io.skein.metadata.PartitionKey;
+import io.skein.security.Acl.Operation;
+import io.skein.security.Acl.ResourceType;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -41,8 +44,10 @@ public final class GroupRequests {
   private final GroupSettings groupSettings;
   private final GroupOffsetQueries queries;
   private final AtomicLong sessionIds = new AtomicLong();
+  private final Access access;
 
-  GroupRequests(ActorSystem<?> system, TopicAdmin topics, RequestSettings settings) {
+  GroupRequests(ActorSystem<?> system, TopicAdmin topics, RequestSettings settings, Access access) {
+    this.access = access;
     this.system = system;
     this.topics = topics;
     this.settings = settings;
@@ -59,29 +64,57 @@ public final class GroupRequests {
         "group-session-" + sessionIds.incrementAndGet(), Props.empty());
   }
 
-  /** Commits outside a session; an empty member id commits for a group without members. */
-  public CompletionStage<List<GroupCoordinator.PartitionResult>> commitOffsets(
+  /**
+   * Commits outside a session; an empty member id commits for a group without members. Needs
+   * READ on the group, and on each topic: a partition of a topic without it is refused alone.
+   */
+  public CompletionStage<List<GroupCoordinator.PartitionResult>> commitOffsets(Caller caller,
       String groupId, String memberId, int generation, List<GroupCoordinator.OffsetToCommit> offsets) {
     checkGroupId(groupId);
+    access.check(caller, Operation.READ, ResourceType.GROUP, groupId);
+    List<GroupCoordinator.OffsetToCommit> readable = new ArrayList<>(offsets.size());
+    List<GroupCoordinator.PartitionResult> refused = new ArrayList<>();
+    for (GroupCoordinator.OffsetToCommit offset : offsets) {
+      if (access.allows(caller, Operation.READ, ResourceType.TOPIC, offset.topic())) {
+        readable.add(offset);
+      } else {
+        refused.add(new GroupCoordinator.PartitionResult(offset.topic(), offset.partition(),
+            Access.denied(caller, Operation.READ, ResourceType.TOPIC, offset.topic()).failure()));
+      }
+    }
+    if (readable.isEmpty()) {
+      return CompletableFuture.completedFuture(refused);
+    }
     return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.CommitReply>ask(
-            replyTo -> new GroupCoordinator.Commit(0, memberId, generation, offsets, null, replyTo),
+            replyTo -> new GroupCoordinator.Commit(0, memberId, generation, readable, null, replyTo),
             settings.requestTimeout()))
         .thenApply(reply -> {
           Answers.throwIfFailed(reply.failure());
-          return reply.results();
+          if (refused.isEmpty()) {
+            return reply.results();
+          }
+          List<GroupCoordinator.PartitionResult> all = new ArrayList<>(reply.results());
+          all.addAll(refused);
+          return all;
         });
   }
 
-  /** Committed offsets of {@code partitions} (all if empty); an empty member id skips fencing. */
-  public CompletionStage<List<GroupCoordinator.CommittedOffset>> fetchOffsets(
+  /**
+   * Committed offsets of {@code partitions} (all if empty); an empty member id skips fencing.
+   * Needs DESCRIBE on the group; offsets of topics the caller may not describe are left out.
+   */
+  public CompletionStage<List<GroupCoordinator.CommittedOffset>> fetchOffsets(Caller caller,
       String groupId, String memberId, int generation, List<PartitionKey> partitions) {
     checkGroupId(groupId);
+    access.check(caller, Operation.DESCRIBE, ResourceType.GROUP, groupId);
     return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.OffsetsReply>ask(
             replyTo -> new GroupCoordinator.FetchOffsets(memberId, generation, partitions, replyTo),
             settings.requestTimeout()))
         .thenApply(reply -> {
           Answers.throwIfFailed(reply.failure());
-          return reply.offsets();
+          return reply.offsets().stream()
+              .filter(offset -> access.shows(caller, Operation.DESCRIBE, ResourceType.TOPIC, offset.topic()))
+              .toList();
         });
   }
 
@@ -91,10 +124,11 @@ public final class GroupRequests {
    * A classic-protocol join; completes when the group's join phase ends (up to the rebalance
    * timeout), or at once with a member id to rejoin with if {@code requireKnownMemberId}.
    */
-  public CompletionStage<GroupCoordinator.ClassicJoined> joinClassic(String groupId, String memberId,
+  public CompletionStage<GroupCoordinator.ClassicJoined> joinClassic(Caller caller, String groupId, String memberId,
       String groupInstanceId, String clientId, String host, int sessionTimeoutMs, int rebalanceTimeoutMs, String protocolType,
       List<ClassicGroup.Protocol> protocols, boolean requireKnownMemberId) {
-    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicJoined>ask(
+    return guarded(caller, Operation.READ,
+        () -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicJoined>ask(
             replyTo -> new GroupCoordinator.ClassicJoin(memberId, groupInstanceId, clientId, host, sessionTimeoutMs, rebalanceTimeoutMs,
                 protocolType, protocols, requireKnownMemberId, replyTo),
             settings.requestTimeout().plusMillis(Math.max(rebalanceTimeoutMs, sessionTimeoutMs))))
@@ -105,9 +139,10 @@ public final class GroupRequests {
   }
 
   /** A classic-protocol sync; a follower's completes once the leader's assignment is in. */
-  public CompletionStage<GroupCoordinator.ClassicSynced> syncClassic(String groupId, String memberId,
+  public CompletionStage<GroupCoordinator.ClassicSynced> syncClassic(Caller caller, String groupId, String memberId,
       String groupInstanceId, int generation, String protocolType, String protocolName, Map<String, byte[]> assignments) {
-    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicSynced>ask(
+    return guarded(caller, Operation.READ,
+        () -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicSynced>ask(
             replyTo -> new GroupCoordinator.ClassicSync(memberId, groupInstanceId, generation, protocolType, protocolName, assignments,
                 replyTo),
             settings.requestTimeout().plus(groupSettings.defaultRebalanceTimeout())))
@@ -117,17 +152,18 @@ public final class GroupRequests {
         }), groupId);
   }
 
-  public CompletionStage<Void> heartbeatClassic(String groupId, String memberId, String groupInstanceId,
+  public CompletionStage<Void> heartbeatClassic(Caller caller, String groupId, String memberId, String groupInstanceId,
       int generation) {
-    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.Done>ask(
+    return guarded(caller, Operation.READ, () -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.Done>ask(
             replyTo -> new GroupCoordinator.ClassicHeartbeat(memberId, groupInstanceId, generation, replyTo), settings.requestTimeout()))
         .thenAccept(done -> Answers.throwIfFailed(done.failure())), groupId);
   }
 
   /** Removes classic members; one outcome per member, in order. */
-  public CompletionStage<List<GroupCoordinator.Done>> leaveClassic(
+  public CompletionStage<List<GroupCoordinator.Done>> leaveClassic(Caller caller,
       String groupId, List<GroupCoordinator.LeavingMember> members) {
-    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicLeft>ask(
+    return guarded(caller, Operation.READ,
+        () -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.ClassicLeft>ask(
             replyTo -> new GroupCoordinator.ClassicLeave(members, replyTo), settings.requestTimeout()))
         .thenApply(GroupCoordinator.ClassicLeft::outcomes), groupId);
   }
@@ -135,15 +171,17 @@ public final class GroupRequests {
   // ---- Kafka's consumer group protocol (KIP-848) ----------------------------------------
 
   /** A ConsumerGroupHeartbeat: joins, reconciles, leaves; the answer carries its failure, if any. */
-  public CompletionStage<ConsumerGroup.Answer> consumerHeartbeat(String groupId, ConsumerGroup.Heartbeat heartbeat) {
-    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<ConsumerGroup.Answer>ask(
+  public CompletionStage<ConsumerGroup.Answer> consumerHeartbeat(Caller caller, String groupId,
+      ConsumerGroup.Heartbeat heartbeat) {
+    return guarded(caller, Operation.READ, () -> AkkaFutures.direct(coordinator(groupId).<ConsumerGroup.Answer>ask(
         replyTo -> new GroupCoordinator.ConsumerHeartbeat(heartbeat, replyTo), settings.requestTimeout())), groupId);
   }
 
   /** Deletes committed offsets of partitions no member's subscription covers; a result per partition. */
-  public CompletionStage<List<GroupCoordinator.PartitionResult>> deleteOffsets(
+  public CompletionStage<List<GroupCoordinator.PartitionResult>> deleteOffsets(Caller caller,
       String groupId, List<PartitionKey> partitions) {
-    return guarded(() -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.OffsetsDeleted>ask(
+    return guarded(caller, Operation.DELETE,
+        () -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.OffsetsDeleted>ask(
             replyTo -> new GroupCoordinator.DeleteOffsets(partitions, replyTo), settings.requestTimeout()))
         .thenApply(deleted -> {
           Answers.throwIfFailed(deleted.failure());
@@ -152,21 +190,23 @@ public final class GroupRequests {
   }
 
   /** The group's members and state without lags; its failure is GROUP_ID_NOT_FOUND if it does not exist. */
-  public CompletionStage<GroupCoordinator.Description> describeMembers(String groupId) {
-    return guarded(() -> describe(groupId), groupId);
+  public CompletionStage<GroupCoordinator.Description> describeMembers(Caller caller, String groupId) {
+    return guarded(caller, Operation.DESCRIBE, () -> describe(groupId), groupId);
   }
 
-  /** Every group that exists. */
-  public CompletionStage<List<GroupCoordinator.Description>> listGroups() {
+  /** Every group that exists and the caller may describe. */
+  public CompletionStage<List<GroupCoordinator.Description>> listGroups(Caller caller) {
     return AkkaFutures.direct(AskPattern.<GroupRegistry.Command, GroupRegistry.Groups>ask(
             registry, GroupRegistry.ListGroups::new, settings.requestTimeout(), system.scheduler()))
-        .thenCompose(groups -> Answers.allOf(
-            groups.groupIds().stream().map(id -> describe(id).toCompletableFuture()).toList()))
+        .thenCompose(groups -> Answers.allOf(groups.groupIds().stream()
+            .filter(id -> access.shows(caller, Operation.DESCRIBE, ResourceType.GROUP, id))
+            .map(id -> describe(id).toCompletableFuture()).toList()))
         .thenApply(described -> described.stream().filter(d -> d.failure() == null).toList());
   }
 
-  public CompletionStage<GroupDescription> describeGroup(String groupId) {
+  public CompletionStage<GroupDescription> describeGroup(Caller caller, String groupId) {
     checkGroupId(groupId);
+    access.check(caller, Operation.DESCRIBE, ResourceType.GROUP, groupId);
     return existing(groupId).thenCompose(group -> queries.lags(group).thenApply(lags -> new GroupDescription(group, lags)));
   }
 
@@ -174,9 +214,10 @@ public final class GroupRequests {
    * The offsets a reset of {@code topics} (every topic with a committed offset if empty)
    * moves to, committed too if {@code execute}. Only for a group without members.
    */
-  public CompletionStage<List<GroupOffsetQueries.OffsetReset>> resetOffsets(
+  public CompletionStage<List<GroupOffsetQueries.OffsetReset>> resetOffsets(Caller caller,
       String groupId, List<String> topicNames, GroupOffsetQueries.ResetTarget target, boolean execute) {
     checkGroupId(groupId);
+    access.check(caller, Operation.READ, ResourceType.GROUP, groupId);
     return existing(groupId)
         .thenCompose(group -> {
           if (!group.members().isEmpty()) {
@@ -188,8 +229,10 @@ public final class GroupRequests {
         .thenCompose(changes -> execute ? commitReset(groupId, changes) : CompletableFuture.completedFuture(changes));
   }
 
-  public CompletionStage<Void> deleteGroup(String groupId) {
+  /** Deletes a group without members; needs DELETE on it. */
+  public CompletionStage<Void> deleteGroup(Caller caller, String groupId) {
     checkGroupId(groupId);
+    access.check(caller, Operation.DELETE, ResourceType.GROUP, groupId);
     return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.Done>ask(
             GroupCoordinator.DeleteGroup::new, settings.requestTimeout()))
         .thenAccept(done -> Answers.throwIfFailed(done.failure()));
@@ -223,9 +266,12 @@ public final class GroupRequests {
   }
 
   /** The stage of {@code call} for a valid group id, a failed one (INVALID_GROUP_ID) otherwise. */
-  private static <T> CompletionStage<T> guarded(java.util.function.Supplier<CompletionStage<T>> call, String groupId) {
+  /** The call, if the group id is valid and the caller may {@code operation} the group; else the failure. */
+  private <T> CompletionStage<T> guarded(Caller caller, Operation operation,
+      java.util.function.Supplier<CompletionStage<T>> call, String groupId) {
     try {
       checkGroupId(groupId);
+      access.check(caller, operation, ResourceType.GROUP, groupId);
       return call.get();
     } catch (FailureException e) {
       return CompletableFuture.failedFuture(e);

@@ -40,14 +40,14 @@ public final class MultiFetch {
   }
 
   /** Reads every wanted partition; {@code maxBytes} limits the whole answer (0: the default). */
-  public CompletionStage<List<Result>> fetch(List<Wanted> wanted, int maxBytes, long maxWaitMs) {
+  public CompletionStage<List<Result>> fetch(Caller caller, List<Wanted> wanted, int maxBytes, long maxWaitMs) {
     Duration wait = partitions.longPollWait(maxWaitMs);
     int answerLimit = partitions.maxBytes(maxBytes);
     AtomicReferenceArray<Result> latest = new AtomicReferenceArray<>(wanted.size());
     List<CompletableFuture<Void>> now = new ArrayList<>(wanted.size());
     for (int i = 0; i < wanted.size(); i++) {
       int slot = i;
-      now.add(readNow(wanted.get(i)).thenAccept(result -> latest.set(slot, result)));
+      now.add(readNow(caller, wanted.get(i)).thenAccept(result -> latest.set(slot, result)));
     }
     return CompletableFuture.allOf(now.toArray(CompletableFuture[]::new)).thenCompose(done -> {
       if (wait.isZero() || wanted.isEmpty() || anyAnswer(latest)) {
@@ -58,12 +58,12 @@ public final class MultiFetch {
   }
 
   /** What a partition has now: read on this thread where this node leads it, else by its leader. */
-  private CompletableFuture<Result> readNow(Wanted wanted) {
+  private CompletableFuture<Result> readNow(Caller caller, Wanted wanted) {
     try {
       int limit = partitions.maxBytes(wanted.maxBytes());
       Result[] local = new Result[1];
       // A local read's buffer is taken back after the callback: its bytes are copied out.
-      if (partitions.readNow(wanted.topic(), wanted.partition(), wanted.offset(), limit,
+      if (partitions.readNow(caller, wanted.topic(), wanted.partition(), wanted.offset(), limit,
           fetched -> local[0] = new Result(withRecords(fetched, copy(fetched.records())), null))) {
         return CompletableFuture.completedFuture(local[0]);
       }

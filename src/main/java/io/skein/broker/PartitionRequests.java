@@ -14,6 +14,8 @@ import io.skein.metrics.TopicMetrics;
 import io.skein.partition.LeaderRef;
 import io.skein.partition.PartitionLeader;
 import io.skein.partition.PartitionRouter;
+import io.skein.security.Acl.Operation;
+import io.skein.security.Acl.ResourceType;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -68,8 +70,10 @@ public final class PartitionRequests {
   private final ActorRef<PartitionLeader.AppendReply> ignore;
   private final TopicMetrics topicMetrics;
   private final MultiFetch multiFetch = new MultiFetch(this);
+  private final Access access;
 
-  PartitionRequests(ActorSystem<?> system, RequestSettings settings) {
+  PartitionRequests(ActorSystem<?> system, RequestSettings settings, Access access) {
+    this.access = access;
     this.router = new PartitionRouter(system, DEFAULT_MAX_BYTES);
     this.leaders = LeaderLocations.get(system);
     this.settings = settings;
@@ -77,8 +81,13 @@ public final class PartitionRequests {
     this.topicMetrics = MetricsSetup.metricsOf(system).topics();
   }
 
-  /** Appends {@code records} with {@code acks} 0, 1 or -1 (all); a timeout of 0 is the broker's. */
-  public CompletionStage<Appended> produce(String topic, int partition, int acks, int timeoutMs, ByteBuffer records) {
+  /**
+   * Appends {@code records} with {@code acks} 0, 1 or -1 (all); a timeout of 0 is the broker's.
+   * Needs WRITE on the topic.
+   */
+  public CompletionStage<Appended> produce(Caller caller, String topic, int partition, int acks, int timeoutMs,
+      ByteBuffer records) {
+    access.check(caller, Operation.WRITE, ResourceType.TOPIC, topic);
     LeaderRef leader = router.leaderOf(topic, partition);
     if (acks != 0 && acks != 1 && acks != PartitionLeader.Append.ACKS_ALL) {
       throw new FailureException(ErrorCode.INVALID_REQUIRED_ACKS, "acks must be 0, 1 or -1 (all), was " + acks);
@@ -110,11 +119,12 @@ public final class PartitionRequests {
 
   /**
    * Packs plain records into one Kafka v2 batch (CreateTime, no producer id) compressed with
-   * {@code compression}, and appends it as {@link #produce(String, int, int, int, ByteBuffer)}
+   * {@code compression}, and appends it as {@link #produce(Caller, String, int, int, int, ByteBuffer)}
    * does. A record's timestamp 0 is the time of packing; a negative one is refused.
    */
-  public CompletionStage<Appended> produce(
-      String topic, int partition, int acks, int timeoutMs, CompressionType compression, List<SimpleRecord> records) {
+  public CompletionStage<Appended> produce(Caller caller, String topic, int partition, int acks, int timeoutMs,
+      CompressionType compression, List<SimpleRecord> records) {
+    access.check(caller, Operation.WRITE, ResourceType.TOPIC, topic);
     if (records.isEmpty()) {
       throw new FailureException(ErrorCode.CORRUPT_MESSAGE, "the request holds no record");
     }
@@ -129,33 +139,38 @@ public final class PartitionRequests {
       }
       batch.append(record.timestamp() == 0 ? now : record.timestamp(), record.key(), record.value(), record.headers());
     }
-    return produce(topic, partition, acks, timeoutMs, batch.build().buffer());
+    return produce(caller, topic, partition, acks, timeoutMs, batch.build().buffer());
   }
 
   /**
    * Committed batches from {@code offset}: read on this thread where this node leads the
    * partition and has some, else by the leader, which waits up to {@code maxWaitMs} (at most
    * the broker's limit) for new data. {@code deliver} gets them once, and only during that
-   * call may it use the records: a local read's buffer is taken back after it.
+   * call may it use the records: a local read's buffer is taken back after it. Needs READ on
+   * the topic.
    */
-  public CompletionStage<Void> fetch(
-      String topic, int partition, long offset, int maxBytes, long maxWaitMs, Consumer<Fetched> deliver) {
+  public CompletionStage<Void> fetch(Caller caller, String topic, int partition, long offset, int maxBytes,
+      long maxWaitMs, Consumer<Fetched> deliver) {
     if (maxWaitMs < 0) {
       throw new FailureException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be >= 0, was " + maxWaitMs);
     }
     int limit = maxBytes(maxBytes);
-    if (readNow(topic, partition, offset, limit, deliver)) {
+    if (readNow(caller, topic, partition, offset, limit, deliver)) {
       return CompletableFuture.completedFuture(null);
     }
     return leader(topic, partition).read(offset, limit, longPollWait(maxWaitMs)).thenAccept(deliver);
   }
 
-  /** Committed batches of several partitions with one long poll: see {@link MultiFetch}. */
-  public CompletionStage<List<MultiFetch.Result>> fetch(List<MultiFetch.Wanted> wanted, int maxBytes, long maxWaitMs) {
+  /**
+   * Committed batches of several partitions with one long poll: see {@link MultiFetch}. A topic
+   * without READ fails its partitions' results.
+   */
+  public CompletionStage<List<MultiFetch.Result>> fetch(Caller caller, List<MultiFetch.Wanted> wanted, int maxBytes,
+      long maxWaitMs) {
     if (maxWaitMs < 0) {
       throw new FailureException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be >= 0, was " + maxWaitMs);
     }
-    return multiFetch.fetch(wanted, maxBytes, maxWaitMs);
+    return multiFetch.fetch(caller, wanted, maxBytes, maxWaitMs);
   }
 
   /** How long a fetch asking to wait {@code maxWaitMs} for data waits: at most the broker's limit. */
@@ -163,8 +178,13 @@ public final class PartitionRequests {
     return min(Duration.ofMillis(maxWaitMs), settings.maxFetchWait());
   }
 
-  /** Delivers committed batches at once if this node leads the partition and has some; false if not. */
-  public boolean readNow(String topic, int partition, long offset, int maxBytes, Consumer<Fetched> deliver) {
+  /**
+   * Delivers committed batches at once if this node leads the partition and has some; false if
+   * not. Needs READ on the topic.
+   */
+  public boolean readNow(Caller caller, String topic, int partition, long offset, int maxBytes,
+      Consumer<Fetched> deliver) {
+    access.check(caller, Operation.READ, ResourceType.TOPIC, topic);
     Optional<LogReadResult> local = router.readLocally(topic, partition, offset, maxBytes);
     if (local.isEmpty()) {
       return false;
@@ -182,9 +202,10 @@ public final class PartitionRequests {
   /**
    * Committed batches as a span of the segment file, if this node leads the partition and has
    * some at {@code offset}: for a transport that sends file bytes without copying them. The caller
-   * releases the slice once sent or dropped.
+   * releases the slice once sent or dropped. Needs READ on the topic.
    */
-  public Optional<LogSlice> sliceNow(String topic, int partition, long offset, int maxBytes) {
+  public Optional<LogSlice> sliceNow(Caller caller, String topic, int partition, long offset, int maxBytes) {
+    access.check(caller, Operation.READ, ResourceType.TOPIC, topic);
     Optional<LogSlice> slice = router.sliceLocally(topic, partition, offset, maxBytes);
     slice.ifPresent(found -> topicMetrics.fetched(topic, found.nextOffset() - found.firstBatchBaseOffset(),
         found.size()));
@@ -202,9 +223,10 @@ public final class PartitionRequests {
   /**
    * Deletes a partition's records below {@code offset} (-1: below the high watermark) at its
    * leader; answers with the log start offset afterwards. OFFSET_OUT_OF_RANGE above the high
-   * watermark. Followers keep their copies until retention removes them.
+   * watermark. Followers keep their copies until retention removes them. Needs DELETE on the topic.
    */
-  public CompletionStage<Long> deleteRecords(String topic, int partition, long offset) {
+  public CompletionStage<Long> deleteRecords(Caller caller, String topic, int partition, long offset) {
+    access.check(caller, Operation.DELETE, ResourceType.TOPIC, topic);
     return router.leaderOf(topic, partition).<PartitionLeader.DeleteRecordsReply>ask(
             replyTo -> new PartitionLeader.DeleteRecords(offset, replyTo), settings.requestTimeout())
         .thenApply(reply -> {
@@ -216,6 +238,12 @@ public final class PartitionRequests {
   /** The leader of a partition, found once, for a stream of reads from it. */
   public Leader leader(String topic, int partition) {
     return new Leader(topic, router.leaderOf(topic, partition));
+  }
+
+  /** The leader of a partition, for a stream of reads from it by {@code caller}: needs READ on the topic. */
+  public Leader reader(Caller caller, String topic, int partition) {
+    access.check(caller, Operation.READ, ResourceType.TOPIC, topic);
+    return leader(topic, partition);
   }
 
   /**

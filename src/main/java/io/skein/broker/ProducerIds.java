@@ -7,6 +7,9 @@ import io.skein.cluster.Controller;
 import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
+import io.skein.security.Acl;
+import io.skein.security.Acl.Operation;
+import io.skein.security.Acl.ResourceType;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -21,13 +24,15 @@ public final class ProducerIds {
   private final ActorRef<Controller.Command> controller;
   private final RequestSettings settings;
   private final int brokerId;
+  private final Access access;
   private long next;
   private long end;
   /** The ask for the next block while one is under way; callers meanwhile wait for it. */
   private CompletableFuture<Controller.ProducerIdBlock> nextBlock;
 
   ProducerIds(ActorSystem<?> system, ActorRef<Controller.Command> controller, RequestSettings settings,
-      int brokerId) {
+      int brokerId, Access access) {
+    this.access = access;
     this.system = system;
     this.controller = controller;
     this.settings = settings;
@@ -35,20 +40,31 @@ public final class ProducerIds {
   }
 
   /**
-   * A producer id for a producer that names {@code transactionalId} (empty or null for none).
-   * Transactions are not served yet, so a transactional producer is refused.
+   * A producer id for a producer that names {@code transactionalId} (empty or null for none):
+   * needs WRITE on the transactional id, or for an idempotent producer IDEMPOTENT_WRITE on the
+   * cluster or WRITE on some topic, as in Kafka. Transactions are not served yet, so a
+   * transactional producer is refused.
    */
-  public CompletionStage<Long> allocate(String transactionalId) {
+  public CompletionStage<Long> allocate(Caller caller, String transactionalId) {
     if (transactionalId != null && !transactionalId.isEmpty()) {
+      if (!access.allows(caller, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+        return CompletableFuture.failedFuture(
+            Access.denied(caller, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId));
+      }
       return CompletableFuture.failedFuture(new FailureException(ErrorCode.INVALID_REQUEST,
           "transactions are not supported yet: transactional id '" + transactionalId
               + "' given, only idempotent producers (no transactional id) are served"));
+    }
+    if (!access.shows(caller, Operation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, Acl.CLUSTER_NAME)
+        && !access.writesAnyTopic(caller)) {
+      return CompletableFuture.failedFuture(
+          Access.denied(caller, Operation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, Acl.CLUSTER_NAME));
     }
     return allocate();
   }
 
   /** A producer id no other producer in the cluster got. */
-  public synchronized CompletionStage<Long> allocate() {
+  private synchronized CompletionStage<Long> allocate() {
     if (next < end) {
       return CompletableFuture.completedFuture(next++);
     }

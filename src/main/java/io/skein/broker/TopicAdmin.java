@@ -21,6 +21,9 @@ import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
 import io.skein.partition.PartitionLeader;
+import io.skein.security.Acl;
+import io.skein.security.Acl.Operation;
+import io.skein.security.Acl.ResourceType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,18 +70,27 @@ public final class TopicAdmin {
   private final ActorRef<Controller.Command> controller;
   private final RequestSettings settings;
   private final String clusterId;
+  private final Access access;
 
   TopicAdmin(ActorSystem<?> system, ActorRef<Controller.Command> controller, RequestSettings settings,
-      String clusterId) {
+      String clusterId, Access access) {
+    this.access = access;
     this.system = system;
     this.controller = controller;
     this.settings = settings;
     this.clusterId = clusterId;
   }
 
-  /** Creates a topic; -1 partitions or replication factor asks for the broker's default. */
-  public CompletionStage<TopicDescription> createTopic(String name, int partitions, int replicationFactor,
-      Map<String, String> configs, boolean validateOnly) {
+  /**
+   * Creates a topic; -1 partitions or replication factor asks for the broker's default. Needs
+   * CREATE on the cluster or on the topic, as in Kafka.
+   */
+  public CompletionStage<TopicDescription> createTopic(Caller caller, String name, int partitions,
+      int replicationFactor, Map<String, String> configs, boolean validateOnly) {
+    if (!access.shows(caller, Operation.CREATE, ResourceType.CLUSTER, Acl.CLUSTER_NAME)
+        && !access.allows(caller, Operation.CREATE, ResourceType.TOPIC, name)) {
+      return CompletableFuture.failedFuture(Access.denied(caller, Operation.CREATE, ResourceType.TOPIC, name));
+    }
     int count = partitions == -1 ? settings.defaultPartitions() : partitions;
     int replication = replicationFactor == -1 ? settings.defaultReplicationFactor() : replicationFactor;
     if (count > Controller.MAX_PARTITIONS_ADDED) {
@@ -111,16 +123,20 @@ public final class TopicAdmin {
     }
   }
 
-  public CompletionStage<Topic> deleteTopic(String name) {
+  /** Deletes a topic; needs DELETE on it. */
+  public CompletionStage<Topic> deleteTopic(Caller caller, String name) {
+    if (!access.allows(caller, Operation.DELETE, ResourceType.TOPIC, name)) {
+      return CompletableFuture.failedFuture(Access.denied(caller, Operation.DELETE, ResourceType.TOPIC, name));
+    }
     return askController(replyTo -> new Controller.DeleteTopic(name, replyTo));
   }
 
   /** Deletes the topic with id {@code topicId}; UNKNOWN_TOPIC_ID if there is none. */
-  public CompletionStage<Topic> deleteTopicById(String topicId) {
+  public CompletionStage<Topic> deleteTopicById(Caller caller, String topicId) {
     return topics().thenCompose(topics -> {
       for (Topic topic : topics.values()) {
         if (topic.topicId().equals(topicId)) {
-          return deleteTopic(topic.name());
+          return deleteTopic(caller, topic.name());
         }
       }
       throw new FailureException(ErrorCode.UNKNOWN_TOPIC_ID, "no topic has id " + topicId);
@@ -132,8 +148,15 @@ public final class TopicAdmin {
     return askController(replyTo -> new Controller.GetTopic(name, replyTo));
   }
 
-  /** Grows a topic to {@code totalCount} partitions; answers with the topic as it is (or would be) afterwards. */
-  public CompletionStage<TopicDescription> createPartitions(String name, int totalCount, boolean validateOnly) {
+  /**
+   * Grows a topic to {@code totalCount} partitions; answers with the topic as it is (or would be)
+   * afterwards. Needs ALTER on the topic.
+   */
+  public CompletionStage<TopicDescription> createPartitions(Caller caller, String name, int totalCount,
+      boolean validateOnly) {
+    if (!access.allows(caller, Operation.ALTER, ResourceType.TOPIC, name)) {
+      return CompletableFuture.failedFuture(Access.denied(caller, Operation.ALTER, ResourceType.TOPIC, name));
+    }
     return askController(replyTo -> new Controller.CreatePartitions(name, totalCount, validateOnly, replyTo))
         .thenCompose(topic -> describe(topic, false));
   }
@@ -259,17 +282,41 @@ public final class TopicAdmin {
             .orElseGet(this::topics));
   }
 
-  /** The live brokers and the named topics (every topic if none is named). */
-  public CompletionStage<ClusterMetadata> metadata(List<String> names) {
+  /**
+   * The live brokers and the named topics (every topic the caller may describe if none is named);
+   * a named topic the caller may not describe is TOPIC_AUTHORIZATION_FAILED, whether it exists or not.
+   */
+  public CompletionStage<ClusterMetadata> metadata(Caller caller, List<String> names) {
     return knownTopics().thenApply(topics -> {
       List<TopicMetadata> entries = new ArrayList<>();
       for (String name : names.isEmpty() ? topics.keySet() : names) {
         Topic topic = topics.get(name);
-        entries.add(topic != null ? new TopicMetadata(name, topic, null)
-            : new TopicMetadata(name, null, unknownTopic(name).failure()));
+        if (names.isEmpty() && !describable(caller, name)) {
+          continue;
+        }
+        if (!names.isEmpty() && !access.allows(caller, Operation.DESCRIBE, ResourceType.TOPIC, name)) {
+          entries.add(new TopicMetadata(name, null,
+              Access.denied(caller, Operation.DESCRIBE, ResourceType.TOPIC, name).failure()));
+        } else {
+          entries.add(topic != null ? new TopicMetadata(name, topic, null)
+              : new TopicMetadata(name, null, unknownTopic(name).failure()));
+        }
       }
       return new ClusterMetadata(brokers(), entries);
     });
+  }
+
+  /**
+   * Whether a listing of topics shows {@code topic} to the caller (DESCRIBE on it): a topic
+   * left out of a listing is not a denial, so it is not audited.
+   */
+  public boolean describable(Caller caller, String topic) {
+    return access.shows(caller, Operation.DESCRIBE, ResourceType.TOPIC, topic);
+  }
+
+  /** Whether the caller may see {@code topic} when it names it; a denial is audited. */
+  public boolean mayDescribe(Caller caller, String topic) {
+    return access.allows(caller, Operation.DESCRIBE, ResourceType.TOPIC, topic);
   }
 
   public ClusterDescription describeCluster() {

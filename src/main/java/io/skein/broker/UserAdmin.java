@@ -7,6 +7,9 @@ import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
 import io.skein.common.Failure;
 import io.skein.common.FailureException;
+import io.skein.security.Acl;
+import io.skein.security.Acl.Operation;
+import io.skein.security.Acl.ResourceType;
 import io.skein.security.ScramChanges;
 import io.skein.security.ScramCredential;
 import io.skein.security.ScramMechanism;
@@ -29,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * The cluster's SCRAM users for both admin APIs: described from this node's copy, changed
  * through the {@link UserStore}. A change is answered once this node's copy holds it, so a
  * client that changed a user logs in with it here at once (the other nodes hear of it as
- * quickly, without being waited for).
+ * quickly, without being waited for). As in Kafka, describing users needs DESCRIBE and changing
+ * them ALTER on the cluster.
  */
 public final class UserAdmin {
 
@@ -42,10 +46,12 @@ public final class UserAdmin {
   private final ActorRef<UserStore.Command> store;
   private final UserCredentials copy;
   private final RequestSettings settings;
+  private final Access access;
   private final SecureRandom random = new SecureRandom();
 
   public UserAdmin(ActorSystem<?> system, ActorRef<UserStore.Command> store, UserCredentials copy,
-      RequestSettings settings) {
+      RequestSettings settings, Access access) {
+    this.access = access;
     this.system = system;
     this.store = store;
     this.copy = copy;
@@ -53,14 +59,16 @@ public final class UserAdmin {
   }
 
   /** Every user, by name. */
-  public List<UserInfo> users() {
+  public List<UserInfo> users(Caller caller) {
+    access.check(caller, Operation.DESCRIBE, ResourceType.CLUSTER, Acl.CLUSTER_NAME);
     List<UserInfo> users = new ArrayList<>();
     new TreeMap<>(copy.users()).forEach((name, credentials) -> users.add(info(name, credentials)));
     return users;
   }
 
   /** The user, if it has a credential. */
-  public Optional<UserInfo> user(String name) {
+  public Optional<UserInfo> user(Caller caller, String name) {
+    access.check(caller, Operation.DESCRIBE, ResourceType.CLUSTER, Acl.CLUSTER_NAME);
     Map<ScramMechanism, ScramCredential> credentials = copy.users().get(name);
     return credentials == null ? Optional.empty() : Optional.of(info(name, credentials));
   }
@@ -70,8 +78,11 @@ public final class UserAdmin {
    * are stored together; answers each user named with why its changes were refused, or
    * nothing (an empty Optional) if they were made.
    */
-  public CompletionStage<Map<String, Optional<Failure>>> alter(List<ScramChanges.Deletion> deletions,
+  public CompletionStage<Map<String, Optional<Failure>>> alter(Caller caller, List<ScramChanges.Deletion> deletions,
       List<ScramChanges.Upsertion> upsertions) {
+    if (!mayAlter(caller)) {
+      return failed(Access.denied(caller, Operation.ALTER, ResourceType.CLUSTER, Acl.CLUSTER_NAME).failure());
+    }
     ScramChanges.Screened screened = ScramChanges.screen(deletions, upsertions);
     Map<String, Optional<Failure>> outcome = new HashMap<>();
     screened.accepted().forEach(change -> outcome.put(change.user(), Optional.empty()));
@@ -89,8 +100,11 @@ public final class UserAdmin {
    * Creates {@code user}, or gives it a new password, for {@code mechanisms} (none: both) with
    * {@code iterations} (0: 4096); answers with the user as it is then.
    */
-  public CompletionStage<UserInfo> setPassword(String user, String password, List<String> mechanisms,
+  public CompletionStage<UserInfo> setPassword(Caller caller, String user, String password, List<String> mechanisms,
       int iterations) {
+    if (!mayAlter(caller)) {
+      return failed(Access.denied(caller, Operation.ALTER, ResourceType.CLUSTER, Acl.CLUSTER_NAME).failure());
+    }
     int rounds = iterations == 0 ? ScramMechanism.MIN_ITERATIONS : iterations;
     if (password.isEmpty()) {
       return failed(Failure.of(ErrorCode.UNACCEPTABLE_CREDENTIAL, "Password must not be empty"));
@@ -104,11 +118,14 @@ public final class UserAdmin {
       ScramMechanism mechanism = ScramMechanism.forName(name).orElseThrow();
       changes.add(UserStore.CredentialChange.put(user, ScramCredential.create(mechanism, password, rounds, random)));
     }
-    return store(changes).thenApply(refused -> user(user).orElseThrow());
+    return store(changes).thenApply(refused -> info(user, copy.users().get(user)));
   }
 
   /** Removes the user's credentials of {@code mechanisms} (none: all it has); RESOURCE_NOT_FOUND if one is missing. */
-  public CompletionStage<Void> delete(String user, List<String> mechanisms) {
+  public CompletionStage<Void> delete(Caller caller, String user, List<String> mechanisms) {
+    if (!mayAlter(caller)) {
+      return failed(Access.denied(caller, Operation.ALTER, ResourceType.CLUSTER, Acl.CLUSTER_NAME).failure());
+    }
     Set<String> names = new LinkedHashSet<>(mechanisms);
     if (names.isEmpty()) {
       copy.users().getOrDefault(user, Map.of()).keySet().forEach(mechanism -> names.add(mechanism.mechanismName()));
@@ -139,6 +156,10 @@ public final class UserAdmin {
     return altered.thenCompose(answer -> copy.whenAt(answer.version()).toCompletableFuture()
         .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .thenApply(reached -> answer.refused()));
+  }
+
+  private boolean mayAlter(Caller caller) {
+    return access.allows(caller, Operation.ALTER, ResourceType.CLUSTER, Acl.CLUSTER_NAME);
   }
 
   private static List<String> mechanismNames(List<String> mechanisms) {

@@ -5,6 +5,7 @@ import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
 import static akka.http.javadsl.server.Directives.entity;
+import static akka.http.javadsl.server.Directives.extractClientIP;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.parameterMap;
 import static akka.http.javadsl.server.Directives.patch;
@@ -26,17 +27,23 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.broker.ConfigAdmin;
 import io.skein.broker.TopicAdmin;
 import io.skein.common.ErrorCode;
 import io.skein.common.FailureException;
 import io.skein.group.GroupOffsetQueries;
+import io.skein.metadata.Topic;
+import io.skein.security.Acl.Operation;
+import io.skein.security.Acl.ResourceType;
 import io.skein.security.Principal;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -75,38 +82,45 @@ final class ConsoleApi {
 
   /**
    * The API for {@code principal}, the session's user ({@link Principal#ANONYMOUS} without
-   * authentication): where a request is authorized, once the console checks ACLs.
+   * authentication), from the client's address: every call is the broker's, with the ACLs of
+   * that principal and host (an unknown address matches only ACLs for every host).
    */
   private Route route(Principal principal) {
+    return extractClientIP(address -> route(new Caller(principal,
+        address.getAddress().map(InetAddress::getHostAddress).orElse("unknown"))));
+  }
+
+  private Route route(Caller caller) {
     return concat(
-        path("session", () -> get(() -> session(principal))),
-        path("cluster", () -> get(() -> answer(this::cluster))),
+        path("session", () -> get(() -> session(caller.principal()))),
+        path("cluster", () -> get(() -> answer(broker -> cluster(broker, caller)))),
         pathPrefix("topics", () -> concat(
             pathEnd(() -> concat(
-                get(() -> answer(this::topics)),
-                post(() -> body(json -> answer(broker -> createTopic(broker, json), StatusCodes.CREATED))))),
-            pathPrefix(PathMatchers.segment(), this::topicRoute))),
+                get(() -> answer(broker -> topics(broker, caller))),
+                post(() -> body(json -> answer(broker -> createTopic(broker, caller, json), StatusCodes.CREATED))))),
+            pathPrefix(PathMatchers.segment(), name -> topicRoute(caller, name)))),
         pathPrefix("groups", () -> concat(
-            pathEnd(() -> get(() -> answer(this::groups))),
-            pathPrefix(PathMatchers.segment(), this::groupRoute))),
+            pathEnd(() -> get(() -> answer(broker -> groups(broker, caller)))),
+            pathPrefix(PathMatchers.segment(), id -> groupRoute(caller, id)))),
         complete(ConsoleErrors.response(StatusCodes.NOT_FOUND, "NOT_FOUND", "no such console API")));
   }
 
-  private Route topicRoute(String name) {
+  private Route topicRoute(Caller caller, String name) {
     return concat(
         pathEnd(() -> concat(
-            get(() -> answer(broker -> topic(broker, name))),
-            delete(() -> parameterMap(query -> answer(broker -> deleteTopic(broker, name, query)))))),
+            get(() -> answer(broker -> topic(broker, caller, name))),
+            delete(() -> parameterMap(query -> answer(broker -> deleteTopic(broker, caller, name, query)))))),
         path("configs", () -> patch(() -> body(json -> answer(broker -> alterConfigs(broker, name, json))))),
-        path("history", () -> get(() -> answer(broker -> topicHistory(name)))),
-        path("messages", () -> get(() -> parameterMap(query -> answer(broker -> messages(broker, name, query))))));
+        path("history", () -> get(() -> answer(broker -> topicHistory(broker, caller, name)))),
+        path("messages", () -> get(() -> parameterMap(query ->
+            answer(broker -> messages(broker, caller, name, query))))));
   }
 
-  private Route groupRoute(String id) {
+  private Route groupRoute(Caller caller, String id) {
     return concat(
-        pathEnd(() -> get(() -> answer(broker -> group(broker, id)))),
-        path("history", () -> get(() -> answer(broker -> groupHistory(id)))),
-        path("reset", () -> post(() -> body(json -> answer(broker -> resetOffsets(broker, id, json))))));
+        pathEnd(() -> get(() -> answer(broker -> group(broker, caller, id)))),
+        path("history", () -> get(() -> answer(broker -> groupHistory(broker, caller, id)))),
+        path("reset", () -> post(() -> body(json -> answer(broker -> resetOffsets(broker, caller, id, json))))));
   }
 
   /** Who is logged in, and whether the console asks for a login. */
@@ -116,29 +130,38 @@ final class ConsoleApi {
 
   // ---- cluster and topics ---------------------------------------------------------------
 
-  private CompletionStage<?> cluster(Broker broker) {
-    return broker.topics().knownTopics()
+  private CompletionStage<?> cluster(Broker broker, Caller caller) {
+    return describable(broker, caller)
         .thenApply(topics -> ConsoleViews.cluster(broker.topics().describeCluster(), topics));
   }
 
+  /** The topics {@code caller} may describe: the others are not shown, as in Kafka's Metadata. */
+  private static CompletionStage<Map<String, Topic>> describable(Broker broker, Caller caller) {
+    return broker.topics().knownTopics().thenApply(topics -> {
+      Map<String, Topic> shown = new TreeMap<>(topics);
+      shown.keySet().removeIf(name -> !broker.topics().describable(caller, name));
+      return shown;
+    });
+  }
+
   /** Each topic's partitions from the Controller, their logs from one request per broker (see {@link ClusterLogs}). */
-  private CompletionStage<?> topics(Broker broker) {
-    return broker.topics().knownTopics().thenCombine(console.logs().snapshot(), (topics, logs) ->
+  private CompletionStage<?> topics(Broker broker, Caller caller) {
+    return describable(broker, caller).thenCombine(console.logs().snapshot(), (topics, logs) ->
         topics.values().stream().map(topic -> ConsoleViews.summary(topic, logs)).toList());
   }
 
-  private CompletionStage<?> createTopic(Broker broker, JsonNode json) {
+  private CompletionStage<?> createTopic(Broker broker, Caller caller, JsonNode json) {
     String name = requiredText(json, "name");
     int partitions = optionalInt(json, "partitions", -1);
     int replication = optionalInt(json, "replicationFactor", -1);
     Map<String, String> configs = stringMap(json, "configs");
-    return broker.topics().createTopic(name, partitions, replication, configs, false)
+    return broker.topics().createTopic(caller, name, partitions, replication, configs, false)
         .thenApply(created -> ConsoleViews.topic(created.topic(), ConsoleViews.logs(created),
             broker.configs().describeTopicConfigs(created.topic().configs())));
   }
 
-  private CompletionStage<?> topic(Broker broker, String name) {
-    return broker.topics().metadata(List.of(name)).thenCombine(console.logs().snapshot(), (metadata, logs) -> {
+  private CompletionStage<?> topic(Broker broker, Caller caller, String name) {
+    return broker.topics().metadata(caller, List.of(name)).thenCombine(console.logs().snapshot(), (metadata, logs) -> {
       TopicAdmin.TopicMetadata topic = metadata.topics().get(0);
       if (topic.failure() != null) {
         throw new FailureException(topic.failure());
@@ -149,16 +172,17 @@ final class ConsoleApi {
   }
 
   /** What the topic's throughput chart opens with. */
-  private CompletionStage<?> topicHistory(String name) {
+  private CompletionStage<?> topicHistory(Broker broker, Caller caller, String name) {
+    broker.access().check(caller, Operation.DESCRIBE, ResourceType.TOPIC, name);
     return console.logs().history(NodeLogs.Series.TOPIC, name).thenApply(ConsoleViews::topicHistory);
   }
 
   /** Deletes only with {@code confirm} naming the topic again, as the page asks its user to. */
-  private CompletionStage<?> deleteTopic(Broker broker, String name, Map<String, String> query) {
+  private CompletionStage<?> deleteTopic(Broker broker, Caller caller, String name, Map<String, String> query) {
     if (!name.equals(query.get("confirm"))) {
       throw ConsoleErrors.badRequest("deleting a topic needs confirm=<the topic's name>");
     }
-    return broker.topics().deleteTopic(name).thenApply(deleted -> Map.of("deleted", deleted.name()));
+    return broker.topics().deleteTopic(caller, name).thenApply(deleted -> Map.of("deleted", deleted.name()));
   }
 
   /** {@code {"set": {name: value}, "delete": [name]}}: changes those overrides, keeps the others. */
@@ -177,7 +201,7 @@ final class ConsoleApi {
   }
 
   /** {@code partition}, then {@code offset} or {@code timestamp} (ms) or neither (the newest), {@code limit}, {@code wait} (ms). */
-  private CompletionStage<?> messages(Broker broker, String topic, Map<String, String> query) {
+  private CompletionStage<?> messages(Broker broker, Caller caller, String topic, Map<String, String> query) {
     if (query.containsKey("offset") && query.containsKey("timestamp")) {
       throw ConsoleErrors.badRequest("give offset or timestamp, not both");
     }
@@ -189,26 +213,27 @@ final class ConsoleApi {
     int partition = query.containsKey("partition") ? (int) parseLong(query, "partition") : 0;
     int limit = query.containsKey("limit") ? (int) parseLong(query, "limit") : DEFAULT_MESSAGES;
     long wait = query.containsKey("wait") ? parseLong(query, "wait") : 0;
-    return new MessageBrowser(broker.partitions())
+    return new MessageBrowser(broker.partitions(), caller)
         .read(topic, partition, new MessageBrowser.Start(offset, timestamp), limit, wait);
   }
 
   // ---- groups ---------------------------------------------------------------------------
 
-  private CompletionStage<?> groups(Broker broker) {
-    return broker.groups().listGroups().thenApply(groups -> groups.stream()
+  private CompletionStage<?> groups(Broker broker, Caller caller) {
+    return broker.groups().listGroups(caller).thenApply(groups -> groups.stream()
         .map(ConsoleViews::summary)
         .sorted(Comparator.comparing(ConsoleViews.GroupSummary::groupId))
         .toList());
   }
 
-  private CompletionStage<?> group(Broker broker, String id) {
-    return broker.groups().describeGroup(id).thenApply(described ->
+  private CompletionStage<?> group(Broker broker, Caller caller, String id) {
+    return broker.groups().describeGroup(caller, id).thenApply(described ->
         ConsoleViews.group(described.group(), described.lags()));
   }
 
   /** What the group's lag chart opens with. */
-  private CompletionStage<?> groupHistory(String id) {
+  private CompletionStage<?> groupHistory(Broker broker, Caller caller, String id) {
+    broker.access().check(caller, Operation.DESCRIBE, ResourceType.GROUP, id);
     return console.logs().history(NodeLogs.Series.GROUP, id).thenApply(ConsoleViews::groupHistory);
   }
 
@@ -216,7 +241,7 @@ final class ConsoleApi {
    * {@code {"to": "earliest"|"latest"|"offset"|"timestamp", "value": N, "topics": [...], "execute": bool}}:
    * the offsets a reset moves to, committed too with execute; only for a group without members.
    */
-  private CompletionStage<?> resetOffsets(Broker broker, String id, JsonNode json) {
+  private CompletionStage<?> resetOffsets(Broker broker, Caller caller, String id, JsonNode json) {
     String to = requiredText(json, "to");
     GroupOffsetQueries.ResetTarget target = switch (to) {
       case "earliest" -> new GroupOffsetQueries.ToEarliest();
@@ -227,7 +252,7 @@ final class ConsoleApi {
           "\"to\" must be earliest, latest, offset or timestamp, was '" + to + "'");
     };
     boolean execute = json.path("execute").asBoolean(false);
-    return broker.groups().resetOffsets(id, stringList(json, "topics"), target, execute)
+    return broker.groups().resetOffsets(caller, id, stringList(json, "topics"), target, execute)
         .thenApply(ConsoleViews::resets);
   }
 

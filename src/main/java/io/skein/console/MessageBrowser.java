@@ -1,5 +1,6 @@
 package io.skein.console;
 
+import io.skein.broker.Caller;
 import io.skein.broker.PartitionRequests;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -25,9 +26,11 @@ final class MessageBrowser {
   static final long MAX_WAIT_MS = 5_000;
 
   private final PartitionRequests partitions;
+  private final Caller caller;
 
-  MessageBrowser(PartitionRequests partitions) {
+  MessageBrowser(PartitionRequests partitions, Caller caller) {
     this.partitions = partitions;
+    this.caller = caller;
   }
 
   CompletionStage<ConsoleViews.MessagesView> read(String topic, int partition, Start start, int limit, long waitMs) {
@@ -61,7 +64,8 @@ final class MessageBrowser {
   private CompletionStage<ConsoleViews.MessagesView> fetch(
       String topic, int partition, long from, int limit, long waitMs) {
     CompletableFuture<ConsoleViews.MessagesView> read = new CompletableFuture<>();
-    partitions.fetch(topic, partition, from, 0, waitMs, fetched -> read.complete(decode(topic, partition, from, limit,
+    partitions.fetch(caller, topic, partition, from, 0, waitMs, fetched -> read.complete(decode(topic, partition,
+        from, limit,
             fetched)))
         .whenComplete((done, failure) -> {
           if (failure != null) {

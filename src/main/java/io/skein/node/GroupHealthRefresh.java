@@ -4,6 +4,7 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
+import io.skein.broker.Caller;
 import io.skein.broker.GroupRequests;
 import io.skein.group.GroupOffsetQueries;
 import io.skein.metrics.GroupHealth;
@@ -49,10 +50,10 @@ final class GroupHealthRefresh {
     if (!running.compareAndSet(false, true)) {
       return;
     }
-    groups.listGroups()
+    groups.listGroups(Caller.BROKER)
         .thenCompose(listed -> {
           List<CompletableFuture<GroupHealth.Group>> described = listed.stream()
-              .map(group -> groups.describeGroup(group.groupId()).toCompletableFuture()
+              .map(group -> groups.describeGroup(Caller.BROKER, group.groupId()).toCompletableFuture()
                   .thenApply(GroupHealthRefresh::toGroup)
                   .exceptionally(gone -> null))
               .toList();

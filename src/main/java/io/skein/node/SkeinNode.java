@@ -43,6 +43,9 @@ import io.skein.partition.LocalLeaderLogs;
 import io.skein.partition.LocalLogCleaner;
 import io.skein.partition.ReplicaManager;
 import io.skein.partition.ReplicationConfig;
+import io.skein.security.AclStore;
+import io.skein.security.Acls;
+import io.skein.security.AuthorizerSettings;
 import io.skein.security.QuotaStore;
 import io.skein.security.Quotas;
 import io.skein.security.UserStore;
@@ -233,8 +236,12 @@ public final class SkeinNode implements AutoCloseable {
       ActorRef<UserStore.Command> userStore = loadUsers(system, security, config, deadline);
       Quotas quotas = new Quotas();
       ActorRef<QuotaStore.Command> quotaStore = loadQuotas(system, quotas, config, deadline);
-      Broker broker = Broker.create(system, controller, userStore, security.users(), quotaStore, quotas,
-          config.requestSettings(), clusterId, config.brokerId());
+      AuthorizerSettings authorizer = AuthorizerSettings.from(withRoles);
+      Acls acls = new Acls();
+      ActorRef<AclStore.Command> aclStore = loadAcls(system, acls, config, deadline);
+      Broker broker = Broker.create(system, controller, userStore, security.users(), quotaStore, quotas, aclStore,
+          acls, authorizer, config.requestSettings(), clusterId, config.brokerId());
+      LOG.info("Authorization: {}", authorizer.describe());
       grpc.serve(broker);
       QuotaSettings quotaSettings = QuotaSettings.from(withRoles);
       kafka.ifPresent(listener -> serveKafka(system, listener, broker, quotaSettings));
@@ -358,6 +365,17 @@ public final class SkeinNode implements AutoCloseable {
     QuotaStore.Version version = SkeinNode.<QuotaStore.Command, QuotaStore.Version>askUntil(system, store,
         QuotaStore.GetVersion::new, config, deadline, "the quota store");
     await(quotas.whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's quotas");
+    return store;
+  }
+
+  /** Fills this node's copy of the cluster's ACLs before anything is served, so no request is decided without them. */
+  private static ActorRef<AclStore.Command> loadAcls(ActorSystem<?> system, Acls acls, BrokerConfig config,
+      Instant deadline) {
+    system.systemActorOf(AclStore.localCopy(acls), "local-acls", akka.actor.typed.Props.empty());
+    ActorRef<AclStore.Command> store = AclStore.initSingleton(system);
+    AclStore.Version version = SkeinNode.<AclStore.Command, AclStore.Version>askUntil(system, store,
+        AclStore.GetVersion::new, config, deadline, "the ACL store");
+    await(acls.whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's ACLs");
     return store;
   }
 

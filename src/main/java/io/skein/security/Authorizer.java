@@ -56,6 +56,53 @@ public final class Authorizer {
     return allowed || (!anyOnResource && settings.allowEveryoneIfNoAclFound());
   }
 
+  /**
+   * Whether {@code principal} may {@code operation} at least one resource of {@code type}, as
+   * Kafka's authorizeByResourceType (an idempotent producer's WRITE on any topic): an ALLOW of it
+   * on a pattern that no DENY of the principal's covers (a DENY on the literal wildcard covers all,
+   * a prefixed one every name and prefix it starts).
+   */
+  public boolean authorizeAny(Principal principal, String host, Operation operation, ResourceType type) {
+    if (!settings.aclsEnabled()) {
+      return true;
+    }
+    String who = principal.toString();
+    if (settings.superUsers().contains(who)) {
+      return true;
+    }
+    boolean anyOfType = false;
+    for (Acl allow : acls.all()) {
+      if (allow.resourceType() != type) {
+        continue;
+      }
+      anyOfType = true;
+      if (allow.permission() == Permission.ALLOW && appliesTo(allow, who, host)
+          && allows(allow.operation(), operation) && !deniedAll(who, host, operation, allow)) {
+        return true;
+      }
+    }
+    return !anyOfType && settings.allowEveryoneIfNoAclFound();
+  }
+
+  private boolean deniedAll(String who, String host, Operation operation, Acl allowed) {
+    for (Acl deny : acls.all()) {
+      if (deny.resourceType() == allowed.resourceType() && deny.permission() == Permission.DENY
+          && appliesTo(deny, who, host) && denies(deny.operation(), operation) && covers(deny, allowed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether every resource {@code allowed} names is one {@code deny} names too. */
+  private static boolean covers(Acl deny, Acl allowed) {
+    if (deny.patternType() == PatternType.LITERAL) {
+      return deny.resourceName().equals(Acl.WILDCARD)
+          || (allowed.patternType() == PatternType.LITERAL && deny.resourceName().equals(allowed.resourceName()));
+    }
+    return allowed.resourceName().startsWith(deny.resourceName()) && !allowed.resourceName().equals(Acl.WILDCARD);
+  }
+
   private static boolean appliesTo(Acl acl, String name) {
     return acl.patternType() == PatternType.PREFIXED
         ? name.startsWith(acl.resourceName())

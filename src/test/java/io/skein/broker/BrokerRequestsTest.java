@@ -33,7 +33,7 @@ class BrokerRequestsTest {
   static void start() throws Exception {
     node = TestBroker.start(Map.of());
     broker = node.node().broker();
-    await(broker.topics().createTopic("events", 1, 1, Map.of(), false));
+    await(broker.topics().createTopic(Caller.BROKER, "events", 1, 1, Map.of(), false));
   }
 
   @AfterAll
@@ -44,9 +44,10 @@ class BrokerRequestsTest {
   @Test
   void producedBatchesAreFetchedBack() throws Exception {
     PartitionRequests.Appended appended =
-        await(broker.partitions().produce("events", 0, -1, 0, Batches.of("a", "b").asReadOnlyByteBuffer()));
+        await(broker.partitions().produce(Caller.BROKER, "events", 0, -1, 0, Batches.of("a",
+            "b").asReadOnlyByteBuffer()));
     List<String> values = new ArrayList<>();
-    await(broker.partitions().fetch("events", 0, appended.baseOffset(), 0, 0,
+    await(broker.partitions().fetch(Caller.BROKER, "events", 0, appended.baseOffset(), 0, 0,
         fetched -> values.addAll(Batches.values(ByteString.copyFrom(fetched.records()), appended.baseOffset()))));
     assertEquals(List.of(appended.baseOffset() + ":a", appended.lastOffset() + ":b"), values);
     assertEquals(appended.lastOffset() + 1,
@@ -56,20 +57,20 @@ class BrokerRequestsTest {
   @Test
   void refusedRequestsCarryKafkasErrorCodes() {
     FailureException acks = assertThrows(FailureException.class,
-        () -> broker.partitions().produce("events", 0, 2, 0, Batches.of("x").asReadOnlyByteBuffer()));
+        () -> broker.partitions().produce(Caller.BROKER, "events", 0, 2, 0, Batches.of("x").asReadOnlyByteBuffer()));
     assertEquals(ErrorCode.INVALID_REQUIRED_ACKS, acks.failure().code());
     assertEquals(21, acks.failure().code().code());
     assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        failure(broker.partitions().fetch("missing", 0, 0, 0, 0, fetched -> {})).code());
+        failure(broker.partitions().fetch(Caller.BROKER, "missing", 0, 0, 0, 0, fetched -> {})).code());
     assertEquals(ErrorCode.TOPIC_ALREADY_EXISTS,
-        failure(broker.topics().createTopic("events", 1, 1, Map.of(), false)).code());
+        failure(broker.topics().createTopic(Caller.BROKER, "events", 1, 1, Map.of(), false)).code());
     assertEquals(ErrorCode.CORRUPT_MESSAGE, assertThrows(FailureException.class,
-        () -> broker.partitions().produce("events", 0, 1, 0, ByteBuffer.allocate(0))).failure().code());
+        () -> broker.partitions().produce(Caller.BROKER, "events", 0, 1, 0, ByteBuffer.allocate(0))).failure().code());
   }
 
   @Test
   void metadataNamesTheBrokerAndEachAskedTopic() throws Exception {
-    TopicAdmin.ClusterMetadata metadata = await(broker.topics().metadata(List.of("events", "missing")));
+    TopicAdmin.ClusterMetadata metadata = await(broker.topics().metadata(Caller.BROKER, List.of("events", "missing")));
     assertEquals(1, metadata.brokers().size());
     assertEquals("events", metadata.topics().get(0).topic().name());
     assertNull(metadata.topics().get(0).failure());
@@ -78,11 +79,12 @@ class BrokerRequestsTest {
 
   @Test
   void offsetsCommittedForAGroupWithoutMembersAreFetchedBack() throws Exception {
-    List<GroupCoordinator.PartitionResult> results = await(broker.groups().commitOffsets("audit", "", -1,
+    List<GroupCoordinator.PartitionResult> results = await(broker.groups().commitOffsets(Caller.BROKER, "audit", "", -1,
         List.of(new GroupCoordinator.OffsetToCommit("events", 0, 7, "checkpoint"))));
     assertTrue(results.stream().allMatch(r -> r.failure() == null), results.toString());
     GroupCoordinator.CommittedOffset committed =
-        await(broker.groups().fetchOffsets("audit", "", -1, List.of(new PartitionKey("events", 0)))).get(0);
+        await(broker.groups().fetchOffsets(Caller.BROKER, "audit", "", -1, List.of(new PartitionKey("events",
+            0)))).get(0);
     assertEquals(7, committed.offset());
     assertEquals("checkpoint", committed.metadata());
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.Caller;
 import io.skein.client.ChannelFactory;
 import io.skein.security.TestCertificates;
 import io.skein.server.TestBroker;
@@ -29,7 +30,8 @@ class SecureConnectionOptionsTest {
   static void start() throws Exception {
     dir = Files.createTempDirectory("skein-cli-tls-");
     broker = TestBroker.start(TestCertificates.authority("CLI Test CA").writeSecureGrpcSettings(dir));
-    broker.node().broker().topics().createTopic("cli-over-tls", 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "cli-over-tls", 1, 1, Map.of(),
+        false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
 

@@ -10,6 +10,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
+import io.skein.broker.Caller;
 import io.skein.partition.PartitionUpdates;
 import io.skein.server.TestBroker;
 import java.time.Duration;
@@ -62,7 +63,7 @@ class ControllerFencingTest {
     // Recovered: it answers from the journal as it was.
     assertFalse(ask(rival, Controller.GetTopics::new, Duration.ofSeconds(20)).byName().containsKey("decided"));
 
-    broker.node().broker().topics().createTopic("decided", 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "decided", 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
     // The rival's next event takes the sequence number the singleton just used: it fails, unanswered.
     ExecutionException unanswered = assertThrows(ExecutionException.class,
@@ -87,13 +88,14 @@ class ControllerFencingTest {
   @Test
   void aControllerAskedAboutALeaderItDidNotElectReadsTheJournalAgain() throws Exception {
     ActorSystem<?> system = broker.node().system();
-    broker.node().broker().topics().createTopic("known", 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "known", 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
     ActorRef<Controller.Command> behind = system.systemActorOf(Controller.create(
         new ControllerSettings(broker.node().config().topicDefaults(), 1 << 20), new PartitionUpdates(system)),
         "controller-behind", Props.empty());
     assertTrue(ask(behind, Controller.GetTopics::new, Duration.ofSeconds(20)).byName().containsKey("known"));
-    broker.node().broker().topics().createTopic("written-meanwhile", 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "written-meanwhile", 1, 1, Map.of(),
+        false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
 
     // A leader at an epoch this Controller never decided: another Controller did, so it re-reads.

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.group.GroupCoordinator;
 import io.skein.server.TestBroker;
 import io.skein.metrics.PrometheusText;
@@ -52,7 +53,7 @@ class ConsoleApiTest {
   }
 
   private static void produce(String topic, int partition, List<SimpleRecord> records) throws Exception {
-    requests().partitions().produce(topic, partition, -1, 0, CompressionType.NONE, records)
+    requests().partitions().produce(Caller.BROKER, topic, partition, -1, 0, CompressionType.NONE, records)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -184,7 +185,7 @@ class ConsoleApiTest {
     assertEquals(201, http.post("/console/api/topics", "{\"name\":\"console-lag\",\"partitions\":1}").status());
     produce("console-lag", 0, List.of(new SimpleRecord(0L, utf8("a"), utf8("1")), new SimpleRecord(0L, utf8("b"), utf8("2")),
         new SimpleRecord(0L, utf8("c"), utf8("3")), new SimpleRecord(0L, utf8("d"), utf8("4"))));
-    requests().groups().commitOffsets("console-readers", "", -1,
+    requests().groups().commitOffsets(Caller.BROKER, "console-readers", "", -1,
         List.of(new GroupCoordinator.OffsetToCommit("console-lag", 0, 1, ""))).toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
 
@@ -248,7 +249,7 @@ class ConsoleApiTest {
     JsonNode none = http.get("/console/api/topics/no-such-topic/history").json();
     assertEquals(0, none.get("timestamps").size(), "no series for what does not exist: " + none);
 
-    requests().groups().commitOffsets("console-history-readers", "", -1,
+    requests().groups().commitOffsets(Caller.BROKER, "console-history-readers", "", -1,
         List.of(new GroupCoordinator.OffsetToCommit("console-history", 0, 1, ""))).toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
     // The group gauges' refresh samples groups, every 5 s.

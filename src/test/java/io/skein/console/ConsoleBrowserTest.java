@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.skein.broker.Caller;
 import io.skein.group.GroupCoordinator;
 import io.skein.server.TestBroker;
 import io.skein.testing.FreePorts;
@@ -99,7 +100,7 @@ class ConsoleBrowserTest {
   }
 
   private static void produce(String topic, int partition, List<SimpleRecord> records) throws Exception {
-    broker.node().broker().partitions().produce(topic, partition, -1, 0, CompressionType.NONE, records)
+    broker.node().broker().partitions().produce(Caller.BROKER, topic, partition, -1, 0, CompressionType.NONE, records)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -185,7 +186,7 @@ class ConsoleBrowserTest {
     produce("browser-orders", 0, List.of(new SimpleRecord(0L, utf8("late"), utf8("{\"order\":99}"))));
     awaitRows(".message-row[data-offset='6']", 1);
 
-    broker.node().broker().groups().commitOffsets("browser-readers", "", -1,
+    broker.node().broker().groups().commitOffsets(Caller.BROKER, "browser-readers", "", -1,
         List.of(new GroupCoordinator.OffsetToCommit("browser-orders", 0, 2, ""))).toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
     open("#/groups");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.StatusRuntimeException;
+import io.skein.broker.Caller;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.DeleteTopicRequest;
 import io.skein.proto.v1.ListTopicsRequest;
@@ -89,7 +90,7 @@ class MetricsEndpointTest {
   @Test
   void countsKafkaRequestsAndEachTopicsRecordsInAndOut() throws Exception {
     String topic = "metered";
-    broker.node().broker().topics().createTopic(topic, 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, topic, 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
     PrometheusText before = PrometheusText.scrape(managementPort);
     int records = 25;
@@ -139,7 +140,7 @@ class MetricsEndpointTest {
 
   @Test
   void reportsThePartitionsLedHereAndTheBrokersUp() throws Exception {
-    broker.node().broker().topics().createTopic("health", 3, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "health", 3, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
     assertEventually("the health gauges see the new topic", Duration.ofSeconds(20), () -> {
       PrometheusText metrics = PrometheusText.scrape(managementPort);
@@ -156,7 +157,7 @@ class MetricsEndpointTest {
   @Test
   void aStoppedConsumerGroupsLagGrowsAsMoreIsProduced() throws Exception {
     String topic = "lagging";
-    broker.node().broker().topics().createTopic(topic, 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, topic, 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
     try (KafkaProducer<String, String> producer = producer()) {
       produce(producer, topic, 5);
@@ -198,7 +199,7 @@ class MetricsEndpointTest {
   void countsSegmentRollsFsyncsAndLogOpensAndSeesTheController() throws Exception {
     String topic = "rolling";
     PrometheusText before = PrometheusText.scrape(managementPort);
-    broker.node().broker().topics().createTopic(topic, 1, 1, Map.of("segment.bytes", "512"), false)
+    broker.node().broker().topics().createTopic(Caller.BROKER, topic, 1, 1, Map.of("segment.bytes", "512"), false)
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
     try (KafkaProducer<String, String> producer = producer()) {
       produce(producer, topic, 20);

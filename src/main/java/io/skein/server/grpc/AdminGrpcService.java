@@ -1,6 +1,7 @@
 package io.skein.server.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.skein.broker.AclAdmin;
 import io.skein.broker.QuotaAdmin;
 import io.skein.broker.TopicAdmin;
 import io.skein.broker.UserAdmin;
@@ -19,10 +20,14 @@ import io.skein.proto.v1.AlterTopicConfigsRequest;
 import io.skein.proto.v1.AlterTopicConfigsResponse;
 import io.skein.proto.v1.BrokerDescription;
 import io.skein.proto.v1.ConfigEntry;
+import io.skein.proto.v1.CreateAclsRequest;
+import io.skein.proto.v1.CreateAclsResponse;
 import io.skein.proto.v1.CreatePartitionsRequest;
 import io.skein.proto.v1.CreatePartitionsResponse;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.CreateTopicResponse;
+import io.skein.proto.v1.DeleteAclsRequest;
+import io.skein.proto.v1.DeleteAclsResponse;
 import io.skein.proto.v1.DeleteTopicRequest;
 import io.skein.proto.v1.DeleteTopicResponse;
 import io.skein.proto.v1.DeleteUserRequest;
@@ -31,6 +36,8 @@ import io.skein.proto.v1.DescribeClusterRequest;
 import io.skein.proto.v1.DescribeClusterResponse;
 import io.skein.proto.v1.DescribeTopicsRequest;
 import io.skein.proto.v1.DescribeTopicsResponse;
+import io.skein.proto.v1.ListAclsRequest;
+import io.skein.proto.v1.ListAclsResponse;
 import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.proto.v1.ListTopicsResponse;
 import io.skein.proto.v1.ListUsersRequest;
@@ -45,18 +52,21 @@ import io.skein.proto.v1.UpsertUserRequest;
 import io.skein.proto.v1.UpsertUserResponse;
 import io.skein.proto.v1.UserCredentialInfo;
 import io.skein.proto.v1.UserDescription;
+import io.skein.security.Acl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** AdminService: topic, cluster, user and quota requests to the broker's administration and back. */
+/** AdminService: topic, cluster, user, quota and ACL requests to the broker's administration and back. */
 final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   private final TopicAdmin topics;
   private final UserAdmin users;
   private final QuotaAdmin quotas;
+  private final AclAdmin acls;
 
-  AdminGrpcService(TopicAdmin topics, UserAdmin users, QuotaAdmin quotas) {
+  AdminGrpcService(TopicAdmin topics, UserAdmin users, QuotaAdmin quotas, AclAdmin acls) {
+    this.acls = acls;
     this.topics = topics;
     this.users = users;
     this.quotas = quotas;
@@ -118,21 +128,24 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   @Override
   public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, CompletableFuture.completedFuture(users.users()),
+    Replies.guard(observer, () -> Replies.answer(observer,
+        CompletableFuture.completedFuture(users.users(CallerContext.current())),
         all -> ListUsersResponse.newBuilder().addAllUsers(all.stream().map(AdminGrpcService::user).toList()).build()));
   }
 
   @Override
   public void upsertUser(UpsertUserRequest request, StreamObserver<UpsertUserResponse> observer) {
     Replies.guard(observer, () -> Replies.answer(observer,
-        users.setPassword(request.getName(), request.getPassword(), request.getMechanismsList(),
+        users.setPassword(CallerContext.current(), request.getName(), request.getPassword(),
+            request.getMechanismsList(),
             request.getIterations()),
         user -> UpsertUserResponse.newBuilder().setUser(user(user)).build()));
   }
 
   @Override
   public void deleteUser(DeleteUserRequest request, StreamObserver<DeleteUserResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, users.delete(request.getName(), request.getMechanismsList()),
+    Replies.guard(observer, () -> Replies.answer(observer, users.delete(CallerContext.current(), request.getName(),
+        request.getMechanismsList()),
         deleted -> DeleteUserResponse.getDefaultInstance()));
   }
 
@@ -144,23 +157,52 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   }
 
   @Override
+  public void listAcls(ListAclsRequest request, StreamObserver<ListAclsResponse> observer) {
+    Replies.guard(observer, () -> {
+      List<Acl> matched = acls.describe(CallerContext.current(), GrpcAcls.filter(request.getFilter()));
+      observer.onNext(ListAclsResponse.newBuilder().addAllAcls(matched.stream().map(GrpcAcls::binding).toList())
+          .build());
+      observer.onCompleted();
+    });
+  }
+
+  @Override
+  public void createAcls(CreateAclsRequest request, StreamObserver<CreateAclsResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer,
+        acls.create(CallerContext.current(), request.getAclsList().stream().map(GrpcAcls::acl).toList()),
+        outcome -> CreateAclsResponse.newBuilder().addAllResults(outcome.stream()
+            .map(failure -> failure.map(Replies::toError).orElse(Replies.NO_ERROR)).toList()).build()));
+  }
+
+  @Override
+  public void deleteAcls(DeleteAclsRequest request, StreamObserver<DeleteAclsResponse> observer) {
+    Replies.guard(observer, () -> Replies.answer(observer,
+        acls.delete(CallerContext.current(), request.getFiltersList().stream().map(GrpcAcls::filter).toList()),
+        deleted -> DeleteAclsResponse.newBuilder().addAllDeleted(deleted.stream().flatMap(List::stream).distinct()
+            .map(GrpcAcls::binding).toList()).build()));
+  }
+
+  @Override
   public void createTopic(CreateTopicRequest request, StreamObserver<CreateTopicResponse> observer) {
     Replies.guard(observer, () -> Replies.answer(observer,
-        topics.createTopic(request.getName(), request.getPartitions(), request.getReplicationFactor(),
+        topics.createTopic(CallerContext.current(), request.getName(), request.getPartitions(),
+            request.getReplicationFactor(),
             request.getConfigsMap(), request.getValidateOnly()),
         created -> CreateTopicResponse.newBuilder().setTopic(description(created)).build()));
   }
 
   @Override
   public void deleteTopic(DeleteTopicRequest request, StreamObserver<DeleteTopicResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, topics.deleteTopic(request.getName()),
+    Replies.guard(observer, () -> Replies.answer(observer, topics.deleteTopic(CallerContext.current(),
+        request.getName()),
         deleted -> DeleteTopicResponse.getDefaultInstance()));
   }
 
   @Override
   public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, topics.topics(),
-        byName -> ListTopicsResponse.newBuilder().addAllNames(byName.keySet()).build()));
+    Replies.guard(observer, () -> Replies.answer(observer, topics.metadata(CallerContext.current(), List.of()),
+        listed -> ListTopicsResponse.newBuilder()
+            .addAllNames(listed.topics().stream().map(TopicAdmin.TopicMetadata::name).toList()).build()));
   }
 
   @Override
@@ -187,7 +229,8 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   @Override
   public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
     Replies.guard(observer, () -> Replies.answer(observer,
-        topics.createPartitions(request.getName(), request.getTotalCount(), request.getValidateOnly()),
+        topics.createPartitions(CallerContext.current(), request.getName(), request.getTotalCount(),
+            request.getValidateOnly()),
         grown -> CreatePartitionsResponse.newBuilder().setTopic(description(grown)).build()));
   }
 
@@ -206,7 +249,8 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   @Override
   public void metadata(MetadataRequest request, StreamObserver<MetadataResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, topics.metadata(request.getTopicsList()), metadata -> {
+    Replies.guard(observer, () -> Replies.answer(observer, topics.metadata(CallerContext.current(),
+        request.getTopicsList()), metadata -> {
       MetadataResponse.Builder response = MetadataResponse.newBuilder().addAllBrokers(brokers(metadata.brokers()));
       for (TopicAdmin.TopicMetadata topic : metadata.topics()) {
         TopicMetadata.Builder entry = TopicMetadata.newBuilder().setName(topic.name());

@@ -42,7 +42,8 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
   @Override
   public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
     Replies.guard(observer, () -> partitions
-        .fetch(request.getTopic(), request.getPartition(), request.getOffset(), request.getMaxBytes(),
+        .fetch(CallerContext.current(), request.getTopic(), request.getPartition(), request.getOffset(),
+            request.getMaxBytes(),
             request.getMaxWaitMs(), fetched -> {
               // Sent before the broker takes the buffer of a local read back: gRPC copies it out in onNext.
               observer.onNext(fetchResponse(request, fetched));
@@ -66,7 +67,8 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
       for (FetchRequest entry : request.getPartitionsList()) {
         wanted.add(new MultiFetch.Wanted(entry.getTopic(), entry.getPartition(), entry.getOffset(), entry.getMaxBytes()));
       }
-      Replies.answer(observer, partitions.fetch(wanted, request.getMaxBytes(), request.getMaxWaitMs()), results -> {
+      Replies.answer(observer, partitions.fetch(CallerContext.current(), wanted, request.getMaxBytes(),
+          request.getMaxWaitMs()), results -> {
         FetchPartitionsResponse.Builder response = FetchPartitionsResponse.newBuilder();
         for (int i = 0; i < results.size(); i++) {
           FetchRequest entry = request.getPartitions(i);
@@ -113,11 +115,12 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
   }
 
   private SubscribeStream open(SubscribeRequest request, ServerCallStreamObserver<SubscribeResponse> observer) {
-    PartitionRequests.Leader leader = partitions.leader(request.getTopic(), request.getPartition());
+    PartitionRequests.Leader leader = partitions.reader(CallerContext.current(), request.getTopic(),
+        request.getPartition());
     if (request.getStart() == OffsetSpec.OFFSET_SPEC_EXPLICIT && request.getOffset() < 0) {
       throw new FailureException(ErrorCode.INVALID_REQUEST, "offset must be >= 0, was " + request.getOffset());
     }
-    SubscribeStream stream = new SubscribeStream(partitions, leader, request,
+    SubscribeStream stream = new SubscribeStream(partitions, CallerContext.current(), leader, request,
         partitions.maxBytes(request.getMaxBytes()), SUBSCRIBE_POLL, observer, subscriptions::remove);
     subscriptions.add(stream);
     return stream;

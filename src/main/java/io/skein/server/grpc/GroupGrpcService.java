@@ -1,5 +1,6 @@
 package io.skein.server.grpc;
 
+import io.skein.broker.Caller;
 import io.skein.broker.GroupConsumer;
 import io.skein.broker.GroupRequests;
 import io.skein.common.ErrorCode;
@@ -57,7 +58,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * GroupService: translates between protobuf and the broker's group requests. A GroupSession
@@ -70,9 +71,9 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   private static final Context.Key<String> PEER = Context.key("skein-peer");
 
   private final GroupRequests groups;
-  private final Function<GroupConsumer.Listener, GroupConsumer> consumers;
+  private final BiFunction<Caller, GroupConsumer.Listener, GroupConsumer> consumers;
 
-  GroupGrpcService(GroupRequests groups, Function<GroupConsumer.Listener, GroupConsumer> consumers) {
+  GroupGrpcService(GroupRequests groups, BiFunction<Caller, GroupConsumer.Listener, GroupConsumer> consumers) {
     this.groups = groups;
     this.consumers = consumers;
   }
@@ -122,7 +123,7 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   @Override
   public StreamObserver<GroupSubscribeRequest> groupSubscribe(StreamObserver<GroupSubscribeResponse> responses) {
     return new GroupSubscribeStream((ServerCallStreamObserver<GroupSubscribeResponse>) responses,
-        PEER.get() == null ? "" : PEER.get(), consumers);
+        PEER.get() == null ? "" : PEER.get(), listener -> consumers.apply(CallerContext.current(), listener));
   }
 
   private static GroupSession.Command toCommand(GroupRequest request) {
@@ -226,7 +227,8 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   @Override
   public void commitOffsets(CommitOffsetsRequest request, StreamObserver<CommitOffsetsResponse> observer) {
     Replies.guard(observer, () -> Replies.answer(observer,
-        groups.commitOffsets(request.getGroupId(), request.getMemberId(), request.getGeneration(),
+        groups.commitOffsets(CallerContext.current(), request.getGroupId(), request.getMemberId(),
+            request.getGeneration(),
             toCommit(request.getOffsetsList())),
         GroupGrpcService::commitResponse));
   }
@@ -234,7 +236,8 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   @Override
   public void fetchOffsets(FetchOffsetsRequest request, StreamObserver<FetchOffsetsResponse> observer) {
     Replies.guard(observer, () -> Replies.answer(observer,
-        groups.fetchOffsets(request.getGroupId(), request.getMemberId(), request.getGeneration(),
+        groups.fetchOffsets(CallerContext.current(), request.getGroupId(), request.getMemberId(),
+            request.getGeneration(),
             partitionKeys(request.getPartitionsList())),
         offsets -> {
           FetchOffsetsResponse.Builder response = FetchOffsetsResponse.newBuilder();
@@ -250,7 +253,7 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
 
   @Override
   public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, groups.listGroups(), described -> {
+    Replies.guard(observer, () -> Replies.answer(observer, groups.listGroups(CallerContext.current()), described -> {
       ListGroupsResponse.Builder response = ListGroupsResponse.newBuilder();
       for (GroupCoordinator.Description d : described) {
         response.addGroups(GroupListing.newBuilder().setGroupId(d.groupId()).setState(state(d.state()))
@@ -262,14 +265,16 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
 
   @Override
   public void describeGroup(DescribeGroupRequest request, StreamObserver<DescribeGroupResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, groups.describeGroup(request.getGroupId()),
+    Replies.guard(observer, () -> Replies.answer(observer, groups.describeGroup(CallerContext.current(),
+        request.getGroupId()),
         described -> describeResponse(described.group(), described.lags())));
   }
 
   @Override
   public void resetOffsets(ResetOffsetsRequest request, StreamObserver<ResetOffsetsResponse> observer) {
     Replies.guard(observer, () -> Replies.answer(observer,
-        groups.resetOffsets(request.getGroupId(), request.getTopicsList(), resetTarget(request), request.getExecute()),
+        groups.resetOffsets(CallerContext.current(), request.getGroupId(), request.getTopicsList(),
+            resetTarget(request), request.getExecute()),
         changes -> ResetOffsetsResponse.newBuilder()
             .addAllChanges(changes.stream().map(GroupGrpcService::offsetChange).toList())
             .setExecuted(request.getExecute()).build()));
@@ -277,7 +282,8 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
 
   @Override
   public void deleteGroup(DeleteGroupRequest request, StreamObserver<DeleteGroupResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, groups.deleteGroup(request.getGroupId()),
+    Replies.guard(observer, () -> Replies.answer(observer, groups.deleteGroup(CallerContext.current(),
+        request.getGroupId()),
         deleted -> DeleteGroupResponse.getDefaultInstance()));
   }
 

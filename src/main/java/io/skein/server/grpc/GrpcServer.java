@@ -125,12 +125,14 @@ public final class GrpcServer implements AutoCloseable {
   public void serve(Broker broker) {
     consumer = new ConsumerGrpcService(broker.partitions());
     gate.open(Stream.of(
-            new AdminGrpcService(broker.topics(), broker.users(), broker.quotas()).bindService(),
+            new AdminGrpcService(broker.topics(), broker.users(), broker.quotas(), broker.acls()).bindService(),
             new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),
             consumer.bindService(),
             ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer),
                 GroupGrpcService.peerInterceptor()))
         .map(malformed::guard)
+        // Inside authentication, so that it sees the principal.
+        .map(service -> ServerInterceptors.intercept(service, new CallerContext()))
         .map(service -> authentication.map(auth -> ServerInterceptors.intercept(service, auth)).orElse(service))
         // Outermost, so that calls refused for their credentials are counted too.
         .map(service -> ServerInterceptors.intercept(service, requestMetrics))

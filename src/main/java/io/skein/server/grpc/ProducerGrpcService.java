@@ -36,7 +36,8 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
   /** A new id is always at epoch 0, as Kafka answers a producer without a transactional id. */
   @Override
   public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, producerIds.allocate(request.getTransactionalId()),
+    Replies.guard(observer, () -> Replies.answer(observer, producerIds.allocate(CallerContext.current(),
+        request.getTransactionalId()),
         id -> InitProducerIdResponse.newBuilder().setProducerId(id).setProducerEpoch(0).build()));
   }
 
@@ -76,14 +77,15 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
 
   private CompletionStage<PartitionRequests.Appended> append(ProduceRequest request) {
     if (request.getPlainRecordsCount() == 0) {
-      return partitions.produce(request.getTopic(), request.getPartition(), request.getAcks(), request.getTimeoutMs(),
-          request.getRecords().asReadOnlyByteBuffer());
+      return partitions.produce(CallerContext.current(), request.getTopic(), request.getPartition(),
+          request.getAcks(), request.getTimeoutMs(), request.getRecords().asReadOnlyByteBuffer());
     }
     if (!request.getRecords().isEmpty()) {
       throw new FailureException(ErrorCode.INVALID_REQUEST, "set records or plain_records, not both");
     }
-    return partitions.produce(request.getTopic(), request.getPartition(), request.getAcks(), request.getTimeoutMs(),
-        PlainRecords.compression(request.getCompression()), PlainRecords.toKafka(request.getPlainRecordsList()));
+    return partitions.produce(CallerContext.current(), request.getTopic(), request.getPartition(),
+        request.getAcks(), request.getTimeoutMs(), PlainRecords.compression(request.getCompression()),
+            PlainRecords.toKafka(request.getPlainRecordsList()));
   }
 
   /** The answer to one request, its failure in the error field. */

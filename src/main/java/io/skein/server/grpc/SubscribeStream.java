@@ -2,6 +2,7 @@ package io.skein.server.grpc;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.skein.broker.Caller;
 import io.skein.broker.PartitionRequests;
 import io.skein.proto.v1.Credit;
 import io.skein.proto.v1.Record;
@@ -30,6 +31,7 @@ public final class SubscribeStream {
       boolean waitingForClient, boolean readInFlight, long recordCredit, long byteCredit) {}
 
   private final PartitionRequests partitions;
+  private final Caller caller;
   private final PartitionRequests.Leader leader;
   private final SubscribeRequest request;
   private final int maxBytes;
@@ -50,6 +52,7 @@ public final class SubscribeStream {
 
   SubscribeStream(
       PartitionRequests partitions,
+      Caller caller,
       PartitionRequests.Leader leader,
       SubscribeRequest request,
       int maxBytes,
@@ -57,6 +60,7 @@ public final class SubscribeStream {
       ServerCallStreamObserver<SubscribeResponse> out,
       Consumer<SubscribeStream> onClose) {
     this.partitions = partitions;
+    this.caller = caller;
     this.leader = leader;
     this.request = request;
     this.maxBytes = maxBytes;
@@ -130,7 +134,7 @@ public final class SubscribeStream {
    */
   synchronized void pump() {
     while (!closed && !readInFlight && nextOffset >= 0 && hasCredit() && out.isReady()) {
-      if (!partitions.readNow(request.getTopic(), request.getPartition(), nextOffset, maxBytes, this::send)) {
+      if (!partitions.readNow(caller, request.getTopic(), request.getPartition(), nextOffset, maxBytes, this::send)) {
         break;
       }
     }

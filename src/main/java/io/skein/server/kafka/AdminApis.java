@@ -4,7 +4,7 @@ import akka.actor.typed.ActorSystem;
 import io.skein.broker.Broker;
 import java.util.List;
 
-/** Topic, config, cluster, SCRAM user and client quota administration. */
+/** Topic, config, cluster, SCRAM user, client quota and ACL administration. */
 final class AdminApis {
 
   private AdminApis() {}
@@ -24,6 +24,9 @@ final class AdminApis {
         new DescribeUserScramCredentialsHandler(broker),
         new AlterUserScramCredentialsHandler(broker),
         new DescribeClientQuotasHandler(broker),
-        new AlterClientQuotasHandler(broker));
+        new AlterClientQuotasHandler(broker),
+        new DescribeAclsHandler(broker),
+        new CreateAclsHandler(broker),
+        new DeleteAclsHandler(broker));
   }
 }

@@ -49,7 +49,7 @@ final class AlterUserScramCredentialsHandler
       upsertions.add(new ScramChanges.Upsertion(upsertion.name(), mechanismName(upsertion.mechanism()),
           upsertion.iterations(), upsertion.salt(), upsertion.saltedPassword()));
     }
-    return broker.users().alter(deletions, upsertions).thenApply(outcome -> {
+    return broker.users().alter(context.caller(), deletions, upsertions).thenApply(outcome -> {
       AlterUserScramCredentialsResponseData response = new AlterUserScramCredentialsResponseData();
       outcome.forEach((user, failure) -> response.results().add(new AlterUserScramCredentialsResult()
           .setUser(user)

@@ -56,7 +56,8 @@ final class ClassicGroupHandlers {
       List<ClassicGroup.Protocol> protocols = new ArrayList<>();
       request.protocols().forEach(p -> protocols.add(new ClassicGroup.Protocol(p.name(), p.metadata())));
       int rebalanceTimeout = version >= 1 ? request.rebalanceTimeoutMs() : request.sessionTimeoutMs();
-      return groups.joinClassic(request.groupId(), request.memberId(), instanceId(request.groupInstanceId()),
+      return groups.joinClassic(context.caller(), request.groupId(), request.memberId(),
+          instanceId(request.groupInstanceId()),
               context.clientId(),
               "/" + context.clientAddress().getAddress().getHostAddress(), request.sessionTimeoutMs(), rebalanceTimeout,
               request.protocolType(), protocols, version >= 4)
@@ -115,7 +116,8 @@ final class ClassicGroupHandlers {
       Map<String, byte[]> assignments = new HashMap<>();
       request.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
       boolean named = context.apiVersion() >= 5;
-      return groups.syncClassic(request.groupId(), request.memberId(), instanceId(request.groupInstanceId()),
+      return groups.syncClassic(context.caller(), request.groupId(), request.memberId(),
+          instanceId(request.groupInstanceId()),
               request.generationId(),
               named ? request.protocolType() : null, named ? request.protocolName() : null, assignments)
           .handle((synced, error) -> error != null
@@ -146,7 +148,8 @@ final class ClassicGroupHandlers {
 
     @Override
     public CompletionStage<HeartbeatResponseData> handle(KafkaRequestContext context, HeartbeatRequestData request) {
-      return groups.heartbeatClassic(request.groupId(), request.memberId(), instanceId(request.groupInstanceId()),
+      return groups.heartbeatClassic(context.caller(), request.groupId(), request.memberId(),
+          instanceId(request.groupInstanceId()),
               request.generationId())
           .handle((done, error) -> new HeartbeatResponseData()
               .setErrorCode(error == null ? Errors.NONE.code() : KafkaGroupErrors.of(error).code()));
@@ -178,7 +181,7 @@ final class ClassicGroupHandlers {
           : List.of(new MemberIdentity().setMemberId(request.memberId()));
       List<GroupCoordinator.LeavingMember> identities = leaving.stream()
           .map(m -> new GroupCoordinator.LeavingMember(m.memberId(), instanceId(m.groupInstanceId()))).toList();
-      return groups.leaveClassic(request.groupId(), identities).handle((outcomes, error) -> {
+      return groups.leaveClassic(context.caller(), request.groupId(), identities).handle((outcomes, error) -> {
         if (error != null) {
           return new LeaveGroupResponseData().setErrorCode(KafkaGroupErrors.of(error).code());
         }

@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import io.skein.broker.Caller;
 import io.skein.broker.GroupRequests;
 import io.skein.group.ConsumerGroup;
 import io.skein.group.GroupCoordinator;
@@ -54,7 +55,7 @@ final class ConsumerGroupHandlers {
           request.instanceId(), request.rackId(), request.rebalanceTimeoutMs(), request.subscribedTopicNames(),
           context.apiVersion() >= 1 ? request.subscribedTopicRegex() : null, request.serverAssignor(), owned,
           context.clientId(), "/" + context.clientAddress().getAddress().getHostAddress());
-      return groups.consumerHeartbeat(request.groupId(), heartbeat).handle((answer, error) -> {
+      return groups.consumerHeartbeat(context.caller(), request.groupId(), heartbeat).handle((answer, error) -> {
         if (error != null) {
           return new ConsumerGroupHeartbeatResponseData().setErrorCode(KafkaGroupErrors.of(error).code())
               .setErrorMessage(KafkaGroupErrors.message(error));
@@ -97,8 +98,9 @@ final class ConsumerGroupHandlers {
     @Override
     public CompletionStage<ConsumerGroupDescribeResponseData> handle(
         KafkaRequestContext context, ConsumerGroupDescribeRequestData request) {
+      Caller caller = context.caller();
       List<CompletableFuture<DescribedGroup>> described = request.groupIds().stream()
-          .map(id -> groups.describeMembers(id).handle((group, error) -> error != null
+          .map(id -> groups.describeMembers(caller, id).handle((group, error) -> error != null
                   ? failed(id, KafkaGroupErrors.of(error), KafkaGroupErrors.message(error))
                   : group.failure() != null
                       ? failed(id, Errors.GROUP_ID_NOT_FOUND, group.failure().message())

@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.server.kafka.AdminErrors.KafkaError;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -55,7 +56,7 @@ final class CreatePartitionsHandler
         results.add(duplicates.contains(topic.name())
             ? CompletableFuture.completedFuture(result(topic.name(), KafkaError.of(Errors.INVALID_REQUEST,
                 "topic '" + topic.name() + "' is named more than once in the request")))
-            : grow(topic, request.validateOnly()));
+            : grow(context.caller(), topic, request.validateOnly()));
       }
     }
     return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
@@ -65,12 +66,13 @@ final class CreatePartitionsHandler
     });
   }
 
-  private CompletableFuture<CreatePartitionsTopicResult> grow(CreatePartitionsTopic topic, boolean validateOnly) {
+  private CompletableFuture<CreatePartitionsTopicResult> grow(Caller caller, CreatePartitionsTopic topic,
+      boolean validateOnly) {
     if (topic.assignments() != null && !topic.assignments().isEmpty()) {
       return CompletableFuture.completedFuture(result(topic.name(), KafkaError.of(Errors.INVALID_REPLICA_ASSIGNMENT,
           "Skein places the new partitions' replicas itself: leave the assignments out")));
     }
-    return broker.topics().createPartitions(topic.name(), topic.count(), validateOnly)
+    return broker.topics().createPartitions(caller, topic.name(), topic.count(), validateOnly)
         .handle((grown, failure) -> result(topic.name(), failure == null ? KafkaError.NONE : AdminErrors.of(failure)))
         .toCompletableFuture();
   }

@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.broker.ConfigAdmin;
 import io.skein.broker.TopicAdmin;
 import io.skein.server.kafka.AdminErrors.KafkaError;
@@ -56,7 +57,8 @@ final class CreateTopicsHandler implements KafkaApiHandler<CreateTopicsRequestDa
       results.add(duplicates.contains(topic.name())
           ? CompletableFuture.completedFuture(failed(topic.name(), KafkaError.of(Errors.INVALID_REQUEST,
               "topic '" + topic.name() + "' is named more than once in the request")))
-          : create(topic, request.validateOnly(), request.timeoutMs(), context.apiVersion()).toCompletableFuture());
+          : create(context.caller(), topic, request.validateOnly(), request.timeoutMs(),
+              context.apiVersion()).toCompletableFuture());
     }
     return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
       CreateTopicsResponseData response = new CreateTopicsResponseData();
@@ -69,7 +71,8 @@ final class CreateTopicsHandler implements KafkaApiHandler<CreateTopicsRequestDa
    * With timeout_ms above 0 a created topic is answered once this broker knows a leader for each
    * of its partitions, as Kafka's; REQUEST_TIMED_OUT if that takes longer (the topic stays).
    */
-  private CompletionStage<CreatableTopicResult> create(CreatableTopic topic, boolean validateOnly, int timeoutMs,
+  private CompletionStage<CreatableTopicResult> create(Caller caller, CreatableTopic topic, boolean validateOnly,
+      int timeoutMs,
       short version) {
     if (!topic.assignments().isEmpty()) {
       return CompletableFuture.completedFuture(failed(topic.name(), KafkaError.of(Errors.INVALID_REPLICA_ASSIGNMENT,
@@ -80,7 +83,7 @@ final class CreateTopicsHandler implements KafkaApiHandler<CreateTopicsRequestDa
       configs.put(config.name(), config.value());
     }
     return broker.topics()
-        .createTopic(topic.name(), topic.numPartitions(), topic.replicationFactor(), configs, validateOnly)
+        .createTopic(caller, topic.name(), topic.numPartitions(), topic.replicationFactor(), configs, validateOnly)
         .thenCompose(created -> validateOnly || timeoutMs <= 0 ? CompletableFuture.completedFuture(result(created, version))
             : broker.topics().awaitLeaders(topic.name(), Duration.ofMillis(timeoutMs)).thenApply(led -> led
                 ? result(created, version)

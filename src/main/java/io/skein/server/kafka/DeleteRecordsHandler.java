@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -39,11 +40,12 @@ final class DeleteRecordsHandler implements KafkaApiHandler<DeleteRecordsRequest
 
   @Override
   public CompletionStage<DeleteRecordsResponseData> handle(KafkaRequestContext context, DeleteRecordsRequestData request) {
+    Caller caller = context.caller();
     List<List<CompletableFuture<DeleteRecordsPartitionResult>>> byTopic = new ArrayList<>();
     List<CompletableFuture<DeleteRecordsPartitionResult>> all = new ArrayList<>();
     for (DeleteRecordsTopic topic : request.topics()) {
       List<CompletableFuture<DeleteRecordsPartitionResult>> results = new ArrayList<>();
-      topic.partitions().forEach(partition -> results.add(delete(topic.name(), partition)));
+      topic.partitions().forEach(partition -> results.add(delete(caller, topic.name(), partition)));
       byTopic.add(results);
       all.addAll(results);
     }
@@ -58,12 +60,13 @@ final class DeleteRecordsHandler implements KafkaApiHandler<DeleteRecordsRequest
     });
   }
 
-  private CompletableFuture<DeleteRecordsPartitionResult> delete(String topic, DeleteRecordsPartition partition) {
+  private CompletableFuture<DeleteRecordsPartitionResult> delete(Caller caller, String topic,
+      DeleteRecordsPartition partition) {
     DeleteRecordsPartitionResult result = new DeleteRecordsPartitionResult()
         .setPartitionIndex(partition.partitionIndex()).setLowWatermark(-1);
     CompletionStage<Long> deleted;
     try {
-      deleted = broker.partitions().deleteRecords(topic, partition.partitionIndex(), partition.offset());
+      deleted = broker.partitions().deleteRecords(caller, topic, partition.partitionIndex(), partition.offset());
     } catch (RuntimeException e) {
       deleted = CompletableFuture.failedFuture(e);
     }

@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.metadata.Topic;
 import io.skein.server.kafka.AdminErrors.KafkaError;
 import java.util.ArrayList;
@@ -36,12 +37,13 @@ final class DeleteTopicsHandler implements KafkaApiHandler<DeleteTopicsRequestDa
 
   @Override
   public CompletionStage<DeleteTopicsResponseData> handle(KafkaRequestContext context, DeleteTopicsRequestData request) {
+    Caller caller = context.caller();
     List<CompletableFuture<DeletableTopicResult>> results = new ArrayList<>();
     if (context.apiVersion() < 6) {
-      request.topicNames().forEach(name -> results.add(delete(name, null)));
+      request.topicNames().forEach(name -> results.add(delete(caller, name, null)));
     } else {
       for (DeleteTopicState topic : request.topics()) {
-        results.add(delete(topic.name(), topic.topicId()));
+        results.add(delete(caller, topic.name(), topic.topicId()));
       }
     }
     return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
@@ -52,7 +54,7 @@ final class DeleteTopicsHandler implements KafkaApiHandler<DeleteTopicsRequestDa
   }
 
   /** Deletes by name if one is given, else by id (Kafka: a v6 entry names one or the other). */
-  private CompletableFuture<DeletableTopicResult> delete(String name, Uuid topicId) {
+  private CompletableFuture<DeletableTopicResult> delete(Caller caller, String name, Uuid topicId) {
     boolean byId = name == null;
     if (byId && (topicId == null || topicId.equals(Uuid.ZERO_UUID))) {
       return CompletableFuture.completedFuture(failed(null, Uuid.ZERO_UUID,
@@ -63,8 +65,8 @@ final class DeleteTopicsHandler implements KafkaApiHandler<DeleteTopicsRequestDa
           KafkaError.of(Errors.INVALID_REQUEST, "give a topic's name or its id, not both")));
     }
     CompletionStage<Topic> deleted = byId
-        ? broker.topics().deleteTopicById(KafkaTopicIds.fromKafka(topicId))
-        : broker.topics().deleteTopic(name);
+        ? broker.topics().deleteTopicById(caller, KafkaTopicIds.fromKafka(topicId))
+        : broker.topics().deleteTopic(caller, name);
     return deleted.handle((topic, failure) -> failure != null
             ? failed(name, byId ? topicId : Uuid.ZERO_UUID, AdminErrors.of(failure))
             : new DeletableTopicResult().setName(topic.name()).setTopicId(KafkaTopicIds.toKafka(topic.topicId())))

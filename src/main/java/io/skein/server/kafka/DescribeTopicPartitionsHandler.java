@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.ReplicaAssignment;
 import io.skein.metadata.Topic;
@@ -63,17 +64,20 @@ final class DescribeTopicPartitionsHandler
     if (request.responsePartitionLimit() < 1) {
       return CompletableFuture.failedFuture(new InvalidRequestException("response_partition_limit must be at least 1"));
     }
+    Caller caller = context.caller();
     return broker.topics().topics().thenApply(topics -> {
       Set<Integer> live = broker.topics().describeCluster().brokers().stream().map(BrokerAddress::id)
           .collect(Collectors.toSet());
-      TreeSet<String> names = new TreeSet<>(requested.isEmpty() ? topics.keySet() : requested);
-      return page(cursor == null ? names : names.tailSet(cursor.topicName(), true), cursor, topics, live,
+      // Every topic: those the principal may describe; named ones it may not are refused in page.
+      TreeSet<String> names = new TreeSet<>(requested.isEmpty()
+          ? topics.keySet().stream().filter(name -> broker.topics().describable(caller, name)).toList() : requested);
+      return page(caller, cursor == null ? names : names.tailSet(cursor.topicName(), true), cursor, topics, live,
           Math.min(request.responsePartitionLimit(), MAX_PARTITIONS));
     });
   }
 
-  private static DescribeTopicPartitionsResponseData page(Set<String> names, Cursor cursor, Map<String, Topic> topics,
-      Set<Integer> live, int limit) {
+  private DescribeTopicPartitionsResponseData page(Caller caller, Set<String> names, Cursor cursor,
+      Map<String, Topic> topics, Set<Integer> live, int limit) {
     DescribeTopicPartitionsResponseData response = new DescribeTopicPartitionsResponseData();
     int remaining = limit;
     List<String> ordered = new ArrayList<>(names);
@@ -82,6 +86,11 @@ final class DescribeTopicPartitionsHandler
       if (remaining == 0) {
         response.setNextCursor(new DescribeTopicPartitionsResponseData.Cursor().setTopicName(name).setPartitionIndex(0));
         break;
+      }
+      if (!broker.topics().mayDescribe(caller, name)) {
+        response.topics().add(new DescribeTopicPartitionsResponseTopic().setName(name).setTopicId(Uuid.ZERO_UUID)
+            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+        continue;
       }
       Topic topic = topics.get(name);
       if (topic == null) {

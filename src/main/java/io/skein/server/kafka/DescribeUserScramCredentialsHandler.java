@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.broker.UserAdmin;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,9 +46,10 @@ final class DescribeUserScramCredentialsHandler
   @Override
   public CompletionStage<DescribeUserScramCredentialsResponseData> handle(
       KafkaRequestContext context, DescribeUserScramCredentialsRequestData request) {
+    Caller caller = context.caller();
     DescribeUserScramCredentialsResponseData response = new DescribeUserScramCredentialsResponseData();
     if (request.users() == null || request.users().isEmpty()) {
-      broker.users().users().forEach(user -> response.results().add(described(user)));
+      broker.users().users(caller).forEach(user -> response.results().add(described(user)));
       return CompletableFuture.completedFuture(response);
     }
     Map<String, Boolean> namedTwice = new LinkedHashMap<>();
@@ -55,7 +57,7 @@ final class DescribeUserScramCredentialsHandler
       namedTwice.put(user.name(), namedTwice.containsKey(user.name()));
     }
     namedTwice.forEach((name, twice) -> {
-      Optional<UserAdmin.UserInfo> user = twice ? Optional.empty() : broker.users().user(name);
+      Optional<UserAdmin.UserInfo> user = twice ? Optional.empty() : broker.users().user(caller, name);
       if (twice) {
         response.results().add(refused(name, Errors.DUPLICATE_RESOURCE,
             "Cannot describe SCRAM credentials for the same user twice in a single request: " + name));

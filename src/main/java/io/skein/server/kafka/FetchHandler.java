@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.broker.PartitionRequests;
 import io.skein.log.LogSlice;
 import io.skein.metadata.Topic;
@@ -82,7 +83,8 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
       topics.add(resolve(topic, byId).thenApply(name -> new TopicSlots(topic, name)).toCompletableFuture());
     }
     return CompletableFuture.allOf(topics.toArray(CompletableFuture[]::new))
-        .thenCompose(resolved -> fetch(request, topics.stream().map(CompletableFuture::join).toList()));
+        .thenCompose(resolved -> fetch(context.caller(), request,
+            topics.stream().map(CompletableFuture::join).toList()));
   }
 
   /** The topic's name; empty for an id that names no topic. */
@@ -93,13 +95,14 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
     return broker.topics().topicById(TopicIds.toSkein(topic.topicId())).thenApply(found -> found.map(Topic::name));
   }
 
-  private CompletionStage<FetchResponseData> fetch(FetchRequestData request, List<TopicSlots> topics) {
+  private CompletionStage<FetchResponseData> fetch(Caller caller, FetchRequestData request, List<TopicSlots> topics) {
     List<Slot> slots = new ArrayList<>();
     topics.forEach(topic -> slots.addAll(topic.slots));
     int requestMaxBytes = request.maxBytes() <= 0 ? Integer.MAX_VALUE : request.maxBytes();
     List<CompletableFuture<Void>> immediate = new ArrayList<>(slots.size());
     for (Slot slot : slots) {
-      immediate.add(readNow(slot, requestMaxBytes).thenAccept(read -> slot.latest = read).toCompletableFuture());
+      immediate.add(readNow(caller, slot, requestMaxBytes).thenAccept(read -> slot.latest = read)
+          .toCompletableFuture());
     }
     return CompletableFuture.allOf(immediate.toArray(CompletableFuture[]::new)).thenCompose(done -> {
       long bytes = 0;
@@ -117,7 +120,7 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
   }
 
   /** What a partition has now: read on this thread where this node leads it, else by its leader. */
-  private CompletionStage<PartitionRead> readNow(Slot slot, int requestMaxBytes) {
+  private CompletionStage<PartitionRead> readNow(Caller caller, Slot slot, int requestMaxBytes) {
     if (slot.topic.isEmpty()) {
       return CompletableFuture.completedFuture(PartitionRead.failed(Errors.UNKNOWN_TOPIC_ID));
     }
@@ -128,7 +131,7 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
     }
     try {
       int limit = limit(slot, requestMaxBytes);
-      Optional<LogSlice> local = partitions.sliceNow(slot.topic.get(), slot.request.partition(),
+      Optional<LogSlice> local = partitions.sliceNow(caller, slot.topic.get(), slot.request.partition(),
           slot.request.fetchOffset(), limit);
       if (local.isPresent()) {
         return CompletableFuture.completedFuture(PartitionRead.of(local.get()));

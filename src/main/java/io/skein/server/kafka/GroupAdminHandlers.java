@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import io.skein.broker.Caller;
 import io.skein.broker.GroupRequests;
 import io.skein.group.ClassicGroup;
 import io.skein.group.GroupCoordinator;
@@ -84,7 +85,7 @@ final class GroupAdminHandlers {
     public CompletionStage<ListGroupsResponseData> handle(KafkaRequestContext context, ListGroupsRequestData request) {
       Set<String> states = lowerCase(request.statesFilter());
       Set<String> types = lowerCase(request.typesFilter());
-      return groups.listGroups().handle((all, error) -> {
+      return groups.listGroups(context.caller()).handle((all, error) -> {
         if (error != null) {
           return new ListGroupsResponseData().setErrorCode(KafkaGroupErrors.of(error).code());
         }
@@ -126,9 +127,10 @@ final class GroupAdminHandlers {
     @Override
     public CompletionStage<DescribeGroupsResponseData> handle(
         KafkaRequestContext context, DescribeGroupsRequestData request) {
+      Caller caller = context.caller();
       boolean notFoundIsError = context.apiVersion() >= 6;
       List<CompletableFuture<DescribedGroup>> described = request.groups().stream()
-          .map(id -> groups.describeMembers(id)
+          .map(id -> groups.describeMembers(caller, id)
               .handle((group, error) -> error != null
                   ? dead(id).setErrorCode(KafkaGroupErrors.of(error).code())
                       .setErrorMessage(KafkaGroupErrors.message(error))
@@ -205,8 +207,9 @@ final class GroupAdminHandlers {
 
     @Override
     public CompletionStage<DeleteGroupsResponseData> handle(KafkaRequestContext context, DeleteGroupsRequestData request) {
+      Caller caller = context.caller();
       List<CompletableFuture<DeletableGroupResult>> results = request.groupsNames().stream()
-          .map(id -> deleted(id).toCompletableFuture())
+          .map(id -> deleted(caller, id).toCompletableFuture())
           .toList();
       return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
         DeletableGroupResultCollection collection = new DeletableGroupResultCollection();
@@ -215,10 +218,10 @@ final class GroupAdminHandlers {
       });
     }
 
-    private CompletionStage<DeletableGroupResult> deleted(String groupId) {
+    private CompletionStage<DeletableGroupResult> deleted(Caller caller, String groupId) {
       CompletionStage<Void> deletion;
       try {
-        deletion = groups.deleteGroup(groupId);
+        deletion = groups.deleteGroup(caller, groupId);
       } catch (RuntimeException invalid) {
         deletion = CompletableFuture.failedFuture(invalid);
       }

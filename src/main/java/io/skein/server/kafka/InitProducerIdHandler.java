@@ -39,7 +39,7 @@ final class InitProducerIdHandler implements KafkaApiHandler<InitProducerIdReque
     if (request.transactionalId() != null) {
       return CompletableFuture.completedFuture(failed(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
     }
-    return producerIds.allocate().handle((id, error) -> error == null
+    return producerIds.allocate(context.caller(), null).handle((id, error) -> error == null
         ? new InitProducerIdResponseData().setErrorCode(Errors.NONE.code()).setProducerId(id).setProducerEpoch((short) 0)
         : failed(KafkaErrors.of(error).error()));
   }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.skein.common.FailureException;
 import io.skein.metrics.ApiMetrics;
 import io.skein.metrics.RequestMetrics;
 import io.skein.security.Principal;
@@ -508,6 +509,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     Throwable cause = error;
     while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
       cause = cause.getCause();
+    }
+    // A broker call's refusal is Kafka's exception of its code, so the API's error response carries it.
+    if (cause instanceof FailureException failure) {
+      return Errors.forCode(failure.failure().code().code()).exception(failure.getMessage());
     }
     return cause;
   }

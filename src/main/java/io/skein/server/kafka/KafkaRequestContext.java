@@ -1,5 +1,7 @@
 package io.skein.server.kafka;
 
+import io.skein.broker.Caller;
+import io.skein.security.Principal;
 import java.net.InetSocketAddress;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
@@ -20,6 +22,12 @@ public record KafkaRequestContext(
     ApiKeys apiKey,
     short apiVersion,
     int correlationId) {
+
+  /** Who sent the request, for the broker's authorization: made once per request, by the handler that needs it. */
+  public Caller caller() {
+    return new Caller(new Principal(principal.getPrincipalType(), principal.getName()),
+        clientAddress.getAddress().getHostAddress());
+  }
 
   /** A client's software name and version (KIP-511), for logs. */
   public record ClientSoftware(String name, String version) {

@@ -3,6 +3,7 @@ package io.skein.server.kafka;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.typed.Cluster;
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.broker.TopicAdmin;
 import io.skein.cluster.BrokerRoles;
 import io.skein.common.FailureException;
@@ -58,6 +59,7 @@ final class MetadataHandler implements KafkaApiHandler<MetadataRequestData, Meta
 
   @Override
   public CompletionStage<MetadataResponseData> handle(KafkaRequestContext context, MetadataRequestData request) {
+    Caller caller = context.caller();
     short version = context.apiVersion();
     boolean allTopics = request.topics() == null || (version == 0 && request.topics().isEmpty());
     // Before v4 a client could not say no, and Kafka created topics for it.
@@ -68,10 +70,12 @@ final class MetadataHandler implements KafkaApiHandler<MetadataRequestData, Meta
     return broker.topics().knownTopics().thenCompose(topics -> {
       List<CompletableFuture<MetadataResponseTopic>> entries = new ArrayList<>();
       if (allTopics) {
-        topics.values().forEach(topic -> entries.add(CompletableFuture.completedFuture(describe(topic, live))));
+        // Only the topics the principal may describe, as Kafka lists them.
+        topics.values().stream().filter(topic -> broker.topics().describable(caller, topic.name()))
+            .forEach(topic -> entries.add(CompletableFuture.completedFuture(describe(topic, live))));
       } else {
         for (MetadataRequestTopic asked : request.topics()) {
-          entries.add(entry(asked, topics, mayCreate, live).toCompletableFuture());
+          entries.add(entry(caller, asked, topics, mayCreate, live).toCompletableFuture());
         }
       }
       return CompletableFuture.allOf(entries.toArray(CompletableFuture[]::new))
@@ -79,14 +83,22 @@ final class MetadataHandler implements KafkaApiHandler<MetadataRequestData, Meta
     });
   }
 
-  private CompletionStage<MetadataResponseTopic> entry(MetadataRequestTopic asked, Map<String, Topic> topics,
-      boolean mayCreate, Set<Integer> live) {
+  /**
+   * A named topic the principal may not describe is TOPIC_AUTHORIZATION_FAILED whether it exists
+   * or not, one named by id UNKNOWN_TOPIC_ID, as in Kafka; creating one needs CREATE.
+   */
+  private CompletionStage<MetadataResponseTopic> entry(Caller caller, MetadataRequestTopic asked,
+      Map<String, Topic> topics, boolean mayCreate, Set<Integer> live) {
     if (asked.name() == null) {
       Uuid id = asked.topicId();
       Optional<Topic> byId = id == null || id.equals(Uuid.ZERO_UUID) ? Optional.empty()
-          : topics.values().stream().filter(topic -> topic.topicId().equals(TopicIds.toSkein(id))).findFirst();
+          : topics.values().stream().filter(topic -> topic.topicId().equals(TopicIds.toSkein(id)))
+              .filter(topic -> broker.topics().describable(caller, topic.name())).findFirst();
       return CompletableFuture.completedFuture(byId.map(topic -> describe(topic, live))
           .orElseGet(() -> failed(null, id == null ? Uuid.ZERO_UUID : id, Errors.UNKNOWN_TOPIC_ID)));
+    }
+    if (!broker.topics().mayDescribe(caller, asked.name())) {
+      return CompletableFuture.completedFuture(failed(asked.name(), Uuid.ZERO_UUID, Errors.TOPIC_AUTHORIZATION_FAILED));
     }
     Topic topic = topics.get(asked.name());
     if (topic != null) {
@@ -95,14 +107,14 @@ final class MetadataHandler implements KafkaApiHandler<MetadataRequestData, Meta
     if (!mayCreate) {
       return CompletableFuture.completedFuture(failed(asked.name(), Uuid.ZERO_UUID, Errors.UNKNOWN_TOPIC_OR_PARTITION));
     }
-    return create(asked.name(), live);
+    return create(caller, asked.name(), live);
   }
 
   /** Creates a topic a client asked for; one that another request created meanwhile is answered next time. */
-  private CompletionStage<MetadataResponseTopic> create(String name, Set<Integer> live) {
+  private CompletionStage<MetadataResponseTopic> create(Caller caller, String name, Set<Integer> live) {
     CompletionStage<TopicAdmin.TopicDescription> created;
     try {
-      created = broker.topics().createTopic(name, -1, -1, Map.of(), false);
+      created = broker.topics().createTopic(caller, name, -1, -1, Map.of(), false);
     } catch (FailureException e) {
       created = CompletableFuture.failedFuture(e);
     }

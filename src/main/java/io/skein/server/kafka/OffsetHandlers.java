@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import io.skein.broker.Caller;
 import io.skein.broker.GroupRequests;
 import io.skein.broker.TopicAdmin;
 import io.skein.common.ErrorCode;
@@ -69,10 +70,11 @@ final class OffsetHandlers {
 
     @Override
     public CompletionStage<OffsetCommitResponseData> handle(KafkaRequestContext context, OffsetCommitRequestData request) {
-      return topics.knownTopics().thenCompose(known -> commit(request, known));
+      return topics.knownTopics().thenCompose(known -> commit(context.caller(), request, known));
     }
 
-    private CompletionStage<OffsetCommitResponseData> commit(OffsetCommitRequestData request, Map<String, Topic> known) {
+    private CompletionStage<OffsetCommitResponseData> commit(Caller caller, OffsetCommitRequestData request,
+        Map<String, Topic> known) {
       Map<PartitionKey, Short> errors = new HashMap<>();
       List<GroupCoordinator.OffsetToCommit> offsets = new ArrayList<>();
       request.topics().forEach(t -> t.partitions().forEach(p -> {
@@ -86,7 +88,8 @@ final class OffsetHandlers {
       }));
       CompletionStage<List<GroupCoordinator.PartitionResult>> committed = offsets.isEmpty()
           ? CompletableFuture.completedFuture(List.of())
-          : groups.commitOffsets(request.groupId(), request.memberId(), request.generationIdOrMemberEpoch(), offsets);
+          : groups.commitOffsets(caller, request.groupId(), request.memberId(), request.generationIdOrMemberEpoch(),
+              offsets);
       return committed.handle((results, error) -> {
         if (results != null) {
           results.forEach(r -> errors.put(new PartitionKey(r.topic(), r.partition()),
@@ -133,7 +136,7 @@ final class OffsetHandlers {
       if (context.apiVersion() < 8) {
         List<PartitionKey> asked = request.topics() == null ? null : request.topics().stream()
             .flatMap(t -> t.partitionIndexes().stream().map(p -> new PartitionKey(t.name(), p))).toList();
-        return group(request.groupId(), asked).thenApply(g -> new OffsetFetchResponseData()
+        return group(context.caller(), request.groupId(), asked).thenApply(g -> new OffsetFetchResponseData()
             .setErrorCode(g.errorCode())
             .setTopics(g.topics().stream().map(t -> new OffsetFetchResponseTopic().setName(t.name())
                 .setPartitions(t.partitions().stream().map(p -> new OffsetFetchResponsePartition()
@@ -142,7 +145,7 @@ final class OffsetHandlers {
                 .toList()));
       }
       List<CompletableFuture<OffsetFetchResponseGroup>> answers = request.groups().stream()
-          .map(g -> group(g.groupId(), g.topics() == null ? null : g.topics().stream()
+          .map(g -> group(context.caller(), g.groupId(), g.topics() == null ? null : g.topics().stream()
               .flatMap(t -> t.partitionIndexes().stream().map(p -> new PartitionKey(t.name(), p))).toList())
               .toCompletableFuture())
           .toList();
@@ -151,12 +154,12 @@ final class OffsetHandlers {
     }
 
     /** One group's answer; {@code asked} null means every committed offset. */
-    private CompletionStage<OffsetFetchResponseGroup> group(String groupId, List<PartitionKey> asked) {
+    private CompletionStage<OffsetFetchResponseGroup> group(Caller caller, String groupId, List<PartitionKey> asked) {
       OffsetFetchResponseGroup answer = new OffsetFetchResponseGroup().setGroupId(groupId);
       if (asked != null && asked.isEmpty()) {
         return CompletableFuture.completedFuture(answer);
       }
-      return groups.fetchOffsets(groupId, "", -1, asked == null ? List.of() : asked)
+      return groups.fetchOffsets(caller, groupId, "", -1, asked == null ? List.of() : asked)
           .exceptionally(error -> {
             if (unwrap(error) instanceof FailureException f && f.failure().code() == ErrorCode.GROUP_ID_NOT_FOUND) {
               return asked == null ? List.of() : asked.stream().map(p ->
@@ -209,7 +212,7 @@ final class OffsetHandlers {
       List<PartitionKey> partitions = new ArrayList<>();
       request.topics().forEach(t -> t.partitions().forEach(p -> partitions.add(new PartitionKey(t.name(),
           p.partitionIndex()))));
-      return groups.deleteOffsets(request.groupId(), partitions).handle((results, error) -> {
+      return groups.deleteOffsets(context.caller(), request.groupId(), partitions).handle((results, error) -> {
         if (error != null) {
           return new OffsetDeleteResponseData().setErrorCode(KafkaGroupErrors.of(error).code());
         }

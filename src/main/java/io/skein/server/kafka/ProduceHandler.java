@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import io.skein.broker.Caller;
 import io.skein.broker.PartitionRequests;
 import io.skein.broker.TopicAdmin;
 import io.skein.metadata.Topic;
@@ -60,6 +61,7 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
 
   @Override
   public CompletionStage<ProduceResponseData> handle(KafkaRequestContext context, ProduceRequestData request) {
+    Caller caller = context.caller();
     List<TopicProduceResponse> topics = new ArrayList<>(request.topicData().size());
     List<CompletableFuture<PartitionProduceResponse>> all = new ArrayList<>();
     // The topic answer each partition's answer goes into, by position in all.
@@ -71,7 +73,7 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
       Optional<String> name = byId ? topicAdmin.knownTopicById(TopicIds.toSkein(topic.topicId())).map(Topic::name)
           : Optional.of(topic.name());
       for (PartitionProduceData partition : topic.partitionData()) {
-        all.add(name.isPresent() ? produce(request, name.get(), partition)
+        all.add(name.isPresent() ? produce(caller, request, name.get(), partition)
             : CompletableFuture.completedFuture(failed(partition.index(), Errors.UNKNOWN_TOPIC_ID,
                 "no topic has id " + topic.topicId())));
         owners.add(answer);
@@ -90,7 +92,7 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
     });
   }
 
-  private CompletableFuture<PartitionProduceResponse> produce(ProduceRequestData request, String topic,
+  private CompletableFuture<PartitionProduceResponse> produce(Caller caller, ProduceRequestData request, String topic,
       PartitionProduceData partition) {
     if (request.transactionalId() != null) {
       return CompletableFuture.completedFuture(failed(partition.index(), Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
@@ -100,7 +102,7 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
     CompletionStage<PartitionRequests.Appended> appended;
     try {
       // Copies the records before returning, into the buffer the leader appends in place.
-      appended = partitions.produce(topic, partition.index(), request.acks(), request.timeoutMs(), records);
+      appended = partitions.produce(caller, topic, partition.index(), request.acks(), request.timeoutMs(), records);
     } catch (RuntimeException e) {
       appended = CompletableFuture.failedFuture(e);
     }

@@ -10,6 +10,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
+import io.skein.broker.Caller;
 import io.skein.client.ChannelFactory;
 import io.skein.client.HostPort;
 import io.skein.proto.v1.AdminServiceGrpc;
@@ -49,7 +50,7 @@ class GrpcTlsAuthenticationTest {
     settings.put("skein.security.tls.client-auth", "requested");
     TestCertificates.writePem(CA.client("CN=reporting,O=Example"), dir.resolve("client.pem"), dir.resolve("client.key"));
     broker = TestBroker.start(settings);
-    broker.node().broker().topics().createTopic("over-tls", 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "over-tls", 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
 

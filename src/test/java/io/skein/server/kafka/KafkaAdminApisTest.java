@@ -26,6 +26,9 @@ import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.CreateAclsRequestData.AclCreation;
+import org.apache.kafka.common.message.CreateAclsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsAssignment;
 import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
@@ -46,6 +49,11 @@ import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsRequestData.DeleteAclsFilter;
+import org.apache.kafka.common.message.DeleteAclsResponseData;
+import org.apache.kafka.common.message.DescribeAclsRequestData;
+import org.apache.kafka.common.message.DescribeAclsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
@@ -624,5 +632,24 @@ class KafkaAdminApisTest {
     ElectLeadersResponseData unknownType = call(ApiKeys.ELECT_LEADERS, (short) 2, new ElectLeadersRequestData()
         .setElectionType((byte) 5).setTimeoutMs(10_000).setTopicPartitions(null));
     assertEquals(Errors.INVALID_REQUEST.code(), unknownType.errorCode());
+  }
+
+  @Test
+  void aclApisAnswerSecurityDisabledWithoutAnAuthorizerAsKafkaDoes() throws IOException {
+    DescribeAclsResponseData described = call(ApiKeys.DESCRIBE_ACLS, (short) 3, new DescribeAclsRequestData()
+        .setResourceTypeFilter((byte) 1).setPatternTypeFilter((byte) 1).setOperation((byte) 1)
+        .setPermissionType((byte) 1));
+    assertEquals(Errors.SECURITY_DISABLED.code(), described.errorCode());
+
+    CreateAclsResponseData created = call(ApiKeys.CREATE_ACLS, (short) 3, new CreateAclsRequestData()
+        .setCreations(List.of(new AclCreation().setResourceType((byte) 2).setResourceName("orders")
+            .setResourcePatternType((byte) 3).setPrincipal("User:alice").setHost("*").setOperation((byte) 3)
+            .setPermissionType((byte) 3))));
+    assertEquals(Errors.SECURITY_DISABLED.code(), created.results().get(0).errorCode());
+
+    DeleteAclsResponseData deleted = call(ApiKeys.DELETE_ACLS, (short) 3, new DeleteAclsRequestData()
+        .setFilters(List.of(new DeleteAclsFilter().setResourceTypeFilter((byte) 1).setPatternTypeFilter((byte) 1)
+            .setOperation((byte) 1).setPermissionType((byte) 1))));
+    assertEquals(Errors.SECURITY_DISABLED.code(), deleted.filterResults().get(0).errorCode());
   }
 }

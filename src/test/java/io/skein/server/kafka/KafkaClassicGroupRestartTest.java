@@ -3,6 +3,7 @@ package io.skein.server.kafka;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.skein.broker.Caller;
 import io.skein.server.TestBroker;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -39,7 +40,7 @@ class KafkaClassicGroupRestartTest {
   @Test
   void aStableClassicGroupSurvivesARestartOfItsCoordinator() throws Exception {
     try (TestBroker node = TestBroker.start(Map.of())) {
-      node.node().broker().topics().createTopic("kept", 1, 1, Map.of(), false).toCompletableFuture()
+      node.node().broker().topics().createTopic(Caller.BROKER, "kept", 1, 1, Map.of(), false).toCompletableFuture()
           .get(30, TimeUnit.SECONDS);
       byte[] assignment = bytes(ConsumerProtocol.serializeAssignment(
           new ConsumerPartitionAssignor.Assignment(List.of(new TopicPartition("kept", 0)))));

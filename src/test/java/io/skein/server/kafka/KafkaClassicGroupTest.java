@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.group.GroupCoordinator;
 import io.skein.metadata.PartitionKey;
 import io.skein.server.TestBroker;
@@ -86,8 +87,10 @@ class KafkaClassicGroupTest {
         "skein.group.min-session-timeout", "500ms",
         "skein.group.check-interval", "100ms"));
     broker = node.node().broker();
-    broker.topics().createTopic("events", 2, 1, Map.of(), false).toCompletableFuture().get(30, TimeUnit.SECONDS);
-    broker.topics().createTopic("other", 1, 1, Map.of(), false).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    broker.topics().createTopic(Caller.BROKER, "events", 2, 1, Map.of(), false).toCompletableFuture().get(30,
+        TimeUnit.SECONDS);
+    broker.topics().createTopic(Caller.BROKER, "other", 1, 1, Map.of(), false).toCompletableFuture().get(30,
+        TimeUnit.SECONDS);
   }
 
   @AfterAll
@@ -180,7 +183,7 @@ class KafkaClassicGroupTest {
     assertEquals(List.of(new TopicPartition("events", 1)), bAssignment.partitions());
 
     // Skein's own describe (gRPC's DescribeGroup, `skein groups --describe`) shows the Kafka members.
-    GroupCoordinator.Description skein = broker.groups().describeGroup(group).toCompletableFuture()
+    GroupCoordinator.Description skein = broker.groups().describeGroup(Caller.BROKER, group).toCompletableFuture()
         .get(10, TimeUnit.SECONDS).group();
     assertEquals("STABLE", skein.state());
     assertEquals(generation2, skein.generation());
@@ -362,7 +365,8 @@ class KafkaClassicGroupTest {
 
     // What Kafka committed, the request layer (gRPC's FetchOffsets) reads.
     List<GroupCoordinator.CommittedOffset> seen = broker.groups()
-        .fetchOffsets(group, "", -1, List.of(new PartitionKey("events", 0))).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        .fetchOffsets(Caller.BROKER, group, "", -1, List.of(new PartitionKey("events",
+            0))).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals(42, seen.get(0).offset());
     assertEquals("meta", seen.get(0).metadata());
 
@@ -381,7 +385,8 @@ class KafkaClassicGroupTest {
   @Test
   void offsetsCommittedThroughTheRequestLayerAreFetchedOverKafka() throws Exception {
     String group = "from-grpc";
-    broker.groups().commitOffsets(group, "", -1, List.of(new GroupCoordinator.OffsetToCommit("other", 0, 7, "x"),
+    broker.groups().commitOffsets(Caller.BROKER, group, "", -1, List.of(new GroupCoordinator.OffsetToCommit("other",
+        0, 7, "x"),
         new GroupCoordinator.OffsetToCommit("events", 1, 9, ""))).toCompletableFuture().get(10, TimeUnit.SECONDS);
     KafkaTestClient client = connect();
     OffsetFetchResponseData all = call(client, (short) 7, new OffsetFetchRequestData().setGroupId(group).setTopics(null));

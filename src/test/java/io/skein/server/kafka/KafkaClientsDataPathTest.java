@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.Caller;
 import io.skein.server.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -76,7 +77,7 @@ class KafkaClientsDataPathTest {
   }
 
   private static void createTopic(String name, int partitions) throws Exception {
-    broker.node().broker().topics().createTopic(name, partitions, 1, Map.of(), false)
+    broker.node().broker().topics().createTopic(Caller.BROKER, name, partitions, 1, Map.of(), false)
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
@@ -252,7 +253,8 @@ class KafkaClientsDataPathTest {
 
   @Test
   void aRecordOverTheTopicsMaxMessageBytesIsRecordTooLarge() throws Exception {
-    broker.node().broker().topics().createTopic("small-records", 1, 1, Map.of("max.message.bytes", "10000"), false)
+    broker.node().broker().topics().createTopic(Caller.BROKER, "small-records", 1, 1, Map.of("max.message.bytes",
+        "10000"), false)
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
     try (KafkaProducer<String, String> producer = producer(Map.of(ProducerConfig.RETRIES_CONFIG, 0))) {
       producer.send(new ProducerRecord<>("small-records", 0, "k", "fits")).get(30, TimeUnit.SECONDS);

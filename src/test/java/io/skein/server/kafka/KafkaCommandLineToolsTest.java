@@ -53,7 +53,7 @@ class KafkaCommandLineToolsTest {
    * with 0 (or returned), and ran the shutdown hooks it registered. Only the calling thread's
    * output is captured: the broker in this JVM logs too.
    */
-  private static String run(String tool, ToolMain main, String input, String... args) {
+  static String run(String tool, ToolMain main, String input, String... args) {
     AtomicInteger exitCode = new AtomicInteger(NOT_EXITED);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -106,7 +106,7 @@ class KafkaCommandLineToolsTest {
   }
 
   /** A tool's static main. */
-  private interface ToolMain {
+  interface ToolMain {
     void run(String[] args) throws Exception;
   }
 

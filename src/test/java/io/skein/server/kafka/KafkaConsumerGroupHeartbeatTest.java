@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.group.GroupCoordinator;
 import io.skein.metadata.PartitionKey;
 import io.skein.server.TestBroker;
@@ -75,7 +76,8 @@ class KafkaConsumerGroupHeartbeatTest {
         "skein.group.consumer-session-timeout", "5s"));
     broker = node.node().broker();
     for (String topic : List.of("hb-events", "hb-static", "hb-leave", "hb-expiry", "hb-grow", "hb-commit")) {
-      broker.topics().createTopic(topic, 4, 1, Map.of(), false).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      broker.topics().createTopic(Caller.BROKER, topic, 4, 1, Map.of(), false).toCompletableFuture().get(30,
+          TimeUnit.SECONDS);
     }
   }
 
@@ -262,12 +264,14 @@ class KafkaConsumerGroupHeartbeatTest {
     assertEquals(partitions("hb-grow", 0, 1, 2, 3), assigned(joined));
     AtomicReference<ConsumerGroupHeartbeatResponseData> last = new AtomicReference<>(joined);
 
-    broker.topics().createPartitions("hb-grow", 6, false).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    broker.topics().createPartitions(Caller.BROKER, "hb-grow", 6, false).toCompletableFuture().get(10,
+        TimeUnit.SECONDS);
     Set<PartitionKey> grown = partitions("hb-grow", 0, 1, 2, 3, 4, 5);
     assertEventually("the new partitions are assigned", Duration.ofSeconds(10),
         () -> grown.equals(beat(client, group, memberId, last)));
 
-    broker.topics().createTopic("hb-grow-more", 1, 1, Map.of(), false).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    broker.topics().createTopic(Caller.BROKER, "hb-grow-more", 1, 1, Map.of(), false).toCompletableFuture().get(30,
+        TimeUnit.SECONDS);
     Set<PartitionKey> more = new HashSet<>(grown);
     more.add(new PartitionKey("hb-grow-more", 0));
     assertEventually("the new topic matching the regex is assigned", Duration.ofSeconds(10),
@@ -329,7 +333,8 @@ class KafkaConsumerGroupHeartbeatTest {
     assertEquals(Errors.STALE_MEMBER_EPOCH.code(), commit(client, group, memberId, epoch - 1, 0, 43));
     assertEquals(Errors.FENCED_MEMBER_EPOCH.code(), commit(client, group, memberId, epoch + 1, 0, 44));
     assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), commit(client, group, "nobody", epoch, 0, 45));
-    assertEquals(42, broker.groups().fetchOffsets(group, "", -1, List.of(new PartitionKey("hb-commit", 0)))
+    assertEquals(42, broker.groups().fetchOffsets(Caller.BROKER, group, "", -1, List.of(new PartitionKey("hb-commit",
+        0)))
         .toCompletableFuture().get(10, TimeUnit.SECONDS).get(0).offset(), "what gRPC's FetchOffsets reads");
 
     // A second member: the first gives two partitions up and moves to a new epoch. A commit

@@ -3,6 +3,7 @@ package io.skein.server.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.skein.broker.Caller;
 import io.skein.metadata.PartitionKey;
 import io.skein.server.TestBroker;
 import java.net.InetSocketAddress;
@@ -34,7 +35,7 @@ class KafkaConsumerGroupRestartTest {
   @Test
   void aConsumerGroupAndItsOffsetsSurviveARestartOfItsCoordinator() throws Exception {
     try (TestBroker node = TestBroker.start(Map.of())) {
-      String topicId = node.node().broker().topics().createTopic("kept-848", 2, 1, Map.of(), false)
+      String topicId = node.node().broker().topics().createTopic(Caller.BROKER, "kept-848", 2, 1, Map.of(), false)
           .toCompletableFuture().get(30, TimeUnit.SECONDS).topic().topicId();
       Uuid kafkaTopicId = TopicIds.toKafka(topicId);
       String memberId = UUID.randomUUID().toString();
@@ -69,7 +70,7 @@ class KafkaConsumerGroupRestartTest {
         assertEquals(memberId, group.members().get(0).memberId());
         assertEquals(List.of(0, 1), group.members().get(0).assignment().topicPartitions().get(0).partitions());
       }
-      assertEquals(17, node.node().broker().groups().fetchOffsets(GROUP, "", -1,
+      assertEquals(17, node.node().broker().groups().fetchOffsets(Caller.BROKER, GROUP, "", -1,
           List.of(new PartitionKey("kept-848", 1))).toCompletableFuture().get(10, TimeUnit.SECONDS).get(0).offset());
     }
   }

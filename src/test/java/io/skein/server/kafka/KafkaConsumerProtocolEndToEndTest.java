@@ -4,6 +4,7 @@ import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.Caller;
 import io.skein.server.TestBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -49,7 +50,8 @@ class KafkaConsumerProtocolEndToEndTest {
     node = TestBroker.start(Map.of("skein.group.consumer-heartbeat-interval", "300ms",
         "skein.group.check-interval", "100ms"));
     for (String topic : List.of("kip848-shared", "kip848-tool")) {
-      node.node().broker().topics().createTopic(topic, PARTITIONS, 1, Map.of(), false).toCompletableFuture()
+      node.node().broker().topics().createTopic(Caller.BROKER, topic, PARTITIONS, 1, Map.of(),
+          false).toCompletableFuture()
           .get(30, TimeUnit.SECONDS);
     }
   }
@@ -96,7 +98,8 @@ class KafkaConsumerProtocolEndToEndTest {
       pollUntil("a new member resumes from the committed offsets", List.of(d), resumed, 30, List.of(PARTITIONS));
     }
     assertEquals(30, resumed.size(), "only the records after the committed offsets: " + resumed.keySet());
-    long committed = node.node().broker().groups().fetchOffsets(group, "", -1, List.of()).toCompletableFuture()
+    long committed = node.node().broker().groups().fetchOffsets(Caller.BROKER, group, "", -1,
+        List.of()).toCompletableFuture()
         .get(10, TimeUnit.SECONDS).stream().mapToLong(o -> o.offset()).sum();
     assertEquals(210, committed, "the offsets committed over Kafka are the ones gRPC reads");
   }

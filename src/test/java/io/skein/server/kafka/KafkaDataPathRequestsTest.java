@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.Caller;
 import io.skein.server.TestBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,7 +62,7 @@ class KafkaDataPathRequestsTest {
   static void start() throws Exception {
     broker = TestBroker.start(Map.of());
     for (String topic : List.of("raw", "two", "idempotent", "fenced")) {
-      broker.node().broker().topics().createTopic(topic, topic.equals("two") ? 2 : 1, 1, Map.of(), false)
+      broker.node().broker().topics().createTopic(Caller.BROKER, topic, topic.equals("two") ? 2 : 1, 1, Map.of(), false)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
   }
@@ -280,7 +281,7 @@ class KafkaDataPathRequestsTest {
    */
   @Test
   void fetchesLetGoOfTheSegmentFilesTheyRead() throws Exception {
-    broker.node().broker().topics().createTopic("dropped", 2, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "dropped", 2, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
     try (KafkaTestClient client = connect()) {
       for (int partition = 0; partition < 2; partition++) {
@@ -301,7 +302,8 @@ class KafkaDataPathRequestsTest {
       }
     }
     assertTrue(openFilesOf("dropped").size() > 0, "the topic's segments are open while it exists");
-    broker.node().broker().topics().deleteTopic("dropped").toCompletableFuture().get(30, TimeUnit.SECONDS);
+    broker.node().broker().topics().deleteTopic(Caller.BROKER, "dropped").toCompletableFuture().get(30,
+        TimeUnit.SECONDS);
     // Within seconds: a leaked span would hold its file until the collector finds it unreachable.
     assertEventually("every file of the deleted topic is closed", Duration.ofSeconds(5),
         () -> openFilesOf("dropped").isEmpty(), () -> "still open: " + openFilesOf("dropped"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.Caller;
 import io.skein.metadata.PartitionKey;
 import io.skein.server.TestBroker;
 import java.time.Duration;
@@ -46,7 +47,8 @@ class KafkaGroupConsumerEndToEndTest {
   static void start() throws Exception {
     node = TestBroker.start(Map.of("skein.group.min-session-timeout", "500ms", "skein.group.check-interval", "100ms"));
     for (String topic : List.of("e2e-resume", "e2e-range", "e2e-sticky", "e2e-admin", "e2e-three")) {
-      node.node().broker().topics().createTopic(topic, topic.equals("e2e-three") ? 6 : 2, 1, Map.of(), false).toCompletableFuture()
+      node.node().broker().topics().createTopic(Caller.BROKER, topic, topic.equals("e2e-three") ? 6 : 2, 1, Map.of(),
+          false).toCompletableFuture()
           .get(30, TimeUnit.SECONDS);
     }
   }
@@ -73,7 +75,8 @@ class KafkaGroupConsumerEndToEndTest {
       second.commitSync();
     }
     // The offsets Kafka committed are the ones the request layer (gRPC) reads.
-    long committed = node.node().broker().groups().fetchOffsets("resume", "", -1, List.of()).toCompletableFuture()
+    long committed = node.node().broker().groups().fetchOffsets(Caller.BROKER, "resume", "", -1,
+        List.of()).toCompletableFuture()
         .get(10, TimeUnit.SECONDS).stream().mapToLong(o -> o.offset()).sum();
     assertEquals(15, committed);
   }
@@ -196,7 +199,7 @@ class KafkaGroupConsumerEndToEndTest {
       TopicPartition p0 = new TopicPartition("e2e-admin", 0);
       admin.alterConsumerGroupOffsets("admin-group", Map.of(p0, new OffsetAndMetadata(0))).all()
           .get(10, TimeUnit.SECONDS);
-      assertEquals(0, node.node().broker().groups().fetchOffsets("admin-group", "", -1,
+      assertEquals(0, node.node().broker().groups().fetchOffsets(Caller.BROKER, "admin-group", "", -1,
           List.of(new PartitionKey("e2e-admin", 0))).toCompletableFuture().get(10, TimeUnit.SECONDS).get(0).offset());
       admin.deleteConsumerGroupOffsets("admin-group", Set.of(p0)).all().get(10, TimeUnit.SECONDS);
       admin.deleteConsumerGroups(List.of("admin-group")).all().get(10, TimeUnit.SECONDS);

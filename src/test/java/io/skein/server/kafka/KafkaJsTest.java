@@ -3,6 +3,7 @@ package io.skein.server.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.skein.broker.Caller;
 import io.skein.server.TestBroker;
 import io.skein.testing.Programs;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,8 @@ class KafkaJsTest {
       Programs.run(Duration.ofMinutes(3), npm.toString(), "ci", "--no-audit", "--no-fund", "--prefix", SCRIPT_DIR.toString());
     }
     broker = TestBroker.start(Map.of());
-    broker.node().broker().topics().createTopic("kafkajs", PARTITIONS, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "kafkajs", PARTITIONS, 1, Map.of(),
+        false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
 

@@ -4,6 +4,7 @@ import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.skein.broker.Caller;
 import io.skein.security.TestCertificates;
 import io.skein.server.TestBroker;
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ class KafkaMutualTlsEndToEndTest {
     config.put("skein.security.tls.client-auth", "required");
     config.put("skein.security.tls.reload-interval", "200ms");
     broker = TestBroker.start(config);
-    broker.node().broker().topics().createTopic("mtls", 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "mtls", 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
 

@@ -3,6 +3,7 @@ package io.skein.server.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.Caller;
 import io.skein.server.TestBroker;
 import java.time.Duration;
 import java.util.HashMap;
@@ -50,7 +51,7 @@ class KafkaQuotaThrottlingTest {
       config.put("skein.security.sasl.users." + user, user + "-secret");
     }
     broker = TestBroker.start(config);
-    broker.node().broker().topics().createTopic(TOPIC, 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, TOPIC, 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
 

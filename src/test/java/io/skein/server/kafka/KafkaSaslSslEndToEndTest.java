@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.skein.broker.Caller;
 import io.skein.security.TestCertificates;
 import io.skein.server.TestBroker;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ class KafkaSaslSslEndToEndTest {
     config.put("skein.security.sasl.users.alice", "alice-secret");
     config.put("skein.security.sasl.users.bob", "bob-secret");
     broker = TestBroker.start(config);
-    broker.node().broker().topics().createTopic("secured", 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "secured", 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
 

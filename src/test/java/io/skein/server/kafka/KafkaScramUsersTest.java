@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigException;
+import io.skein.broker.Caller;
 import io.skein.server.TestBroker;
 import java.util.HashMap;
 import java.util.List;
@@ -50,7 +51,8 @@ class KafkaScramUsersTest {
     config.put("skein.security.sasl.users.admin", "admin-secret");
     config.put("skein.security.sasl.users.seeded", "seeded-secret");
     broker = TestBroker.start(config);
-    broker.node().broker().topics().createTopic("users-topic", 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "users-topic", 1, 1, Map.of(),
+        false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
 

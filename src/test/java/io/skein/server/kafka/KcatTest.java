@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.skein.broker.Caller;
 import io.skein.client.Admin;
 import io.skein.client.OffsetAndMetadata;
 import io.skein.client.TopicPartition;
@@ -32,7 +33,7 @@ class KcatTest {
   static void start() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is not installed");
     broker = TestBroker.start(Map.of());
-    broker.node().broker().topics().createTopic("kcat", 1, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "kcat", 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
 
@@ -76,7 +77,8 @@ class KcatTest {
 
   @Test
   void aGroupConsumerReadsEveryPartitionAndCommitsWhereItStopped() throws Exception {
-    broker.node().broker().topics().createTopic("kcat-grouped", 3, 1, Map.of(), false).toCompletableFuture()
+    broker.node().broker().topics().createTopic(Caller.BROKER, "kcat-grouped", 3, 1, Map.of(),
+        false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
     for (int p = 0; p < 3; p++) {
       kcat("a" + p + "\nb" + p + "\n", "-P", "-t", "kcat-grouped", "-p", Integer.toString(p));
