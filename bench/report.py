@@ -115,7 +115,8 @@ def failover_kills(run_dir):
     """One dict per kill: the victim, the partitions it led and followed, and the gaps in seconds: the longest
     between acknowledgements of a led (followed) partition from the kill to the restart, the worst of them; the
     time from the kill to the acknowledgement of the first record sent after it (led partitions, the worst);
-    the longest gap of any partition from the restart until 'settle' after the ISRs were full again."""
+    the longest gap of any partition that starts after the restart, until 'settle' after the ISRs were full
+    again (a gap still open from the kill is the kill's)."""
     acked = {}  # partition -> acknowledgement times, sorted
     by_seq = {}  # partition -> [(sent_ms, acked_ms)] in sequence order
     with open(os.path.join(run_dir, "acks.tsv"), encoding="utf-8") as f:
@@ -147,6 +148,14 @@ def failover_kills(run_dir):
                 gaps = [longest_gap(acked.get(p, []), start, end) for p in parts]
                 return None if not gaps or None in gaps else max(gaps) / 1000
 
+            def rejoin_gap(end):
+                gaps = []
+                for times in acked.values():
+                    first = bisect.bisect_left(times, restart)
+                    if first < len(times):
+                        gaps.append(longest_gap(times, times[first], end))
+                return max(gaps) / 1000 if gaps else None
+
             firsts = []
             for p in led:
                 i = bisect.bisect_left(sent_times.get(p, []), kill)
@@ -156,7 +165,7 @@ def failover_kills(run_dir):
                 "led": led, "followed": followed,
                 "led_gap": worst(led, kill, restart), "followed_gap": worst(followed, kill, restart),
                 "first_ack": None if not firsts or None in firsts else max(firsts) / 1000,
-                "isr_s": (isr - restart) / 1000, "rejoin_gap": worst(sorted(acked), restart, isr + settle_ms),
+                "isr_s": (isr - restart) / 1000, "rejoin_gap": rejoin_gap(isr + settle_ms),
             })
     return kills
 
@@ -301,8 +310,8 @@ def failover_report(w, runs, env):
     w("Per kill, **led gap** is the longest time between consecutive acknowledgements of a partition the victim "
       "led (the worst of them), from the kill to its restart; **followed gap** the same for the partitions it "
       "only followed (in their ISR). **first new ack** is the time from the kill to the acknowledgement of the "
-      "first record sent after it (led partitions). **rejoin gap**: the longest gap of any partition from the "
-      "restart until the settle time after every ISR was full again. Seconds. Medians and maxima are over the "
+      "first record sent after it (led partitions). **rejoin gap**: the longest gap of any partition that began "
+      "after the restart, until the settle time after every ISR was full again. Seconds. Medians and maxima are over the "
       "kills. **lost** counts acknowledged records not read back at their offset at the end. The same client "
       "(Kafka's, through each system's Kafka listener) and settings for both; steal and machine busy % cover "
       "the whole phase.")
