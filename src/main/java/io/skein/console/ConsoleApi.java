@@ -110,7 +110,7 @@ final class ConsoleApi {
         pathEnd(() -> concat(
             get(() -> answer(broker -> topic(broker, caller, name))),
             delete(() -> parameterMap(query -> answer(broker -> deleteTopic(broker, caller, name, query)))))),
-        path("configs", () -> patch(() -> body(json -> answer(broker -> alterConfigs(broker, name, json))))),
+        path("configs", () -> patch(() -> body(json -> answer(broker -> alterConfigs(broker, caller, name, json))))),
         path("history", () -> get(() -> answer(broker -> topicHistory(broker, caller, name)))),
         path("messages", () -> get(() -> parameterMap(query ->
             answer(broker -> messages(broker, caller, name, query))))));
@@ -186,7 +186,7 @@ final class ConsoleApi {
   }
 
   /** {@code {"set": {name: value}, "delete": [name]}}: changes those overrides, keeps the others. */
-  private CompletionStage<?> alterConfigs(Broker broker, String name, JsonNode json) {
+  private CompletionStage<?> alterConfigs(Broker broker, Caller caller, String name, JsonNode json) {
     List<ConfigAdmin.ConfigOp> ops = new ArrayList<>();
     stringMap(json, "set").forEach((config, value) ->
         ops.add(new ConfigAdmin.ConfigOp(config, ConfigAdmin.OpType.SET, value)));
@@ -196,7 +196,7 @@ final class ConsoleApi {
     if (ops.isEmpty()) {
       throw ConsoleErrors.badRequest("nothing to change: give \"set\" and/or \"delete\"");
     }
-    return broker.configs().incrementalAlterTopicConfigs(name, ops, false)
+    return broker.configs().incrementalAlterTopicConfigs(caller, name, ops, false)
         .thenApply(overrides -> ConsoleViews.configs(broker.configs().describeTopicConfigs(overrides)));
   }
 

@@ -43,6 +43,12 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
     void requestNext();
   }
 
+  /** Whether a client may join a group with these topics, decided by the request layer (its ACLs). */
+  public interface JoinCheck {
+    /** Why the join is refused, or null if it may go ahead. */
+    Failure refusal(String groupId, List<String> topics);
+  }
+
   // ---- protocol (local: from the gRPC layer) ---------------------------------------------
 
   public sealed interface Command {}
@@ -76,14 +82,16 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
 
   /**
    * @param coordinatorOf the coordinator of a group id
+   * @param joinCheck asked before each join is sent to the coordinator
    * @param host the client's address, shown by DescribeGroup
    */
-  public static Behavior<Command> create(
-      Function<String, EntityRef<GroupCoordinator.Command>> coordinatorOf, String host, Outbox outbox, int maxQueued) {
-    return Behaviors.setup(context -> new GroupSession(context, coordinatorOf, host, outbox, maxQueued));
+  public static Behavior<Command> create(Function<String, EntityRef<GroupCoordinator.Command>> coordinatorOf,
+      JoinCheck joinCheck, String host, Outbox outbox, int maxQueued) {
+    return Behaviors.setup(context -> new GroupSession(context, coordinatorOf, joinCheck, host, outbox, maxQueued));
   }
 
   private final Function<String, EntityRef<GroupCoordinator.Command>> coordinatorOf;
+  private final JoinCheck joinCheck;
   private final String host;
   private final Outbox outbox;
   private final int maxQueued;
@@ -98,11 +106,13 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
   private GroupSession(
       ActorContext<Command> context,
       Function<String, EntityRef<GroupCoordinator.Command>> coordinatorOf,
+      JoinCheck joinCheck,
       String host,
       Outbox outbox,
       int maxQueued) {
     super(context);
     this.coordinatorOf = coordinatorOf;
+    this.joinCheck = joinCheck;
     this.host = host;
     this.outbox = outbox;
     this.maxQueued = maxQueued;
@@ -133,6 +143,11 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
     var problem = GroupIds.problem(join.groupId());
     if (problem.isPresent()) {
       return reject(join.correlationId(), ErrorCode.INVALID_GROUP_ID, problem.get());
+    }
+    Failure refused = joinCheck.refusal(join.groupId(), join.topics());
+    if (refused != null) {
+      enqueue(new GroupCoordinator.Rejected(join.correlationId(), refused));
+      return next();
     }
     groupId = join.groupId();
     coordinator = coordinatorOf.apply(groupId);

@@ -17,6 +17,7 @@ class GroupSessionTest {
 
   static final ActorTestKit testKit = ActorTestKit.create();
   static final int MAX_QUEUED = 3;
+  static final String REFUSED_GROUP = "payroll";
 
   @AfterAll
   static void shutdown() {
@@ -67,8 +68,10 @@ class GroupSessionTest {
   private final TestProbe<Object> stream = testKit.createTestProbe();
   private final FakeOutbox outbox = new FakeOutbox(stream.ref());
   private final ActorRef<GroupSession.Command> session = testKit.spawn(GroupSession.create(
-      groupId -> TestEntityRef.of(GroupCoordinator.TYPE_KEY, groupId, coordinator.ref()), "client-host", outbox,
-      MAX_QUEUED));
+      groupId -> TestEntityRef.of(GroupCoordinator.TYPE_KEY, groupId, coordinator.ref()),
+      (groupId, topics) -> groupId.equals(REFUSED_GROUP)
+          ? Failure.of(ErrorCode.GROUP_AUTHORIZATION_FAILED, "not this group") : null,
+      "client-host", outbox, MAX_QUEUED));
 
   /** Joins as member {@code m-1} and returns the ref the coordinator answers the session on. */
   private ActorRef<GroupCoordinator.ToMember> join() {
@@ -109,5 +112,16 @@ class GroupSessionTest {
     assertEquals("m-1", closed.memberId());
     assertEquals(toMember, closed.session());
     stream.expectTerminated(session);
+  }
+
+  @Test
+  void aRefusedJoinIsAnsweredWithTheRefusalAndNeverReachesTheCoordinator() {
+    outbox.ready = true;
+    session.tell(new GroupSession.JoinRequest(7, REFUSED_GROUP, "", "client", List.of("orders"), "", 10_000, 0, ""));
+    Sent sent = stream.expectMessageClass(Sent.class);
+    GroupCoordinator.Rejected rejected = (GroupCoordinator.Rejected) sent.message();
+    assertEquals(7, rejected.correlationId());
+    assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED, rejected.failure().code());
+    coordinator.expectNoMessage();
   }
 }
