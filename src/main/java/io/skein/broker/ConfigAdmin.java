@@ -82,6 +82,14 @@ public final class ConfigAdmin {
     this.settings = settings;
   }
 
+  /**
+   * Whether a topic's configs may be shown to {@code caller} beside another answer (CreateTopics
+   * answers with them); leaving them out is not a denial, so it is not audited.
+   */
+  public boolean showsTopicConfigs(Caller caller, String topic) {
+    return access.shows(caller, Operation.DESCRIBE_CONFIGS, ResourceType.TOPIC, topic);
+  }
+
   /** Every config of the topic, by name; UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
   public CompletionStage<List<DescribedConfig>> describeTopicConfigs(Caller caller, String topic) {
     if (!access.allows(caller, Operation.DESCRIBE_CONFIGS, ResourceType.TOPIC, topic)) {

@@ -61,26 +61,44 @@ public final class GroupRequests {
   /**
    * Starts a member session on this node for {@code caller}'s client at {@code host}, writing to
    * {@code outbox}. A join needs READ on the group and on each topic it names (a pattern's
-   * topics are checked as they are fetched); a refused join is answered with the failure.
+   * topics are checked as they are fetched); a refused join is answered with the failure. A
+   * commit in the session needs READ on each topic, as OffsetCommit: a partition without it is
+   * refused alone.
    */
   public ActorRef<GroupSession.Command> openSession(Caller caller, String host, GroupSession.Outbox outbox) {
     return system.systemActorOf(
-        GroupSession.create(groupId -> GroupCoordinator.of(system, groupId),
-            (groupId, joinTopics) -> joinRefusal(caller, groupId, joinTopics), host, outbox,
+        GroupSession.create(groupId -> GroupCoordinator.of(system, groupId), new SessionAccess(caller), host, outbox,
             groupSettings.maxQueuedPushes()),
         "group-session-" + sessionIds.incrementAndGet(), Props.empty());
   }
 
-  private Failure joinRefusal(Caller caller, String groupId, List<String> joinTopics) {
-    if (!access.allows(caller, Operation.READ, ResourceType.GROUP, groupId)) {
-      return Access.denied(caller, Operation.READ, ResourceType.GROUP, groupId).failure();
+  /** A session's caller's ACLs. */
+  private final class SessionAccess implements GroupSession.SessionAccess {
+    private final Caller caller;
+
+    SessionAccess(Caller caller) {
+      this.caller = caller;
     }
-    for (String topic : joinTopics) {
-      if (!access.allows(caller, Operation.READ, ResourceType.TOPIC, topic)) {
-        return Access.denied(caller, Operation.READ, ResourceType.TOPIC, topic).failure();
+
+    @Override
+    public Failure joinRefusal(String groupId, List<String> topics) {
+      if (!access.allows(caller, Operation.READ, ResourceType.GROUP, groupId)) {
+        return Access.denied(caller, Operation.READ, ResourceType.GROUP, groupId).failure();
       }
+      for (String topic : topics) {
+        Failure refused = commitRefusal(topic);
+        if (refused != null) {
+          return refused;
+        }
+      }
+      return null;
     }
-    return null;
+
+    @Override
+    public Failure commitRefusal(String topic) {
+      return access.allows(caller, Operation.READ, ResourceType.TOPIC, topic)
+          ? null : Access.denied(caller, Operation.READ, ResourceType.TOPIC, topic).failure();
+    }
   }
 
   /**

@@ -157,7 +157,7 @@ final class ConsoleApi {
     Map<String, String> configs = stringMap(json, "configs");
     return broker.topics().createTopic(caller, name, partitions, replication, configs, false)
         .thenApply(created -> ConsoleViews.topic(created.topic(), ConsoleViews.logs(created),
-            broker.configs().describeTopicConfigs(created.topic().configs())));
+            configsShown(broker, caller, created.topic())));
   }
 
   private CompletionStage<?> topic(Broker broker, Caller caller, String name) {
@@ -166,9 +166,14 @@ final class ConsoleApi {
       if (topic.failure() != null) {
         throw new FailureException(topic.failure());
       }
-      return ConsoleViews.topic(topic.topic(), logs,
-          broker.configs().describeTopicConfigs(topic.topic().configs()));
+      return ConsoleViews.topic(topic.topic(), logs, configsShown(broker, caller, topic.topic()));
     });
+  }
+
+  /** The topic's configs, if the caller may describe them (DESCRIBE_CONFIGS); else none are shown. */
+  private static List<ConfigAdmin.DescribedConfig> configsShown(Broker broker, Caller caller, Topic topic) {
+    return broker.configs().showsTopicConfigs(caller, topic.name())
+        ? broker.configs().describeTopicConfigs(topic.configs()) : List.of();
   }
 
   /** What the topic's throughput chart opens with. */

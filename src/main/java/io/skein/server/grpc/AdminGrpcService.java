@@ -207,7 +207,8 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   @Override
   public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, topics.describeTopics(CallerContext.current(), request.getNamesList()),
+    Replies.guard(observer, () -> Replies.answer(observer,
+        topics.describeTopics(CallerContext.current(), request.getNamesList()),
         described -> DescribeTopicsResponse.newBuilder()
             .addAllTopics(described.stream().map(AdminGrpcService::description).toList())
             .build()));

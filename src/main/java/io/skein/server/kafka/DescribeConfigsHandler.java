@@ -64,7 +64,8 @@ final class DescribeConfigsHandler implements KafkaApiHandler<DescribeConfigsReq
     try {
       return switch (type) {
         case TOPIC -> broker.configs().describeTopicConfigs(caller, resource.resourceName());
-        case BROKER -> CompletableFuture.completedFuture(broker.configs().describeBrokerConfigs(caller, resource.resourceName()));
+        case BROKER ->
+            CompletableFuture.completedFuture(broker.configs().describeBrokerConfigs(caller, resource.resourceName()));
         default -> CompletableFuture.failedFuture(AdminConfigResources.unsupported(resource.resourceType()));
       };
     } catch (RuntimeException e) {

@@ -80,7 +80,8 @@ final class OffsetForLeaderEpochHandler
       if (error != null) {
         return noEnd(partition, KafkaErrors.of(error).code());
       }
-      return new EpochEndOffset().setPartition(partition.partition()).setErrorCode(Errors.NONE.code()).setLeaderEpoch(found.epoch()).setEndOffset(found.endOffset());
+      return new EpochEndOffset().setPartition(partition.partition()).setErrorCode(Errors.NONE.code())
+          .setLeaderEpoch(found.epoch()).setEndOffset(found.endOffset());
     });
   }
 
