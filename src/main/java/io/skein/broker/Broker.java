@@ -51,7 +51,8 @@ public final class Broker {
     TopicAdmin topics = new TopicAdmin(system, controller, settings, clusterId, access);
     return new Broker(new PartitionRequests(system, settings, access), topics,
         new GroupRequests(system, topics, settings, access),
-        new ProducerIds(system, controller, settings, brokerId, access), new ConfigAdmin(system, topics, settings),
+        new ProducerIds(system, controller, settings, brokerId, access),
+        new ConfigAdmin(system, topics, settings, access),
         new UserAdmin(system, userStore, userCopy, settings, access),
         new QuotaAdmin(system, quotaStore, quotaCopy, settings),
         new AclAdmin(system, aclStore, aclCopy, access, settings), access, system);

@@ -8,6 +8,9 @@ import io.skein.common.FailureException;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.LogConfig;
 import io.skein.metadata.BrokerAddress;
+import io.skein.security.Acl;
+import io.skein.security.Acl.Operation;
+import io.skein.security.Acl.ResourceType;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -22,7 +25,8 @@ import java.util.concurrent.CompletionStage;
  * Topic and broker configs as Kafka's admin tools see them: each effective value with where it
  * comes from (a topic override, the broker's configuration, or the built-in default) and its
  * synonyms, and changes to a topic's overrides as a whole or operation by operation. Broker
- * configs are read-only: Skein reads them at start.
+ * configs are read-only: Skein reads them at start. As in Kafka, describing needs
+ * DESCRIBE_CONFIGS and changing ALTER_CONFIGS, on the topic or (for broker configs) the cluster.
  */
 public final class ConfigAdmin {
 
@@ -69,15 +73,28 @@ public final class ConfigAdmin {
   private final ActorSystem<?> system;
   private final TopicAdmin topics;
   private final RequestSettings settings;
+  private final Access access;
 
-  ConfigAdmin(ActorSystem<?> system, TopicAdmin topics, RequestSettings settings) {
+  ConfigAdmin(ActorSystem<?> system, TopicAdmin topics, RequestSettings settings, Access access) {
+    this.access = access;
     this.system = system;
     this.topics = topics;
     this.settings = settings;
   }
 
+  /**
+   * Whether a topic's configs may be shown to {@code caller} beside another answer (CreateTopics
+   * answers with them); leaving them out is not a denial, so it is not audited.
+   */
+  public boolean showsTopicConfigs(Caller caller, String topic) {
+    return access.shows(caller, Operation.DESCRIBE_CONFIGS, ResourceType.TOPIC, topic);
+  }
+
   /** Every config of the topic, by name; UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
-  public CompletionStage<List<DescribedConfig>> describeTopicConfigs(String topic) {
+  public CompletionStage<List<DescribedConfig>> describeTopicConfigs(Caller caller, String topic) {
+    if (!access.allows(caller, Operation.DESCRIBE_CONFIGS, ResourceType.TOPIC, topic)) {
+      return deniedStage(caller, Operation.DESCRIBE_CONFIGS, ResourceType.TOPIC, topic);
+    }
     return topics.topic(topic).thenApply(found -> describeTopicConfigs(found.configs()));
   }
 
@@ -103,7 +120,8 @@ public final class ConfigAdmin {
    * for the cluster-wide defaults (the same here: every broker reads its own configuration);
    * another broker's id is INVALID_REQUEST, as each broker describes only itself.
    */
-  public List<DescribedConfig> describeBrokerConfigs(String broker) {
+  public List<DescribedConfig> describeBrokerConfigs(Caller caller, String broker) {
+    access.check(caller, Operation.DESCRIBE_CONFIGS, ResourceType.CLUSTER, Acl.CLUSTER_NAME);
     BrokerAddress self = BrokerRoles.brokerOf(Cluster.get(system).selfMember())
         .orElseThrow(() -> new FailureException(ErrorCode.LEADER_NOT_AVAILABLE, "this broker has not joined yet"));
     if (!broker.isEmpty() && !broker.equals(Integer.toString(self.id()))) {
@@ -132,7 +150,10 @@ public final class ConfigAdmin {
    * answers with the overrides as they are (or, with {@code validateOnly}, would be) afterwards.
    */
   public CompletionStage<Map<String, String>> replaceTopicConfigs(
-      String topic, Map<String, String> configs, boolean validateOnly) {
+      Caller caller, String topic, Map<String, String> configs, boolean validateOnly) {
+    if (!access.allows(caller, Operation.ALTER_CONFIGS, ResourceType.TOPIC, topic)) {
+      return deniedStage(caller, Operation.ALTER_CONFIGS, ResourceType.TOPIC, topic);
+    }
     return topics.topic(topic).thenCompose(found -> apply(topic, found.configs(), validated(configs), validateOnly));
   }
 
@@ -143,7 +164,10 @@ public final class ConfigAdmin {
    * a list operation on a config that is no list; INVALID_REQUEST for a name given twice.
    */
   public CompletionStage<Map<String, String>> incrementalAlterTopicConfigs(
-      String topic, List<ConfigOp> ops, boolean validateOnly) {
+      Caller caller, String topic, List<ConfigOp> ops, boolean validateOnly) {
+    if (!access.allows(caller, Operation.ALTER_CONFIGS, ResourceType.TOPIC, topic)) {
+      return deniedStage(caller, Operation.ALTER_CONFIGS, ResourceType.TOPIC, topic);
+    }
     Set<String> names = new HashSet<>();
     for (ConfigOp op : ops) {
       if (!names.add(op.name())) {
@@ -159,6 +183,23 @@ public final class ConfigAdmin {
       }
       return apply(topic, found.configs(), validated(next), validateOnly);
     });
+  }
+
+  /**
+   * A change of broker configs: CLUSTER_AUTHORIZATION_FAILED without ALTER_CONFIGS on the
+   * cluster (Kafka checks before anything else), else INVALID_REQUEST, as they are read-only.
+   */
+  public CompletionStage<Map<String, String>> alterBrokerConfigs(Caller caller) {
+    if (!access.allows(caller, Operation.ALTER_CONFIGS, ResourceType.CLUSTER, Acl.CLUSTER_NAME)) {
+      return deniedStage(caller, Operation.ALTER_CONFIGS, ResourceType.CLUSTER, Acl.CLUSTER_NAME);
+    }
+    return CompletableFuture.failedFuture(new FailureException(ErrorCode.INVALID_REQUEST,
+        "broker configs are read-only: Skein reads them from its configuration at start"));
+  }
+
+  private static <T> CompletionStage<T> deniedStage(Caller caller, Operation operation, ResourceType type,
+      String name) {
+    return CompletableFuture.failedFuture(Access.denied(caller, operation, type, name));
   }
 
   private static void applyOp(ConfigOp op, Map<String, String> overrides, Map<String, String> effective) {

@@ -33,6 +33,7 @@ public final class GroupConsumer {
   /** How long reads pause after a partition failed (e.g. its leader moved). */
   static final Duration RETRY = Duration.ofMillis(500);
   /** Correlation ids of the requests the broker sends for the member, whose answers the client never sees. */
+  private static final long JOIN = 0;
   private static final long HEARTBEAT = -1;
   private static final long REVOCATION_ACK = -2;
 
@@ -97,8 +98,8 @@ public final class GroupConsumer {
   /** Joins the group for a client at {@code host}. */
   public synchronized void start(String host, Join join) {
     groupId = join.groupId();
-    session = groups.openSession(host, new Outbox());
-    session.tell(new GroupSession.JoinRequest(0, join.groupId(), "", join.clientId(), join.topics(), "",
+    session = groups.openSession(caller, host, new Outbox());
+    session.tell(new GroupSession.JoinRequest(JOIN, join.groupId(), "", join.clientId(), join.topics(), "",
         join.sessionTimeoutMs(), join.rebalanceTimeoutMs(), join.assignor()));
   }
 
@@ -236,6 +237,9 @@ public final class GroupConsumer {
       onRevoked(revoked);
     } else if (message instanceof GroupCoordinator.CommitReply reply) {
       listener.committed(reply.correlationId(), reply.results(), reply.failure());
+    } else if (message instanceof GroupCoordinator.Rejected rejected && rejected.correlationId() == JOIN
+        && memberId.isEmpty()) {
+      onEnded(rejected.failure()); // never joined: nothing more will come
     } else if (message instanceof GroupCoordinator.Rejected rejected && rejected.correlationId() != HEARTBEAT) {
       listener.rejected(rejected.correlationId(), rejected.failure());
     }

@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.skein.common.AkkaFutures;
 import io.skein.common.ErrorCode;
+import io.skein.common.Failure;
 import io.skein.common.FailureException;
 import io.skein.group.ClassicGroup;
 import io.skein.group.ConsumerGroup;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Consumer groups for any protocol: member sessions, committed offsets, and group
@@ -56,12 +58,47 @@ public final class GroupRequests {
     this.queries = new GroupOffsetQueries(system, settings.requestTimeout(), Clock.systemUTC());
   }
 
-  /** Starts a member session on this node for a client at {@code host}, writing to {@code outbox}. */
-  public ActorRef<GroupSession.Command> openSession(String host, GroupSession.Outbox outbox) {
+  /**
+   * Starts a member session on this node for {@code caller}'s client at {@code host}, writing to
+   * {@code outbox}. A join needs READ on the group and on each topic it names (a pattern's
+   * topics are checked as they are fetched); a refused join is answered with the failure. A
+   * commit in the session needs READ on each topic, as OffsetCommit: a partition without it is
+   * refused alone.
+   */
+  public ActorRef<GroupSession.Command> openSession(Caller caller, String host, GroupSession.Outbox outbox) {
     return system.systemActorOf(
-        GroupSession.create(groupId -> GroupCoordinator.of(system, groupId), host, outbox,
+        GroupSession.create(groupId -> GroupCoordinator.of(system, groupId), new SessionAccess(caller), host, outbox,
             groupSettings.maxQueuedPushes()),
         "group-session-" + sessionIds.incrementAndGet(), Props.empty());
+  }
+
+  /** A session's caller's ACLs. */
+  private final class SessionAccess implements GroupSession.SessionAccess {
+    private final Caller caller;
+
+    SessionAccess(Caller caller) {
+      this.caller = caller;
+    }
+
+    @Override
+    public Failure joinRefusal(String groupId, List<String> topics) {
+      if (!access.allows(caller, Operation.READ, ResourceType.GROUP, groupId)) {
+        return Access.denied(caller, Operation.READ, ResourceType.GROUP, groupId).failure();
+      }
+      for (String topic : topics) {
+        Failure refused = commitRefusal(topic);
+        if (refused != null) {
+          return refused;
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public Failure commitRefusal(String topic) {
+      return access.allows(caller, Operation.READ, ResourceType.TOPIC, topic)
+          ? null : Access.denied(caller, Operation.READ, ResourceType.TOPIC, topic).failure();
+    }
   }
 
   /**
@@ -72,16 +109,9 @@ public final class GroupRequests {
       String groupId, String memberId, int generation, List<GroupCoordinator.OffsetToCommit> offsets) {
     checkGroupId(groupId);
     access.check(caller, Operation.READ, ResourceType.GROUP, groupId);
-    List<GroupCoordinator.OffsetToCommit> readable = new ArrayList<>(offsets.size());
     List<GroupCoordinator.PartitionResult> refused = new ArrayList<>();
-    for (GroupCoordinator.OffsetToCommit offset : offsets) {
-      if (access.allows(caller, Operation.READ, ResourceType.TOPIC, offset.topic())) {
-        readable.add(offset);
-      } else {
-        refused.add(new GroupCoordinator.PartitionResult(offset.topic(), offset.partition(),
-            Access.denied(caller, Operation.READ, ResourceType.TOPIC, offset.topic()).failure()));
-      }
-    }
+    List<GroupCoordinator.OffsetToCommit> readable =
+        readable(caller, offsets, offset -> new PartitionKey(offset.topic(), offset.partition()), refused);
     if (readable.isEmpty()) {
       return CompletableFuture.completedFuture(refused);
     }
@@ -90,13 +120,37 @@ public final class GroupRequests {
             settings.requestTimeout()))
         .thenApply(reply -> {
           Answers.throwIfFailed(reply.failure());
-          if (refused.isEmpty()) {
-            return reply.results();
-          }
-          List<GroupCoordinator.PartitionResult> all = new ArrayList<>(reply.results());
-          all.addAll(refused);
-          return all;
+          return withRefused(reply.results(), refused);
         });
+  }
+
+  /**
+   * The items of topics {@code caller} may READ; each other one goes to {@code refused} as
+   * TOPIC_AUTHORIZATION_FAILED, so that a partition is refused alone (as Kafka's offset APIs do).
+   */
+  private <T> List<T> readable(Caller caller, List<T> items, Function<T, PartitionKey> partitionOf,
+      List<GroupCoordinator.PartitionResult> refused) {
+    List<T> readable = new ArrayList<>(items.size());
+    for (T item : items) {
+      PartitionKey partition = partitionOf.apply(item);
+      if (access.allows(caller, Operation.READ, ResourceType.TOPIC, partition.topic())) {
+        readable.add(item);
+      } else {
+        refused.add(new GroupCoordinator.PartitionResult(partition.topic(), partition.partition(),
+            Access.denied(caller, Operation.READ, ResourceType.TOPIC, partition.topic()).failure()));
+      }
+    }
+    return readable;
+  }
+
+  private static List<GroupCoordinator.PartitionResult> withRefused(List<GroupCoordinator.PartitionResult> results,
+      List<GroupCoordinator.PartitionResult> refused) {
+    if (refused.isEmpty()) {
+      return results;
+    }
+    List<GroupCoordinator.PartitionResult> all = new ArrayList<>(results);
+    all.addAll(refused);
+    return all;
   }
 
   /**
@@ -177,16 +231,25 @@ public final class GroupRequests {
         replyTo -> new GroupCoordinator.ConsumerHeartbeat(heartbeat, replyTo), settings.requestTimeout())), groupId);
   }
 
-  /** Deletes committed offsets of partitions no member's subscription covers; a result per partition. */
+  /**
+   * Deletes committed offsets of partitions no member's subscription covers; a result per
+   * partition. Needs DELETE on the group, and READ on each topic (a partition without it is refused alone).
+   */
   public CompletionStage<List<GroupCoordinator.PartitionResult>> deleteOffsets(Caller caller,
       String groupId, List<PartitionKey> partitions) {
-    return guarded(caller, Operation.DELETE,
-        () -> AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.OffsetsDeleted>ask(
-            replyTo -> new GroupCoordinator.DeleteOffsets(partitions, replyTo), settings.requestTimeout()))
-        .thenApply(deleted -> {
-          Answers.throwIfFailed(deleted.failure());
-          return deleted.results();
-        }), groupId);
+    return guarded(caller, Operation.DELETE, () -> {
+      List<GroupCoordinator.PartitionResult> refused = new ArrayList<>();
+      List<PartitionKey> readable = readable(caller, partitions, Function.identity(), refused);
+      if (readable.isEmpty()) {
+        return CompletableFuture.completedFuture(refused);
+      }
+      return AkkaFutures.direct(coordinator(groupId).<GroupCoordinator.OffsetsDeleted>ask(
+              replyTo -> new GroupCoordinator.DeleteOffsets(readable, replyTo), settings.requestTimeout()))
+          .thenApply(deleted -> {
+            Answers.throwIfFailed(deleted.failure());
+            return withRefused(deleted.results(), refused);
+          });
+    }, groupId);
   }
 
   /** The group's members and state without lags; its failure is GROUP_ID_NOT_FOUND if it does not exist. */

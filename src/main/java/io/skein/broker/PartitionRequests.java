@@ -240,6 +240,15 @@ public final class PartitionRequests {
     return new Leader(topic, router.leaderOf(topic, partition));
   }
 
+  /**
+   * The leader of a partition, for {@code caller}'s questions about its offsets (ListOffsets,
+   * OffsetForLeaderEpoch): needs DESCRIBE on the topic.
+   */
+  public Leader describer(Caller caller, String topic, int partition) {
+    access.check(caller, Operation.DESCRIBE, ResourceType.TOPIC, topic);
+    return leader(topic, partition);
+  }
+
   /** The leader of a partition, for a stream of reads from it by {@code caller}: needs READ on the topic. */
   public Leader reader(Caller caller, String topic, int partition) {
     access.check(caller, Operation.READ, ResourceType.TOPIC, topic);

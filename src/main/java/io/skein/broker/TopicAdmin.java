@@ -161,8 +161,17 @@ public final class TopicAdmin {
         .thenCompose(topic -> describe(topic, false));
   }
 
-  /** Sets and removes config overrides; answers with the topic as it is after the change. */
-  public CompletionStage<TopicDescription> alterTopicConfigs(String name, Map<String, String> set, List<String> delete) {
+  /** Sets and removes config overrides; answers with the topic as it is after the change. Needs ALTER_CONFIGS. */
+  public CompletionStage<TopicDescription> alterTopicConfigs(Caller caller, String name, Map<String, String> set,
+      List<String> delete) {
+    if (!access.allows(caller, Operation.ALTER_CONFIGS, ResourceType.TOPIC, name)) {
+      return CompletableFuture.failedFuture(Access.denied(caller, Operation.ALTER_CONFIGS, ResourceType.TOPIC, name));
+    }
+    return alterTopicConfigs(name, set, delete);
+  }
+
+  /** {@link #alterTopicConfigs(Caller, String, Map, List)} for a request {@link ConfigAdmin} has checked. */
+  CompletionStage<TopicDescription> alterTopicConfigs(String name, Map<String, String> set, List<String> delete) {
     return askController(replyTo -> new Controller.AlterTopicConfigs(name, set, delete, replyTo))
         .thenCompose(topic -> describe(topic, true));
   }
@@ -198,17 +207,26 @@ public final class TopicAdmin {
 
   /**
    * The named topics (every topic if none is named) with their partitions' logs, in request
-   * order; a name that is not a topic gets its failure instead, as in {@link #metadata}.
+   * order; a name that is not a topic gets its failure instead, as in {@link #metadata}. Needs
+   * DESCRIBE on each topic: the listing shows only those, a named one without it is
+   * TOPIC_AUTHORIZATION_FAILED.
    */
-  public CompletionStage<List<DescribedTopic>> describeTopics(List<String> names) {
+  public CompletionStage<List<DescribedTopic>> describeTopics(Caller caller, List<String> names) {
     return topics().thenCompose(topics -> {
-      List<String> selected = names.isEmpty() ? List.copyOf(topics.keySet()) : names;
+      List<String> selected = names.isEmpty()
+          ? topics.keySet().stream().filter(name -> describable(caller, name)).toList()
+          : names;
       List<CompletableFuture<DescribedTopic>> described = new ArrayList<>(selected.size());
       for (String name : selected) {
         Topic topic = topics.get(name);
-        described.add(topic == null
-            ? CompletableFuture.completedFuture(new DescribedTopic(name, null, unknownTopic(name).failure()))
-            : describe(topic, true).thenApply(found -> new DescribedTopic(name, found, null)).toCompletableFuture());
+        if (!names.isEmpty() && !mayDescribe(caller, name)) {
+          described.add(CompletableFuture.completedFuture(new DescribedTopic(name, null,
+              Access.denied(caller, Operation.DESCRIBE, ResourceType.TOPIC, name).failure())));
+        } else {
+          described.add(topic == null
+              ? CompletableFuture.completedFuture(new DescribedTopic(name, null, unknownTopic(name).failure()))
+              : describe(topic, true).thenApply(found -> new DescribedTopic(name, found, null)).toCompletableFuture());
+        }
       }
       return Answers.allOf(described);
     });
@@ -226,8 +244,14 @@ public final class TopicAdmin {
    * ({@link io.skein.cluster.LeaderElection}), so a preferred election only reports: not
    * needed, not possible, or (while the Controller is about to move it) under way. Skein never
    * elects an out-of-sync replica, so an unclean election is only ever not needed or refused.
+   * Needs ALTER on the cluster.
    */
-  public CompletionStage<List<ElectionResult>> electLeaders(ElectionType type, List<PartitionKey> partitions) {
+  public CompletionStage<List<ElectionResult>> electLeaders(Caller caller, ElectionType type,
+      List<PartitionKey> partitions) {
+    if (!access.allows(caller, Operation.ALTER, ResourceType.CLUSTER, Acl.CLUSTER_NAME)) {
+      return CompletableFuture.failedFuture(Access.denied(caller, Operation.ALTER, ResourceType.CLUSTER,
+          Acl.CLUSTER_NAME));
+    }
     return topics().thenApply(topics -> {
       List<PartitionKey> asked = new ArrayList<>();
       if (partitions == null) {

@@ -110,7 +110,7 @@ final class ConsoleApi {
         pathEnd(() -> concat(
             get(() -> answer(broker -> topic(broker, caller, name))),
             delete(() -> parameterMap(query -> answer(broker -> deleteTopic(broker, caller, name, query)))))),
-        path("configs", () -> patch(() -> body(json -> answer(broker -> alterConfigs(broker, name, json))))),
+        path("configs", () -> patch(() -> body(json -> answer(broker -> alterConfigs(broker, caller, name, json))))),
         path("history", () -> get(() -> answer(broker -> topicHistory(broker, caller, name)))),
         path("messages", () -> get(() -> parameterMap(query ->
             answer(broker -> messages(broker, caller, name, query))))));
@@ -157,7 +157,7 @@ final class ConsoleApi {
     Map<String, String> configs = stringMap(json, "configs");
     return broker.topics().createTopic(caller, name, partitions, replication, configs, false)
         .thenApply(created -> ConsoleViews.topic(created.topic(), ConsoleViews.logs(created),
-            broker.configs().describeTopicConfigs(created.topic().configs())));
+            configsShown(broker, caller, created.topic())));
   }
 
   private CompletionStage<?> topic(Broker broker, Caller caller, String name) {
@@ -166,9 +166,14 @@ final class ConsoleApi {
       if (topic.failure() != null) {
         throw new FailureException(topic.failure());
       }
-      return ConsoleViews.topic(topic.topic(), logs,
-          broker.configs().describeTopicConfigs(topic.topic().configs()));
+      return ConsoleViews.topic(topic.topic(), logs, configsShown(broker, caller, topic.topic()));
     });
+  }
+
+  /** The topic's configs, if the caller may describe them (DESCRIBE_CONFIGS); else none are shown. */
+  private static List<ConfigAdmin.DescribedConfig> configsShown(Broker broker, Caller caller, Topic topic) {
+    return broker.configs().showsTopicConfigs(caller, topic.name())
+        ? broker.configs().describeTopicConfigs(topic.configs()) : List.of();
   }
 
   /** What the topic's throughput chart opens with. */
@@ -186,7 +191,7 @@ final class ConsoleApi {
   }
 
   /** {@code {"set": {name: value}, "delete": [name]}}: changes those overrides, keeps the others. */
-  private CompletionStage<?> alterConfigs(Broker broker, String name, JsonNode json) {
+  private CompletionStage<?> alterConfigs(Broker broker, Caller caller, String name, JsonNode json) {
     List<ConfigAdmin.ConfigOp> ops = new ArrayList<>();
     stringMap(json, "set").forEach((config, value) ->
         ops.add(new ConfigAdmin.ConfigOp(config, ConfigAdmin.OpType.SET, value)));
@@ -196,7 +201,7 @@ final class ConsoleApi {
     if (ops.isEmpty()) {
       throw ConsoleErrors.badRequest("nothing to change: give \"set\" and/or \"delete\"");
     }
-    return broker.configs().incrementalAlterTopicConfigs(name, ops, false)
+    return broker.configs().incrementalAlterTopicConfigs(caller, name, ops, false)
         .thenApply(overrides -> ConsoleViews.configs(broker.configs().describeTopicConfigs(overrides)));
   }
 

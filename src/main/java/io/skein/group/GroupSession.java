@@ -11,7 +11,10 @@ import io.skein.common.ErrorCode;
 import io.skein.common.Failure;
 import io.skein.metadata.PartitionKey;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -41,6 +44,15 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
 
     /** Lets the transport deliver the next client message. */
     void requestNext();
+  }
+
+  /** What the client may do in the session, decided by the request layer (its ACLs). */
+  public interface SessionAccess {
+    /** Why a join of the group with these topics is refused, or null if it may go ahead. */
+    Failure joinRefusal(String groupId, List<String> topics);
+
+    /** Why a commit of an offset of the topic is refused, or null if it may go ahead. */
+    Failure commitRefusal(String topic);
   }
 
   // ---- protocol (local: from the gRPC layer) ---------------------------------------------
@@ -76,19 +88,23 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
 
   /**
    * @param coordinatorOf the coordinator of a group id
+   * @param access asked before each join and commit is sent to the coordinator
    * @param host the client's address, shown by DescribeGroup
    */
-  public static Behavior<Command> create(
-      Function<String, EntityRef<GroupCoordinator.Command>> coordinatorOf, String host, Outbox outbox, int maxQueued) {
-    return Behaviors.setup(context -> new GroupSession(context, coordinatorOf, host, outbox, maxQueued));
+  public static Behavior<Command> create(Function<String, EntityRef<GroupCoordinator.Command>> coordinatorOf,
+      SessionAccess access, String host, Outbox outbox, int maxQueued) {
+    return Behaviors.setup(context -> new GroupSession(context, coordinatorOf, access, host, outbox, maxQueued));
   }
 
   private final Function<String, EntityRef<GroupCoordinator.Command>> coordinatorOf;
+  private final SessionAccess access;
   private final String host;
   private final Outbox outbox;
   private final int maxQueued;
   private final ActorRef<GroupCoordinator.ToMember> self;
   private final ArrayDeque<GroupCoordinator.ToMember> queue = new ArrayDeque<>();
+  /** Partitions refused from commits sent on, by correlation id: added to the coordinator's answer. */
+  private final Map<Long, List<GroupCoordinator.PartitionResult>> refusedCommits = new HashMap<>();
 
   private EntityRef<GroupCoordinator.Command> coordinator;
   private String memberId;
@@ -98,11 +114,13 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
   private GroupSession(
       ActorContext<Command> context,
       Function<String, EntityRef<GroupCoordinator.Command>> coordinatorOf,
+      SessionAccess access,
       String host,
       Outbox outbox,
       int maxQueued) {
     super(context);
     this.coordinatorOf = coordinatorOf;
+    this.access = access;
     this.host = host;
     this.outbox = outbox;
     this.maxQueued = maxQueued;
@@ -134,6 +152,11 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
     if (problem.isPresent()) {
       return reject(join.correlationId(), ErrorCode.INVALID_GROUP_ID, problem.get());
     }
+    Failure refused = access.joinRefusal(join.groupId(), join.topics());
+    if (refused != null) {
+      enqueue(new GroupCoordinator.Rejected(join.correlationId(), refused));
+      return next();
+    }
     groupId = join.groupId();
     coordinator = coordinatorOf.apply(groupId);
     coordinator.tell(new GroupCoordinator.Join(join.correlationId(), join.memberId(), join.clientId(), host,
@@ -162,8 +185,25 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
     if (notJoined(commit.correlationId(), commit.memberId())) {
       return next();
     }
+    List<GroupCoordinator.OffsetToCommit> allowed = new ArrayList<>(commit.offsets().size());
+    List<GroupCoordinator.PartitionResult> refused = new ArrayList<>();
+    for (GroupCoordinator.OffsetToCommit offset : commit.offsets()) {
+      Failure refusal = access.commitRefusal(offset.topic());
+      if (refusal == null) {
+        allowed.add(offset);
+      } else {
+        refused.add(new GroupCoordinator.PartitionResult(offset.topic(), offset.partition(), refusal));
+      }
+    }
+    if (!refused.isEmpty()) {
+      if (allowed.isEmpty()) {
+        enqueue(new GroupCoordinator.CommitReply(commit.correlationId(), refused, null));
+        return next();
+      }
+      refusedCommits.put(commit.correlationId(), refused); // answered with the coordinator's results
+    }
     coordinator.tell(new GroupCoordinator.Commit(commit.correlationId(), memberId, commit.generation(),
-        commit.offsets(), self, self.narrow()));
+        allowed, self, self.narrow()));
     return next();
   }
 
@@ -202,6 +242,9 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
       outbox.complete();
       return Behaviors.stopped();
     }
+    if (message instanceof GroupCoordinator.CommitReply reply && refusedCommits.containsKey(reply.correlationId())) {
+      message = withRefused(reply, refusedCommits.remove(reply.correlationId()));
+    }
     if (message instanceof GroupCoordinator.Acked acked && acked.generation() == -1) {
       memberId = null; // left; the stream stays until the client closes it
     }
@@ -209,6 +252,16 @@ public final class GroupSession extends AbstractBehavior<GroupSession.Command> {
   }
 
   // ---- helpers --------------------------------------------------------------------------
+
+  private static GroupCoordinator.CommitReply withRefused(GroupCoordinator.CommitReply reply,
+      List<GroupCoordinator.PartitionResult> refused) {
+    if (reply.failure() != null) {
+      return reply;
+    }
+    List<GroupCoordinator.PartitionResult> results = new ArrayList<>(reply.results());
+    results.addAll(refused);
+    return new GroupCoordinator.CommitReply(reply.correlationId(), results, null);
+  }
 
   private boolean notJoined(long correlationId, String claimedMemberId) {
     if (coordinator == null || memberId == null) {

@@ -18,7 +18,7 @@ class ConfigAdminTest {
 
   /** A broker whose configuration changed the default of retention.ms. */
   private final ConfigAdmin configs = new ConfigAdmin(null, null, new RequestSettings(Duration.ofSeconds(5),
-      Duration.ofSeconds(1), 1 << 20, 1, 1, LogConfig.fromMap(Map.of("retention.ms", "3600000"), LogConfig.defaults())));
+      Duration.ofSeconds(1), 1 << 20, 1, 1, LogConfig.fromMap(Map.of("retention.ms", "3600000"), LogConfig.defaults())), null);
 
   private Map<String, DescribedConfig> describe(Map<String, String> overrides) {
     return configs.describeTopicConfigs(overrides).stream()

@@ -1,6 +1,8 @@
 package io.skein.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.skein.broker.Caller;
@@ -38,9 +40,10 @@ class ConsoleAclsTest {
         "skein.security.sasl.users.alice", "alice-secret", "skein.security.sasl.users.admin", "admin-secret",
         "skein.security.authorizer", "acl", "skein.security.super-users", List.of("User:admin")));
     broker.node().broker().acls().create(Caller.BROKER, List.of(new Acl(ResourceType.TOPIC, "shown-",
-        PatternType.PREFIXED, "User:alice", "*", Operation.ALL, Permission.ALLOW)))
+        PatternType.PREFIXED, "User:alice", "*", Operation.ALL, Permission.ALLOW), new Acl(ResourceType.TOPIC,
+        "described", PatternType.LITERAL, "User:alice", "*", Operation.DESCRIBE, Permission.ALLOW)))
         .toCompletableFuture().get(20, TimeUnit.SECONDS);
-    for (String topic : List.of("shown-a", "hidden")) {
+    for (String topic : List.of("shown-a", "hidden", "described")) {
       broker.node().broker().topics().createTopic(Caller.BROKER, topic, 1, 1, Map.of(), false).toCompletableFuture()
           .get(20, TimeUnit.SECONDS);
     }
@@ -80,7 +83,7 @@ class ConsoleAclsTest {
   @Test
   void aUserSeesAndChangesOnlyTheTopicsItsAclsAllow() {
     ConsoleHttp alice = as("alice", "alice-secret");
-    assertEquals(List.of("shown-a"), topicNames(alice));
+    assertEquals(List.of("described", "shown-a"), topicNames(alice));
     assertEquals(200, alice.get("/console/api/topics/shown-a").status());
     assertRefused(alice.get("/console/api/topics/hidden"));
     assertRefused(alice.get("/console/api/topics/hidden/history"));
@@ -88,9 +91,19 @@ class ConsoleAclsTest {
     ConsoleHttp.Answer created =
         alice.post("/console/api/topics", "{\"name\":\"shown-b\",\"partitions\":1,\"replicationFactor\":1}");
     assertEquals(201, created.status(), created.body());
-    assertEquals(List.of("shown-a", "shown-b"), topicNames(alice), "and the broker still serves her");
+    assertEquals(List.of("described", "shown-a", "shown-b"), topicNames(alice), "and the broker still serves her");
 
-    assertEquals(List.of("hidden", "shown-a", "shown-b"), topicNames(as("admin", "admin-secret")),
+    assertEquals(List.of("described", "hidden", "shown-a", "shown-b"), topicNames(as("admin", "admin-secret")),
         "a super user sees everything");
+  }
+
+  @Test
+  void aTopicsConfigsAreShownOnlyWithDescribeConfigs() {
+    ConsoleHttp alice = as("alice", "alice-secret");
+    ConsoleHttp.Answer described = alice.get("/console/api/topics/described");
+    assertEquals(200, described.status(), described.body());
+    assertTrue(described.json().get("configs").isEmpty(), described.body());
+    ConsoleHttp.Answer shown = alice.get("/console/api/topics/shown-a");
+    assertFalse(shown.json().get("configs").isEmpty(), shown.body());
   }
 }

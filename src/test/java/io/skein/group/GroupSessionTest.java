@@ -17,6 +17,8 @@ class GroupSessionTest {
 
   static final ActorTestKit testKit = ActorTestKit.create();
   static final int MAX_QUEUED = 3;
+  static final String REFUSED_GROUP = "payroll";
+  static final String REFUSED_TOPIC = "salaries";
 
   @AfterAll
   static void shutdown() {
@@ -67,8 +69,21 @@ class GroupSessionTest {
   private final TestProbe<Object> stream = testKit.createTestProbe();
   private final FakeOutbox outbox = new FakeOutbox(stream.ref());
   private final ActorRef<GroupSession.Command> session = testKit.spawn(GroupSession.create(
-      groupId -> TestEntityRef.of(GroupCoordinator.TYPE_KEY, groupId, coordinator.ref()), "client-host", outbox,
-      MAX_QUEUED));
+      groupId -> TestEntityRef.of(GroupCoordinator.TYPE_KEY, groupId, coordinator.ref()),
+      new GroupSession.SessionAccess() {
+        @Override
+        public Failure joinRefusal(String groupId, List<String> topics) {
+          return groupId.equals(REFUSED_GROUP)
+              ? Failure.of(ErrorCode.GROUP_AUTHORIZATION_FAILED, "not this group") : null;
+        }
+
+        @Override
+        public Failure commitRefusal(String topic) {
+          return topic.equals(REFUSED_TOPIC)
+              ? Failure.of(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "not this topic") : null;
+        }
+      },
+      "client-host", outbox, MAX_QUEUED));
 
   /** Joins as member {@code m-1} and returns the ref the coordinator answers the session on. */
   private ActorRef<GroupCoordinator.ToMember> join() {
@@ -109,5 +124,42 @@ class GroupSessionTest {
     assertEquals("m-1", closed.memberId());
     assertEquals(toMember, closed.session());
     stream.expectTerminated(session);
+  }
+
+  @Test
+  void aRefusedJoinIsAnsweredWithTheRefusalAndNeverReachesTheCoordinator() {
+    outbox.ready = true;
+    session.tell(new GroupSession.JoinRequest(7, REFUSED_GROUP, "", "client", List.of("orders"), "", 10_000, 0, ""));
+    Sent sent = stream.expectMessageClass(Sent.class);
+    GroupCoordinator.Rejected rejected = (GroupCoordinator.Rejected) sent.message();
+    assertEquals(7, rejected.correlationId());
+    assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED, rejected.failure().code());
+    coordinator.expectNoMessage();
+  }
+
+  @Test
+  void aCommitInTheSessionSendsOnlyPermittedTopicsAndAnswersTheRestAsRefused() {
+    ActorRef<GroupCoordinator.ToMember> toMember = join();
+    outbox.ready = true;
+    session.tell(new GroupSession.Ready());
+    stream.expectMessageClass(Sent.class); // joined
+    session.tell(new GroupSession.CommitRequest(8, "m-1", 1, List.of(
+        new GroupCoordinator.OffsetToCommit("orders", 0, 5, ""),
+        new GroupCoordinator.OffsetToCommit(REFUSED_TOPIC, 0, 5, ""))));
+    GroupCoordinator.Commit commit = coordinator.expectMessageClass(GroupCoordinator.Commit.class);
+    assertEquals(List.of(new GroupCoordinator.OffsetToCommit("orders", 0, 5, "")), commit.offsets());
+    toMember.tell(new GroupCoordinator.CommitReply(8, List.of(new GroupCoordinator.PartitionResult("orders", 0, null)),
+        null));
+    GroupCoordinator.CommitReply reply = (GroupCoordinator.CommitReply) stream.expectMessageClass(Sent.class).message();
+    assertEquals(List.of(new GroupCoordinator.PartitionResult("orders", 0, null),
+        new GroupCoordinator.PartitionResult(REFUSED_TOPIC, 0,
+            Failure.of(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "not this topic"))), reply.results());
+
+    session.tell(new GroupSession.CommitRequest(9, "m-1", 1,
+        List.of(new GroupCoordinator.OffsetToCommit(REFUSED_TOPIC, 1, 5, ""))));
+    GroupCoordinator.CommitReply refusedOnly =
+        (GroupCoordinator.CommitReply) stream.expectMessageClass(Sent.class).message();
+    assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED, refusedOnly.results().get(0).failure().code());
+    coordinator.expectNoMessage();
   }
 }

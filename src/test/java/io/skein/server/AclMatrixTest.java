@@ -10,12 +10,17 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.skein.api.ApiErrors;
 import io.skein.broker.Caller;
 import io.skein.client.ChannelFactory;
 import io.skein.client.HostPort;
+import io.skein.common.ErrorCode;
+import io.skein.common.FailureException;
+import io.skein.group.GroupCoordinator;
 import io.skein.proto.v1.AclBinding;
 import io.skein.proto.v1.AdminServiceGrpc;
+import io.skein.proto.v1.AlterTopicConfigsRequest;
 import io.skein.proto.v1.CommitOffsetsRequest;
 import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.CreateAclsRequest;
@@ -23,33 +28,50 @@ import io.skein.proto.v1.CreateAclsResponse;
 import io.skein.proto.v1.CreateTopicRequest;
 import io.skein.proto.v1.DeleteAclsRequest;
 import io.skein.proto.v1.DeleteTopicRequest;
+import io.skein.proto.v1.DescribeTopicsRequest;
 import io.skein.proto.v1.FetchRequest;
+import io.skein.proto.v1.GroupRequest;
+import io.skein.proto.v1.GroupResponse;
 import io.skein.proto.v1.GroupServiceGrpc;
+import io.skein.proto.v1.GroupSubscribeRequest;
+import io.skein.proto.v1.GroupSubscribeResponse;
+import io.skein.proto.v1.GroupSubscribeStart;
 import io.skein.proto.v1.InitProducerIdRequest;
+import io.skein.proto.v1.JoinGroup;
 import io.skein.proto.v1.ListAclsRequest;
+import io.skein.proto.v1.ListOffsetsRequest;
 import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.proto.v1.MetadataRequest;
+import io.skein.proto.v1.OffsetSpec;
 import io.skein.proto.v1.PartitionOffset;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProducerServiceGrpc;
-import io.skein.security.Acl;
+import io.skein.proto.v1.TopicDescription;
 import io.skein.security.Acl.Operation;
 import io.skein.security.Acl.PatternType;
 import io.skein.security.Acl.Permission;
 import io.skein.security.Acl.ResourceType;
+import io.skein.security.Acl;
+import io.skein.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -58,7 +80,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
@@ -75,7 +99,8 @@ import org.junit.jupiter.api.Test;
  * same SCRAM users: alice may do everything on the topics and groups named {@code matrix-*},
  * bob may only describe the topic {@code matrix-data} (so that his clients get past metadata to
  * the request under test), and no ACL names the topic {@code secret}. For produce, fetch, metadata,
- * topic creation and deletion, groups, offsets and idempotent producer ids, alice is served and
+ * topic creation and deletion, configs, leader elections, groups (and gRPC group joins), offsets and
+ * idempotent producer ids, alice is served and
  * bob refused with Kafka's error (kafka-clients over SASL_PLAINTEXT) or PERMISSION_DENIED with it
  * (gRPC with Basic credentials), and the broker goes on serving alice after every refusal.
  */
@@ -84,6 +109,8 @@ class AclMatrixTest {
   private static final long WAIT_SECONDS = 20;
   private static final String TOPIC = "matrix-data";
   private static final String SECRET = "secret";
+  /** A topic bob may create, but whose configs he may not see. */
+  private static final String BOB_CREATES = "bob-made";
 
   private static TestBroker broker;
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -103,6 +130,8 @@ class AclMatrixTest {
         new Acl(ResourceType.TOPIC, "matrix-", PatternType.PREFIXED, "User:alice", "*", Operation.ALL,
             Permission.ALLOW),
         new Acl(ResourceType.TOPIC, TOPIC, PatternType.LITERAL, "User:bob", "*", Operation.DESCRIBE, Permission.ALLOW),
+        new Acl(ResourceType.TOPIC, BOB_CREATES, PatternType.LITERAL, "User:bob", "*", Operation.CREATE,
+            Permission.ALLOW),
         new Acl(ResourceType.GROUP, "matrix-", PatternType.PREFIXED, "User:alice", "*", Operation.ALL,
             Permission.ALLOW));
     broker.node().broker().acls().create(Caller.BROKER, acls).toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -260,6 +289,12 @@ class AclMatrixTest {
           () -> bob.deleteTopics(List.of("matrix-created")).all().get(WAIT_SECONDS, TimeUnit.SECONDS));
       assertInstanceOf(TopicAuthorizationException.class, cause(deleted), cause(deleted).toString());
       alice.deleteTopics(List.of("matrix-created")).all().get(WAIT_SECONDS, TimeUnit.SECONDS);
+
+      CreateTopicsResult bobMade = bob.createTopics(List.of(new NewTopic(BOB_CREATES, 1, (short) 1)));
+      bobMade.all().get(WAIT_SECONDS, TimeUnit.SECONDS);
+      ExecutionException configs = assertThrows(ExecutionException.class,
+          () -> bobMade.config(BOB_CREATES).get(WAIT_SECONDS, TimeUnit.SECONDS));
+      assertInstanceOf(TopicAuthorizationException.class, cause(configs), cause(configs).toString());
     }
   }
 
@@ -296,6 +331,81 @@ class AclMatrixTest {
       assertInstanceOf(GroupAuthorizationException.class, cause(deleted), cause(deleted).toString());
     }
     aliceStillProduces();
+  }
+
+  @Test
+  void configsNeedDescribeConfigsAndAlterConfigs() throws Exception {
+    ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, TOPIC);
+    ConfigResource brokerConfigs = new ConfigResource(ConfigResource.Type.BROKER, "");
+    Map<ConfigResource, Collection<AlterConfigOp>> retention = Map.of(topic,
+        List.of(new AlterConfigOp(new ConfigEntry("retention.ms", "86400000"), AlterConfigOp.OpType.SET)));
+    try (Admin alice = Admin.create(kafka("alice")); Admin bob = Admin.create(kafka("bob"));
+        Admin admin = Admin.create(kafka("admin"))) {
+      assertTrue(alice.describeConfigs(List.of(topic)).all().get(WAIT_SECONDS, TimeUnit.SECONDS).get(topic)
+          .get("retention.ms") != null);
+      ExecutionException described = assertThrows(ExecutionException.class,
+          () -> bob.describeConfigs(List.of(topic)).all().get(WAIT_SECONDS, TimeUnit.SECONDS));
+      assertInstanceOf(TopicAuthorizationException.class, cause(described), cause(described).toString());
+
+      alice.incrementalAlterConfigs(retention).all().get(WAIT_SECONDS, TimeUnit.SECONDS);
+      ExecutionException altered = assertThrows(ExecutionException.class,
+          () -> bob.incrementalAlterConfigs(retention).all().get(WAIT_SECONDS, TimeUnit.SECONDS));
+      assertInstanceOf(TopicAuthorizationException.class, cause(altered), cause(altered).toString());
+
+      ExecutionException brokerDescribed = assertThrows(ExecutionException.class,
+          () -> alice.describeConfigs(List.of(brokerConfigs)).all().get(WAIT_SECONDS, TimeUnit.SECONDS));
+      assertInstanceOf(ClusterAuthorizationException.class, cause(brokerDescribed), cause(brokerDescribed).toString());
+      assertFalse(admin.describeConfigs(List.of(brokerConfigs)).all().get(WAIT_SECONDS, TimeUnit.SECONDS)
+          .get(brokerConfigs).entries().isEmpty());
+      ExecutionException brokerAltered = assertThrows(ExecutionException.class,
+          () -> alice.incrementalAlterConfigs(Map.of(brokerConfigs, List.of(new AlterConfigOp(
+              new ConfigEntry("log.retention.ms", "1"), AlterConfigOp.OpType.SET)))).all()
+              .get(WAIT_SECONDS, TimeUnit.SECONDS));
+      assertInstanceOf(ClusterAuthorizationException.class, cause(brokerAltered), cause(brokerAltered).toString());
+    }
+    aliceStillProduces();
+  }
+
+  @Test
+  void electLeadersNeedsAlterOnTheCluster() throws Exception {
+    Set<TopicPartition> partitions = Set.of(new TopicPartition(TOPIC, 0));
+    try (Admin alice = Admin.create(kafka("alice")); Admin admin = Admin.create(kafka("admin"))) {
+      ExecutionException refused = assertThrows(ExecutionException.class,
+          () -> alice.electLeaders(ElectionType.PREFERRED, partitions).all().get(WAIT_SECONDS, TimeUnit.SECONDS));
+      assertInstanceOf(ClusterAuthorizationException.class, cause(refused), cause(refused).toString());
+      Map<TopicPartition, Optional<Throwable>> elected = admin.electLeaders(ElectionType.PREFERRED, partitions)
+          .partitions().get(WAIT_SECONDS, TimeUnit.SECONDS);
+      assertFalse(elected.get(new TopicPartition(TOPIC, 0)).orElse(null) instanceof ClusterAuthorizationException,
+          elected.toString());
+    }
+  }
+
+  @Test
+  void offsetQuestionsNeedDescribeOnTheTopic() {
+    Caller bob = new Caller(Principal.user("bob"), "127.0.0.1");
+    FailureException refused = assertThrows(FailureException.class,
+        () -> broker.node().broker().partitions().describer(bob, SECRET, 0));
+    assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED, refused.failure().code());
+    broker.node().broker().partitions().describer(bob, TOPIC, 0);
+  }
+
+  @Test
+  void offsetDeleteNeedsReadOnEachTopic() throws Exception {
+    aliceStillProduces();
+    String group = "matrix-offsets";
+    TopicPartition readable = new TopicPartition(TOPIC, 0);
+    TopicPartition secret = new TopicPartition(SECRET, 0);
+    broker.node().broker().groups().commitOffsets(Caller.BROKER, group, "", -1, List.of(
+            new GroupCoordinator.OffsetToCommit(TOPIC, 0, 1, ""),
+            new GroupCoordinator.OffsetToCommit(SECRET, 0, 1, "")))
+        .toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+    try (Admin alice = Admin.create(kafka("alice"))) {
+      var deleted = alice.deleteConsumerGroupOffsets(group, Set.of(readable, secret));
+      deleted.partitionResult(readable).get(WAIT_SECONDS, TimeUnit.SECONDS);
+      ExecutionException refused = assertThrows(ExecutionException.class,
+          () -> deleted.partitionResult(secret).get(WAIT_SECONDS, TimeUnit.SECONDS));
+      assertInstanceOf(TopicAuthorizationException.class, cause(refused), cause(refused).toString());
+    }
   }
 
   // ---- gRPC ---------------------------------------------------------------------------------
@@ -375,6 +485,87 @@ class AclMatrixTest {
     assertEquals("TOPIC_AUTHORIZATION_FAILED", GroupServiceGrpc.newBlockingStub(grpc("alice"))
         .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS).commitOffsets(secretTopic).getResults(0).getError()
         .getCode().name());
+  }
+
+  @Test
+  void grpcDescribeTopicsAlterConfigsAndListOffsetsAreChecked() {
+    AdminServiceGrpc.AdminServiceBlockingStub alice = AdminServiceGrpc.newBlockingStub(grpc("alice"))
+        .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+    AdminServiceGrpc.AdminServiceBlockingStub bob = AdminServiceGrpc.newBlockingStub(grpc("bob"))
+        .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+    assertEquals(List.of(TOPIC), bob.describeTopics(DescribeTopicsRequest.getDefaultInstance()).getTopicsList()
+        .stream().map(TopicDescription::getName).toList());
+    TopicDescription secret = bob.describeTopics(DescribeTopicsRequest.newBuilder().addNames(SECRET).build())
+        .getTopics(0);
+    assertEquals("TOPIC_AUTHORIZATION_FAILED", secret.getError().getCode().name());
+    assertTrue(secret.getPartitionsList().isEmpty());
+
+    AlterTopicConfigsRequest alter = AlterTopicConfigsRequest.newBuilder().setName(TOPIC)
+        .putSet("retention.ms", "172800000").build();
+    alice.alterTopicConfigs(alter);
+    assertDenied("TOPIC_AUTHORIZATION_FAILED", () -> bob.alterTopicConfigs(alter));
+
+    ConsumerServiceGrpc.ConsumerServiceBlockingStub bobReads = ConsumerServiceGrpc.newBlockingStub(grpc("bob"))
+        .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+    ListOffsetsRequest latest = ListOffsetsRequest.newBuilder().setTopic(TOPIC).setPartition(0)
+        .setSpec(OffsetSpec.LATEST).build();
+    assertTrue(bobReads.listOffsets(latest).getOffset() >= 0);
+    assertDenied("TOPIC_AUTHORIZATION_FAILED", () -> bobReads.listOffsets(latest.toBuilder().setTopic(SECRET).build()));
+  }
+
+  /** The messages a stream brings, and its end (a Throwable, or the string "completed"). */
+  private static final class Received<T> implements StreamObserver<T> {
+    final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
+
+    @Override
+    public void onNext(T message) {
+      messages.add(message);
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      messages.add(failure);
+    }
+
+    @Override
+    public void onCompleted() {
+      messages.add("completed");
+    }
+
+    Object next() throws InterruptedException {
+      Object message = messages.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+      assertTrue(message != null, "nothing came within " + WAIT_SECONDS + " s");
+      return message;
+    }
+  }
+
+  private Object groupSessionJoin(String user, String group, String topic) throws InterruptedException {
+    Received<GroupResponse> answers = new Received<>();
+    StreamObserver<GroupRequest> requests = GroupServiceGrpc.newStub(grpc(user)).groupSession(answers);
+    requests.onNext(GroupRequest.newBuilder().setCorrelationId(1).setJoin(JoinGroup.newBuilder().setGroupId(group)
+        .setClientId(user).addTopics(topic).setSessionTimeoutMs(10_000)).build());
+    Object answer = answers.next();
+    requests.onCompleted();
+    return answer;
+  }
+
+  @Test
+  void grpcGroupJoinsNeedReadOnTheGroupAndItsTopics() throws Exception {
+    GroupResponse joined = (GroupResponse) groupSessionJoin("alice", "matrix-session", TOPIC);
+    assertEquals(GroupResponse.KindCase.JOINED, joined.getKindCase(), joined.toString());
+    GroupResponse bobRefused = (GroupResponse) groupSessionJoin("bob", "matrix-session", TOPIC);
+    assertEquals(1, bobRefused.getCorrelationId());
+    assertEquals("GROUP_AUTHORIZATION_FAILED", bobRefused.getError().getCode().name(), bobRefused.toString());
+    GroupResponse secretRefused = (GroupResponse) groupSessionJoin("alice", "matrix-session-2", SECRET);
+    assertEquals("TOPIC_AUTHORIZATION_FAILED", secretRefused.getError().getCode().name(), secretRefused.toString());
+
+    Received<GroupSubscribeResponse> subscribed = new Received<>();
+    StreamObserver<GroupSubscribeRequest> requests = GroupServiceGrpc.newStub(grpc("bob")).groupSubscribe(subscribed);
+    requests.onNext(GroupSubscribeRequest.newBuilder().setStart(GroupSubscribeStart.newBuilder()
+        .setGroupId("matrix-subscribe").addTopics(TOPIC).setSessionTimeoutMs(10_000)).build());
+    StatusRuntimeException ended = assertInstanceOf(StatusRuntimeException.class, subscribed.next());
+    assertEquals(Status.Code.PERMISSION_DENIED, ended.getStatus().getCode(), ended.getStatus().toString());
+    assertEquals("GROUP_AUTHORIZATION_FAILED", ApiErrors.errorInfo(ended).orElseThrow().getReason());
   }
 
   @Test

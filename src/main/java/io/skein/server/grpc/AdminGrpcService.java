@@ -207,7 +207,8 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   @Override
   public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, topics.describeTopics(request.getNamesList()),
+    Replies.guard(observer, () -> Replies.answer(observer,
+        topics.describeTopics(CallerContext.current(), request.getNamesList()),
         described -> DescribeTopicsResponse.newBuilder()
             .addAllTopics(described.stream().map(AdminGrpcService::description).toList())
             .build()));
@@ -222,7 +223,8 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   @Override
   public void alterTopicConfigs(AlterTopicConfigsRequest request, StreamObserver<AlterTopicConfigsResponse> observer) {
     Replies.guard(observer, () -> Replies.answer(observer,
-        topics.alterTopicConfigs(request.getName(), request.getSetMap(), request.getDeleteList()),
+        topics.alterTopicConfigs(CallerContext.current(), request.getName(), request.getSetMap(),
+            request.getDeleteList()),
         altered -> AlterTopicConfigsResponse.newBuilder().setTopic(description(altered)).build()));
   }
 

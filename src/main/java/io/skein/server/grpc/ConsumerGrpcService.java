@@ -198,7 +198,8 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
   @Override
   public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> observer) {
     Replies.guard(observer, () -> {
-      PartitionRequests.Leader leader = partitions.leader(request.getTopic(), request.getPartition());
+      PartitionRequests.Leader leader = partitions.describer(CallerContext.current(), request.getTopic(),
+          request.getPartition());
       long spec = switch (request.getSpec()) {
         case EARLIEST -> PartitionRequests.EARLIEST;
         case LATEST -> PartitionRequests.LATEST;

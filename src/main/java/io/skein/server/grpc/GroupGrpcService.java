@@ -98,7 +98,8 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
     ServerCallStreamObserver<GroupResponse> out = (ServerCallStreamObserver<GroupResponse>) responses;
     out.disableAutoRequest();
     String host = PEER.get() == null ? "" : PEER.get();
-    ActorRef<GroupSession.Command> session = groups.openSession(host, new StreamOutbox(out));
+    ActorRef<GroupSession.Command> session =
+        groups.openSession(CallerContext.current(), host, new StreamOutbox(out));
     out.setOnReadyHandler(() -> session.tell(new GroupSession.Ready()));
     out.setOnCancelHandler(() -> session.tell(new GroupSession.ClientGone()));
     out.request(1);

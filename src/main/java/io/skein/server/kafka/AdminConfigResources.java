@@ -14,8 +14,4 @@ final class AdminConfigResources {
         ? "unknown config resource type " + resourceType
         : "Skein has no " + type + " configs; it serves TOPIC and BROKER configs");
   }
-
-  static InvalidRequestException readOnlyBroker() {
-    return new InvalidRequestException("broker configs are read-only: Skein reads them from its configuration at start");
-  }
 }

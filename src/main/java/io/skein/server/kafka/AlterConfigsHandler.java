@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.server.kafka.AdminErrors.KafkaError;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,7 +43,7 @@ final class AlterConfigsHandler implements KafkaApiHandler<AlterConfigsRequestDa
   public CompletionStage<AlterConfigsResponseData> handle(KafkaRequestContext context, AlterConfigsRequestData request) {
     List<CompletableFuture<AlterConfigsResourceResponse>> results = new ArrayList<>();
     for (AlterConfigsResource resource : request.resources()) {
-      results.add(alter(resource, request.validateOnly())
+      results.add(alter(context.caller(), resource, request.validateOnly())
           .handle((done, failure) -> response(resource, failure == null ? KafkaError.NONE : AdminErrors.of(failure)))
           .toCompletableFuture());
     }
@@ -53,16 +54,16 @@ final class AlterConfigsHandler implements KafkaApiHandler<AlterConfigsRequestDa
     });
   }
 
-  private CompletionStage<?> alter(AlterConfigsResource resource, boolean validateOnly) {
+  private CompletionStage<?> alter(Caller caller, AlterConfigsResource resource, boolean validateOnly) {
     return switch (ConfigResource.Type.forId(resource.resourceType())) {
       case TOPIC -> {
         Map<String, String> configs = new HashMap<>();
         for (AlterableConfig config : resource.configs()) {
           configs.put(config.name(), config.value());
         }
-        yield broker.configs().replaceTopicConfigs(resource.resourceName(), configs, validateOnly);
+        yield broker.configs().replaceTopicConfigs(caller, resource.resourceName(), configs, validateOnly);
       }
-      case BROKER -> CompletableFuture.failedFuture(AdminConfigResources.readOnlyBroker());
+      case BROKER -> broker.configs().alterBrokerConfigs(caller);
       default -> CompletableFuture.failedFuture(AdminConfigResources.unsupported(resource.resourceType()));
     };
   }

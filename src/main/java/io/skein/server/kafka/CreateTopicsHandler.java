@@ -84,19 +84,29 @@ final class CreateTopicsHandler implements KafkaApiHandler<CreateTopicsRequestDa
     }
     return broker.topics()
         .createTopic(caller, topic.name(), topic.numPartitions(), topic.replicationFactor(), configs, validateOnly)
-        .thenCompose(created -> validateOnly || timeoutMs <= 0 ? CompletableFuture.completedFuture(result(created, version))
+        .thenCompose(created -> validateOnly || timeoutMs <= 0
+            ? CompletableFuture.completedFuture(result(caller, created, version))
             : broker.topics().awaitLeaders(topic.name(), Duration.ofMillis(timeoutMs)).thenApply(led -> led
-                ? result(created, version)
+                ? result(caller, created, version)
                 : failed(topic.name(), KafkaError.of(Errors.REQUEST_TIMED_OUT, "topic '" + topic.name()
                     + "' was created, but not every partition had a leader within " + timeoutMs + " ms"))))
         .exceptionally(failure -> failed(topic.name(), AdminErrors.of(failure)));
   }
 
-  private CreatableTopicResult result(TopicAdmin.TopicDescription created, short version) {
+  /**
+   * From v5 the answer has the topic's configs, partition count and replication factor; as
+   * Kafka's, only for a caller with DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED
+   * in topic_config_error_code, and -1).
+   */
+  private CreatableTopicResult result(Caller caller, TopicAdmin.TopicDescription created, short version) {
     CreatableTopicResult result = new CreatableTopicResult()
         .setName(created.topic().name())
-        .setTopicId(KafkaTopicIds.toKafka(created.topic().topicId()))
-        .setNumPartitions(created.partitions().size())
+        .setTopicId(KafkaTopicIds.toKafka(created.topic().topicId()));
+    if (version >= 5 && !broker.configs().showsTopicConfigs(caller, created.topic().name())) {
+      return result.setTopicConfigErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+          .setNumPartitions(-1).setReplicationFactor((short) -1);
+    }
+    result.setNumPartitions(created.partitions().size())
         .setReplicationFactor((short) created.partitions().get(0).assignment().replicas().size());
     if (version >= 5) {
       List<CreatableTopicConfigs> configs = new ArrayList<>();

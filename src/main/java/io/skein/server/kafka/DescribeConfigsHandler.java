@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.broker.ConfigAdmin;
 import io.skein.server.kafka.AdminErrors.KafkaError;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ final class DescribeConfigsHandler implements KafkaApiHandler<DescribeConfigsReq
       KafkaRequestContext context, DescribeConfigsRequestData request) {
     List<CompletableFuture<DescribeConfigsResult>> results = new ArrayList<>();
     for (DescribeConfigsResource resource : request.resources()) {
-      results.add(describe(resource).handle((configs, failure) -> failure != null
+      results.add(describe(context.caller(), resource).handle((configs, failure) -> failure != null
               ? result(resource, AdminErrors.of(failure))
               : result(resource, KafkaError.NONE).setConfigs(entries(configs, resource, request, context.apiVersion())))
           .toCompletableFuture());
@@ -58,12 +59,13 @@ final class DescribeConfigsHandler implements KafkaApiHandler<DescribeConfigsReq
     });
   }
 
-  private CompletionStage<List<ConfigAdmin.DescribedConfig>> describe(DescribeConfigsResource resource) {
+  private CompletionStage<List<ConfigAdmin.DescribedConfig>> describe(Caller caller, DescribeConfigsResource resource) {
     ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
     try {
       return switch (type) {
-        case TOPIC -> broker.configs().describeTopicConfigs(resource.resourceName());
-        case BROKER -> CompletableFuture.completedFuture(broker.configs().describeBrokerConfigs(resource.resourceName()));
+        case TOPIC -> broker.configs().describeTopicConfigs(caller, resource.resourceName());
+        case BROKER ->
+            CompletableFuture.completedFuture(broker.configs().describeBrokerConfigs(caller, resource.resourceName()));
         default -> CompletableFuture.failedFuture(AdminConfigResources.unsupported(resource.resourceType()));
       };
     } catch (RuntimeException e) {

@@ -58,7 +58,7 @@ final class ElectLeadersHandler implements KafkaApiHandler<ElectLeadersRequestDa
         }
       }
     }
-    return broker.topics().electLeaders(type, partitions).thenApply(ElectLeadersHandler::response);
+    return broker.topics().electLeaders(context.caller(), type, partitions).thenApply(ElectLeadersHandler::response);
   }
 
   private static ElectLeadersResponseData response(List<TopicAdmin.ElectionResult> results) {

@@ -1,6 +1,7 @@
 package io.skein.server.kafka;
 
 import io.skein.broker.Broker;
+import io.skein.broker.Caller;
 import io.skein.broker.ConfigAdmin;
 import io.skein.server.kafka.AdminErrors.KafkaError;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ final class IncrementalAlterConfigsHandler
       KafkaRequestContext context, IncrementalAlterConfigsRequestData request) {
     List<CompletableFuture<AlterConfigsResourceResponse>> results = new ArrayList<>();
     for (AlterConfigsResource resource : request.resources()) {
-      results.add(alter(resource, request.validateOnly())
+      results.add(alter(context.caller(), resource, request.validateOnly())
           .handle((done, failure) -> response(resource, failure == null ? KafkaError.NONE : AdminErrors.of(failure)))
           .toCompletableFuture());
     }
@@ -59,7 +60,7 @@ final class IncrementalAlterConfigsHandler
     });
   }
 
-  private CompletionStage<?> alter(AlterConfigsResource resource, boolean validateOnly) {
+  private CompletionStage<?> alter(Caller caller, AlterConfigsResource resource, boolean validateOnly) {
     return switch (ConfigResource.Type.forId(resource.resourceType())) {
       case TOPIC -> {
         List<ConfigAdmin.ConfigOp> ops = new ArrayList<>();
@@ -70,9 +71,9 @@ final class IncrementalAlterConfigsHandler
           }
           ops.add(new ConfigAdmin.ConfigOp(config.name(), OPS[config.configOperation()], config.value()));
         }
-        yield broker.configs().incrementalAlterTopicConfigs(resource.resourceName(), ops, validateOnly);
+        yield broker.configs().incrementalAlterTopicConfigs(caller, resource.resourceName(), ops, validateOnly);
       }
-      case BROKER -> CompletableFuture.failedFuture(AdminConfigResources.readOnlyBroker());
+      case BROKER -> broker.configs().alterBrokerConfigs(caller);
       default -> CompletableFuture.failedFuture(AdminConfigResources.unsupported(resource.resourceType()));
     };
   }

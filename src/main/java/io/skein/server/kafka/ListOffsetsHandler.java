@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import io.skein.broker.Caller;
 import io.skein.broker.PartitionRequests;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,7 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
       ListOffsetsTopicResponse answer = new ListOffsetsTopicResponse().setName(topic.name());
       topics.add(answer);
       for (ListOffsetsPartition partition : topic.partitions()) {
-        all.add(lookUp(topic.name(), partition, context.apiVersion() >= 4).toCompletableFuture());
+        all.add(lookUp(context.caller(), topic.name(), partition, context.apiVersion() >= 4).toCompletableFuture());
         owners.add(answer);
       }
     }
@@ -66,8 +67,14 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
   }
 
   /** {@code withEpoch}: the version has a leader epoch in its answer (v4+). */
-  private CompletionStage<ListOffsetsPartitionResponse> lookUp(String topic, ListOffsetsPartition partition,
-      boolean withEpoch) {
+  private CompletionStage<ListOffsetsPartitionResponse> lookUp(Caller caller, String topic,
+      ListOffsetsPartition partition, boolean withEpoch) {
+    PartitionRequests.Leader leader;
+    try {
+      leader = partitions.describer(caller, topic, partition.partitionIndex());
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(failed(partition, KafkaErrors.of(e).error()));
+    }
     long spec = partition.timestamp();
     if (spec == LATEST_TIERED_TIMESTAMP) {
       return CompletableFuture.completedFuture(found(partition, -1, -1, -1));
@@ -81,13 +88,7 @@ final class ListOffsetsHandler implements KafkaApiHandler<ListOffsetsRequestData
     if (fenced != Errors.NONE) {
       return CompletableFuture.completedFuture(failed(partition, fenced));
     }
-    CompletionStage<PartitionRequests.OffsetFound> found;
-    try {
-      found = partitions.leader(topic, partition.partitionIndex()).offsetFor(asked);
-    } catch (RuntimeException e) {
-      found = CompletableFuture.failedFuture(e);
-    }
-    return found.handle((offset, error) -> error == null
+    return leader.offsetFor(asked).handle((offset, error) -> error == null
         ? found(partition, offset.offset(), offset.timestamp(),
             withEpoch ? partitions.leaderEpoch(topic, partition.partitionIndex()).orElse(-1) : -1)
         : failed(partition, KafkaErrors.of(error).error()));

@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import io.skein.broker.Caller;
 import io.skein.broker.PartitionRequests;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,7 @@ final class OffsetForLeaderEpochHandler
       OffsetForLeaderTopicResult answer = new OffsetForLeaderTopicResult().setTopic(topic.topic());
       topics.add(answer);
       for (OffsetForLeaderPartition partition : topic.partitions()) {
-        all.add(endOf(topic.topic(), partition).toCompletableFuture());
+        all.add(endOf(context.caller(), topic.topic(), partition).toCompletableFuture());
         owners.add(answer);
       }
     }
@@ -64,24 +65,28 @@ final class OffsetForLeaderEpochHandler
     });
   }
 
-  private CompletionStage<EpochEndOffset> endOf(String topic, OffsetForLeaderPartition partition) {
+  private CompletionStage<EpochEndOffset> endOf(Caller caller, String topic, OffsetForLeaderPartition partition) {
+    PartitionRequests.Leader leader;
+    try {
+      leader = partitions.describer(caller, topic, partition.partition());
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(noEnd(partition, KafkaErrors.of(e).code()));
+    }
     Errors fenced = LeaderEpochs.check(partitions, topic, partition.partition(), partition.currentLeaderEpoch());
     if (fenced != Errors.NONE) {
-      return CompletableFuture.completedFuture(new EpochEndOffset().setPartition(partition.partition())
-          .setErrorCode(fenced.code()).setLeaderEpoch(-1).setEndOffset(-1));
+      return CompletableFuture.completedFuture(noEnd(partition, fenced.code()));
     }
-    CompletionStage<PartitionRequests.EpochEnd> end;
-    try {
-      end = partitions.leader(topic, partition.partition()).endOffsetForEpoch(partition.leaderEpoch());
-    } catch (RuntimeException e) {
-      end = CompletableFuture.failedFuture(e);
-    }
-    return end.handle((found, error) -> {
-      EpochEndOffset answer = new EpochEndOffset().setPartition(partition.partition());
+    return leader.endOffsetForEpoch(partition.leaderEpoch()).handle((found, error) -> {
       if (error != null) {
-        return answer.setErrorCode(KafkaErrors.of(error).code()).setLeaderEpoch(-1).setEndOffset(-1);
+        return noEnd(partition, KafkaErrors.of(error).code());
       }
-      return answer.setErrorCode(Errors.NONE.code()).setLeaderEpoch(found.epoch()).setEndOffset(found.endOffset());
+      return new EpochEndOffset().setPartition(partition.partition()).setErrorCode(Errors.NONE.code())
+          .setLeaderEpoch(found.epoch()).setEndOffset(found.endOffset());
     });
+  }
+
+  private static EpochEndOffset noEnd(OffsetForLeaderPartition partition, short error) {
+    return new EpochEndOffset().setPartition(partition.partition()).setErrorCode(error).setLeaderEpoch(-1)
+        .setEndOffset(-1);
   }
 }
