@@ -233,14 +233,12 @@ public final class SkeinNode implements AutoCloseable {
           akka.actor.typed.Props.empty());
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
       openPartitions(system, controller, config, deadline);
-      ActorRef<UserStore.Command> userStore = loadUsers(system, security, config, deadline);
       Quotas quotas = new Quotas();
-      ActorRef<QuotaStore.Command> quotaStore = loadQuotas(system, quotas, config, deadline);
-      AuthorizerSettings authorizer = AuthorizerSettings.from(withRoles);
       Acls acls = new Acls();
-      ActorRef<AclStore.Command> aclStore = loadAcls(system, acls, config, deadline);
-      Broker broker = Broker.create(system, controller, userStore, security.users(), quotaStore, quotas, aclStore,
-          acls, authorizer, config.requestSettings(), clusterId, config.brokerId());
+      Stores stores = loadStores(system, security, quotas, acls, config, deadline);
+      AuthorizerSettings authorizer = AuthorizerSettings.from(withRoles);
+      Broker broker = Broker.create(system, controller, stores.users(), security.users(), stores.quotas(), quotas,
+          stores.acls(), acls, authorizer, config.requestSettings(), clusterId, config.brokerId());
       LOG.info("Authorization: {}", authorizer.describe());
       grpc.serve(broker);
       QuotaSettings quotaSettings = QuotaSettings.from(withRoles);
@@ -342,41 +340,35 @@ public final class SkeinNode implements AutoCloseable {
     return clusterId;
   }
 
+  /** The cluster's stores of users, client quotas and ACLs (singletons). */
+  private record Stores(ActorRef<UserStore.Command> users, ActorRef<QuotaStore.Command> quotas,
+      ActorRef<AclStore.Command> acls) {}
+
   /**
-   * Fills this node's copy of the cluster's users before anything is served, the configured
-   * ones seeded into the user store first, so that no login fails for a user the cluster has.
+   * Fills this node's copies of the cluster's users (the configured ones seeded into the user
+   * store first), client quotas and ACLs before anything is served, so that no login fails for a
+   * user the cluster has, every quota holds at once and no request is decided without the ACLs.
+   * The three load together: each waits for its singleton to start and recover.
    */
-  private static ActorRef<UserStore.Command> loadUsers(ActorSystem<?> system, ListenerSecurity security,
+  private static Stores loadStores(ActorSystem<?> system, ListenerSecurity security, Quotas quotas, Acls acls,
       BrokerConfig config, Instant deadline) {
     system.systemActorOf(UserStore.localCopy(security.users()), "local-users", akka.actor.typed.Props.empty());
-    ActorRef<UserStore.Command> store = UserStore.initSingleton(system);
-    UserStore.Version version = SkeinNode.<UserStore.Command, UserStore.Version>askUntil(system, store,
-        replyTo -> new UserStore.Seed(security.configuredUsers(), replyTo), config, deadline, "the user store");
-    await(security.users().whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's users");
-    security.checkUsers();
-    return store;
-  }
-
-  /** Fills this node's copy of the cluster's client quotas before anything is served, so every quota holds at once. */
-  private static ActorRef<QuotaStore.Command> loadQuotas(ActorSystem<?> system, Quotas quotas, BrokerConfig config,
-      Instant deadline) {
     system.systemActorOf(QuotaStore.localCopy(quotas), "local-quotas", akka.actor.typed.Props.empty());
-    ActorRef<QuotaStore.Command> store = QuotaStore.initSingleton(system);
-    QuotaStore.Version version = SkeinNode.<QuotaStore.Command, QuotaStore.Version>askUntil(system, store,
-        QuotaStore.GetVersion::new, config, deadline, "the quota store");
-    await(quotas.whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's quotas");
-    return store;
-  }
-
-  /** Fills this node's copy of the cluster's ACLs before anything is served, so no request is decided without them. */
-  private static ActorRef<AclStore.Command> loadAcls(ActorSystem<?> system, Acls acls, BrokerConfig config,
-      Instant deadline) {
     system.systemActorOf(AclStore.localCopy(acls), "local-acls", akka.actor.typed.Props.empty());
-    ActorRef<AclStore.Command> store = AclStore.initSingleton(system);
-    AclStore.Version version = SkeinNode.<AclStore.Command, AclStore.Version>askUntil(system, store,
-        AclStore.GetVersion::new, config, deadline, "the ACL store");
-    await(acls.whenAt(version.version()).toCompletableFuture(), deadline, "loading the cluster's ACLs");
-    return store;
+    Stores stores = new Stores(UserStore.initSingleton(system), QuotaStore.initSingleton(system),
+        AclStore.initSingleton(system));
+    CompletableFuture<Void> users = SkeinNode.<UserStore.Command, UserStore.Version>askRetrying(system, stores.users(),
+            replyTo -> new UserStore.Seed(security.configuredUsers(), replyTo), config, deadline, "the user store")
+        .thenCompose(version -> security.users().whenAt(version.version()));
+    CompletableFuture<Void> quotaCopy = SkeinNode.<QuotaStore.Command, QuotaStore.Version>askRetrying(system,
+            stores.quotas(), QuotaStore.GetVersion::new, config, deadline, "the quota store")
+        .thenCompose(version -> quotas.whenAt(version.version()));
+    CompletableFuture<Void> aclCopy = SkeinNode.<AclStore.Command, AclStore.Version>askRetrying(system,
+            stores.acls(), AclStore.GetVersion::new, config, deadline, "the ACL store")
+        .thenCompose(version -> acls.whenAt(version.version()));
+    await(CompletableFuture.allOf(users, quotaCopy, aclCopy), deadline, "loading the cluster's users, quotas and ACLs");
+    security.checkUsers();
+    return stores;
   }
 
   /** Asks the Controller, again while it is not up yet (it may be starting or recovering), until the deadline. */
@@ -388,21 +380,28 @@ public final class SkeinNode implements AutoCloseable {
   /** Asks {@code target}, again while it does not answer (it may be starting or recovering), until the deadline. */
   private static <C, T> T askUntil(ActorSystem<?> system, ActorRef<C> target, Function<ActorRef<T>, C> request,
       BrokerConfig config, Instant deadline, String what) {
-    while (true) {
-      try {
-        return AkkaFutures.direct(AskPattern.<C, T>ask(
-                target, request::apply, Duration.ofSeconds(5), system.scheduler()))
-            .get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for " + what, e);
-      } catch (Exception notYet) {
-        if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException(what + " did not start within " + config.startupTimeout(), notYet);
-        }
-        LOG.info("Waiting for {}: {}", what, notYet.toString());
-      }
+    try {
+      return askRetrying(system, target, request, config, deadline, what).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + what, e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IllegalStateException failed ? failed : new IllegalStateException(e.getCause());
     }
+  }
+
+  /** {@link #askUntil} without blocking: each ask left unanswered is sent again, until the deadline. */
+  private static <C, T> CompletableFuture<T> askRetrying(ActorSystem<?> system, ActorRef<C> target,
+      Function<ActorRef<T>, C> request, BrokerConfig config, Instant deadline, String what) {
+    return AkkaFutures.direct(AskPattern.<C, T>ask(target, request::apply, Duration.ofSeconds(5), system.scheduler()))
+        .exceptionallyCompose(notYet -> {
+          if (Instant.now().isAfter(deadline)) {
+            return CompletableFuture.failedFuture(
+                new IllegalStateException(what + " did not start within " + config.startupTimeout(), notYet));
+          }
+          LOG.info("Waiting for {}: {}", what, notYet.toString());
+          return askRetrying(system, target, request, config, deadline, what);
+        });
   }
 
   /**
