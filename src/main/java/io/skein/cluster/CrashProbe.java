@@ -84,6 +84,8 @@ public final class CrashProbe {
   private final Set<UniqueAddress> refusing = new HashSet<>();
   /** Those that refused in the last complete round. */
   private Set<UniqueAddress> refusedBefore = Set.of();
+  /** Those last found gone but not downed (no majority without them): said once, not every round. */
+  private Set<UniqueAddress> leftToResolver = Set.of();
 
   private CrashProbe(ActorContext<Command> context, Settings settings) {
     this.context = context;
@@ -138,8 +140,11 @@ public final class CrashProbe {
     Set<UniqueAddress> suspected = new HashSet<>();
     cluster.state().getUnreachable().forEach(member -> suspected.add(member.uniqueAddress()));
     if (!leavesMajority(members, gone, suspected)) {
-      context.getLog().warn("Members {} refuse connections on their cluster port, but without them and the suspected"
-          + " {} the rest would be no majority: left to the split-brain resolver", gone, suspected);
+      if (!gone.equals(leftToResolver)) {
+        context.getLog().warn("Members {} refuse connections on their cluster port, but without them and the"
+            + " suspected {} the rest would be no majority: left to the split-brain resolver", gone, suspected);
+      }
+      leftToResolver = Set.copyOf(gone);
       return Behaviors.same();
     }
     for (UniqueAddress member : gone) {
