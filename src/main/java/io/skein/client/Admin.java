@@ -18,9 +18,9 @@ import io.skein.proto.v1.DescribeGroupResponse;
 import io.skein.proto.v1.DescribeClusterRequest;
 import io.skein.proto.v1.DescribeClusterResponse;
 import io.skein.proto.v1.DescribeTopicsRequest;
+import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.GroupListing;
 import io.skein.proto.v1.GroupServiceGrpc;
-import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.ListAclsRequest;
 import io.skein.proto.v1.ListGroupsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
@@ -42,8 +42,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Topic, consumer group, SCRAM user and cluster administration. Calls block until the broker answers (at most
- * {@code request.timeout.ms}); failures are {@link SkeinException}s. Thread-safe.
+ * Topic, consumer group, SCRAM user, client quota, ACL and cluster administration. Calls block until the
+ * broker answers (at most {@code request.timeout.ms}); failures are {@link SkeinException}s. Thread-safe.
  */
 public final class Admin implements AutoCloseable {
 
