@@ -215,16 +215,11 @@ final class AclsCommand implements Callable<Integer> {
   /** As kafka-acls parses it: {@code Read}, {@code IdempotentWrite}, or the enum name. */
   private Operation operation(String name) {
     String constant = name.trim().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
-    try {
-      Operation operation = Operation.valueOf(constant);
-      if (operation != Operation.ANY) {
-        return operation;
-      }
-    } catch (IllegalArgumentException unknown) {
-      // reported below, with the names there are
-    }
-    throw usage("unknown --operation " + name + "; one of " + Arrays.stream(Operation.values())
-        .filter(operation -> operation != Operation.ANY).map(Enum::name).collect(Collectors.joining(", ")));
+    List<Operation> named = Arrays.stream(Operation.values()).filter(operation -> operation != Operation.ANY)
+        .toList();
+    return named.stream().filter(operation -> operation.name().equals(constant)).findFirst()
+        .orElseThrow(() -> usage("unknown --operation " + name + "; one of "
+            + named.stream().map(Enum::name).collect(Collectors.joining(", "))));
   }
 
   private void checkPrincipal(String principal) {

@@ -189,7 +189,8 @@ class AclsCommandTest {
   @Test
   void producerAndConsumerAreTheOperationsOfTheirRoles() throws Exception {
     assertEquals(0, acls("--add", "--producer", "--idempotent", "--consumer", "--allow-principal", "User:carol",
-        "--allow-host", "10.0.0.8", "--topic", "acl-events", "--transactional-id", "acl-tx", "--group", "acl-app"), err);
+        "--allow-host", "10.0.0.8", "--topic", "acl-events", "--transactional-id", "acl-tx", "--group", "acl-app"),
+        err);
     Set<String> carols = Set.of(
         line("TOPIC", "acl-events", "LITERAL", "User:carol", "10.0.0.8", "WRITE", "ALLOW"),
         line("TOPIC", "acl-events", "LITERAL", "User:carol", "10.0.0.8", "CREATE", "ALLOW"),
