@@ -46,8 +46,9 @@ final class AclsCommand implements Callable<Integer> {
     @Option(names = "--add", required = true,
         description = "Add the ACLs of the given principals, hosts and operations on the given resources.")
     boolean add;
-    @Option(names = "--remove", required = true, description = "Remove those ACLs; without a principal, every ACL"
-        + " of the given resources (of the --resource-pattern-type filter).")
+    @Option(names = "--remove", required = true, description = "Remove the ACLs the principals, hosts and"
+        + " operations name (operation default: All) on the given resources; without a principal, every ACL of the"
+        + " resources (of the --resource-pattern-type filter).")
     boolean remove;
   }
 

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
  * authorizer, the super user admin and the SCRAM users alice and bob: ACLs it adds are listed by
  * it and by Kafka's Admin API over the SASL_PLAINTEXT Kafka listener, and take effect (alice's
  * topic listing); removed ones are gone; --producer and --consumer add Kafka's role ACLs; a
- * caller without the cluster's DESCRIBE or ALTER exits 1 with CLUSTER_AUTHORIZATION_FAILED, and
- * misuse exits 2 and changes nothing.
+ * caller without the cluster's DESCRIBE or ALTER exits 1 with CLUSTER_AUTHORIZATION_FAILED, a binding
+ * the broker refuses with its INVALID_REQUEST, and misuse exits 2; neither changes anything.
  */
 class AclsCommandTest {
 
@@ -252,7 +252,7 @@ class AclsCommandTest {
   }
 
   @Test
-  void misuseIsAUsageErrorAndChangesNothing() {
+  void misuseIsAUsageErrorABadBindingTheBrokersErrorAndNeitherChangesAnything() {
     assertUsageError("Missing required argument", "--topic", "acl-misuse");
     assertUsageError("mutually exclusive", "--list", "--add");
     assertUsageError("--list takes resources and --principal only", "--list", "--allow-principal", "User:alice");
@@ -280,6 +280,9 @@ class AclsCommandTest {
         "--operation", "Read", "--topic", "acl-misuse");
     assertUsageError("--idempotent goes with --producer", "--add", "--allow-principal", "User:alice", "--idempotent",
         "--topic", "acl-misuse");
+
+    assertEquals(1, acls("--add", "--allow-principal", "User:alice", "--allow-host", "", "--topic", "acl-misuse"));
+    assertTrue(err.contains("INVALID_REQUEST") && err.contains("empty host"), err);
 
     assertEquals(0, acls("--list", "--topic", "acl-misuse", "--group", "acl-misuse", "--transactional-id",
         "acl-misuse", "--resource-pattern-type", "any"), err);
