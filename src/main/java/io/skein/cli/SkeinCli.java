@@ -27,10 +27,11 @@ import picocli.CommandLine.Spec;
     name = "skein",
     mixinStandardHelpOptions = true,
     versionProvider = SkeinCli.Version.class,
-    description = "Skein event streaming: tools for topics, producing, consuming, consumer groups, users and benchmarks.",
+    description = "Skein event streaming: tools for topics, producing, consuming, consumer groups, users, quotas, ACLs"
+        + " and benchmarks.",
     subcommands = {
       BrokerCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
-      UsersCommand.class, QuotasCommand.class, PerfCommand.class
+      UsersCommand.class, QuotasCommand.class, AclsCommand.class, PerfCommand.class
     })
 public final class SkeinCli implements Callable<Integer> {
 

@@ -1,11 +1,14 @@
 package io.skein.client;
 
+import io.skein.proto.v1.AclBinding;
 import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.AlterClientQuotasRequest;
 import io.skein.proto.v1.AlterTopicConfigsRequest;
 import io.skein.proto.v1.ClientQuotaEntry;
+import io.skein.proto.v1.CreateAclsRequest;
 import io.skein.proto.v1.CreatePartitionsRequest;
 import io.skein.proto.v1.CreateTopicRequest;
+import io.skein.proto.v1.DeleteAclsRequest;
 import io.skein.proto.v1.DeleteGroupRequest;
 import io.skein.proto.v1.DeleteTopicRequest;
 import io.skein.proto.v1.DeleteUserRequest;
@@ -15,8 +18,10 @@ import io.skein.proto.v1.DescribeGroupResponse;
 import io.skein.proto.v1.DescribeClusterRequest;
 import io.skein.proto.v1.DescribeClusterResponse;
 import io.skein.proto.v1.DescribeTopicsRequest;
+import io.skein.proto.v1.ErrorCode;
 import io.skein.proto.v1.GroupListing;
 import io.skein.proto.v1.GroupServiceGrpc;
+import io.skein.proto.v1.ListAclsRequest;
 import io.skein.proto.v1.ListGroupsRequest;
 import io.skein.proto.v1.ListOffsetsResponse;
 import io.skein.proto.v1.ListTopicsRequest;
@@ -37,8 +42,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Topic, consumer group, SCRAM user and cluster administration. Calls block until the broker answers (at most
- * {@code request.timeout.ms}); failures are {@link SkeinException}s. Thread-safe.
+ * Topic, consumer group, SCRAM user, client quota, ACL and cluster administration. Calls block until the
+ * broker answers (at most {@code request.timeout.ms}); failures are {@link SkeinException}s. Thread-safe.
  */
 public final class Admin implements AutoCloseable {
 
@@ -185,6 +190,27 @@ public final class Admin implements AutoCloseable {
   public void alterClientQuotas(List<QuotaEntityPart> entity, Map<String, Double> set, Collection<String> remove) {
     call(stub -> stub.alterClientQuotas(AlterClientQuotasRequest.newBuilder().addAllEntity(entity).putAllSet(set)
         .addAllRemove(remove).build()));
+  }
+
+  /** The ACLs {@code filter} matches (empty fields match every value), as Kafka's DescribeAcls. */
+  public List<AclBinding> listAcls(AclBinding filter) {
+    return call(stub -> stub.listAcls(ListAclsRequest.newBuilder().setFilter(filter).build())).getAclsList();
+  }
+
+  /** Stores ACLs, as Kafka's CreateAcls; the first binding the broker refuses fails the call with its error. */
+  public void createAcls(Collection<AclBinding> bindings) {
+    for (io.skein.proto.v1.Error result :
+        call(stub -> stub.createAcls(CreateAclsRequest.newBuilder().addAllAcls(bindings).build())).getResultsList()) {
+      if (result.getCode() != ErrorCode.NONE) {
+        throw SkeinException.fromError(result);
+      }
+    }
+  }
+
+  /** Deletes every ACL one of the filters matches, as Kafka's DeleteAcls; returns those deleted. */
+  public List<AclBinding> deleteAcls(Collection<AclBinding> filters) {
+    return call(stub -> stub.deleteAcls(DeleteAclsRequest.newBuilder().addAllFilters(filters).build()))
+        .getDeletedList();
   }
 
   private <T> T groupCall(Function<GroupServiceGrpc.GroupServiceBlockingStub, T> rpc) {
