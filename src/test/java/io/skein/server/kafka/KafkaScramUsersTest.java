@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigException;
 import io.skein.broker.Caller;
 import io.skein.server.TestBroker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +33,11 @@ import org.apache.kafka.common.errors.DuplicateResourceException;
 import org.apache.kafka.common.errors.ResourceNotFoundException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.UnacceptableCredentialException;
+import org.apache.kafka.tools.ConfigCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SCRAM users managed with kafka-clients' Admin (DescribeUserScramCredentials,
@@ -227,5 +233,48 @@ class KafkaScramUsersTest {
     ConfigException refused = assertThrows(ConfigException.class, () -> TestBroker.start(
         Map.of("skein.kafka.security-protocol", "SASL_PLAINTEXT")).close());
     assertTrue(refused.getMessage().contains("the cluster has no user"), refused.getMessage());
+  }
+
+  /**
+   * Kafka's own kafka-configs (ConfigCommand) manages SCRAM users, client quotas and topic
+   * configs here as on Kafka: the user it adds logs in, describing shows the mechanism and
+   * iterations (never the password), and deleting the credential ends the logins.
+   */
+  @Test
+  void kafkaConfigsAddsDescribesAndDeletesScramUsersQuotasAndTopicConfigs(@TempDir Path configDir) throws Exception {
+    Path commandConfig = configDir.resolve("admin.properties");
+    Files.writeString(commandConfig, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
+        + "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
+        + " username=\"admin\" password=\"admin-secret\";\n", StandardCharsets.UTF_8);
+    List<String> connection = List.of("--bootstrap-server", broker.kafkaBootstrap(), "--command-config",
+        commandConfig.toString());
+
+    kafkaConfigs(connection, "--alter", "--entity-type", "users", "--entity-name", "configs-user",
+        "--add-config", "SCRAM-SHA-512=[iterations=8192,password=configs-secret]");
+    assertLogsIn("SCRAM-SHA-512", "configs-user", "configs-secret");
+    String users = kafkaConfigs(connection, "--describe", "--entity-type", "users", "--entity-name", "configs-user");
+    assertTrue(users.contains("SCRAM-SHA-512=iterations=8192"), users);
+    assertFalse(users.contains("configs-secret"), users);
+
+    kafkaConfigs(connection, "--alter", "--entity-type", "users", "--entity-name", "configs-user",
+        "--add-config", "producer_byte_rate=1048576,consumer_byte_rate=2097152");
+    String quotas = kafkaConfigs(connection, "--describe", "--entity-type", "users", "--entity-name", "configs-user");
+    assertTrue(quotas.contains("producer_byte_rate=1048576.0") && quotas.contains("consumer_byte_rate=2097152.0"),
+        quotas);
+
+    kafkaConfigs(connection, "--alter", "--entity-type", "topics", "--entity-name", "users-topic",
+        "--add-config", "retention.ms=3600000");
+    String topic = kafkaConfigs(connection, "--describe", "--entity-type", "topics", "--entity-name", "users-topic");
+    assertTrue(topic.contains("retention.ms=3600000"), topic);
+
+    kafkaConfigs(connection, "--alter", "--entity-type", "users", "--entity-name", "configs-user",
+        "--delete-config", "SCRAM-SHA-512");
+    assertRefused("SCRAM-SHA-512", "configs-user", "configs-secret");
+  }
+
+  private static String kafkaConfigs(List<String> connection, String... args) {
+    List<String> all = new ArrayList<>(connection);
+    all.addAll(List.of(args));
+    return KafkaCommandLineToolsTest.run("kafka-configs", ConfigCommand::main, "", all.toArray(String[]::new));
   }
 }
