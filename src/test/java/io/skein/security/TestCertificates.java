@@ -89,9 +89,20 @@ public final class TestCertificates {
 
   /** A client certificate with subject {@code dn}. */
   public Issued client(String dn) {
+    Instant now = Instant.now();
+    return client(dn, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(1)));
+  }
+
+  /** A client certificate of this CA that expired yesterday. */
+  public Issued expiredClient(String dn) {
+    Instant now = Instant.now();
+    return client(dn, now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)));
+  }
+
+  private Issued client(String dn, Instant notBefore, Instant notAfter) {
     KeyPair keys = keys(keyAlgorithm);
-    return new Issued(keys, sign(new X500Principal(dn), keys, ca.getSubjectX500Principal(), caKeys.getPrivate(), false),
-        ca);
+    return new Issued(keys, sign(new X500Principal(dn), keys, ca.getSubjectX500Principal(), caKeys.getPrivate(), false,
+        notBefore, notAfter), ca);
   }
 
   /**
@@ -211,10 +222,16 @@ public final class TestCertificates {
   private static X509Certificate sign(X500Principal subject, KeyPair subjectKeys, X500Principal issuer,
       PrivateKey issuerKey, boolean isCa) {
     Instant now = Instant.now();
+    return sign(subject, subjectKeys, issuer, issuerKey, isCa, now.minus(Duration.ofMinutes(5)),
+        now.plus(Duration.ofDays(1)));
+  }
+
+  private static X509Certificate sign(X500Principal subject, KeyPair subjectKeys, X500Principal issuer,
+      PrivateKey issuerKey, boolean isCa, Instant notBefore, Instant notAfter) {
     try {
       JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
-          BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(now.minus(Duration.ofMinutes(5))),
-          Date.from(now.plus(Duration.ofDays(1))), subject, subjectKeys.getPublic());
+          BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(notBefore), Date.from(notAfter), subject,
+          subjectKeys.getPublic());
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCa));
       if (!isCa) {
         builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {

@@ -28,13 +28,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A broker whose Kafka listener is SSL with client certificates required: kafka-clients with a
- * certificate produce and consume, one without is refused, and a replaced server certificate is
- * what new connections get, without a restart.
+ * certificate produce and consume, one without or with an expired one is refused, and a replaced
+ * server certificate is what new connections get, without a restart.
  */
 class KafkaMutualTlsEndToEndTest {
 
   private static final TestCertificates CA = TestCertificates.authority("mTLS Test CA");
   private static final TestCertificates.Issued CLIENT = CA.client("CN=orders-service,O=Example");
+  private static final TestCertificates.Issued EXPIRED = CA.expiredClient("CN=retired-service,O=Example");
   private static Path dir;
   private static TestBroker broker;
 
@@ -43,6 +44,7 @@ class KafkaMutualTlsEndToEndTest {
     dir = Files.createTempDirectory("skein-mtls-");
     Map<String, Object> config = new HashMap<>(CA.writeServerFiles(dir));
     TestCertificates.writeKeyStore(CLIENT, dir.resolve("client.p12"));
+    TestCertificates.writeKeyStore(EXPIRED, dir.resolve("expired.p12"));
     config.put("skein.kafka.security-protocol", "SSL");
     config.put("skein.security.tls.trust", dir.resolve("ca.pem").toString());
     config.put("skein.security.tls.client-auth", "required");
@@ -60,9 +62,14 @@ class KafkaMutualTlsEndToEndTest {
   }
 
   private static Map<String, Object> client(boolean withCertificate) {
+    return client(withCertificate ? "client.p12" : null);
+  }
+
+  /** A client with the key store {@code keyStore} in the test's directory, or none if null. */
+  private static Map<String, Object> client(String keyStore) {
     Map<String, Object> config = KafkaSaslSslEndToEndTest.tlsClient(broker, dir, "SSL");
-    if (withCertificate) {
-      config.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, dir.resolve("client.p12").toString());
+    if (keyStore != null) {
+      config.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, dir.resolve(keyStore).toString());
       config.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, TestCertificates.STORE_PASSWORD);
       config.put(SslConfigs.SSL_KEY_PASSWORD_CONFIG, TestCertificates.STORE_PASSWORD);
       config.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PKCS12");
@@ -81,6 +88,18 @@ class KafkaMutualTlsEndToEndTest {
       ExecutionException refused = assertThrows(ExecutionException.class,
           () -> admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS));
       assertInstanceOf(SslAuthenticationException.class, refused.getCause(), refused.getCause().toString());
+    }
+  }
+
+  @Test
+  void anExpiredClientCertificateIsRefusedAndTheBrokerServesTheNextClient() throws Exception {
+    try (Admin admin = Admin.create(client("expired.p12"))) {
+      ExecutionException refused = assertThrows(ExecutionException.class,
+          () -> admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS));
+      assertInstanceOf(SslAuthenticationException.class, refused.getCause(), refused.getCause().toString());
+    }
+    try (Admin admin = Admin.create(client(true))) {
+      admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS);
     }
   }
 
