@@ -1,5 +1,6 @@
 package io.skein.cluster;
 
+import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -121,6 +122,14 @@ public final class Controller
   public record ProducerIdBlock(long firstId, int size) implements CborSerializable {
     public static final int SIZE = 1000;
   }
+
+  /**
+   * A broker begins its controlled shutdown (Kafka's ControlledShutdown request): it is about to
+   * leave the cluster, so it is no longer live from now on, without waiting for the membership
+   * gossip that says so (up to a gossip round later). The member is given by its address and uid,
+   * so that an announcement can never concern a later incarnation of the broker.
+   */
+  public record BrokerLeaving(Address address, long uid) implements Command {}
 
   /** Membership changed (or the Controller just started): re-elect where needed. */
   private enum MembershipChanged implements Command {
@@ -296,6 +305,8 @@ public final class Controller
           members.apply(cmd.event());
           return onMembershipChanged(state);
         })
+        .onCommand(BrokerLeaving.class, (state, cmd) -> members.announceLeaving(new UniqueAddress(cmd.address(),
+            cmd.uid())) ? onMembershipChanged(state) : Effect().none())
         .onCommand(ReachabilityChanged.class, this::onReachabilityChanged)
         .onCommand(ListenersChanged.class, this::onListenersChanged)
         .build();

@@ -39,6 +39,19 @@ public final class MemberView {
     }
   }
 
+  /**
+   * Takes a member's own word that it is leaving (its controlled shutdown) ahead of the event;
+   * true if that moved it on (it was up), false if it is unknown or already further along.
+   */
+  public boolean announceLeaving(UniqueAddress member) {
+    Member known = members.get(member);
+    if (known == null || (known.status() != MemberStatus.up() && known.status() != MemberStatus.weaklyUp())) {
+      return false;
+    }
+    members.put(member, known.copy(MemberStatus.leaving()));
+    return true;
+  }
+
   public Collection<Member> members() {
     return members.values();
   }

@@ -93,6 +93,9 @@ final class ControlledShutdown {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
     LOG.info("Controlled shutdown of broker {}: leaving the cluster, moving partition leadership away", brokerId);
+    // As Kafka's ControlledShutdown request: the Controller re-elects at once, not a gossip round later.
+    controller.tell(new Controller.BrokerLeaving(cluster.selfMember().address(),
+        cluster.selfMember().uniqueAddress().longUid()));
     cluster.manager().tell(Leave.create(cluster.selfMember().address()));
     CompletableFuture<Done> moved = new CompletableFuture<>();
     poll(Instant.now().plus(transferTimeout), moved);

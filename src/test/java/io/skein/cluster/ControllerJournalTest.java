@@ -63,6 +63,13 @@ class ControllerJournalTest {
             + "1zZDEwMDD///9pY2x1c3RlcklkaWNsdXN0ZXItMf8="));
   }
 
+  @Test
+  void aBrokersLeavingAnnouncementCrossesTheNetwork() {
+    Controller.BrokerLeaving leaving =
+        new Controller.BrokerLeaving(new akka.actor.Address("akka", "skein", "127.0.0.12", 25520), 42L);
+    testKit.serializationTestKit().verifySerialization(leaving, true);
+  }
+
   private static Object read(String manifest, String base64) {
     Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
     return serialization.deserialize(Base64.getDecoder().decode(base64), JACKSON_CBOR, manifest).get();

@@ -1,6 +1,8 @@
 package io.skein.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.Address;
 import akka.cluster.ClusterEvent;
@@ -56,5 +58,20 @@ class MemberViewTest {
     assertEquals(Map.of(1, MemberStatus.up(), 2, MemberStatus.leaving(), 3, MemberStatus.up()), statuses(view));
     assertEquals(Set.of(1, 2, 3), LiveBrokers.members(view.members()));
     assertEquals(Set.of(1, 3), LiveBrokers.electable(view.members(), Set.of()));
+  }
+
+  @Test
+  void aBrokersAnnouncedLeavingMakesItUnelectableAtOnceAndOnlyForThatIncarnation() {
+    MemberView view = new MemberView(List.of(up(1), up(2), up(3)));
+    assertTrue(view.announceLeaving(up(2).uniqueAddress()));
+    assertEquals(Map.of(1, MemberStatus.up(), 2, MemberStatus.leaving(), 3, MemberStatus.up()), statuses(view));
+    assertEquals(Set.of(1, 3), LiveBrokers.electable(view.members(), Set.of()));
+    assertFalse(view.announceLeaving(up(2).uniqueAddress()), "already leaving: nothing changes");
+    view.apply(new ClusterEvent.MemberLeft(up(2).copy(MemberStatus.leaving())));
+    assertEquals(MemberStatus.leaving(), statuses(view).get(2), "the gossip's event agrees");
+
+    UniqueAddress laterIncarnation = new UniqueAddress(up(3).address(), 99);
+    assertFalse(view.announceLeaving(laterIncarnation), "an announcement names one incarnation only");
+    assertEquals(MemberStatus.up(), statuses(view).get(3));
   }
 }
