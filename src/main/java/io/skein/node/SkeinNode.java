@@ -232,6 +232,9 @@ public final class SkeinNode implements AutoCloseable {
       system.systemActorOf(LeaderShardHomes.create(config.brokerId()), "leader-shard-homes",
           akka.actor.typed.Props.empty());
       GroupCoordinator.initSharding(system, GroupSettings.from(withRoles), controller);
+      // From here on this broker may lead partitions: a SIGTERM from now on hands them over first
+      // (seen: a broker stopped while its Kafka listener was still starting left without it).
+      ControlledShutdown.install(system, config, controller, grpc);
       openPartitions(system, controller, config, deadline);
       Quotas quotas = new Quotas();
       Acls acls = new Acls();
@@ -245,7 +248,6 @@ public final class SkeinNode implements AutoCloseable {
       kafka.ifPresent(listener -> serveKafka(system, listener, broker, quotaSettings));
       ConsoleBroker.get(system).serve(broker, config.brokerId());
       BrokerReadiness.get(system).serving(config.brokerId());
-      ControlledShutdown.install(system, config, controller, grpc);
       system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,
           () -> grpc.ready(BrokerReadinessCheck.isReady(system)), system.executionContext());
       if (metrics.enabled()) {
