@@ -72,7 +72,7 @@ final class NodeManagement {
    * (contact points are addresses, pod IPs on Kubernetes, which the brokers' certificates do not
    * name). Without a CA configured, the JVM's CAs and the host name are checked.
    */
-  private static HttpsConnectionContext peerContext(ServerTls tls) {
+  static HttpsConnectionContext peerContext(ServerTls tls) {
     if (tls.trustManager().isEmpty()) {
       return ConnectionContext.httpsClient(sslContext(null, null));
     }

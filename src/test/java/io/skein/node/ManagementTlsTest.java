@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import akka.actor.typed.ActorSystem;
+import akka.http.javadsl.Http;
 import com.typesafe.config.ConfigException;
+import io.skein.security.ClientAuth;
+import io.skein.security.ServerTls;
+import io.skein.security.TlsSettings;
 import io.skein.security.TestCertificates;
 import io.skein.server.TestBroker;
 import io.skein.testing.FreePorts;
@@ -26,6 +31,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The management endpoint with {@code skein.management.tls = on}: HTTPS only, with the broker's
  * certificate (as reloaded), no client certificate asked even where the listeners' settings
  * require one, and the console's login over it. A plaintext request gets no answer, and the
- * broker serves on.
+ * broker serves on. Bootstrap's probes accept an endpoint of the configured CA only.
  */
 class ManagementTlsTest {
 
@@ -91,8 +98,8 @@ class ManagementTlsTest {
         .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"alice\",\"password\":\"alice-secret\"}")));
     assertEquals(200, login.statusCode(), login.body());
     String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-    HttpResponse<String> topics =
-        send(https, request("https", "/console/api/topics").header("Cookie", setCookie.substring(0, setCookie.indexOf(';'))));
+    String session = setCookie.substring(0, setCookie.indexOf(';'));
+    HttpResponse<String> topics = send(https, request("https", "/console/api/topics").header("Cookie", session));
     assertEquals(200, topics.statusCode(), topics.body());
     assertEquals(401, send(https, request("https", "/console/api/topics")).statusCode(), "and without the session not");
   }
@@ -126,6 +133,32 @@ class ManagementTlsTest {
     });
     assertEquals("CN=renewed,O=Skein Tests", peerSubject());
     assertEquals(200, send(https, request("https", "/ready")).statusCode());
+  }
+
+  @Test
+  void bootstrapProbesAcceptAPeerOfTheConfiguredCaOnly() throws Exception {
+    TestCertificates.writePem(TestCertificates.authority("Other CA").ca(), dir.resolve("other-ca.pem"));
+    assertEquals(Optional.of(200), probe(Optional.of(dir.resolve("ca.pem"))));
+    assertEquals(Optional.empty(), probe(Optional.of(dir.resolve("other-ca.pem"))), "a peer of another CA");
+    assertEquals(Optional.empty(), probe(Optional.empty()), "without a CA configured, the JVM's CAs, not the test CA");
+    // Else they are torn down with the broker's actor system, which logs that as an error.
+    Http.get(broker.node().system()).shutdownAllConnectionPools().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** The status of GET /ready through the context bootstrap probes with, given this CA file; empty if refused. */
+  private static Optional<Integer> probe(Optional<Path> trust) throws Exception {
+    TlsSettings settings = new TlsSettings(Optional.of(dir.resolve("server.pem")),
+        Optional.of(dir.resolve("server.key")), Optional.empty(), "", trust, ClientAuth.NONE, Duration.ofMinutes(1));
+    ActorSystem<?> system = broker.node().system();
+    try (ServerTls tls = ServerTls.start(settings)) {
+      akka.http.javadsl.model.HttpResponse answer = Http.get(system).singleRequest(
+          akka.http.javadsl.model.HttpRequest.GET("https://127.0.0.1:" + port + "/ready"),
+          NodeManagement.peerContext(tls)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+      answer.discardEntityBytes(system);
+      return Optional.of(answer.status().intValue());
+    } catch (ExecutionException refused) {
+      return Optional.empty();
+    }
   }
 
   /** The subject of the certificate the endpoint shows a client that presents none. */
