@@ -18,24 +18,28 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
 /**
  * The security of a broker's client listeners, from {@code skein.security},
  * {@code skein.kafka.security-protocol}, {@code skein.grpc.tls} and
- * {@code skein.grpc.authentication}: one TLS key material for both APIs, loaded only when a
- * listener uses it, and one copy of the cluster's users, which both check.
+ * {@code skein.grpc.authentication}: one TLS key material for both APIs and the management
+ * endpoint ({@code skein.management.tls}), loaded only when one of them uses it, and one copy of
+ * the cluster's users, which both APIs check.
  */
 final class ListenerSecurity implements AutoCloseable {
 
   private final KafkaSecurity kafka;
   private final GrpcSecurity grpc;
   private final Optional<ServerTls> tls;
+  private final Optional<ServerTls> management;
   private final UserCredentials users;
   private final Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers;
   private final boolean needsUsers;
   private final boolean passwords;
 
-  private ListenerSecurity(KafkaSecurity kafka, GrpcSecurity grpc, Optional<ServerTls> tls, UserCredentials users,
+  private ListenerSecurity(KafkaSecurity kafka, GrpcSecurity grpc, Optional<ServerTls> tls,
+      Optional<ServerTls> management, UserCredentials users,
       Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers, boolean needsUsers, boolean passwords) {
     this.kafka = kafka;
     this.grpc = grpc;
     this.tls = tls;
+    this.management = management;
     this.users = users;
     this.configuredUsers = configuredUsers;
     this.needsUsers = needsUsers;
@@ -54,10 +58,13 @@ final class ListenerSecurity implements AutoCloseable {
     boolean kafkaEnabled = root.getBoolean("skein.kafka.enabled");
     boolean kafkaTls = kafkaEnabled && KafkaSecurity.usesTls(kafkaProtocol);
     boolean kafkaSasl = kafkaEnabled && KafkaSecurity.usesSasl(kafkaProtocol);
+    boolean managementTls = NodeManagement.runs(root) && root.getBoolean("skein.management.tls");
     Optional<TlsSettings> tlsSettings = TlsSettings.from(root);
-    if ((kafkaTls || grpcTls) && tlsSettings.isEmpty()) {
-      throw new ConfigException.BadValue("skein.security.tls", (grpcTls ? "skein.grpc.tls = on" : kafkaProtocol
-          + " on the Kafka listener") + " needs TLS key material: set certificate and private-key, or keystore");
+    if ((kafkaTls || grpcTls || managementTls) && tlsSettings.isEmpty()) {
+      String user = grpcTls ? "skein.grpc.tls = on"
+          : kafkaTls ? kafkaProtocol + " on the Kafka listener" : "skein.management.tls = on";
+      throw new ConfigException.BadValue("skein.security.tls",
+          user + " needs TLS key material: set certificate and private-key, or keystore");
     }
     UserCredentials users = new UserCredentials();
     Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers = SaslAuthenticator.configuredUsers(root);
@@ -65,15 +72,16 @@ final class ListenerSecurity implements AutoCloseable {
         ? Optional.of(SaslAuthenticator.from(root, users)) : Optional.empty();
     // Without users only gRPC over TLS has a way in: client certificates.
     boolean needsUsers = kafkaSasl || (grpcAuthentication && !grpcTls);
-    Optional<ServerTls> tls = kafkaTls || grpcTls ? Optional.of(ServerTls.start(tlsSettings.get())) : Optional.empty();
+    Optional<ServerTls> tls =
+        kafkaTls || grpcTls || managementTls ? Optional.of(ServerTls.start(tlsSettings.get())) : Optional.empty();
     try {
       KafkaSecurity kafka = kafkaEnabled
           ? new KafkaSecurity(kafkaProtocol, kafkaTls ? tls : Optional.empty(), kafkaSasl ? sasl : Optional.empty())
           : KafkaSecurity.PLAINTEXT;
       GrpcSecurity grpc = new GrpcSecurity(grpcTls ? tls : Optional.empty(),
           grpcAuthentication ? sasl.map(SaslAuthenticator::users) : Optional.empty());
-      return new ListenerSecurity(kafka, grpc, tls, users, configuredUsers, needsUsers,
-          kafkaSasl || grpcAuthentication);
+      return new ListenerSecurity(kafka, grpc, tls, managementTls ? tls : Optional.empty(), users, configuredUsers,
+          needsUsers, kafkaSasl || grpcAuthentication);
     } catch (RuntimeException e) {
       tls.ifPresent(ServerTls::close);
       throw e;
@@ -86,6 +94,11 @@ final class ListenerSecurity implements AutoCloseable {
 
   GrpcSecurity grpc() {
     return grpc;
+  }
+
+  /** The management endpoint's TLS (the listeners' certificate); empty: plain HTTP. */
+  Optional<ServerTls> management() {
+    return management;
   }
 
   /** This node's copy of the cluster's users, which the listeners check; empty until the user store fills it. */

@@ -200,7 +200,7 @@ public final class SkeinNode implements AutoCloseable {
     });
     try {
       Cluster cluster = Cluster.get(system);
-      NodeManagement.start(system, withRoles);
+      NodeManagement.start(system, withRoles, security.management());
       if (withRoles.getList("akka.cluster.seed-nodes").isEmpty()
           && !withRoles.getBoolean("skein.cluster.bootstrap")) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));

@@ -136,6 +136,10 @@ final class SkeinCluster implements AutoCloseable {
     return remotingPorts.get(id - 1);
   }
 
+  int managementPort(int id) {
+    return managementPorts.get(id - 1);
+  }
+
   /** Broker {@code id}'s Prometheus metrics, scraped now. */
   PrometheusText metrics(int id) {
     return PrometheusText.scrape(host(id), managementPorts.get(id - 1));

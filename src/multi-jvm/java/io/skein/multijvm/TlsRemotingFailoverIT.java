@@ -2,8 +2,14 @@ package io.skein.multijvm;
 
 import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.skein.security.TestCertificates;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -19,9 +25,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 16: three brokers with Akka remoting over TLS (skein.cluster.tls, each with its own
- * certificate of one cluster CA) form the cluster, serve acks=all writes, and fail over after
- * kill -9 of a partition's leader: nothing acknowledged is lost and the replicas agree. That
- * other peers are refused is RemotingTlsTest's part.
+ * certificate of one cluster CA) and their management endpoints over HTTPS only
+ * (skein.management.tls, so that Cluster Bootstrap probes its peers over HTTPS) form the
+ * cluster, serve acks=all writes, and fail over after kill -9 of a partition's leader: nothing
+ * acknowledged is lost and the replicas agree. That other peers are refused is
+ * RemotingTlsTest's part.
  */
 class TlsRemotingFailoverIT {
 
@@ -37,15 +45,20 @@ class TlsRemotingFailoverIT {
       TestCertificates.writePem(ca.server("broker-" + id), tls.resolve("broker-" + id + ".pem"),
           tls.resolve("broker-" + id + ".key"));
     }
+    // Remoting takes skein.security.tls's files, as skein.cluster.tls names none.
     try (SkeinCluster cluster = SkeinCluster.start(3, baseDir, id -> Map.of(
+        "skein.security.tls.certificate", tls.resolve("broker-" + id + ".pem").toString(),
+        "skein.security.tls.private-key", tls.resolve("broker-" + id + ".key").toString(),
+        "skein.security.tls.trust", tls.resolve("ca.pem").toString(),
         "skein.cluster.tls.enabled", "on",
-        "skein.cluster.tls.certificate", tls.resolve("broker-" + id + ".pem").toString(),
-        "skein.cluster.tls.private-key", tls.resolve("broker-" + id + ".key").toString(),
-        "skein.cluster.tls.trust", tls.resolve("ca.pem").toString(),
+        "skein.management.tls", "on",
         "skein.replication.replica-lag-time-max", "5s"), Duration.ofSeconds(120))) {
       for (int id : cluster.ids()) {
-        assertEquals("CN=broker-" + id + ",O=Skein Tests", remotingPeer(ca, cluster, id),
+        assertEquals("CN=broker-" + id + ",O=Skein Tests", peerSubject(ca, cluster.remotingPort(id), id),
             "broker " + id + "'s remoting port speaks TLS with its own certificate");
+        assertEquals("CN=broker-" + id + ",O=Skein Tests", peerSubject(ca, cluster.managementPort(id), id),
+            "broker " + id + "'s management endpoint speaks TLS with its own certificate");
+        assertThrows(IOException.class, () -> plainHttpGet(cluster, id), "and answers no plaintext request");
       }
       cluster.createTopic(TOPIC, 3, 3, Map.of("min.insync.replicas", "2"));
       cluster.awaitFullIsrs(TOPIC, 3, 3);
@@ -83,14 +96,19 @@ class TlsRemotingFailoverIT {
     }
   }
 
-  /** The subject of the certificate broker {@code id} shows on its remoting port, to a client of the cluster CA. */
-  private static String remotingPeer(TestCertificates ca, SkeinCluster cluster, int id) throws Exception {
+  /** The subject of the certificate broker {@code id} shows on {@code port}, to a client of the cluster CA. */
+  private static String peerSubject(TestCertificates ca, int port, int id) throws Exception {
     SSLContext context = ca.clientContext(Optional.of(ca.server("probe")));
-    try (SSLSocket socket = (SSLSocket) context.getSocketFactory()
-        .createSocket(SkeinCluster.host(id), cluster.remotingPort(id))) {
+    try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(SkeinCluster.host(id), port)) {
       socket.setSoTimeout(10_000);
       socket.startHandshake();
       return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
     }
+  }
+
+  private static void plainHttpGet(SkeinCluster cluster, int id) throws Exception {
+    HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(HttpRequest.newBuilder(
+            URI.create("http://" + SkeinCluster.host(id) + ":" + cluster.managementPort(id) + "/ready"))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
   }
 }

@@ -262,7 +262,15 @@ class KubernetesManifestsTest {
       JsonNode httpGet = brokerContainer().at("/" + probe + "/httpGet");
       assertEquals(path, httpGet.get("path").asText(), probe);
       assertEquals("management", httpGet.get("port").asText(), probe);
+      // The endpoint serves HTTPS only: a probe over HTTP would never pass.
+      assertEquals(brokerConfig.getBoolean("skein.management.tls") ? "HTTPS" : "HTTP",
+          httpGet.path("scheme").asText("HTTP"), probe);
     });
+    JsonNode scrape = brokerSet().at("/spec/template/metadata/annotations");
+    assertEquals(String.valueOf(brokerConfig.getInt("akka.management.http.port")),
+        scrape.get("prometheus.io/port").asText());
+    assertEquals(brokerConfig.getBoolean("skein.management.tls") ? "https" : "http",
+        scrape.path("prometheus.io/scheme").asText("http"), "Prometheus scrapes /metrics as the endpoint serves it");
     assertEquals("/" + brokerConfig.getString("akka.management.health-checks.readiness-path"),
         expected.get("readinessProbe"));
     assertEquals("/" + brokerConfig.getString("akka.management.health-checks.liveness-path"),
@@ -375,6 +383,7 @@ class KubernetesManifestsTest {
     assertTrue(brokerConfig.getBoolean("skein.grpc.tls"));
     assertEquals("basic", brokerConfig.getString("skein.grpc.authentication"));
     assertTrue(brokerConfig.getBoolean("skein.cluster.tls.enabled"));
+    assertTrue(brokerConfig.getBoolean("skein.management.tls"));
     assertTrue(brokerConfig.getBoolean("skein.journal.tls.enabled"));
     assertEquals("verify-full", brokerConfig.getString("skein.journal.tls.mode"));
     // Key material from Secrets, mounted where the configuration looks for it.

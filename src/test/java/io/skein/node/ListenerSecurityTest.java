@@ -46,6 +46,11 @@ class ListenerSecurityTest {
     assertTrue(refusal(Map.of("skein.kafka.security-protocol", "TLS")).contains("SASL_SSL"));
     assertTrue(refusal(Map.of("skein.kafka.security-protocol", "SSL")).contains("skein.security.tls"));
     assertTrue(refusal(Map.of("skein.grpc.tls", true)).contains("skein.security.tls"));
+    assertTrue(refusal(Map.of("skein.management.enabled", true, "skein.management.tls", true))
+        .contains("skein.management.tls = on needs TLS key material"));
+    try (ListenerSecurity security = ListenerSecurity.from(config(Map.of("skein.management.tls", true)))) {
+      assertFalse(security.management().isPresent(), "no endpoint, nothing to load: the endpoint is off");
+    }
     assertTrue(refusal(Map.of("skein.grpc.authentication", "token")).contains("none or basic"));
     // A SASL listener without configured users is checked at start-up, once the cluster's users are known
     // (KafkaScramUsersTest#aBrokerThatAuthenticatesButHasNoUserAtAllRefusesToStart).
