@@ -212,9 +212,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     if (sasl != null && !sasl.authenticated() && (key != ApiKeys.API_VERSIONS || sasl.reauthenticating())) {
-      closeAfterAnswered(key + (sasl.reauthenticating() ? " during SASL re-authentication" : " before SASL authentication")
-          + " (only ApiVersions, SaslHandshake and SaslAuthenticate (only ApiVersions, SaslHandshake and SaslAuthenticate"
-          + " are served until then)");
+      closeAfterAnswered(sasl.reauthenticating()
+          ? key + " during SASL re-authentication (only SaslAuthenticate is served until it completes)"
+          : key + " before SASL authentication (only ApiVersions, SaslHandshake and SaslAuthenticate are served"
+              + " until then)");
       return;
     }
     KafkaApiHandler<?, ?> handler = handlers.handlerOrNull(key);

@@ -49,6 +49,7 @@ final class SaslAuthentication {
       new ApiVersion().setApiKey(ApiKeys.SASL_AUTHENTICATE.id)
           .setMinVersion(ApiKeys.SASL_AUTHENTICATE.oldestVersion()).setMaxVersion(AUTHENTICATE_MAX_VERSION));
 
+  private static final int MAX_LOGGED_MECHANISM_CHARS = 64;
   /** Kafka's shortest time between two re-authentications of one connection. */
   private static final long MIN_REAUTH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -81,9 +82,8 @@ final class SaslAuthentication {
     SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(authenticator.mechanisms());
     boolean reauthentication = authenticated();
     if (reauthentication ? !mayReauthenticate(version) : exchange != null) {
-      failure = "SaslHandshake after the mechanism was chosen"
-          + (reauthentication && maxReauthMs > 0 ? " (a re-authentication needs SaslHandshake v1+, at most once a second)"
-              : "");
+      failure = "SaslHandshake after the mechanism was chosen" + (reauthentication && maxReauthMs > 0
+          ? " (a re-authentication needs SaslHandshake v1+, at most once a second)" : "");
       return response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code());
     }
     Optional<SaslServerExchange> started = authenticator.start(request.mechanism());
@@ -93,7 +93,7 @@ final class SaslAuthentication {
       return response.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code());
     }
     if (started.isEmpty()) {
-      failure = "SASL mechanism " + request.mechanism() + " is not enabled (enabled: "
+      failure = "SASL mechanism " + shortened(request.mechanism()) + " is not enabled (enabled: "
           + String.join(", ", authenticator.mechanisms()) + ")";
       return response.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code());
     }
@@ -106,7 +106,13 @@ final class SaslAuthentication {
     return response.setErrorCode(Errors.NONE.code());
   }
 
-  /** Re-authentication is offered, the client can learn its new session's lifetime, and the last one was over a second ago. */
+  /** A client's mechanism name for the log: any length may come. */
+  private static String shortened(String mechanism) {
+    return mechanism.length() <= MAX_LOGGED_MECHANISM_CHARS ? mechanism
+        : mechanism.substring(0, MAX_LOGGED_MECHANISM_CHARS) + "... (" + mechanism.length() + " characters)";
+  }
+
+  /** Re-authentication is offered, the client can learn its next session's lifetime, and the last was over 1 s ago. */
   private boolean mayReauthenticate(short handshakeVersion) {
     return maxReauthMs > 0 && handshakeVersion >= 1
         && (lastReauthStartNanos == 0 || System.nanoTime() - lastReauthStartNanos >= MIN_REAUTH_INTERVAL_NANOS);

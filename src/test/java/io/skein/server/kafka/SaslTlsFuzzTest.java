@@ -481,8 +481,9 @@ class SaslTlsFuzzTest {
       case 1 -> Arrays.copyOf(valid, random.nextInt(valid.length));
       case 2 -> {
         byte[] broken = valid.clone();
-        int size = List.of(-1, Integer.MIN_VALUE, Integer.MAX_VALUE, SaslAuthentication.MAX_UNAUTHENTICATED_REQUEST_BYTES
-            + 1 + random.nextInt(1000), 0, 1).get(random.nextInt(6));
+        int size = List.of(-1, Integer.MIN_VALUE, Integer.MAX_VALUE,
+            SaslAuthentication.MAX_UNAUTHENTICATED_REQUEST_BYTES + 1 + random.nextInt(1000), 0, 1)
+            .get(random.nextInt(6));
         ByteBuffer.wrap(broken).putInt(0, size);
         yield broken;
       }
@@ -651,7 +652,8 @@ class SaslTlsFuzzTest {
     return switch (random.nextInt(10)) {
       case 0 -> "Basic " + randomText(random, 30).replaceAll("[^\\x20-\\x7e]", "?");
       case 1 -> "Basic " + base64("alice" + "alice-secret");
-      case 2 -> List.of("Bearer ", "Basic", "Digest ", "basicc ", "").get(random.nextInt(5)) + base64("alice:alice-secret");
+      case 2 -> List.of("Bearer ", "Basic", "Digest ", "basicc ", "").get(random.nextInt(5))
+          + base64("alice:alice-secret");
       case 3 -> "Basic " + base64("alice:" + "x".repeat(random.nextInt(200_000)));
       case 4 -> "Basic " + base64("alice:alice-secret").substring(0, 1 + random.nextInt(10));
       case 5 -> "Basic " + base64(":alice-secret");
