@@ -29,7 +29,8 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>KIP-368, with {@code connections.max.reauth.ms} over 0: a session lasts that long, as
  * SaslAuthenticate v1+ tells the client (session_lifetime_ms); within it the client may
  * re-authenticate on the same connection with a new SaslHandshake (v1+) and SaslAuthenticate, as
- * the same principal with the same mechanism, at most once a second, while nothing else is
+ * the same principal with the same mechanism (another is refused at SaslAuthenticate, as Kafka
+ * does), at most once a second, while nothing else is
  * served. A request (other than that SaslHandshake) after the session expired closes the
  * connection, as Kafka's broker does. Credentials here have no lifetime of their own, so the
  * session's is the setting's.
@@ -64,6 +65,8 @@ final class SaslAuthentication {
   /** A re-authentication is under way: {@link #principal} stays who authenticated before. */
   private boolean reauthenticating;
   private long lastReauthStartNanos;
+  /** Set by a re-authentication's SaslHandshake naming another mechanism: why its SaslAuthenticate is refused. */
+  private String badMechanism;
   /** When the session ends, on {@link System#nanoTime()}'s clock; only with {@link #maxReauthMs} over 0. */
   private long sessionEndNanos;
 
@@ -87,11 +90,6 @@ final class SaslAuthentication {
       return response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code());
     }
     Optional<SaslServerExchange> started = authenticator.start(request.mechanism());
-    if (reauthentication && started.isPresent() && !started.get().mechanism().equals(exchange.mechanism())) {
-      failure = "SASL mechanism " + request.mechanism() + " in a re-authentication of a " + exchange.mechanism()
-          + " session";
-      return response.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code());
-    }
     if (started.isEmpty()) {
       failure = "SASL mechanism " + shortened(request.mechanism()) + " is not enabled (enabled: "
           + String.join(", ", authenticator.mechanisms()) + ")";
@@ -100,6 +98,12 @@ final class SaslAuthentication {
     if (reauthentication) {
       reauthenticating = true;
       lastReauthStartNanos = System.nanoTime();
+      if (!started.get().mechanism().equals(exchange.mechanism())) {
+        // As Kafka: the handshake is accepted, and the SaslAuthenticate after it refused.
+        badMechanism = "SASL mechanism " + request.mechanism() + " is not allowed to re-authenticate a "
+            + exchange.mechanism() + " session";
+        return response.setErrorCode(Errors.NONE.code());
+      }
     }
     exchange = started.get();
     rawTokens = version == 0;
@@ -123,6 +127,10 @@ final class SaslAuthentication {
     if (exchange == null || authenticated()) {
       failure = exchange == null ? "SaslAuthenticate before SaslHandshake" : "SaslAuthenticate after authentication";
       return response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code()).setErrorMessage(failure);
+    }
+    if (badMechanism != null) {
+      failure = badMechanism;
+      return response.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(failure);
     }
     try {
       byte[] answer = exchange.evaluate(request.authBytes());

@@ -159,9 +159,13 @@ class KafkaReauthenticationTest {
   void reauthenticatingWithAnotherMechanismIsRefusedAndCloses() throws IOException {
     KafkaTestClient client = connect(REAUTH);
     authenticate(client, "alice", "alice-secret");
-    SaslHandshakeResponseData refused =
+    SaslHandshakeResponseData handshake =
         client.call((short) 1, new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-512"));
-    assertEquals(Errors.UNSUPPORTED_SASL_MECHANISM.code(), refused.errorCode());
+    assertEquals(Errors.NONE.code(), handshake.errorCode(), "as Kafka: refused at the SaslAuthenticate after it");
+    SaslAuthenticateResponseData refused = client.call((short) 2,
+        new SaslAuthenticateRequestData().setAuthBytes("n,,n=alice,r=abc".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(Errors.SASL_AUTHENTICATION_FAILED.code(), refused.errorCode());
+    assertTrue(refused.errorMessage().contains("not allowed to re-authenticate"), refused.errorMessage());
     client.assertClosedByListener();
   }
 
