@@ -96,7 +96,9 @@ public final class UserCredentials implements ScramCredentials {
   /** The user's principal if {@code password} is theirs. */
   public Optional<Principal> check(String user, String password) {
     Optional<ScramCredential> credential = passwordCheck(user);
-    if (credential.isEmpty()) {
+    // PBKDF2's HMAC pads its key with zero bytes, so a password with NULs appended would salt to the
+    // same credential; SASLprep does not allow NUL in a password anyway.
+    if (credential.isEmpty() || password.indexOf('\0') >= 0) {
       return Optional.empty();
     }
     byte[] mark = mark(user, password);

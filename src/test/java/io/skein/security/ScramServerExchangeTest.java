@@ -102,6 +102,8 @@ class ScramServerExchangeTest {
     assertEquals(Optional.of(Principal.user("alice")), users.check("alice", "alice-secret"));
     assertEquals(Optional.of(Principal.user("alice")), users.check("alice", "alice-secret"));
     assertEquals(Optional.empty(), users.check("alice", "wrong"));
+    assertEquals(Optional.empty(), users.check("alice", "alice-secret\0"), "a NUL appended salts the same in PBKDF2");
+    assertEquals(Optional.empty(), users.check("alice", "alice-secret\0\0"));
     assertEquals(Optional.empty(), users.check("bob", "alice-secret"));
   }
 }

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.concurrent.CompletableFuture;
@@ -100,7 +101,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
   private long mutedUntilMs;
 
   KafkaConnection(KafkaApiHandlers handlers, QuotaSensors quotas, int maxInFlight, KafkaSecurity security,
-      RequestMetrics metrics) {
+      Duration maxReauth, RequestMetrics metrics) {
     this.handlers = handlers;
     this.quotas = quotas;
     this.throttles = quotas.client();
@@ -108,7 +109,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     this.metrics = metrics;
     this.securityProtocol = security.protocol();
     this.zeroCopy = security.tls().isEmpty();
-    this.sasl = security.sasl().map(SaslAuthentication::new).orElse(null);
+    this.sasl = security.sasl().map(s -> new SaslAuthentication(s, maxReauth)).orElse(null);
   }
 
   @Override
@@ -202,13 +203,19 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     }
     ApiKeys key = header.apiKey();
     short version = header.apiVersion();
+    if (sasl != null && key != ApiKeys.SASL_HANDSHAKE && sasl.sessionExpired()) {
+      closeAfterAnswered("its SASL session expired without re-authentication (connections.max.reauth.ms)");
+      return;
+    }
     if (sasl != null && (key == ApiKeys.SASL_HANDSHAKE || key == ApiKeys.SASL_AUTHENTICATE)) {
       authenticate(header, frame);
       return;
     }
-    if (sasl != null && !sasl.authenticated() && key != ApiKeys.API_VERSIONS) {
-      closeAfterAnswered(key + " before SASL authentication (only ApiVersions, SaslHandshake and SaslAuthenticate"
-          + " are served until then)");
+    if (sasl != null && !sasl.authenticated() && (key != ApiKeys.API_VERSIONS || sasl.reauthenticating())) {
+      closeAfterAnswered(sasl.reauthenticating()
+          ? key + " during SASL re-authentication (only SaslAuthenticate is served until it completes)"
+          : key + " before SASL authentication (only ApiVersions, SaslHandshake and SaslAuthenticate are served"
+              + " until then)");
       return;
     }
     KafkaApiHandler<?, ?> handler = handlers.handlerOrNull(key);
@@ -264,9 +271,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
       closeAfterAnswered("a malformed " + key + " v" + version + " request (" + e.getMessage() + ")");
       return;
     }
+    boolean reauthenticating = sasl.reauthenticating();
     ApiMessage response = key == ApiKeys.SASL_HANDSHAKE
         ? sasl.handshake((SaslHandshakeRequestData) request, version)
-        : sasl.authenticate((SaslAuthenticateRequestData) request);
+        : sasl.authenticate((SaslAuthenticateRequestData) request, version);
+    if (reauthenticating && sasl.authenticated()) {
+      LOG.debug("Kafka client at {} re-authenticated as {}", clientAddress, principal);
+    }
     noteAuthenticated();
     PendingResponse pending = new PendingResponse(header.correlationId(), key, version,
         key.responseHeaderVersion(version));

@@ -86,7 +86,7 @@ public final class KafkaListener implements AutoCloseable {
                         SaslAuthentication.MAX_UNAUTHENTICATED_REQUEST_BYTES)
                     : new KafkaFrameDecoder(settings.socketRequestMaxBytes()),
                 new KafkaConnection(served.handlers(), served.quotas(), settings.maxInFlightPerConnection(), security,
-                    metrics));
+                    settings.connectionsMaxReauth(), metrics));
           }
         });
     try {

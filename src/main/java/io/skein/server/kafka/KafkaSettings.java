@@ -2,6 +2,7 @@ package io.skein.server.kafka;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.time.Duration;
 
 /**
  * The {@code skein.kafka} section of the configuration: where the Kafka wire-protocol listener
@@ -14,6 +15,9 @@ import com.typesafe.config.ConfigException;
  *     its connection
  * @param maxInFlightPerConnection requests of one connection being handled at once; reading from
  *     the connection stops while this many wait for their answer
+ * @param connectionsMaxReauth Kafka's {@code connections.max.reauth.ms} (KIP-368) on a SASL
+ *     listener: how long an authenticated session lasts before the client must re-authenticate;
+ *     zero, sessions do not expire
  */
 public record KafkaSettings(
     boolean enabled,
@@ -23,7 +27,8 @@ public record KafkaSettings(
     int advertisedPort,
     int socketRequestMaxBytes,
     int maxInFlightPerConnection,
-    int networkThreads) {
+    int networkThreads,
+    Duration connectionsMaxReauth) {
 
   public KafkaSettings {
     require(port >= 0 && port <= 65535, "port", "must be 0..65535");
@@ -31,6 +36,7 @@ public record KafkaSettings(
     require(socketRequestMaxBytes > 0, "socket-request-max-bytes", "must be > 0");
     require(maxInFlightPerConnection > 0, "max-in-flight-per-connection", "must be > 0");
     require(networkThreads > 0, "network-threads", "must be > 0");
+    require(!connectionsMaxReauth.isNegative(), "connections-max-reauth", "must be >= 0 (0: off)");
   }
 
   public static KafkaSettings from(Config root) {
@@ -43,7 +49,8 @@ public record KafkaSettings(
         c.getInt("advertised-port"),
         c.getInt("socket-request-max-bytes"),
         c.getInt("max-in-flight-per-connection"),
-        c.getInt("network-threads"));
+        c.getInt("network-threads"),
+        c.getDuration("connections-max-reauth"));
   }
 
   /** The host Kafka clients are told to connect to. */

@@ -4,8 +4,10 @@ import io.skein.security.AuthenticationFailedException;
 import io.skein.security.Principal;
 import io.skein.security.SaslAuthenticator;
 import io.skein.security.SaslServerExchange;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslAuthenticateResponseData;
@@ -22,7 +24,16 @@ import org.apache.kafka.common.protocol.Errors;
  * connection.
  *
  * <p>After a SaslHandshake v0 (before KIP-152) the client's SASL messages come as raw frames,
- * without a request header, and the answers go back the same way. Sessions do not expire (session_lifetime_ms 0): KIP-368 re-authentication is not offered.
+ * without a request header, and the answers go back the same way.
+ *
+ * <p>KIP-368, with {@code connections.max.reauth.ms} over 0: a session lasts that long, as
+ * SaslAuthenticate v1+ tells the client (session_lifetime_ms); within it the client may
+ * re-authenticate on the same connection with a new SaslHandshake (v1+) and SaslAuthenticate, as
+ * the same principal with the same mechanism (another is refused at SaslAuthenticate, as Kafka
+ * does), at most once a second, while nothing else is
+ * served. A request (other than that SaslHandshake) after the session expired closes the
+ * connection, as Kafka's broker does. Credentials here have no lifetime of their own, so the
+ * session's is the setting's.
  */
 final class SaslAuthentication {
 
@@ -39,15 +50,29 @@ final class SaslAuthentication {
       new ApiVersion().setApiKey(ApiKeys.SASL_AUTHENTICATE.id)
           .setMinVersion(ApiKeys.SASL_AUTHENTICATE.oldestVersion()).setMaxVersion(AUTHENTICATE_MAX_VERSION));
 
+  private static final int MAX_LOGGED_MECHANISM_CHARS = 64;
+  /** Kafka's shortest time between two re-authentications of one connection. */
+  private static final long MIN_REAUTH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final SaslAuthenticator authenticator;
+  /** {@code connections.max.reauth.ms}; 0: sessions do not expire and re-authentication is not offered. */
+  private final long maxReauthMs;
   private SaslServerExchange exchange;
   private Principal principal;
   private String failure;
   /** Set by a SaslHandshake v0: the exchange's messages come as raw frames. */
   private boolean rawTokens;
+  /** A re-authentication is under way: {@link #principal} stays who authenticated before. */
+  private boolean reauthenticating;
+  private long lastReauthStartNanos;
+  /** Set by a re-authentication's SaslHandshake naming another mechanism: why its SaslAuthenticate is refused. */
+  private String badMechanism;
+  /** When the session ends, on {@link System#nanoTime()}'s clock; only with {@link #maxReauthMs} over 0. */
+  private long sessionEndNanos;
 
-  SaslAuthentication(SaslAuthenticator authenticator) {
+  SaslAuthentication(SaslAuthenticator authenticator, Duration maxReauth) {
     this.authenticator = authenticator;
+    this.maxReauthMs = maxReauth.toMillis();
   }
 
   static boolean serves(ApiKeys key, short version) {
@@ -58,37 +83,83 @@ final class SaslAuthentication {
 
   SaslHandshakeResponseData handshake(SaslHandshakeRequestData request, short version) {
     SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(authenticator.mechanisms());
-    if (exchange != null || principal != null) {
-      failure = "SaslHandshake after the mechanism was chosen";
+    boolean reauthentication = authenticated();
+    if (reauthentication ? !mayReauthenticate(version) : exchange != null) {
+      failure = "SaslHandshake after the mechanism was chosen" + (reauthentication && maxReauthMs > 0
+          ? " (a re-authentication needs SaslHandshake v1+, at most once a second)" : "");
       return response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code());
     }
     Optional<SaslServerExchange> started = authenticator.start(request.mechanism());
     if (started.isEmpty()) {
-      failure = "SASL mechanism " + request.mechanism() + " is not enabled (enabled: "
+      failure = "SASL mechanism " + shortened(request.mechanism()) + " is not enabled (enabled: "
           + String.join(", ", authenticator.mechanisms()) + ")";
       return response.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code());
+    }
+    if (reauthentication) {
+      reauthenticating = true;
+      lastReauthStartNanos = System.nanoTime();
+      if (!started.get().mechanism().equals(exchange.mechanism())) {
+        // As Kafka: the handshake is accepted, and the SaslAuthenticate after it refused.
+        badMechanism = "SASL mechanism " + request.mechanism() + " is not allowed to re-authenticate a "
+            + exchange.mechanism() + " session";
+        return response.setErrorCode(Errors.NONE.code());
+      }
     }
     exchange = started.get();
     rawTokens = version == 0;
     return response.setErrorCode(Errors.NONE.code());
   }
 
-  SaslAuthenticateResponseData authenticate(SaslAuthenticateRequestData request) {
-    SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setSessionLifetimeMs(0);
-    if (exchange == null || principal != null) {
+  /** A client's mechanism name for the log: any length may come. */
+  private static String shortened(String mechanism) {
+    return mechanism.length() <= MAX_LOGGED_MECHANISM_CHARS ? mechanism
+        : mechanism.substring(0, MAX_LOGGED_MECHANISM_CHARS) + "... (" + mechanism.length() + " characters)";
+  }
+
+  /** Re-authentication is offered, the client can learn its next session's lifetime, and the last was over 1 s ago. */
+  private boolean mayReauthenticate(short handshakeVersion) {
+    return maxReauthMs > 0 && handshakeVersion >= 1
+        && (lastReauthStartNanos == 0 || System.nanoTime() - lastReauthStartNanos >= MIN_REAUTH_INTERVAL_NANOS);
+  }
+
+  SaslAuthenticateResponseData authenticate(SaslAuthenticateRequestData request, short version) {
+    SaslAuthenticateResponseData response = new SaslAuthenticateResponseData();
+    if (exchange == null || authenticated()) {
       failure = exchange == null ? "SaslAuthenticate before SaslHandshake" : "SaslAuthenticate after authentication";
       return response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code()).setErrorMessage(failure);
+    }
+    if (badMechanism != null) {
+      failure = badMechanism;
+      return response.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(failure);
     }
     try {
       byte[] answer = exchange.evaluate(request.authBytes());
       if (exchange.isComplete()) {
-        principal = exchange.principal();
+        complete();
+        if (failure != null) {
+          return response.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(failure);
+        }
+        if (version >= 1) {
+          response.setSessionLifetimeMs(maxReauthMs);
+        }
       }
       return response.setErrorCode(Errors.NONE.code()).setAuthBytes(answer);
     } catch (AuthenticationFailedException e) {
       failure = exchange.mechanism() + " authentication failed: " + e.getMessage();
       return response.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(e.getMessage());
     }
+  }
+
+  /** The exchange completed: a session starts, unless a re-authentication names someone else. */
+  private void complete() {
+    Principal authenticated = exchange.principal();
+    if (reauthenticating && !authenticated.equals(principal)) {
+      failure = "Cannot change principals during re-authentication from " + principal + " to " + authenticated;
+      return;
+    }
+    principal = authenticated;
+    reauthenticating = false;
+    sessionEndNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxReauthMs);
   }
 
   /** Whether the next frame is a raw SASL message rather than a request. */
@@ -101,7 +172,7 @@ final class SaslAuthentication {
     try {
       byte[] answer = exchange.evaluate(token);
       if (exchange.isComplete()) {
-        principal = exchange.principal();
+        complete();
       }
       return answer;
     } catch (AuthenticationFailedException e) {
@@ -110,8 +181,18 @@ final class SaslAuthentication {
     }
   }
 
+  /** Authenticated and not re-authenticating: requests are served. */
   boolean authenticated() {
-    return principal != null;
+    return principal != null && !reauthenticating;
+  }
+
+  boolean reauthenticating() {
+    return reauthenticating;
+  }
+
+  /** The session ended without re-authentication: the connection is to close. */
+  boolean sessionExpired() {
+    return maxReauthMs > 0 && authenticated() && System.nanoTime() - sessionEndNanos > 0;
   }
 
   /** Who authenticated; only once {@link #authenticated()}. */

@@ -57,7 +57,7 @@ class KafkaListenerTest {
   }
 
   static KafkaSettings testSettings(int maxRequestBytes) {
-    return new KafkaSettings(true, "127.0.0.1", 0, "", 0, maxRequestBytes, MAX_IN_FLIGHT, 1);
+    return new KafkaSettings(true, "127.0.0.1", 0, "", 0, maxRequestBytes, MAX_IN_FLIGHT, 1, Duration.ZERO);
   }
 
   private KafkaListener listener(KafkaApiHandler<?, ?>... handlers) throws IOException {
