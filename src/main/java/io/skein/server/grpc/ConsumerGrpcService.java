@@ -74,34 +74,47 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
 
   /**
    * Every entry read with one long poll; an entry that fails has only its error (offsets -1),
-   * and the others are answered as they are.
+   * and the others are answered as they are. Over the quota, the answer is held back.
    */
   @Override
   public void fetchPartitions(FetchPartitionsRequest request, StreamObserver<FetchPartitionsResponse> observer) {
+    CallIdentity identity = CallIdentity.current();
     Replies.guard(observer, () -> {
       List<MultiFetch.Wanted> wanted = new ArrayList<>(request.getPartitionsCount());
       for (FetchRequest entry : request.getPartitionsList()) {
         wanted.add(new MultiFetch.Wanted(entry.getTopic(), entry.getPartition(), entry.getOffset(), entry.getMaxBytes()));
       }
       Replies.answer(observer, partitions.fetch(CallerContext.current(), wanted, request.getMaxBytes(),
-          request.getMaxWaitMs()), results -> {
-        FetchPartitionsResponse.Builder response = FetchPartitionsResponse.newBuilder();
-        for (int i = 0; i < results.size(); i++) {
-          FetchRequest entry = request.getPartitions(i);
-          MultiFetch.Result result = results.get(i);
-          response.addPartitions(result.error() == null
-              ? fetchResponse(entry, result.fetched(), request.getFormat()).build()
-              : FetchResponse.newBuilder()
-                  .setTopic(entry.getTopic())
-                  .setPartition(entry.getPartition())
-                  .setHighWatermark(-1)
-                  .setLogStartOffset(-1)
-                  .setError(Replies.toError(result.error()))
-                  .build());
-        }
-        return response.build();
-      });
+          request.getMaxWaitMs()).thenCompose(results -> {
+            long bytes = 0;
+            for (MultiFetch.Result result : results) {
+              bytes += result.fetched() == null ? 0 : result.fetched().records().remaining();
+            }
+            int throttleMs = (int) quotas.record(identity, QuotaKey.CONSUMER_BYTE_RATE, bytes);
+            return quotas.delayed(partitionsResponse(request, results).setThrottleTimeMs(throttleMs).build(),
+                throttleMs);
+          }), response -> response);
     });
+  }
+
+  /** The answer to a FetchPartitions, from its entries' reads in request order. */
+  private static FetchPartitionsResponse.Builder partitionsResponse(FetchPartitionsRequest request,
+      List<MultiFetch.Result> results) {
+    FetchPartitionsResponse.Builder response = FetchPartitionsResponse.newBuilder();
+    for (int i = 0; i < results.size(); i++) {
+      FetchRequest entry = request.getPartitions(i);
+      MultiFetch.Result result = results.get(i);
+      response.addPartitions(result.error() == null
+          ? fetchResponse(entry, result.fetched(), request.getFormat()).build()
+          : FetchResponse.newBuilder()
+              .setTopic(entry.getTopic())
+              .setPartition(entry.getPartition())
+              .setHighWatermark(-1)
+              .setLogStartOffset(-1)
+              .setError(Replies.toError(result.error()))
+              .build());
+    }
+    return response;
   }
 
   /** The answer for one partition's read, its records as batches or plain records from the offset asked. */

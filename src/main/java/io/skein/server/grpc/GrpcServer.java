@@ -131,7 +131,7 @@ public final class GrpcServer implements AutoCloseable {
             new AdminGrpcService(broker.topics(), broker.users(), broker.quotas(), broker.acls()).bindService(),
             new ProducerGrpcService(broker.partitions(), broker.producerIds(), quotas).bindService(),
             consumer.bindService(),
-            ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer),
+            ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer, quotas),
                 GroupGrpcService.peerInterceptor()))
         .map(malformed::guard)
         // Inside authentication, so that it sees the principal.

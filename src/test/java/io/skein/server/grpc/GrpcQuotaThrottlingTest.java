@@ -12,7 +12,13 @@ import io.grpc.stub.StreamObserver;
 import io.skein.broker.Caller;
 import io.skein.broker.QuotaAdmin;
 import io.skein.proto.v1.ConsumerServiceGrpc;
+import io.skein.proto.v1.Credit;
+import io.skein.proto.v1.FetchPartitionsRequest;
 import io.skein.proto.v1.FetchRequest;
+import io.skein.proto.v1.GroupServiceGrpc;
+import io.skein.proto.v1.GroupSubscribeRequest;
+import io.skein.proto.v1.GroupSubscribeResponse;
+import io.skein.proto.v1.GroupSubscribeStart;
 import io.skein.proto.v1.OffsetSpec;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProduceResponse;
@@ -21,10 +27,13 @@ import io.skein.proto.v1.Record;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
 import io.skein.server.TestBroker;
+import io.skein.testing.Eventually;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +60,9 @@ class GrpcQuotaThrottlingTest {
     broker = TestBroker.start(Map.of());
     broker.node().broker().topics().createTopic(Caller.BROKER, TOPIC, 1, 1, Map.of(), false).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
-    ProducerServiceGrpc.newBlockingStub(broker.channel()).produce(request());
+    for (int i = 0; i < 3; i++) {
+      ProducerServiceGrpc.newBlockingStub(broker.channel()).produce(request());
+    }
   }
 
   @AfterAll
@@ -132,8 +143,9 @@ class GrpcQuotaThrottlingTest {
   }
 
   @Test
-  void aFetchOverItsByteRateIsHeldBack() throws Exception {
+  void fetchesOverTheirByteRateAreHeldBack() throws Exception {
     setQuota("slow-fetcher", "consumer_byte_rate");
+    setQuota("slow-multi-fetcher", "consumer_byte_rate");
     FetchRequest fetch = FetchRequest.newBuilder().setTopic(TOPIC).setPartition(0).setOffset(0).setMaxBytes(1 << 20)
         .build();
 
@@ -141,6 +153,46 @@ class GrpcQuotaThrottlingTest {
         .getThrottleTimeMs() > 0);
     assertEquals(0, as("free-fetcher", ConsumerServiceGrpc.newBlockingStub(broker.channel())).fetch(fetch)
         .getThrottleTimeMs());
+
+    FetchPartitionsRequest fetchPartitions = FetchPartitionsRequest.newBuilder().addPartitions(fetch)
+        .setMaxBytes(1 << 20).build();
+    assertTrue(as("slow-multi-fetcher", ConsumerServiceGrpc.newBlockingStub(broker.channel()))
+        .fetchPartitions(fetchPartitions).getThrottleTimeMs() > 0);
+    assertEquals(0, as("free-fetcher", ConsumerServiceGrpc.newBlockingStub(broker.channel()))
+        .fetchPartitions(fetchPartitions).getThrottleTimeMs());
+  }
+
+  @Test
+  void aGroupMemberOverItsByteRateIsPausedAndThenGoesOn() throws Exception {
+    setQuota("slow-member", "consumer_byte_rate");
+    AtomicInteger records = new AtomicInteger();
+    StreamObserver<GroupSubscribeRequest> requests = as("slow-member",
+        GroupServiceGrpc.newStub(broker.channel())).groupSubscribe(new StreamObserver<>() {
+          @Override
+          public void onNext(GroupSubscribeResponse response) {
+            if (response.hasRecords()) {
+              records.addAndGet(response.getRecords().getRecordsCount());
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    // Credit for three records at once: what holds the member back is its quota alone, and only the end of
+    // its pause (nothing the client sends) lets the next record out.
+    requests.onNext(GroupSubscribeRequest.newBuilder().setStart(GroupSubscribeStart.newBuilder()
+        .setGroupId("quota-group").addTopics(TOPIC).setSessionTimeoutMs(30_000)
+        .setGrant(Credit.newBuilder().setRecords(3))).build());
+    try {
+      // The first 20 kB record puts it over its quota for seconds: it is paused, never failed.
+      Eventually.assertEventually("the throttled member reads every record", Duration.ofSeconds(60),
+          () -> records.get() >= 3);
+    } finally {
+      requests.onCompleted();
+    }
   }
 
   /** The first message of a subscription from the start of the topic, which holds at least one 20 kB record. */
