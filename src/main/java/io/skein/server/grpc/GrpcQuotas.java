@@ -3,6 +3,7 @@ package io.skein.server.grpc;
 import io.skein.security.quota.QuotaKey;
 import io.skein.security.quota.QuotaSensors;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +61,11 @@ final class GrpcQuotas implements AutoCloseable {
     } else {
       scheduler.schedule(action, delayMs, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** {@code answer}'s value, {@code delayMs} after it (just {@code answer} if 0, so an unthrottled call costs nothing). */
+  <T> CompletionStage<T> delayed(CompletionStage<T> answer, long delayMs) {
+    return delayMs <= 0 ? answer : answer.thenCompose(value -> delayed(value, delayMs));
   }
 
   /** {@code value}, {@code delayMs} later (at once if 0). */

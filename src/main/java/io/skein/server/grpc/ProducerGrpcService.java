@@ -56,7 +56,7 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
     Replies.guard(observer, () -> {
       int throttleMs = (int) quotas.record(CallIdentity.current(), QuotaKey.PRODUCER_BYTE_RATE,
           request.getSerializedSize());
-      Replies.answer(observer, append(request).thenCompose(reply -> quotas.delayed(reply, throttleMs)),
+      Replies.answer(observer, quotas.delayed(append(request), throttleMs),
           reply -> response(request, reply).setThrottleTimeMs(throttleMs).build());
     });
   }
@@ -82,9 +82,8 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
       for (ProduceRequest entry : request.getPartitionsList()) {
         answers.add(answerFor(entry, 0));
       }
-      CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-          .handle((done, error) -> null)
-          .thenCompose(done -> quotas.delayed(null, throttleMs))
+      // Every answer carries its failure, so allOf completes normally.
+      quotas.delayed(CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)), throttleMs)
           .whenComplete((done, error) -> {
             ProducePartitionsResponse.Builder response =
                 ProducePartitionsResponse.newBuilder().setThrottleTimeMs(throttleMs);
@@ -111,15 +110,14 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
   /** The answer to one request, its failure in the error field, {@code throttleMs} after the broker's. */
   private CompletableFuture<ProduceResponse> answerFor(ProduceRequest request, int throttleMs) {
     try {
-      return append(request)
+      return quotas.delayed(append(request)
           .handle((reply, error) -> {
             if (error != null) {
               return failed(request, Replies.toError(error), throttleMs);
             }
             return response(request, reply).setThrottleTimeMs(throttleMs).build();
-          })
-          .toCompletableFuture()
-          .thenCompose(answer -> quotas.delayed(answer, throttleMs));
+          }), throttleMs)
+          .toCompletableFuture();
     } catch (RuntimeException e) {
       return quotas.delayed(failed(request, Replies.toError(e), throttleMs), throttleMs);
     }
