@@ -62,7 +62,8 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
               int throttleMs = (int) quotas.record(identity, QuotaKey.CONSUMER_BYTE_RATE,
                   fetched.records().remaining());
               // Sent before the broker takes the buffer of a local read back: gRPC copies it out in onNext.
-              observer.onNext(fetchResponse(request, fetched, request.getFormat()).setThrottleTimeMs(throttleMs).build());
+              observer.onNext(
+                  fetchResponse(request, fetched, request.getFormat()).setThrottleTimeMs(throttleMs).build());
               quotas.after(throttleMs, observer::onCompleted);
             })
         .whenComplete((done, error) -> {

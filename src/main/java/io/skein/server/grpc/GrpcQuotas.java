@@ -63,7 +63,7 @@ final class GrpcQuotas implements AutoCloseable {
     }
   }
 
-  /** {@code answer}'s value, {@code delayMs} after it (just {@code answer} if 0, so an unthrottled call costs nothing). */
+  /** {@code answer}'s value, {@code delayMs} after it; just {@code answer} if 0: an unthrottled call costs nothing. */
   <T> CompletionStage<T> delayed(CompletionStage<T> answer, long delayMs) {
     return delayMs <= 0 ? answer : answer.thenCompose(value -> delayed(value, delayMs));
   }

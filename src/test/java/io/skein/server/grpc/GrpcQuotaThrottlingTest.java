@@ -96,7 +96,8 @@ class GrpcQuotaThrottlingTest {
   void aUnaryProducerOverItsByteRateIsHeldBackAndOneWithoutAQuotaIsNot() throws Exception {
     setQuota("slow-producer", "producer_byte_rate");
 
-    ProduceResponse slow = as("slow-producer", ProducerServiceGrpc.newBlockingStub(broker.channel())).produce(request());
+    ProduceResponse slow =
+        as("slow-producer", ProducerServiceGrpc.newBlockingStub(broker.channel())).produce(request());
     assertTrue(slow.getThrottleTimeMs() > 0, "throttle: " + slow.getThrottleTimeMs());
     assertTrue(slow.getBaseOffset() >= 0, "appended: " + slow);
 
