@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * {@code max.partition.fetch.bytes} (1 MiB), {@code max.poll.records} (500),
  * {@code auto.offset.reset} (earliest|latest|none, default latest, used when a partition
  * has no position), {@code request.timeout.ms} (30000), {@code retry.backoff.ms} (100),
- * {@code metadata.max.age.ms}, {@code client.id}.
+ * {@code metadata.max.age.ms}, {@code client.id} (sent in the {@code skein-client-id} header, for the
+ * broker's client quotas).
  *
  * <p>Groups (see groups.proto): with {@code group.id}, {@link #subscribe} joins the group, which
  * splits the partitions of the subscribed topics among its members; rebalances are
@@ -210,7 +211,8 @@ public final class Consumer<K, V> implements AutoCloseable {
           + ") must be lower than session.timeout.ms (" + sessionTimeoutMs + ")");
     }
     this.assignor = assignorName(configs.string("partition.assignment.strategy", "cooperative-sticky"));
-    this.metadata = new ClusterMetadata(bootstrap, channelFactory, metadataMaxAgeMs, requestTimeoutMs, retryBackoffMs);
+    this.metadata = new ClusterMetadata(bootstrap, ClientIdChannel.sending(channelFactory, clientId),
+        metadataMaxAgeMs, requestTimeoutMs, retryBackoffMs);
   }
 
   /** The broker's name of an assignor, given by it or by the name of Kafka's class. */

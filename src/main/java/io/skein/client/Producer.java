@@ -24,8 +24,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * {@code retries}, {@code retry.backoff.ms}, {@code retry.backoff.max.ms},
  * {@code delivery.timeout.ms}, {@code request.timeout.ms},
  * {@code max.in.flight.requests.per.connection}, {@code buffer.memory}, {@code max.block.ms},
- * {@code max.request.size}, {@code metadata.max.age.ms}, {@code client.id},
- * {@code enable.idempotence}.
+ * {@code max.request.size}, {@code metadata.max.age.ms}, {@code client.id} (sent in the
+ * {@code skein-client-id} header, for the broker's client quotas), {@code enable.idempotence}.
  *
  * <p>The producer is idempotent by default, as Kafka's: it gets a producer id from a broker
  * and numbers its batches per partition, so a batch resent after a lost answer or a broken
@@ -102,7 +102,8 @@ public final class Producer<K, V> implements AutoCloseable {
     }
 
     this.metadata =
-        new ClusterMetadata(bootstrap, channelFactory, metadataMaxAgeMs, requestTimeoutMs, retryBackoffMs);
+        new ClusterMetadata(bootstrap, ClientIdChannel.sending(channelFactory, clientId), metadataMaxAgeMs,
+            requestTimeoutMs, retryBackoffMs);
     this.accumulator =
         new RecordAccumulator(
             new BufferPool(totalMemory, batchSize), batchSize, compression, lingerMs, deliveryTimeoutMs);

@@ -243,9 +243,10 @@ public final class SkeinNode implements AutoCloseable {
       Broker broker = Broker.create(system, controller, stores.users(), security.users(), stores.quotas(), quotas,
           stores.acls(), acls, authorizer, config.requestSettings(), clusterId, config.brokerId());
       LOG.info("Authorization: {}", authorizer.describe());
-      grpc.serve(broker);
-      QuotaSettings quotaSettings = QuotaSettings.from(withRoles);
-      kafka.ifPresent(listener -> serveKafka(system, listener, broker, quotaSettings));
+      // One set of sensors for both listeners: a client's use of either counts against the same quotas.
+      QuotaSensors quotaSensors = new QuotaSensors(broker.quotas().copy()::configs, QuotaSettings.from(withRoles));
+      grpc.serve(broker, quotaSensors);
+      kafka.ifPresent(listener -> serveKafka(system, listener, broker, quotaSensors));
       ConsoleBroker.get(system).serve(broker, config.brokerId());
       BrokerReadiness.get(system).serving(config.brokerId());
       system.scheduler().scheduleAtFixedRate(Duration.ZERO, HEALTH_REFRESH,
@@ -319,9 +320,8 @@ public final class SkeinNode implements AutoCloseable {
 
   /** Serves the Kafka APIs; the listener stops last, with gRPC (see {@link ControlledShutdown}). */
   private static void serveKafka(ActorSystem<?> system, KafkaListener kafka, Broker broker,
-      QuotaSettings quotaSettings) {
-    kafka.serve(KafkaApiHandlers.of(KafkaApis.handlers(system, broker)),
-        new QuotaSensors(broker.quotas().copy()::configs, quotaSettings));
+      QuotaSensors quotaSensors) {
+    kafka.serve(KafkaApiHandlers.of(KafkaApis.handlers(system, broker)), quotaSensors);
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "stop-kafka-listener", () -> {
           kafka.close();

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -60,6 +61,16 @@ class ConsumerTest {
         new Consumer<>(config, new StringDeserializer(), new StringDeserializer(), broker.channelFactory());
     clients.add(consumer);
     return consumer;
+  }
+
+  @Test
+  void everyCallNamesTheClientIdForTheBrokersQuotas() {
+    appendBatch(2, 0);
+    Consumer<String, String> consumer = consumer("client.id", "reporting-app", "auto.offset.reset", "earliest");
+    consumer.assign(List.of(new TopicPartition("t", 0)));
+
+    assertEquals(2, pollUntil(consumer, 2).size());
+    assertEquals(Set.of("reporting-app"), Set.copyOf(broker.clientIds));
   }
 
   /** Appends one batch of {@code count} records, timestamps 1000 + offset-in-batch. */

@@ -1,6 +1,10 @@
 package io.skein.client;
 
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -93,6 +97,8 @@ public final class FakeBroker implements AutoCloseable {
   public final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
   public final AtomicInteger metadataRequests = new AtomicInteger();
   public final AtomicInteger produceStreamsOpened = new AtomicInteger();
+  /** The skein-client-id header of every call, "" for a call without one. */
+  public final List<String> clientIds = new CopyOnWriteArrayList<>();
   /** The brokers Metadata reports, when this fake plays one node of a cluster; null: itself only. */
   public volatile List<BrokerDescription> clusterBrokers;
   /** The leader Metadata reports for each partition number. */
@@ -121,6 +127,15 @@ public final class FakeBroker implements AutoCloseable {
             .addService(new Admin())
             .addService(new Produce())
             .addService(new Consume())
+            .intercept(new ServerInterceptor() {
+              @Override
+              public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,
+                  Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+                String clientId = headers.get(ClientIdChannel.HEADER);
+                clientIds.add(clientId == null ? "" : clientId);
+                return next.startCall(call, headers);
+              }
+            })
             .build()
             .start();
   }

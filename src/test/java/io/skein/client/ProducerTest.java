@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +65,14 @@ class ProducerTest {
     ExecutionException e =
         assertThrows(ExecutionException.class, () -> stage.toCompletableFuture().get(10, TimeUnit.SECONDS));
     return assertInstanceOf(SkeinException.class, e.getCause());
+  }
+
+  @Test
+  void everyCallNamesTheClientIdForTheBrokersQuotas() throws Exception {
+    await(producer("client.id", "billing-app").send(new ProducerRecord<>("t", 0, null, "v")));
+    await(producer().send(new ProducerRecord<>("t", 0, null, "v")));
+
+    assertEquals(Set.of("billing-app", "skein-producer"), Set.copyOf(broker.clientIds));
   }
 
   @Test

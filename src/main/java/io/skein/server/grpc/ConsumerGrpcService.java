@@ -19,6 +19,8 @@ import io.skein.proto.v1.OffsetSpec;
 import io.skein.proto.v1.RecordFormat;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
+import io.skein.security.quota.QuotaKey;
+import io.skein.server.grpc.GrpcQuotas.CallIdentity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +28,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
-/** ConsumerService: fetches, subscriptions and offset look-ups, to the broker's reads and back. */
+/**
+ * ConsumerService: fetches, subscriptions and offset look-ups, to the broker's reads and back. The
+ * record bytes a Fetch or a subscription sends count against the caller's consumer_byte_rate quota
+ * (see {@link SubscribeStream} for a stream's pacing).
+ */
 final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplBase {
 
   /** How long one read of a subscription waits in the leader before it is re-issued. */
@@ -34,20 +40,31 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
 
   private final PartitionRequests partitions;
   private final Set<SubscribeStream> subscriptions = ConcurrentHashMap.newKeySet();
+  private final GrpcQuotas quotas;
 
-  ConsumerGrpcService(PartitionRequests partitions) {
+  ConsumerGrpcService(PartitionRequests partitions, GrpcQuotas quotas) {
     this.partitions = partitions;
+    this.quotas = quotas;
   }
+
+  /**
+   * The answer goes out at once (the broker takes a local read's buffer back after this callback);
+   * over the quota, the call's end, which a unary client waits for, is held back for the throttle time.
+   */
 
   @Override
   public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
+    CallIdentity identity = CallIdentity.current();
     Replies.guard(observer, () -> partitions
         .fetch(CallerContext.current(), request.getTopic(), request.getPartition(), request.getOffset(),
             request.getMaxBytes(),
             request.getMaxWaitMs(), fetched -> {
+              int throttleMs = (int) quotas.record(identity, QuotaKey.CONSUMER_BYTE_RATE,
+                  fetched.records().remaining());
               // Sent before the broker takes the buffer of a local read back: gRPC copies it out in onNext.
-              observer.onNext(fetchResponse(request, fetched));
-              observer.onCompleted();
+              observer.onNext(
+                  fetchResponse(request, fetched, request.getFormat()).setThrottleTimeMs(throttleMs).build());
+              quotas.after(throttleMs, observer::onCompleted);
             })
         .whenComplete((done, error) -> {
           if (error != null) {
@@ -58,42 +75,51 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
 
   /**
    * Every entry read with one long poll; an entry that fails has only its error (offsets -1),
-   * and the others are answered as they are.
+   * and the others are answered as they are. Over the quota, the answer is held back.
    */
   @Override
   public void fetchPartitions(FetchPartitionsRequest request, StreamObserver<FetchPartitionsResponse> observer) {
+    CallIdentity identity = CallIdentity.current();
     Replies.guard(observer, () -> {
       List<MultiFetch.Wanted> wanted = new ArrayList<>(request.getPartitionsCount());
       for (FetchRequest entry : request.getPartitionsList()) {
         wanted.add(new MultiFetch.Wanted(entry.getTopic(), entry.getPartition(), entry.getOffset(), entry.getMaxBytes()));
       }
       Replies.answer(observer, partitions.fetch(CallerContext.current(), wanted, request.getMaxBytes(),
-          request.getMaxWaitMs()), results -> {
-        FetchPartitionsResponse.Builder response = FetchPartitionsResponse.newBuilder();
-        for (int i = 0; i < results.size(); i++) {
-          FetchRequest entry = request.getPartitions(i);
-          MultiFetch.Result result = results.get(i);
-          response.addPartitions(result.error() == null
-              ? fetchResponse(entry, result.fetched(), request.getFormat())
-              : FetchResponse.newBuilder()
-                  .setTopic(entry.getTopic())
-                  .setPartition(entry.getPartition())
-                  .setHighWatermark(-1)
-                  .setLogStartOffset(-1)
-                  .setError(Replies.toError(result.error()))
-                  .build());
-        }
-        return response.build();
-      });
+          request.getMaxWaitMs()).thenCompose(results -> {
+            long bytes = 0;
+            for (MultiFetch.Result result : results) {
+              bytes += result.fetched() == null ? 0 : result.fetched().records().remaining();
+            }
+            int throttleMs = (int) quotas.record(identity, QuotaKey.CONSUMER_BYTE_RATE, bytes);
+            return quotas.delayed(partitionsResponse(request, results).setThrottleTimeMs(throttleMs).build(),
+                throttleMs);
+          }), response -> response);
     });
   }
 
-  private static FetchResponse fetchResponse(FetchRequest request, PartitionRequests.Fetched fetched) {
-    return fetchResponse(request, fetched, request.getFormat());
+  /** The answer to a FetchPartitions, from its entries' reads in request order. */
+  private static FetchPartitionsResponse.Builder partitionsResponse(FetchPartitionsRequest request,
+      List<MultiFetch.Result> results) {
+    FetchPartitionsResponse.Builder response = FetchPartitionsResponse.newBuilder();
+    for (int i = 0; i < results.size(); i++) {
+      FetchRequest entry = request.getPartitions(i);
+      MultiFetch.Result result = results.get(i);
+      response.addPartitions(result.error() == null
+          ? fetchResponse(entry, result.fetched(), request.getFormat()).build()
+          : FetchResponse.newBuilder()
+              .setTopic(entry.getTopic())
+              .setPartition(entry.getPartition())
+              .setHighWatermark(-1)
+              .setLogStartOffset(-1)
+              .setError(Replies.toError(result.error()))
+              .build());
+    }
+    return response;
   }
 
   /** The answer for one partition's read, its records as batches or plain records from the offset asked. */
-  private static FetchResponse fetchResponse(FetchRequest request, PartitionRequests.Fetched fetched,
+  private static FetchResponse.Builder fetchResponse(FetchRequest request, PartitionRequests.Fetched fetched,
       RecordFormat format) {
     FetchResponse.Builder response = FetchResponse.newBuilder()
         .setTopic(request.getTopic())
@@ -106,7 +132,7 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
     } else {
       response.setRecords(UnsafeByteOperations.unsafeWrap(fetched.records()));
     }
-    return response.build();
+    return response;
   }
 
   @Override
@@ -121,7 +147,8 @@ final class ConsumerGrpcService extends ConsumerServiceGrpc.ConsumerServiceImplB
       throw new FailureException(ErrorCode.INVALID_REQUEST, "offset must be >= 0, was " + request.getOffset());
     }
     SubscribeStream stream = new SubscribeStream(partitions, CallerContext.current(), leader, request,
-        partitions.maxBytes(request.getMaxBytes()), SUBSCRIBE_POLL, observer, subscriptions::remove);
+        partitions.maxBytes(request.getMaxBytes()), SUBSCRIBE_POLL, observer, subscriptions::remove, quotas,
+        CallIdentity.current());
     subscriptions.add(stream);
     return stream;
   }

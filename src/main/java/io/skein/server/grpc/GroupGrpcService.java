@@ -72,10 +72,13 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
 
   private final GroupRequests groups;
   private final BiFunction<Caller, GroupConsumer.Listener, GroupConsumer> consumers;
+  private final GrpcQuotas quotas;
 
-  GroupGrpcService(GroupRequests groups, BiFunction<Caller, GroupConsumer.Listener, GroupConsumer> consumers) {
+  GroupGrpcService(GroupRequests groups, BiFunction<Caller, GroupConsumer.Listener, GroupConsumer> consumers,
+      GrpcQuotas quotas) {
     this.groups = groups;
     this.consumers = consumers;
+    this.quotas = quotas;
   }
 
   /** Puts the caller's address in the gRPC context, for DescribeGroup's member host. */
@@ -124,7 +127,8 @@ final class GroupGrpcService extends GroupServiceGrpc.GroupServiceImplBase {
   @Override
   public StreamObserver<GroupSubscribeRequest> groupSubscribe(StreamObserver<GroupSubscribeResponse> responses) {
     return new GroupSubscribeStream((ServerCallStreamObserver<GroupSubscribeResponse>) responses,
-        PEER.get() == null ? "" : PEER.get(), listener -> consumers.apply(CallerContext.current(), listener));
+        PEER.get() == null ? "" : PEER.get(), listener -> consumers.apply(CallerContext.current(), listener), quotas,
+        GrpcQuotas.CallIdentity.current());
   }
 
   private static GroupSession.Command toCommand(GroupRequest request) {

@@ -19,13 +19,17 @@ import io.skein.proto.v1.Joined;
 import io.skein.proto.v1.PartitionRecords;
 import io.skein.proto.v1.PartitionResult;
 import io.skein.proto.v1.Revocation;
+import io.skein.security.quota.QuotaKey;
+import io.skein.security.quota.QuotaSensors;
+import io.skein.server.grpc.GrpcQuotas.CallIdentity;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * One GroupSubscribe call: client messages to a {@link GroupConsumer}, its news and records
  * back as stream messages, the records within the client's credit. Writes to the stream
- * happen under this object's lock.
+ * happen under this object's lock. The records sent count against the caller's
+ * consumer_byte_rate quota: over it, the stream takes no records for the throttle time.
  */
 final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest>, GroupConsumer.Listener {
 
@@ -35,11 +39,19 @@ final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest
   private boolean started;
   private boolean closed;
   private final Credits credits = Credits.none();
+  private final GrpcQuotas quotas;
+  private final CallIdentity identity;
+  private final QuotaSensors.Client throttles;
+  /** On the sensors' clock: while it is ahead, the stream takes no records. */
+  private long throttledUntilMs;
 
   GroupSubscribeStream(ServerCallStreamObserver<GroupSubscribeResponse> out, String host,
-      Function<GroupConsumer.Listener, GroupConsumer> consumers) {
+      Function<GroupConsumer.Listener, GroupConsumer> consumers, GrpcQuotas quotas, CallIdentity identity) {
     this.out = out;
     this.host = host;
+    this.quotas = quotas;
+    this.identity = identity;
+    this.throttles = quotas.client();
     this.consumer = consumers.apply(this);
     out.setOnReadyHandler(consumer::pump);
     out.setOnCancelHandler(this::leave);
@@ -165,7 +177,7 @@ final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest
 
   @Override
   public synchronized boolean canTake() {
-    return !closed && credits.any() && out.isReady();
+    return !closed && credits.any() && !throttled() && out.isReady();
   }
 
   @Override
@@ -175,9 +187,24 @@ final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest
     long stoppedAt = PlainRecords.decode(fetched.records(), fromOffset, credits.limit(), records::addRecords);
     if (records.getRecordsCount() > 0) {
       send(GroupSubscribeResponse.newBuilder().setRecords(records));
+      throttle(Credits.size(records.getRecordsList()));
     }
     credits.spend(records.getRecordsList(), stoppedAt);
     return stoppedAt >= 0 ? stoppedAt : fetched.nextOffset();
+  }
+
+  private boolean throttled() {
+    return throttledUntilMs > 0 && throttledUntilMs > quotas.nowMs();
+  }
+
+  /** Counts {@code bytes} sent against the quota; if over it, takes no records until the throttle time has passed. */
+  private void throttle(long bytes) {
+    long throttleMs = quotas.record(throttles, identity, QuotaKey.CONSUMER_BYTE_RATE, bytes);
+    if (throttleMs > 0) {
+      throttledUntilMs = quotas.nowMs() + throttleMs;
+      // From the scheduler's thread: the consumer is called without this object's lock.
+      quotas.after(throttleMs, consumer::pump);
+    }
   }
 
   @Override

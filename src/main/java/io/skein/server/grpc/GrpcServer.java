@@ -18,6 +18,7 @@ import io.skein.proto.v1.ConsumerServiceGrpc;
 import io.skein.proto.v1.GroupServiceGrpc;
 import io.skein.proto.v1.ProducerServiceGrpc;
 import io.skein.security.ServerTls;
+import io.skein.security.quota.QuotaSensors;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -41,6 +42,7 @@ public final class GrpcServer implements AutoCloseable {
   private final GrpcRequestMetrics requestMetrics;
   private final Optional<CallAuthentication> authentication;
   private volatile ConsumerGrpcService consumer;
+  private volatile GrpcQuotas quotas;
 
   private GrpcServer(Server server, StartupGate gate, HealthStatusManager health, MalformedRequests malformed,
       GrpcRequestMetrics requestMetrics, Optional<CallAuthentication> authentication) {
@@ -121,14 +123,15 @@ public final class GrpcServer implements AutoCloseable {
         : null;
   }
 
-  /** Starts serving the API. */
-  public void serve(Broker broker) {
-    consumer = new ConsumerGrpcService(broker.partitions());
+  /** Starts serving the API, holding clients to the quotas {@code quotaSensors} measure (no quotas: none). */
+  public void serve(Broker broker, QuotaSensors quotaSensors) {
+    quotas = new GrpcQuotas(quotaSensors);
+    consumer = new ConsumerGrpcService(broker.partitions(), quotas);
     gate.open(Stream.of(
             new AdminGrpcService(broker.topics(), broker.users(), broker.quotas(), broker.acls()).bindService(),
-            new ProducerGrpcService(broker.partitions(), broker.producerIds()).bindService(),
+            new ProducerGrpcService(broker.partitions(), broker.producerIds(), quotas).bindService(),
             consumer.bindService(),
-            ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer),
+            ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer, quotas),
                 GroupGrpcService.peerInterceptor()))
         .map(malformed::guard)
         // Inside authentication, so that it sees the principal.
@@ -162,6 +165,10 @@ public final class GrpcServer implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      if (quotas != null) {
+        quotas.close();
+      }
     }
   }
 }

@@ -13,13 +13,21 @@ import io.skein.proto.v1.ProducePartitionsResponse;
 import io.skein.proto.v1.ProduceRequest;
 import io.skein.proto.v1.ProduceResponse;
 import io.skein.proto.v1.ProducerServiceGrpc;
+import io.skein.security.quota.QuotaKey;
+import io.skein.security.quota.QuotaSensors;
+import io.skein.server.grpc.GrpcQuotas.CallIdentity;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** ProducerService: produce requests to the broker's appends and back, producer ids from the broker's allocator. */
+/**
+ * ProducerService: produce requests to the broker's appends and back, producer ids from the broker's allocator.
+ * Each request's size counts against its caller's producer_byte_rate quota; the answer of a request over it
+ * is held back for the throttle time it reports, which in a ProduceStream also holds back the next request
+ * (each answer lets one more in).
+ */
 final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplBase {
 
   /** Requests a ProduceStream may have outstanding before the broker stops reading it. */
@@ -27,10 +35,12 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
 
   private final PartitionRequests partitions;
   private final ProducerIds producerIds;
+  private final GrpcQuotas quotas;
 
-  ProducerGrpcService(PartitionRequests partitions, ProducerIds producerIds) {
+  ProducerGrpcService(PartitionRequests partitions, ProducerIds producerIds, GrpcQuotas quotas) {
     this.partitions = partitions;
     this.producerIds = producerIds;
+    this.quotas = quotas;
   }
 
   /** A new id is always at epoch 0, as Kafka answers a producer without a transactional id. */
@@ -43,8 +53,12 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
 
   @Override
   public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
-    Replies.guard(observer, () -> Replies.answer(observer, append(request),
-        reply -> response(request, reply).build()));
+    Replies.guard(observer, () -> {
+      int throttleMs = (int) quotas.record(CallIdentity.current(), QuotaKey.PRODUCER_BYTE_RATE,
+          request.getSerializedSize());
+      Replies.answer(observer, quotas.delayed(append(request), throttleMs),
+          reply -> response(request, reply).setThrottleTimeMs(throttleMs).build());
+    });
   }
 
   @Override
@@ -52,7 +66,7 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
     ServerCallStreamObserver<ProduceResponse> out = (ServerCallStreamObserver<ProduceResponse>) responses;
     out.disableAutoRequest();
     out.request(STREAM_MAX_IN_FLIGHT);
-    return new PipelinedProduce(out);
+    return new PipelinedProduce(out, CallIdentity.current());
   }
 
   /**
@@ -62,16 +76,21 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
   @Override
   public void producePartitions(ProducePartitionsRequest request, StreamObserver<ProducePartitionsResponse> observer) {
     Replies.guard(observer, () -> {
+      int throttleMs = (int) quotas.record(CallIdentity.current(), QuotaKey.PRODUCER_BYTE_RATE,
+          request.getSerializedSize());
       List<CompletableFuture<ProduceResponse>> answers = new ArrayList<>(request.getPartitionsCount());
       for (ProduceRequest entry : request.getPartitionsList()) {
-        answers.add(answerFor(entry));
+        answers.add(answerFor(entry, 0));
       }
-      CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
-        ProducePartitionsResponse.Builder response = ProducePartitionsResponse.newBuilder();
-        answers.forEach(answer -> response.addPartitions(answer.join()));
-        observer.onNext(response.build());
-        observer.onCompleted();
-      });
+      // Every answer carries its failure, so allOf completes normally.
+      quotas.delayed(CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)), throttleMs)
+          .whenComplete((done, error) -> {
+            ProducePartitionsResponse.Builder response =
+                ProducePartitionsResponse.newBuilder().setThrottleTimeMs(throttleMs);
+            answers.forEach(answer -> response.addPartitions(answer.join()));
+            observer.onNext(response.build());
+            observer.onCompleted();
+          });
     });
   }
 
@@ -88,24 +107,25 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
             PlainRecords.toKafka(request.getPlainRecordsList()));
   }
 
-  /** The answer to one request, its failure in the error field. */
-  private CompletableFuture<ProduceResponse> answerFor(ProduceRequest request) {
+  /** The answer to one request, its failure in the error field, {@code throttleMs} after the broker's. */
+  private CompletableFuture<ProduceResponse> answerFor(ProduceRequest request, int throttleMs) {
     try {
-      return append(request)
+      return quotas.delayed(append(request)
           .handle((reply, error) -> {
             if (error != null) {
-              return failed(request, Replies.toError(error));
+              return failed(request, Replies.toError(error), throttleMs);
             }
-            return response(request, reply).build();
-          })
+            return response(request, reply).setThrottleTimeMs(throttleMs).build();
+          }), throttleMs)
           .toCompletableFuture();
     } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(failed(request, Replies.toError(e)));
+      return quotas.delayed(failed(request, Replies.toError(e), throttleMs), throttleMs);
     }
   }
 
-  private static ProduceResponse failed(ProduceRequest request, io.skein.proto.v1.Error error) {
+  private static ProduceResponse failed(ProduceRequest request, io.skein.proto.v1.Error error, int throttleMs) {
     return ProduceResponse.newBuilder()
+        .setThrottleTimeMs(throttleMs)
         .setCorrelationId(request.getCorrelationId())
         .setTopic(request.getTopic())
         .setPartition(request.getPartition())
@@ -132,21 +152,26 @@ final class ProducerGrpcService extends ProducerServiceGrpc.ProducerServiceImplB
   /**
    * One ProduceStream. Answers go out in request order (so a partition's answers stay in
    * order whatever thread completes them) and each answer lets one more request in, which
-   * bounds what a fast producer can make the broker hold.
+   * bounds what a fast producer can make the broker hold. Its quota sensors' client is confined
+   * to {@link #onNext}, which gRPC calls one at a time.
    */
   private final class PipelinedProduce implements StreamObserver<ProduceRequest> {
     private final ServerCallStreamObserver<ProduceResponse> out;
+    private final CallIdentity caller;
+    private final QuotaSensors.Client throttles = quotas.client();
     private final ArrayDeque<CompletableFuture<ProduceResponse>> pending = new ArrayDeque<>();
     private boolean inputDone;
     private boolean closed;
 
-    PipelinedProduce(ServerCallStreamObserver<ProduceResponse> out) {
+    PipelinedProduce(ServerCallStreamObserver<ProduceResponse> out, CallIdentity caller) {
       this.out = out;
+      this.caller = caller;
     }
 
     @Override
     public void onNext(ProduceRequest request) {
-      CompletableFuture<ProduceResponse> answer = answerFor(request);
+      int throttleMs = (int) quotas.record(throttles, caller, QuotaKey.PRODUCER_BYTE_RATE, request.getSerializedSize());
+      CompletableFuture<ProduceResponse> answer = answerFor(request, throttleMs);
       synchronized (this) {
         pending.add(answer);
       }

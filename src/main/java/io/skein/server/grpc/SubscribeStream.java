@@ -9,6 +9,9 @@ import io.skein.proto.v1.Record;
 import io.skein.proto.v1.RecordFormat;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
+import io.skein.security.quota.QuotaKey;
+import io.skein.security.quota.QuotaSensors;
+import io.skein.server.grpc.GrpcQuotas.CallIdentity;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -22,6 +25,10 @@ import java.util.function.Consumer;
  *
  * <p>With credit (CreditSubscribe) it also sends only the plain records the client has
  * granted: a read's records beyond the credit are read again once more is granted.
+ *
+ * <p>What it sends counts against its caller's consumer_byte_rate quota: a message that puts the
+ * caller over it says for how long ({@code throttle_time_ms}), and nothing more is read or sent for
+ * that time.
  */
 public final class SubscribeStream {
 
@@ -39,6 +46,9 @@ public final class SubscribeStream {
   private final ServerCallStreamObserver<SubscribeResponse> out;
   private final Consumer<SubscribeStream> onClose;
   private final boolean plain;
+  private final GrpcQuotas quotas;
+  private final CallIdentity identity;
+  private final QuotaSensors.Client throttles;
 
   /** What the client has granted and not yet received; unlimited without credit. */
   private Credits credits = Credits.unlimited();
@@ -49,6 +59,8 @@ public final class SubscribeStream {
   private boolean closed;
   private long messagesSent;
   private long bytesSent;
+  /** On the sensors' clock: while it is ahead, the stream is throttled. */
+  private long throttledUntilMs;
 
   SubscribeStream(
       PartitionRequests partitions,
@@ -58,7 +70,9 @@ public final class SubscribeStream {
       int maxBytes,
       Duration poll,
       ServerCallStreamObserver<SubscribeResponse> out,
-      Consumer<SubscribeStream> onClose) {
+      Consumer<SubscribeStream> onClose,
+      GrpcQuotas quotas,
+      CallIdentity identity) {
     this.partitions = partitions;
     this.caller = caller;
     this.leader = leader;
@@ -68,6 +82,9 @@ public final class SubscribeStream {
     this.out = out;
     this.onClose = onClose;
     this.plain = request.getFormat() == RecordFormat.RECORD_FORMAT_PLAIN;
+    this.quotas = quotas;
+    this.identity = identity;
+    this.throttles = quotas.client();
   }
 
   /** Starts a stream that gRPC's own flow control alone paces; during the call's first invocation. */
@@ -133,12 +150,12 @@ public final class SubscribeStream {
    * while the client takes it; otherwise asks the leader, which waits for new data.
    */
   synchronized void pump() {
-    while (!closed && !readInFlight && nextOffset >= 0 && hasCredit() && out.isReady()) {
+    while (!closed && !readInFlight && nextOffset >= 0 && hasCredit() && !throttled() && out.isReady()) {
       if (!partitions.readNow(caller, request.getTopic(), request.getPartition(), nextOffset, maxBytes, this::send)) {
         break;
       }
     }
-    if (closed || readInFlight || nextOffset < 0 || !hasCredit()) {
+    if (closed || readInFlight || nextOffset < 0 || !hasCredit() || throttled()) {
       return;
     }
     if (!out.isReady()) {
@@ -173,14 +190,30 @@ public final class SubscribeStream {
     return credits.any();
   }
 
+  private boolean throttled() {
+    return throttledUntilMs > 0 && throttledUntilMs > quotas.nowMs();
+  }
+
+  /** Counts {@code bytes} about to be sent against the quota; if over it, pauses the stream and says for how long. */
+  private int throttle(long bytes) {
+    long throttleMs = quotas.record(throttles, identity, QuotaKey.CONSUMER_BYTE_RATE, bytes);
+    if (throttleMs > 0) {
+      throttledUntilMs = quotas.nowMs() + throttleMs;
+      quotas.after(throttleMs, this::pump);
+    }
+    return (int) throttleMs;
+  }
+
   private void send(PartitionRequests.Fetched fetched) {
     if (plain) {
       sendPlain(fetched);
       return;
     }
     int size = fetched.records().remaining();
+    int throttleMs = throttle(size);
     out.onNext(positions(SubscribeResponse.newBuilder(), fetched, fetched.nextOffset())
         .setRecords(UnsafeByteOperations.unsafeWrap(fetched.records()))
+        .setThrottleTimeMs(throttleMs)
         .build());
     nextOffset = fetched.nextOffset();
     messagesSent++;
@@ -194,9 +227,10 @@ public final class SubscribeStream {
     long next = stoppedAt >= 0 ? stoppedAt : fetched.nextOffset();
     List<Record> sent = response.getPlainRecordsList();
     if (!sent.isEmpty()) {
-      out.onNext(positions(response, fetched, next).build());
+      long size = Credits.size(sent);
+      out.onNext(positions(response, fetched, next).setThrottleTimeMs(throttle(size)).build());
       messagesSent++;
-      bytesSent += Credits.size(sent);
+      bytesSent += size;
     }
     credits.spend(sent, stoppedAt);
     nextOffset = next;
