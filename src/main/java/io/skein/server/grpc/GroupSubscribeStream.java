@@ -19,8 +19,6 @@ import io.skein.proto.v1.Joined;
 import io.skein.proto.v1.PartitionRecords;
 import io.skein.proto.v1.PartitionResult;
 import io.skein.proto.v1.Revocation;
-import io.skein.security.quota.QuotaKey;
-import io.skein.security.quota.QuotaSensors;
 import io.skein.server.grpc.GrpcQuotas.CallIdentity;
 import java.util.List;
 import java.util.function.Function;
@@ -39,22 +37,22 @@ final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest
   private boolean started;
   private boolean closed;
   private final Credits credits = Credits.none();
-  private final GrpcQuotas quotas;
-  private final CallIdentity identity;
-  private final QuotaSensors.Client throttles;
-  /** On the sensors' clock: while it is ahead, the stream takes no records. */
-  private long throttledUntilMs;
+  private final StreamThrottle throttle;
 
   GroupSubscribeStream(ServerCallStreamObserver<GroupSubscribeResponse> out, String host,
       Function<GroupConsumer.Listener, GroupConsumer> consumers, GrpcQuotas quotas, CallIdentity identity) {
     this.out = out;
     this.host = host;
-    this.quotas = quotas;
-    this.identity = identity;
-    this.throttles = quotas.client();
+    // From the scheduler's thread: the consumer is called without this object's lock.
+    this.throttle = new StreamThrottle(quotas, identity, this::resume);
     this.consumer = consumers.apply(this);
     out.setOnReadyHandler(consumer::pump);
     out.setOnCancelHandler(this::leave);
+  }
+
+  /** A throttle's pause ended: the consumer takes records again. */
+  private void resume() {
+    consumer.pump();
   }
 
   // ---- from the client ------------------------------------------------------------------
@@ -177,7 +175,7 @@ final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest
 
   @Override
   public synchronized boolean canTake() {
-    return !closed && credits.any() && !throttled() && out.isReady();
+    return !closed && credits.any() && !throttle.throttled() && out.isReady();
   }
 
   @Override
@@ -187,24 +185,10 @@ final class GroupSubscribeStream implements StreamObserver<GroupSubscribeRequest
     long stoppedAt = PlainRecords.decode(fetched.records(), fromOffset, credits.limit(), records::addRecords);
     if (records.getRecordsCount() > 0) {
       send(GroupSubscribeResponse.newBuilder().setRecords(records));
-      throttle(Credits.size(records.getRecordsList()));
+      throttle.sent(Credits.size(records.getRecordsList()));
     }
     credits.spend(records.getRecordsList(), stoppedAt);
     return stoppedAt >= 0 ? stoppedAt : fetched.nextOffset();
-  }
-
-  private boolean throttled() {
-    return throttledUntilMs > 0 && throttledUntilMs > quotas.nowMs();
-  }
-
-  /** Counts {@code bytes} sent against the quota; if over it, takes no records until the throttle time has passed. */
-  private void throttle(long bytes) {
-    long throttleMs = quotas.record(throttles, identity, QuotaKey.CONSUMER_BYTE_RATE, bytes);
-    if (throttleMs > 0) {
-      throttledUntilMs = quotas.nowMs() + throttleMs;
-      // From the scheduler's thread: the consumer is called without this object's lock.
-      quotas.after(throttleMs, consumer::pump);
-    }
   }
 
   @Override

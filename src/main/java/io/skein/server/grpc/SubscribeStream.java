@@ -9,8 +9,6 @@ import io.skein.proto.v1.Record;
 import io.skein.proto.v1.RecordFormat;
 import io.skein.proto.v1.SubscribeRequest;
 import io.skein.proto.v1.SubscribeResponse;
-import io.skein.security.quota.QuotaKey;
-import io.skein.security.quota.QuotaSensors;
 import io.skein.server.grpc.GrpcQuotas.CallIdentity;
 import java.time.Duration;
 import java.util.List;
@@ -46,9 +44,7 @@ public final class SubscribeStream {
   private final ServerCallStreamObserver<SubscribeResponse> out;
   private final Consumer<SubscribeStream> onClose;
   private final boolean plain;
-  private final GrpcQuotas quotas;
-  private final CallIdentity identity;
-  private final QuotaSensors.Client throttles;
+  private final StreamThrottle throttle;
 
   /** What the client has granted and not yet received; unlimited without credit. */
   private Credits credits = Credits.unlimited();
@@ -59,8 +55,6 @@ public final class SubscribeStream {
   private boolean closed;
   private long messagesSent;
   private long bytesSent;
-  /** On the sensors' clock: while it is ahead, the stream is throttled. */
-  private long throttledUntilMs;
 
   SubscribeStream(
       PartitionRequests partitions,
@@ -82,9 +76,7 @@ public final class SubscribeStream {
     this.out = out;
     this.onClose = onClose;
     this.plain = request.getFormat() == RecordFormat.RECORD_FORMAT_PLAIN;
-    this.quotas = quotas;
-    this.identity = identity;
-    this.throttles = quotas.client();
+    this.throttle = new StreamThrottle(quotas, identity, this::pump);
   }
 
   /** Starts a stream that gRPC's own flow control alone paces; during the call's first invocation. */
@@ -150,12 +142,12 @@ public final class SubscribeStream {
    * while the client takes it; otherwise asks the leader, which waits for new data.
    */
   synchronized void pump() {
-    while (!closed && !readInFlight && nextOffset >= 0 && hasCredit() && !throttled() && out.isReady()) {
+    while (!closed && !readInFlight && nextOffset >= 0 && hasCredit() && !throttle.throttled() && out.isReady()) {
       if (!partitions.readNow(caller, request.getTopic(), request.getPartition(), nextOffset, maxBytes, this::send)) {
         break;
       }
     }
-    if (closed || readInFlight || nextOffset < 0 || !hasCredit() || throttled()) {
+    if (closed || readInFlight || nextOffset < 0 || !hasCredit() || throttle.throttled()) {
       return;
     }
     if (!out.isReady()) {
@@ -190,27 +182,13 @@ public final class SubscribeStream {
     return credits.any();
   }
 
-  private boolean throttled() {
-    return throttledUntilMs > 0 && throttledUntilMs > quotas.nowMs();
-  }
-
-  /** Counts {@code bytes} about to be sent against the quota; if over it, pauses the stream and says for how long. */
-  private int throttle(long bytes) {
-    long throttleMs = quotas.record(throttles, identity, QuotaKey.CONSUMER_BYTE_RATE, bytes);
-    if (throttleMs > 0) {
-      throttledUntilMs = quotas.nowMs() + throttleMs;
-      quotas.after(throttleMs, this::pump);
-    }
-    return (int) throttleMs;
-  }
-
   private void send(PartitionRequests.Fetched fetched) {
     if (plain) {
       sendPlain(fetched);
       return;
     }
     int size = fetched.records().remaining();
-    int throttleMs = throttle(size);
+    int throttleMs = throttle.sent(size);
     out.onNext(positions(SubscribeResponse.newBuilder(), fetched, fetched.nextOffset())
         .setRecords(UnsafeByteOperations.unsafeWrap(fetched.records()))
         .setThrottleTimeMs(throttleMs)
@@ -228,7 +206,7 @@ public final class SubscribeStream {
     List<Record> sent = response.getPlainRecordsList();
     if (!sent.isEmpty()) {
       long size = Credits.size(sent);
-      out.onNext(positions(response, fetched, next).setThrottleTimeMs(throttle(size)).build());
+      out.onNext(positions(response, fetched, next).setThrottleTimeMs(throttle.sent(size)).build());
       messagesSent++;
       bytesSent += size;
     }
