@@ -21,15 +21,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslAuthenticateResponseData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
@@ -66,28 +63,9 @@ class KafkaListenerSecurityTest {
     }
   }
 
-  /** Answers Metadata with no brokers and no topics, noting who asked. */
-  private final class PrincipalNotingMetadata implements KafkaApiHandler<MetadataRequestData, MetadataResponseData> {
-    @Override
-    public ApiKeys apiKey() {
-      return ApiKeys.METADATA;
-    }
-
-    @Override
-    public short maxVersion() {
-      return 12;
-    }
-
-    @Override
-    public CompletionStage<MetadataResponseData> handle(KafkaRequestContext context, MetadataRequestData request) {
-      principals.add(context.principal());
-      return CompletableFuture.completedFuture(new MetadataResponseData());
-    }
-  }
-
   private KafkaListener listener(KafkaSecurity security) throws IOException {
     KafkaListener listener = KafkaListener.start(KafkaListenerTest.testSettings(104857600), security,
-        KafkaApiHandlers.of(List.of(new PrincipalNotingMetadata())), NodeMetrics.disabled().kafka());
+        KafkaApiHandlers.of(List.of(new PrincipalNotingMetadata(principals))), NodeMetrics.disabled().kafka());
     opened.add(listener);
     return listener;
   }

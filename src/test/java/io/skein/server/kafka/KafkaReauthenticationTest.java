@@ -21,8 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +34,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslAuthenticateResponseData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
@@ -73,32 +70,13 @@ class KafkaReauthenticationTest {
     }
   }
 
-  /** Answers Metadata with nothing, noting who asked. */
-  private final class PrincipalNotingMetadata implements KafkaApiHandler<MetadataRequestData, MetadataResponseData> {
-    @Override
-    public ApiKeys apiKey() {
-      return ApiKeys.METADATA;
-    }
-
-    @Override
-    public short maxVersion() {
-      return 12;
-    }
-
-    @Override
-    public CompletionStage<MetadataResponseData> handle(KafkaRequestContext context, MetadataRequestData request) {
-      principals.add(context.principal());
-      return CompletableFuture.completedFuture(new MetadataResponseData());
-    }
-  }
-
   private KafkaTestClient connect(Duration maxReauth) throws IOException {
     KafkaSettings base = KafkaListenerTest.testSettings(104857600);
     KafkaSettings settings = new KafkaSettings(true, base.host(), 0, "", 0, base.socketRequestMaxBytes(),
         base.maxInFlightPerConnection(), 1, maxReauth);
     KafkaListener listener = KafkaListener.start(settings,
         new KafkaSecurity(SecurityProtocol.SASL_PLAINTEXT, Optional.empty(), Optional.of(SASL)),
-        KafkaApiHandlers.of(List.of(new PrincipalNotingMetadata())), NodeMetrics.disabled().kafka());
+        KafkaApiHandlers.of(List.of(new PrincipalNotingMetadata(principals))), NodeMetrics.disabled().kafka());
     opened.add(listener);
     KafkaTestClient client = new KafkaTestClient(listener.localAddress());
     opened.add(client);
