@@ -32,16 +32,23 @@ final class ConsoleLogin {
 
   /** Empty: nobody needs to log in. */
   private final Optional<Logins> logins;
+  /** The endpoint serves HTTPS only, so the browser must never send the session's cookie over plain HTTP. */
+  private final boolean secureCookie;
 
-  private ConsoleLogin(Optional<Logins> logins) {
+  private ConsoleLogin(Optional<Logins> logins, boolean secureCookie) {
     this.logins = logins;
+    this.secureCookie = secureCookie;
   }
 
-  /** {@code users}, if the listeners authenticate with passwords; sessions as {@code skein.console.session} says. */
+  /**
+   * {@code users}, if the listeners authenticate with passwords; sessions as {@code
+   * skein.console.session} says; a Secure cookie when the endpoint is HTTPS ({@code skein.management.tls}).
+   */
   static ConsoleLogin from(Optional<UserCredentials> users, Config config) {
     return new ConsoleLogin(users.map(credentials -> new Logins(credentials,
         new ConsoleSessions(config.getDuration("skein.console.session.idle-timeout"),
-            config.getInt("skein.console.session.max-sessions"), System::nanoTime))));
+            config.getInt("skein.console.session.max-sessions"), System::nanoTime))),
+        config.getBoolean("skein.management.tls"));
   }
 
   /** Whether the console asks for a login. */
@@ -84,7 +91,8 @@ final class ConsoleLogin {
     });
   }
 
-  private static HttpCookie cookie(String value) {
-    return HttpCookie.create(COOKIE, value).withPath(COOKIE_PATH).withHttpOnly(true).withSameSite(SameSite.Strict);
+  private HttpCookie cookie(String value) {
+    return HttpCookie.create(COOKIE, value).withPath(COOKIE_PATH).withHttpOnly(true).withSameSite(SameSite.Strict)
+        .withSecure(secureCookie);
   }
 }

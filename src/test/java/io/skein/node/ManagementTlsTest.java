@@ -98,6 +98,8 @@ class ManagementTlsTest {
         .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"alice\",\"password\":\"alice-secret\"}")));
     assertEquals(200, login.statusCode(), login.body());
     String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+    assertTrue(setCookie.toLowerCase(java.util.Locale.ROOT).contains("secure"),
+        "the session's cookie is never sent over plain HTTP: " + setCookie);
     String session = setCookie.substring(0, setCookie.indexOf(';'));
     HttpResponse<String> topics = send(https, request("https", "/console/api/topics").header("Cookie", session));
     assertEquals(200, topics.statusCode(), topics.body());
