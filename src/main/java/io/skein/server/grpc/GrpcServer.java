@@ -134,6 +134,8 @@ public final class GrpcServer implements AutoCloseable {
             ServerInterceptors.intercept(new GroupGrpcService(broker.groups(), broker::groupConsumer, quotas),
                 GroupGrpcService.peerInterceptor()))
         .map(malformed::guard)
+        // Inside the caller's context, which names whom the time counts for.
+        .map(service -> ServerInterceptors.intercept(service, new RequestTimeQuota(quotas)))
         // Inside authentication, so that it sees the principal.
         .map(service -> ServerInterceptors.intercept(service, new CallerContext()))
         .map(service -> authentication.map(auth -> ServerInterceptors.intercept(service, auth)).orElse(service))

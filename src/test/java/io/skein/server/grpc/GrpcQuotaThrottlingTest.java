@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,9 +74,13 @@ class GrpcQuotaThrottlingTest {
   }
 
   private static void setQuota(String clientId, String key) throws Exception {
+    setQuota(clientId, key, BYTE_RATE);
+  }
+
+  private static void setQuota(String clientId, String key, double limit) throws Exception {
     List<?> refused = broker.node().broker().quotas().alter(List.of(new QuotaAdmin.Change(
             List.of(new QuotaAdmin.EntityPart(QuotaAdmin.CLIENT_ID, clientId)),
-            List.of(new QuotaAdmin.Op(key, BYTE_RATE, false)))), false)
+            List.of(new QuotaAdmin.Op(key, limit, false)))), false)
         .toCompletableFuture().get(30, TimeUnit.SECONDS).stream().filter(outcome -> outcome.isPresent()).toList();
     assertEquals(List.of(), refused);
   }
@@ -107,6 +112,31 @@ class GrpcQuotaThrottlingTest {
     }
     assertEquals(0, ProducerServiceGrpc.newBlockingStub(broker.channel()).produce(request()).getThrottleTimeMs(),
         "a call without a client id");
+  }
+
+  /** The throttle time a unary call's trailers name, 0 if none. */
+  private static long requestThrottleMs(String clientId) {
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+    ProducerServiceGrpc.ProducerServiceBlockingStub stub = as(clientId, ProducerServiceGrpc.newBlockingStub(
+        broker.channel())).withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(),
+        trailers));
+    stub.produce(request());
+    String throttle = trailers.get().get(RequestTimeQuota.THROTTLE_TIME_MS);
+    return throttle == null ? 0 : Long.parseLong(throttle);
+  }
+
+  @Test
+  void unaryCallsOverTheirRequestPercentageAreHeldBackAndSaySo() throws Exception {
+    // A millionth of a thread: any handling at all is over it.
+    setQuota("busy-client", "request_percentage", 0.0001);
+    long throttled = 0;
+    for (int i = 0; i < 5 && throttled == 0; i++) {
+      throttled = requestThrottleMs("busy-client");
+    }
+    assertTrue(throttled > 0, "a call over its request_percentage names its throttle");
+    for (int i = 0; i < 3; i++) {
+      assertEquals(0, requestThrottleMs("idle-client"), "a client id without the quota");
+    }
   }
 
   @Test
