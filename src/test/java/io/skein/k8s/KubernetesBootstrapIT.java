@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
@@ -117,7 +118,7 @@ class KubernetesBootstrapIT {
     List<PodProcess> brokers = new ArrayList<>();
     for (int ordinal = 0; ordinal < POD_IPS.size(); ordinal++) {
       PodProcess pod = PodProcess.launch("skein-" + ordinal, POD_IPS.get(ordinal), ports.get(ordinal), skeinConf,
-          dir.resolve("skein-" + ordinal), environment, settings);
+          dir.resolve("skein-" + ordinal), environment, settings, Optional.of(ca.ca()));
       running.add(pod);
       brokers.add(pod);
     }

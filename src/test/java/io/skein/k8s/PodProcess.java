@@ -2,17 +2,29 @@ package io.skein.k8s;
 
 import io.skein.testing.FreePorts;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A broker JVM standing in for one pod of the StatefulSet: {@code skein broker --config} the
@@ -21,8 +33,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class PodProcess implements AutoCloseable {
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
   final String name;
   final String ip;
   final int grpcPort;
@@ -30,9 +40,12 @@ final class PodProcess implements AutoCloseable {
   final int managementPort;
   final Path logFile;
   private final Process process;
+  /** The management endpoint's scheme and a client for it. */
+  private final String scheme;
+  private final HttpClient http;
 
   private PodProcess(String name, String ip, int grpcPort, int remotingPort, int managementPort, Path logFile,
-      Process process) {
+      Process process, Optional<X509Certificate> managementCa) {
     this.name = name;
     this.ip = ip;
     this.grpcPort = grpcPort;
@@ -40,6 +53,69 @@ final class PodProcess implements AutoCloseable {
     this.managementPort = managementPort;
     this.logFile = logFile;
     this.process = process;
+    this.scheme = managementCa.isPresent() ? "https" : "http";
+    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+    managementCa.ifPresent(ca -> http.sslContext(caOnly(ca)));
+    this.http = http.build();
+  }
+
+  /**
+   * Trusts certificates of {@code ca} whatever names they hold: the pods' certificate names the
+   * headless Service, not the pod IPs probed here (kubelet's HTTPS probes check no certificate).
+   */
+  private static SSLContext caOnly(X509Certificate ca) {
+    try {
+      KeyStore trusted = KeyStore.getInstance("PKCS12");
+      trusted.load(null, null);
+      trusted.setCertificateEntry("ca", ca);
+      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(trusted);
+      X509TrustManager chains = (X509TrustManager) factory.getTrustManagers()[0];
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {new X509ExtendedTrustManager() {
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+          chains.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+          chains.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+          chains.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+          throw new CertificateException("a client only");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+          throw new CertificateException("a client only");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+          throw new CertificateException("a client only");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+          return chains.getAcceptedIssuers();
+        }
+      }}, null);
+      return context;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
@@ -53,8 +129,10 @@ final class PodProcess implements AutoCloseable {
     }
   }
 
+  /** @param managementCa the CA of the management endpoint's certificate if it serves HTTPS */
   static PodProcess launch(String name, String ip, Ports ports, Path configFile, Path dataDir,
-      Map<String, String> environment, List<String> settings) throws IOException {
+      Map<String, String> environment, List<String> settings, Optional<X509Certificate> managementCa)
+      throws IOException {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -79,13 +157,14 @@ final class PodProcess implements AutoCloseable {
     builder.environment().putAll(environment);
     builder.environment().put("HOSTNAME", name);
     builder.environment().put("POD_IP", ip);
-    return new PodProcess(name, ip, ports.grpc(), ports.remoting(), ports.management(), logFile, builder.start());
+    return new PodProcess(name, ip, ports.grpc(), ports.remoting(), ports.management(), logFile, builder.start(),
+        managementCa);
   }
 
   /** GET on the management endpoint: status code and body, or -1 while it does not answer. */
   HttpResponse<String> management(String path) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + managementPort + path))
+      return http.send(HttpRequest.newBuilder(URI.create(scheme + "://" + ip + ":" + managementPort + path))
           .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       return null;
