@@ -45,10 +45,11 @@ final class ConsoleLogin {
    * skein.console.session} says; a Secure cookie when the endpoint is HTTPS ({@code skein.management.tls}).
    */
   static ConsoleLogin from(Optional<UserCredentials> users, Config config) {
+    // Read only with logins: without them there is no cookie (and a bare console needs no skein config).
     return new ConsoleLogin(users.map(credentials -> new Logins(credentials,
         new ConsoleSessions(config.getDuration("skein.console.session.idle-timeout"),
             config.getInt("skein.console.session.max-sessions"), System::nanoTime))),
-        config.getBoolean("skein.management.tls"));
+        users.isPresent() && config.getBoolean("skein.management.tls"));
   }
 
   /** Whether the console asks for a login. */
