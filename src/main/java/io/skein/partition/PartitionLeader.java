@@ -46,12 +46,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
+import java.util.function.Function;
 
 /**
  * The leader of one partition on one broker: a Cluster Sharding entity ({@code
@@ -323,14 +321,10 @@ public final class PartitionLeader {
   private final ClusterHealth clusterHealth;
   private final WaitingReads waitingReads = new WaitingReads();
 
-  /**
-   * acks=all appends waiting for the high watermark to pass them, lowest offsets first (a retried
-   * idempotent batch waits for the offsets it was first stored at).
-   */
-  private final PriorityQueue<PendingAck> pendingAcks =
-      new PriorityQueue<>(Comparator.comparingLong(pending -> pending.reply().lastOffset()));
-  /** Followers' fetches waiting for new data, at most one per follower. */
-  private final Map<Integer, ReplicaFetch> parkedFetches = new HashMap<>();
+  private final WaitingAcks waitingAcks = new WaitingAcks();
+  private final ParkedReplicaFetches parkedFetches = new ParkedReplicaFetches();
+  /** Why a committed acks=all append is not acknowledged: the ISR shrank below min.insync.replicas meanwhile. */
+  private final Function<AppendReply, Failure> tooFewInSync = this::tooFewInSync;
 
   private Log log;
   private LogConfig logConfig;
@@ -343,8 +337,6 @@ public final class PartitionLeader {
   private boolean isrChangeInFlight;
   /** The last leader epoch whose election was timed, so that a repeated push is not timed twice. */
   private int electionTimedEpoch = -1;
-
-  private record PendingAck(AppendReply reply, long deadlineNanos, ActorRef<AppendReply> replyTo) {}
 
   private PartitionLeader(
       PartitionKey key,
@@ -610,7 +602,7 @@ public final class PartitionLeader {
       return Behaviors.same();
     }
     if (append.acks() == Append.ACKS_ALL) {
-      pendingAcks.add(new PendingAck(reply, System.nanoTime() + config.requestTimeout().toNanos(), append.replyTo()));
+      waitingAcks.add(reply, System.nanoTime() + config.requestTimeout().toNanos(), append.replyTo());
     } else {
       append.replyTo().tell(reply);
     }
@@ -662,12 +654,12 @@ public final class PartitionLeader {
     }
     progress.onFetch(fetch.brokerId(), fetch.fetchOffset(), log.logEndOffset(), nowMs());
     advanceHighWatermark();
-    ReplicaFetch previous = parkedFetches.remove(fetch.brokerId());
+    ReplicaFetch previous = parkedFetches.take(fetch.brokerId());
     if (previous != null) {
       answerReplicaFetch(previous);
     }
     if (fetch.fetchOffset() == log.logEndOffset() && !fetch.maxWait().isZero()) {
-      parkedFetches.put(fetch.brokerId(), fetch);
+      parkedFetches.park(fetch);
       timers.startSingleTimer(new ReplicaFetchDeadline(fetch.brokerId()), fetch.maxWait());
       return Behaviors.same();
     }
@@ -675,7 +667,7 @@ public final class PartitionLeader {
   }
 
   private Behavior<Command> onReplicaFetchDeadline(ReplicaFetchDeadline deadline) {
-    ReplicaFetch fetch = parkedFetches.remove(deadline.brokerId());
+    ReplicaFetch fetch = parkedFetches.take(deadline.brokerId());
     return fetch == null ? Behaviors.same() : answerReplicaFetch(fetch);
   }
 
@@ -723,21 +715,14 @@ public final class PartitionLeader {
   }
 
   private Behavior<Command> onIsrTick() {
-    long now = System.nanoTime();
-    pendingAcks.removeIf(pending -> {
-      if (pending.deadlineNanos() - now >= 0) {
-        return false;
-      }
-      pending.replyTo().tell(LeaderRefusals.appendFailed(Failure.of(ErrorCode.REQUEST_TIMED_OUT,
-          "partition " + key + ": the in-sync replicas did not confirm in time")));
-      return true;
-    });
+    waitingAcks.expire(System.nanoTime(), Failure.of(ErrorCode.REQUEST_TIMED_OUT,
+        "partition " + key + ": the in-sync replicas did not confirm in time"));
     if (isrChangeInFlight) {
       return Behaviors.same();
     }
     Optional<List<Integer>> proposed =
         progress.proposedIsr(log.highWatermark(), nowMs(), replication.replicaLagTimeMax().toMillis(),
-            replication.followerFetchTimeout().toMillis(), parkedFetches.keySet(), this::isLive);
+            replication.followerFetchTimeout().toMillis(), parkedFetches.followers(), this::isLive);
     if (proposed.isPresent()) {
       isrChangeInFlight = true;
       List<Integer> isr = proposed.get();
@@ -916,11 +901,8 @@ public final class PartitionLeader {
 
   private Behavior<Command> onPostStop(PostStop signal) {
     Failure gone = Failure.of(ErrorCode.NOT_LEADER_OR_FOLLOWER, "partition " + key + " stopped leading here");
-    pendingAcks.forEach(pending -> pending.replyTo().tell(LeaderRefusals.appendFailed(gone)));
-    pendingAcks.clear();
-    parkedFetches.values().forEach(fetch -> fetch.replyTo().tell(
-        ReplicaFetchReply.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, gone.message())));
-    parkedFetches.clear();
+    waitingAcks.failAll(gone);
+    parkedFetches.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER, gone.message());
     // Stopped while loading (a hand-off) or with long polls open: every request gets an answer.
     waitingReads.failAll(gone);
     stash.forEach(command -> fail(command, gone));
@@ -966,29 +948,24 @@ public final class PartitionLeader {
     if (hw > log.highWatermark()) {
       log.updateHighWatermark(hw);
     }
-    while (!pendingAcks.isEmpty() && pendingAcks.peek().reply().lastOffset() < log.highWatermark()) {
-      PendingAck done = pendingAcks.poll();
-      if (progress.isr().size() < logConfig.minInsyncReplicas()) {
-        // The ISR shrank while the write waited: fewer copies than promised exist, so it is
-        // not acknowledged, as in Kafka; a retry may duplicate it.
-        done.replyTo().tell(LeaderRefusals.appendFailed(Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "partition " + key
-            + " wrote offsets " + done.reply().baseOffset() + ".." + done.reply().lastOffset() + " but its ISR "
-            + progress.isr() + " fell below min.insync.replicas " + logConfig.minInsyncReplicas())));
-      } else {
-        done.replyTo().tell(done.reply());
-      }
-    }
+    // The ISR shrank while the writes waited: fewer copies than promised exist, so they are
+    // not acknowledged, as in Kafka; a retry may duplicate them.
+    waitingAcks.answerCommitted(log.highWatermark(),
+        progress.isr().size() < logConfig.minInsyncReplicas() ? tooFewInSync : null);
     answerWaitingReads();
   }
 
+  private Failure tooFewInSync(AppendReply written) {
+    return Failure.of(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "partition " + key + " wrote offsets "
+        + written.baseOffset() + ".." + written.lastOffset() + " but its ISR " + progress.isr()
+        + " fell below min.insync.replicas " + logConfig.minInsyncReplicas());
+  }
+
   private void answerParkedFetches() {
-    for (ReplicaFetch fetch : List.copyOf(parkedFetches.values())) {
-      if (fetch.fetchOffset() < log.logEndOffset()) {
-        parkedFetches.remove(fetch.brokerId());
-        timers.cancel(new ReplicaFetchDeadline(fetch.brokerId()));
-        answerReplicaFetch(fetch);
-      }
-    }
+    parkedFetches.takeBehind(log.logEndOffset(), fetch -> {
+      timers.cancel(new ReplicaFetchDeadline(fetch.brokerId()));
+      answerReplicaFetch(fetch);
+    });
   }
 
   private Behavior<Command> answerReplicaFetch(ReplicaFetch fetch) {
