@@ -62,6 +62,9 @@ public final class PartitionRequests {
   /** An offset look-up's answer: the offset, and the timestamp of its record where it was found by time. */
   public record OffsetFound(long offset, long timestamp) {}
 
+  /** A partition's leader and the epoch it leads at. */
+  public record CurrentLeader(int broker, int leaderEpoch) {}
+
   private static final Appended NOT_ANSWERED = new Appended(-1, -1, -1, -1);
 
   private final PartitionRouter router;
@@ -218,6 +221,16 @@ public final class PartitionRequests {
    */
   public OptionalInt leaderEpoch(String topic, int partition) {
     return leaders.leaderEpoch(new PartitionKey(topic, partition));
+  }
+
+  /**
+   * The partition's leader as the Controller last announced it to this node, for answers that
+   * tell a client where to retry (KIP-951); empty if it has none or this node has not heard of it.
+   */
+  public Optional<CurrentLeader> currentLeader(String topic, int partition) {
+    return leaders.assignment(new PartitionKey(topic, partition))
+        .filter(assignment -> assignment.leader() >= 0)
+        .map(assignment -> new CurrentLeader(assignment.leader(), assignment.leaderEpoch()));
   }
 
   /**

@@ -11,10 +11,11 @@ final class DataApis {
 
   static List<KafkaApiHandler<?, ?>> handlers(ActorSystem<?> system, Broker broker) {
     boolean autoCreateTopics = system.settings().config().getBoolean("skein.kafka.auto-create-topics");
+    LeaderHints leaderHints = new LeaderHints(system, broker.partitions());
     return List.of(
         new MetadataHandler(system, broker, autoCreateTopics),
-        new ProduceHandler(broker.partitions(), broker.topics()),
-        new FetchHandler(broker),
+        new ProduceHandler(broker.partitions(), broker.topics(), leaderHints),
+        new FetchHandler(broker, leaderHints),
         new ListOffsetsHandler(broker.partitions()),
         new OffsetForLeaderEpochHandler(broker.partitions()),
         new InitProducerIdHandler(broker.producerIds()));

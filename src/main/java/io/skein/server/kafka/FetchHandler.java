@@ -4,11 +4,14 @@ import io.skein.broker.Broker;
 import io.skein.broker.Caller;
 import io.skein.broker.PartitionRequests;
 import io.skein.log.LogSlice;
+import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -16,6 +19,8 @@ import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.LeaderIdAndEpoch;
+import org.apache.kafka.common.message.FetchResponseData.NodeEndpoint;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -35,7 +40,8 @@ import org.apache.kafka.common.requests.FetchMetadata;
  * which is what consumers ask for by default ({@code fetch.min.bytes=1}).
  *
  * <p>A partition asked for at an older leader epoch than its own is FENCED_LEADER_EPOCH, at a
- * newer one UNKNOWN_LEADER_EPOCH (KIP-320).
+ * newer one UNKNOWN_LEADER_EPOCH (KIP-320). From v16 a partition answered FENCED_LEADER_EPOCH or
+ * NOT_LEADER_OR_FOLLOWER names its current leader ({@link LeaderHints}).
  *
  * <p>KIP-74 limits: each partition's read is limited to its {@code partition_max_bytes}, and
  * the answer to {@code max_bytes} in request order, except that the first partition with data
@@ -53,10 +59,12 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
 
   private final Broker broker;
   private final PartitionRequests partitions;
+  private final LeaderHints leaderHints;
 
-  FetchHandler(Broker broker) {
+  FetchHandler(Broker broker, LeaderHints leaderHints) {
     this.broker = broker;
     this.partitions = broker.partitions();
+    this.leaderHints = leaderHints;
   }
 
   @Override
@@ -84,7 +92,8 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
     }
     return CompletableFuture.allOf(topics.toArray(CompletableFuture[]::new))
         .thenCompose(resolved -> fetch(context.caller(), request,
-            topics.stream().map(CompletableFuture::join).toList()));
+            topics.stream().map(CompletableFuture::join).toList()))
+        .thenApply(response -> context.apiVersion() >= LeaderHints.FETCH_VERSION ? withLeaderHints(response) : response);
   }
 
   /** The topic's name; empty for an id that names no topic. */
@@ -207,6 +216,28 @@ final class FetchHandler implements KafkaApiHandler<FetchRequestData, FetchRespo
             .setRecords(records));
       }
       response.responses().add(answer);
+    }
+    return response;
+  }
+
+  /** Names the current leader of each partition answered FENCED_LEADER_EPOCH or NOT_LEADER_OR_FOLLOWER. */
+  private FetchResponseData withLeaderHints(FetchResponseData response) {
+    Set<Integer> namedLeaders = new TreeSet<>();
+    for (FetchableTopicResponse topic : response.responses()) {
+      for (PartitionData partition : topic.partitions()) {
+        if (partition.errorCode() != Errors.NONE.code() && topic.topic() != null && !topic.topic().isEmpty()) {
+          leaderHints.leaderFor(Errors.forCode(partition.errorCode()), topic.topic(), partition.partitionIndex())
+              .ifPresent(leader -> {
+                partition.setCurrentLeader(new LeaderIdAndEpoch().setLeaderId(leader.broker())
+                    .setLeaderEpoch(leader.leaderEpoch()));
+                namedLeaders.add(leader.broker());
+              });
+        }
+      }
+    }
+    for (BrokerAddress leader : leaderHints.listenersOf(namedLeaders)) {
+      response.nodeEndpoints().add(new NodeEndpoint().setNodeId(leader.id()).setHost(leader.host())
+          .setPort(leader.port()).setRack(leader.rack().isEmpty() ? null : leader.rack()));
     }
     return response;
   }

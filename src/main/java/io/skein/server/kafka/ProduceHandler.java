@@ -3,17 +3,22 @@ package io.skein.server.kafka;
 import io.skein.broker.Caller;
 import io.skein.broker.PartitionRequests;
 import io.skein.broker.TopicAdmin;
+import io.skein.metadata.BrokerAddress;
 import io.skein.metadata.Topic;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.LeaderIdAndEpoch;
+import org.apache.kafka.common.message.ProduceResponseData.NodeEndpoint;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -27,6 +32,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * was first stored at. acks=0 gets no answer; a failure then closes the connection, as Kafka
  * does. Transactions are not served yet: a transactional produce is refused.
  *
+ * <p>From v10 a partition answered NOT_LEADER_OR_FOLLOWER names its current leader ({@link LeaderHints}).
+ *
  * <p>From v13 topics are named by id. An id is looked up in this node's copy of the
  * assignments, at once, so that a producer's requests to a partition are appended in the order
  * they came; an id not (yet) there is UNKNOWN_TOPIC_ID, which clients retry after refreshing
@@ -38,10 +45,12 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
 
   private final PartitionRequests partitions;
   private final TopicAdmin topicAdmin;
+  private final LeaderHints leaderHints;
 
-  ProduceHandler(PartitionRequests partitions, TopicAdmin topicAdmin) {
+  ProduceHandler(PartitionRequests partitions, TopicAdmin topicAdmin, LeaderHints leaderHints) {
     this.partitions = partitions;
     this.topicAdmin = topicAdmin;
+    this.leaderHints = leaderHints;
   }
 
   @Override
@@ -64,8 +73,9 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
     Caller caller = context.caller();
     List<TopicProduceResponse> topics = new ArrayList<>(request.topicData().size());
     List<CompletableFuture<PartitionProduceResponse>> all = new ArrayList<>();
-    // The topic answer each partition's answer goes into, by position in all.
+    // The topic answer each partition's answer goes into, and the topic's name (null for an unknown id), by position in all.
     List<TopicProduceResponse> owners = new ArrayList<>();
+    List<String> names = new ArrayList<>();
     boolean byId = context.apiVersion() >= 13;
     for (TopicProduceData topic : request.topicData()) {
       TopicProduceResponse answer = new TopicProduceResponse().setName(topic.name()).setTopicId(topic.topicId());
@@ -77,16 +87,30 @@ final class ProduceHandler implements KafkaApiHandler<ProduceRequestData, Produc
             : CompletableFuture.completedFuture(failed(partition.index(), Errors.UNKNOWN_TOPIC_ID,
                 "no topic has id " + topic.topicId())));
         owners.add(answer);
+        names.add(name.orElse(null));
       }
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(done -> {
       if (request.acks() == 0) {
         failIfAnyFailed(all);
       }
-      for (int i = 0; i < all.size(); i++) {
-        owners.get(i).partitionResponses().add(all.get(i).join());
-      }
       ProduceResponseData response = new ProduceResponseData();
+      Set<Integer> namedLeaders = new TreeSet<>();
+      for (int i = 0; i < all.size(); i++) {
+        PartitionProduceResponse answer = all.get(i).join();
+        if (context.apiVersion() >= LeaderHints.PRODUCE_VERSION && names.get(i) != null) {
+          leaderHints.leaderFor(Errors.forCode(answer.errorCode()), names.get(i), answer.index()).ifPresent(leader -> {
+            answer.setCurrentLeader(new LeaderIdAndEpoch().setLeaderId(leader.broker())
+                .setLeaderEpoch(leader.leaderEpoch()));
+            namedLeaders.add(leader.broker());
+          });
+        }
+        owners.get(i).partitionResponses().add(answer);
+      }
+      for (BrokerAddress leader : leaderHints.listenersOf(namedLeaders)) {
+        response.nodeEndpoints().add(new NodeEndpoint().setNodeId(leader.id()).setHost(leader.host())
+            .setPort(leader.port()).setRack(leader.rack().isEmpty() ? null : leader.rack()));
+      }
       topics.forEach(response.responses()::add);
       return response;
     });
