@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * A leader's followers' fetches that found nothing new, at most one per follower: answered
@@ -31,16 +30,17 @@ final class ParkedReplicaFetches {
     return parked.keySet();
   }
 
-  /** Hands each fetch below {@code logEndOffset} to {@code answer}, no longer parked. */
-  void takeBehind(long logEndOffset, Consumer<PartitionLeader.ReplicaFetch> answer) {
+  /** A fetch below {@code logEndOffset}, no longer parked; null if none is. */
+  PartitionLeader.ReplicaFetch takeOneBehind(long logEndOffset) {
     Iterator<PartitionLeader.ReplicaFetch> fetches = parked.values().iterator();
     while (fetches.hasNext()) {
       PartitionLeader.ReplicaFetch fetch = fetches.next();
       if (fetch.fetchOffset() < logEndOffset) {
         fetches.remove();
-        answer.accept(fetch);
+        return fetch;
       }
     }
+    return null;
   }
 
   /** Answers every parked fetch with {@code error}. */

@@ -608,8 +608,7 @@ public final class PartitionLeader {
     }
     // A sole in-sync replica commits what it writes at once; followers hear of it now.
     advanceHighWatermark();
-    answerParkedFetches();
-    return Behaviors.same();
+    return answerParkedFetches();
   }
 
   /** The error of an append the log refused because of what the batches hold. */
@@ -656,7 +655,11 @@ public final class PartitionLeader {
     advanceHighWatermark();
     ReplicaFetch previous = parkedFetches.take(fetch.brokerId());
     if (previous != null) {
-      answerReplicaFetch(previous);
+      Behavior<Command> afterPrevious = answerReplicaFetch(previous);
+      if (afterPrevious != Behaviors.<Command>same()) {
+        fetch.replyTo().tell(ReplicaFetchReply.failed(recoveringLog().code(), recoveringLog().message()));
+        return afterPrevious;
+      }
     }
     if (fetch.fetchOffset() == log.logEndOffset() && !fetch.maxWait().isZero()) {
       parkedFetches.park(fetch);
@@ -961,11 +964,17 @@ public final class PartitionLeader {
         + " fell below min.insync.replicas " + logConfig.minInsyncReplicas());
   }
 
-  private void answerParkedFetches() {
-    parkedFetches.takeBehind(log.logEndOffset(), fetch -> {
+  /** Answers the parked fetches the log grew past; after a storage failure, the behaviour recovering it. */
+  private Behavior<Command> answerParkedFetches() {
+    ReplicaFetch fetch;
+    while ((fetch = parkedFetches.takeOneBehind(log.logEndOffset())) != null) {
       timers.cancel(new ReplicaFetchDeadline(fetch.brokerId()));
-      answerReplicaFetch(fetch);
-    });
+      Behavior<Command> next = answerReplicaFetch(fetch);
+      if (next != Behaviors.<Command>same()) {
+        return next;
+      }
+    }
+    return Behaviors.same();
   }
 
   private Behavior<Command> answerReplicaFetch(ReplicaFetch fetch) {
@@ -1024,7 +1033,11 @@ public final class PartitionLeader {
   private Behavior<Command> storageFailure(String operation, IOException e, Runnable answer) {
     context.getLog().error("Partition {}: {} failed; closing the log for recovery", key, operation, e);
     answer.run();
-    return passivate(Failure.of(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + key + " is recovering its log"));
+    return passivate(recoveringLog());
+  }
+
+  private Failure recoveringLog() {
+    return Failure.of(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + key + " is recovering its log");
   }
 
   private ReadReply readReply(LogReadResult result) {
