@@ -57,13 +57,9 @@ final class BrokerProcess implements AutoCloseable {
 
   /** Starts the JVM without waiting for it (cluster members start together). */
   void launch() throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-    command.addAll(jvmOptions);
+    List<String> command = new ArrayList<>(BrokerJvm.command(jvmOptions));
     command.addAll(List.of(
-        "-cp", System.getProperty("java.class.path"),
-        "io.skein.cli.SkeinCli", "broker",
+        io.skein.cli.SkeinCli.class.getName(), "broker",
         "--data-dir", dataDir.toString(),
         "--host", host,
         "--port", Integer.toString(port),
