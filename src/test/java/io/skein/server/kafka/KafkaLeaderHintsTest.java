@@ -22,14 +22,10 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
-import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchMetadata;
-import org.apache.kafka.common.requests.RequestHeader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +43,6 @@ class KafkaLeaderHintsTest {
 
   private static TestBroker broker;
   private static int self;
-  private static int correlationId;
 
   @BeforeAll
   static void start() throws Exception {
@@ -82,7 +77,7 @@ class KafkaLeaderHintsTest {
   void aProduceToAMovedLeaderNamesTheNewOneFromV10() throws IOException {
     elect();
     try (KafkaTestClient client = connect()) {
-      ProduceResponseData answered = call(client, ApiKeys.PRODUCE, (short) 12, produce("moved"));
+      ProduceResponseData answered = client.call((short) 12, produce("moved"));
       ProduceResponseData.PartitionProduceResponse partition =
           answered.responses().iterator().next().partitionResponses().get(0);
       assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), partition.errorCode(), partition.errorMessage());
@@ -90,7 +85,7 @@ class KafkaLeaderHintsTest {
       assertEquals(5, partition.currentLeader().leaderEpoch());
       assertTrue(answered.nodeEndpoints().isEmpty(), "a leader that is not up has no endpoint to give");
 
-      ProduceResponseData older = call(client, ApiKeys.PRODUCE, (short) 9, produce("moved"));
+      ProduceResponseData older = client.call((short) 9, produce("moved"));
       ProduceResponseData.PartitionProduceResponse unnamed = older.responses().iterator().next().partitionResponses().get(0);
       assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), unnamed.errorCode());
       assertEquals(-1, unnamed.currentLeader().leaderId(), "v9 has no current leader");
@@ -101,7 +96,7 @@ class KafkaLeaderHintsTest {
   void aFetchAtAnOlderEpochNamesTheLeaderAndItsEndpointFromV16() throws IOException {
     elect();
     try (KafkaTestClient client = connect()) {
-      FetchResponseData answered = call(client, ApiKeys.FETCH, (short) 16, fetch("stale", 2));
+      FetchResponseData answered = client.call((short) 16, fetch("stale", 2));
       FetchResponseData.PartitionData partition = answered.responses().get(0).partitions().get(0);
       assertEquals(Errors.FENCED_LEADER_EPOCH.code(), partition.errorCode());
       assertEquals(self, partition.currentLeader().leaderId());
@@ -111,12 +106,12 @@ class KafkaLeaderHintsTest {
       assertEquals(broker.node().kafkaPort(), endpoint.port());
       assertEquals(1, answered.nodeEndpoints().size());
 
-      FetchResponseData older = call(client, ApiKeys.FETCH, (short) 15, fetch("stale", 2));
+      FetchResponseData older = client.call((short) 15, fetch("stale", 2));
       FetchResponseData.PartitionData unnamed = older.responses().get(0).partitions().get(0);
       assertEquals(Errors.FENCED_LEADER_EPOCH.code(), unnamed.errorCode());
       assertEquals(-1, unnamed.currentLeader().leaderId(), "Kafka names the leader from v16");
 
-      FetchResponseData current = call(client, ApiKeys.FETCH, (short) 16, fetch("stale", 4));
+      FetchResponseData current = client.call((short) 16, fetch("stale", 4));
       assertEquals(Errors.NONE.code(), current.responses().get(0).partitions().get(0).errorCode());
       assertTrue(current.nodeEndpoints().isEmpty(), "nothing to redirect");
     }
@@ -124,15 +119,6 @@ class KafkaLeaderHintsTest {
 
   private static KafkaTestClient connect() throws IOException {
     return new KafkaTestClient(new InetSocketAddress("127.0.0.1", broker.node().kafkaPort()));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <R extends ApiMessage> R call(KafkaTestClient client, ApiKeys key, short version, ApiMessage request)
-      throws IOException {
-    RequestHeader header = KafkaTestClient.header(key, version, ++correlationId);
-    client.write(KafkaTestClient.frame(request, header));
-    AbstractResponse response = client.receive(header);
-    return (R) response.data();
   }
 
   private static ProduceRequestData produce(String topic) {
