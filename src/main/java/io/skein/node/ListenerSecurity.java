@@ -85,7 +85,7 @@ final class ListenerSecurity implements AutoCloseable {
     }
     UserCredentials users = new UserCredentials();
     Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers = SaslAuthenticator.configuredUsers(root);
-    // Without users only tokens and gRPC over TLS have a way in: client certificates.
+    // Without users only tokens, and client certificates over gRPC TLS, get in.
     boolean needsUsers = (kafkaSasl && !kafkaOAuthBearer) || (grpcBasic && !grpcBearer && !grpcTls);
     Optional<JwksFile> jwks = kafkaOAuthBearer || grpcBearer
         ? Optional.of(JwksFile.start(oauthBearer.get())) : Optional.empty();

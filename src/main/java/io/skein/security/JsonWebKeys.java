@@ -33,6 +33,8 @@ public final class JsonWebKeys {
 
   /** A JWKS file larger than this is refused: it is read whole into memory. */
   static final long MAX_FILE_BYTES = 1024 * 1024;
+  /** As jose4j (which Kafka's validator uses) requires, and RFC 7518 3.3. */
+  static final int MIN_RSA_BITS = 2048;
 
   /** Strict: a duplicated member or trailing text makes the JSON ambiguous, so it is refused. */
   static final ObjectMapper JSON = new ObjectMapper()
@@ -127,6 +129,10 @@ public final class JsonWebKeys {
     try {
       if (type.equals("RSA")) {
         RSAPublicKeySpec spec = new RSAPublicKeySpec(unsigned(jwk, "n"), unsigned(jwk, "e"));
+        if (spec.getModulus().bitLength() < MIN_RSA_BITS) {
+          throw new IllegalArgumentException("an RSA key of " + spec.getModulus().bitLength() + " bits: at least "
+              + MIN_RSA_BITS + " are required");
+        }
         return Optional.of(new Key(keyId, type, Optional.empty(), algorithm,
             KeyFactory.getInstance("RSA").generatePublic(spec)));
       }

@@ -189,6 +189,9 @@ class JwtValidatorTest {
     assertThrows(IllegalArgumentException.class, () -> JsonWebKeys.parse("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"AQAB\"}]}"));
     assertThrows(IllegalArgumentException.class, () -> JsonWebKeys.parse("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","
         + "\"x\":\"AQ\",\"y\":\"AQ\"}]}"), "a point not on the curve");
+    String shortRsa = "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"" + "_".repeat(168) + "\",\"e\":\"AQAB\"}]}";
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> JsonWebKeys.parse(shortRsa)).getMessage()
+        .contains("at least 2048"));
     assertThrows(IllegalArgumentException.class, () -> JsonWebKeys.parse("[]"));
     assertThrows(IllegalArgumentException.class, () -> JsonWebKeys.parse("{\"keys\":"));
   }

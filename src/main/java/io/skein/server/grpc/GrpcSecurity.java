@@ -34,8 +34,7 @@ public record GrpcSecurity(Optional<ServerTls> tls, Optional<UserCredentials> us
   public String describe() {
     String transport = tls.map(t -> "TLS (client certificates " + t.clientAuth().name().toLowerCase() + ")")
         .orElse("plaintext");
-    String credentials = users.isPresent() && bearerTokens.isPresent() ? " (Basic or Bearer)"
-        : users.isPresent() ? " (Basic)" : " (Bearer)";
+    String credentials = bearerTokens.isEmpty() ? "" : users.isPresent() ? " (Basic or Bearer)" : " (Bearer)";
     return transport + (authenticatesCalls() ? ", calls authenticated" + credentials : ", without authentication");
   }
 }

@@ -56,7 +56,7 @@ final class SaslAuthentication {
   private static final long MIN_REAUTH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final SaslAuthenticator authenticator;
-  /** {@code connections.max.reauth.ms}; 0: sessions do not expire and re-authentication is not offered. */
+  /** {@code connections.max.reauth.ms}; 0: password sessions do not expire nor re-authenticate (token sessions end with their token). */
   private final long maxReauthMs;
   private SaslServerExchange exchange;
   private Principal principal;
