@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,19 @@ class JwtValidatorTest {
       assertEquals(Principal.user("alice"), valid.principal());
       assertEquals(NOW.plusSeconds(600), valid.expiry());
     }
+  }
+
+  @Test
+  void ecdsaSignaturesWithALeadingZeroByteConvertToDer() throws Exception {
+    // One R or S in 128 starts with a zero byte, which DER drops: sign until both kinds were checked.
+    boolean sawLeadingZero = false;
+    for (int i = 0; i < 5000 && !sawLeadingZero; i++) {
+      String token = sign("ES256", P256, claims("alice", NOW.plusSeconds(600), "\"n\":" + i));
+      byte[] signature = Base64.getUrlDecoder().decode(token.substring(token.lastIndexOf('.') + 1));
+      sawLeadingZero = signature[0] == 0 || signature[32] == 0;
+      assertEquals(Principal.user("alice"), ALL_KEYS.validate(token).principal());
+    }
+    assertTrue(sawLeadingZero);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.skein.server.kafka;
 
+import static io.skein.testing.Eventually.assertEventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -20,6 +21,8 @@ import io.skein.security.TestTokens.TestKey;
 import io.skein.server.TestBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,6 +64,8 @@ class KafkaOAuthBearerEndToEndTest {
   private static final long WAIT_SECONDS = 20;
   private static final TestKey ISSUER = TestKey.rsa("issuer-2026");
   private static final TestKey IMPOSTOR = new TestKey("issuer-2026", TestKey.rsa("x").pair(), null);
+  /** The issuer's next key, added to the JWKS file while the broker runs. */
+  private static final TestKey NEXT = TestKey.ec("issuer-2027", "P-521");
   private static final String AUDIENCE = "skein-test";
 
   private static Path dir;
@@ -102,6 +107,7 @@ class KafkaOAuthBearerEndToEndTest {
     config.put("skein.security.oauthbearer.jwks-file", dir.resolve("jwks.json").toString());
     config.put("skein.security.oauthbearer.expected-issuer", "https://idp.test");
     config.put("skein.security.oauthbearer.expected-audience", List.of(AUDIENCE));
+    config.put("skein.security.oauthbearer.reload-interval", "200ms");
     return config;
   }
 
@@ -232,6 +238,38 @@ class KafkaOAuthBearerEndToEndTest {
               .listTopics(ListTopicsRequest.getDefaultInstance()));
       assertEquals(Status.Code.UNAUTHENTICATED, missing.getStatus().getCode());
       assertTrue(missing.getStatus().getDescription().contains("Bearer"), missing.getStatus().getDescription());
+    } finally {
+      open.forEach(ManagedChannel::shutdownNow);
+    }
+  }
+
+  @Test
+  void aKeyAddedToTheJwksFileIsUsedWithoutARestart() throws Exception {
+    Instant expiry = Instant.now().plusSeconds(3600);
+    String nextToken = TestTokens.sign("ES512", NEXT, TestTokens.claims("carol", expiry, "\"iss\":\"https://idp.test\"",
+        "\"aud\":\"" + AUDIENCE + "\""));
+    Path tokenFile = dir.resolve("next.jwt");
+    Files.writeString(tokenFile, nextToken);
+    List<ManagedChannel> open = new ArrayList<>();
+    try {
+      StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class,
+          () -> grpcWithTokenFile(tokenFile, open).listTopics(ListTopicsRequest.getDefaultInstance()));
+      assertTrue(unknown.getStatus().getDescription().contains("issuer-2027"), unknown.getStatus().getDescription());
+      Path jwks = dir.resolve("jwks.json");
+      Files.writeString(jwks, TestTokens.jwks(ISSUER, NEXT));
+      Files.setLastModifiedTime(jwks, FileTime.from(Instant.now().plusSeconds(5)));
+      assertEventually("the broker reads the new JWKS file", Duration.ofSeconds(20), () -> {
+        try {
+          return grpcWithTokenFile(tokenFile, open).listTopics(ListTopicsRequest.getDefaultInstance())
+              .getNamesList().equals(List.of("carol-orders"));
+        } catch (StatusRuntimeException stillUnknown) {
+          return false;
+        }
+      });
+      try (Admin admin = Admin.create(bearerClient(base(broker.kafkaBootstrap(), "SASL_PLAINTEXT"), nextToken, "carol",
+          expiry))) {
+        assertEquals(List.of("carol-orders"), List.copyOf(admin.listTopics().names().get(WAIT_SECONDS, TimeUnit.SECONDS)));
+      }
     } finally {
       open.forEach(ManagedChannel::shutdownNow);
     }
