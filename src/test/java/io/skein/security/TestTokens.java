@@ -88,7 +88,7 @@ public final class TestTokens {
     List<String> members = new ArrayList<>(List.of("\"sub\":\"" + subject + "\"",
         "\"exp\":" + expiry.getEpochSecond(), "\"iat\":" + Instant.now().getEpochSecond()));
     members.addAll(List.of(more));
-    return String.join(",", members.toArray(String[]::new)).transform(joined -> "{" + joined + "}");
+    return "{" + String.join(",", members) + "}";
   }
 
   /** A JWS of {@code claims} signed with {@code alg} by {@code key}, its header naming the key's kid. */
