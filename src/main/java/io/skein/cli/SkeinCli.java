@@ -75,10 +75,21 @@ public final class SkeinCli implements Callable<Integer> {
           + " option, other users of the machine cannot see.")
   String password;
 
+  @Option(names = "--bearer-token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "Authenticate every call with the bearer token (a JWT) in this file, read at each call"
+          + " (the broker's skein.grpc.authentication = bearer); instead of --user.")
+  Path bearerTokenFile;
+
   /** TLS and credentials if asked for on the command line, else the one this CLI was made with. */
   ChannelFactory channelFactory() {
-    if (tlsCa == null && user == null) {
+    if (tlsCa == null && user == null && bearerTokenFile == null) {
       return channelFactory;
+    }
+    if (user != null && bearerTokenFile != null) {
+      throw new ParameterException(spec.commandLine(), "give --user or --bearer-token-file, not both");
+    }
+    if (bearerTokenFile != null) {
+      return ChannelFactory.bearer(Optional.ofNullable(tlsCa), bearerTokenFile);
     }
     if (user != null && (password == null || password.isEmpty())) {
       throw new ParameterException(spec.commandLine(), "--user needs a password: --password or SKEIN_PASSWORD");

@@ -37,18 +37,33 @@ public interface ChannelFactory {
    * plaintext can be read on the way: give the CA file too.
    */
   static ChannelFactory secured(Optional<Path> caFile, Optional<String> user, String password) {
-    ChannelCredentials transport;
+    ChannelCredentials transport = transport(caFile);
+    return withCredentials(user
+        .<ChannelCredentials>map(name -> CompositeChannelCredentials.create(transport,
+            new BasicCallCredentials(name, password)))
+        .orElse(transport));
+  }
+
+  /**
+   * TLS when {@code caFile} is given, and {@code authorization: Bearer} with every call, the token
+   * read from {@code tokenFile} at each call: for brokers with {@code skein.grpc.authentication}
+   * bearer. A token over plaintext can be read on the way: give the CA file too.
+   */
+  static ChannelFactory bearer(Optional<Path> caFile, Path tokenFile) {
+    return withCredentials(CompositeChannelCredentials.create(transport(caFile), new BearerCallCredentials(tokenFile)));
+  }
+
+  private static ChannelCredentials transport(Optional<Path> caFile) {
     try {
-      transport = caFile.isPresent()
+      return caFile.isPresent()
           ? TlsChannelCredentials.newBuilder().trustManager(caFile.get().toFile()).build()
           : InsecureChannelCredentials.create();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the CA file " + caFile.get() + ": " + e.getMessage(), e);
     }
-    ChannelCredentials credentials = user
-        .<ChannelCredentials>map(name -> CompositeChannelCredentials.create(transport,
-            new BasicCallCredentials(name, password)))
-        .orElse(transport);
+  }
+
+  private static ChannelFactory withCredentials(ChannelCredentials credentials) {
     return address -> Grpc.newChannelBuilderForAddress(address.host(), address.port(), credentials)
         .maxInboundMessageSize(MAX_ANSWER_BYTES).build();
   }

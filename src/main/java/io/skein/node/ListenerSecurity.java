@@ -2,25 +2,33 @@ package io.skein.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.skein.security.JwksFile;
+import io.skein.security.JwtValidator;
+import io.skein.security.OAuthBearerServerExchange;
+import io.skein.security.OAuthBearerSettings;
 import io.skein.security.SaslAuthenticator;
 import io.skein.security.ScramCredential;
 import io.skein.security.ScramMechanism;
 import io.skein.security.UserCredentials;
 import io.skein.security.ServerTls;
 import io.skein.security.TlsSettings;
+import io.skein.server.grpc.GrpcAuthentication;
 import io.skein.server.grpc.GrpcSecurity;
 import io.skein.server.kafka.KafkaSecurity;
-import java.util.Locale;
+import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * The security of a broker's client listeners, from {@code skein.security},
  * {@code skein.kafka.security-protocol}, {@code skein.grpc.tls} and
  * {@code skein.grpc.authentication}: one TLS key material for both APIs and the management
- * endpoint ({@code skein.management.tls}), loaded only when one of them uses it, and one copy of
- * the cluster's users, which both APIs check.
+ * endpoint ({@code skein.management.tls}), loaded only when one of them uses it, one copy of
+ * the cluster's users, which both APIs check, and one JWKS file ({@code skein.security.oauthbearer})
+ * for the bearer tokens of both, read only when OAUTHBEARER or gRPC bearer tokens are on.
  */
 final class ListenerSecurity implements AutoCloseable {
 
@@ -28,18 +36,20 @@ final class ListenerSecurity implements AutoCloseable {
   private final GrpcSecurity grpc;
   private final Optional<ServerTls> tls;
   private final Optional<ServerTls> management;
+  private final Optional<JwksFile> jwks;
   private final UserCredentials users;
   private final Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers;
   private final boolean needsUsers;
   private final boolean passwords;
 
   private ListenerSecurity(KafkaSecurity kafka, GrpcSecurity grpc, Optional<ServerTls> tls,
-      Optional<ServerTls> management, UserCredentials users,
+      Optional<ServerTls> management, Optional<JwksFile> jwks, UserCredentials users,
       Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers, boolean needsUsers, boolean passwords) {
     this.kafka = kafka;
     this.grpc = grpc;
     this.tls = tls;
     this.management = management;
+    this.jwks = jwks;
     this.users = users;
     this.configuredUsers = configuredUsers;
     this.needsUsers = needsUsers;
@@ -49,15 +59,22 @@ final class ListenerSecurity implements AutoCloseable {
   static ListenerSecurity from(Config root) {
     SecurityProtocol kafkaProtocol = KafkaSecurity.protocol(root);
     boolean grpcTls = root.getBoolean("skein.grpc.tls");
-    boolean grpcAuthentication = switch (root.getString("skein.grpc.authentication").trim().toLowerCase(Locale.ROOT)) {
-      case "none" -> false;
-      case "basic" -> true;
-      default -> throw new ConfigException.BadValue("skein.grpc.authentication",
-          "must be none or basic, not \"" + root.getString("skein.grpc.authentication") + "\"");
-    };
+    Set<GrpcAuthentication> grpcSchemes = GrpcAuthentication.from(root);
+    boolean grpcAuthentication = !grpcSchemes.isEmpty();
+    boolean grpcBasic = grpcSchemes.contains(GrpcAuthentication.BASIC);
+    boolean grpcBearer = grpcSchemes.contains(GrpcAuthentication.BEARER);
     boolean kafkaEnabled = root.getBoolean("skein.kafka.enabled");
     boolean kafkaTls = kafkaEnabled && KafkaSecurity.usesTls(kafkaProtocol);
     boolean kafkaSasl = kafkaEnabled && KafkaSecurity.usesSasl(kafkaProtocol);
+    List<String> kafkaMechanisms = kafkaSasl ? SaslAuthenticator.configuredMechanisms(root) : List.of();
+    boolean kafkaOAuthBearer = kafkaMechanisms.contains(OAuthBearerServerExchange.MECHANISM);
+    boolean kafkaPasswords = kafkaMechanisms.stream().anyMatch(m -> !m.equals(OAuthBearerServerExchange.MECHANISM));
+    Optional<OAuthBearerSettings> oauthBearer = OAuthBearerSettings.from(root);
+    if ((kafkaOAuthBearer || grpcBearer) && oauthBearer.isEmpty()) {
+      throw new ConfigException.BadValue("skein.security.oauthbearer.jwks-file",
+          (kafkaOAuthBearer ? "SASL OAUTHBEARER" : "gRPC bearer tokens") + " need the JWKS file of the keys tokens"
+              + " are signed with");
+    }
     boolean managementTls = NodeManagement.runs(root) && root.getBoolean("skein.management.tls");
     Optional<TlsSettings> tlsSettings = TlsSettings.from(root);
     if ((kafkaTls || grpcTls || managementTls) && tlsSettings.isEmpty()) {
@@ -68,22 +85,33 @@ final class ListenerSecurity implements AutoCloseable {
     }
     UserCredentials users = new UserCredentials();
     Map<String, Map<ScramMechanism, ScramCredential>> configuredUsers = SaslAuthenticator.configuredUsers(root);
-    Optional<SaslAuthenticator> sasl = kafkaSasl || grpcAuthentication
-        ? Optional.of(SaslAuthenticator.from(root, users)) : Optional.empty();
-    // Without users only gRPC over TLS has a way in: client certificates.
-    boolean needsUsers = kafkaSasl || (grpcAuthentication && !grpcTls);
-    Optional<ServerTls> tls =
-        kafkaTls || grpcTls || managementTls ? Optional.of(ServerTls.start(tlsSettings.get())) : Optional.empty();
+    // Without users only tokens, and client certificates over gRPC TLS, get in.
+    boolean needsUsers = (kafkaSasl && !kafkaOAuthBearer) || (grpcBasic && !grpcBearer && !grpcTls);
+    Optional<JwksFile> jwks = kafkaOAuthBearer || grpcBearer
+        ? Optional.of(JwksFile.start(oauthBearer.get())) : Optional.empty();
+    Optional<ServerTls> tls;
     try {
+      tls = kafkaTls || grpcTls || managementTls ? Optional.of(ServerTls.start(tlsSettings.get())) : Optional.empty();
+    } catch (RuntimeException e) {
+      jwks.ifPresent(JwksFile::close);
+      throw e;
+    }
+    try {
+      Optional<JwtValidator> bearerTokens = jwks.map(keys -> new JwtValidator(keys, oauthBearer.get(), Clock.systemUTC()));
+      Optional<SaslAuthenticator> sasl = kafkaSasl || grpcAuthentication
+          ? Optional.of(SaslAuthenticator.from(root, users, kafkaOAuthBearer ? bearerTokens : Optional.empty()))
+          : Optional.empty();
       KafkaSecurity kafka = kafkaEnabled
           ? new KafkaSecurity(kafkaProtocol, kafkaTls ? tls : Optional.empty(), kafkaSasl ? sasl : Optional.empty())
           : KafkaSecurity.PLAINTEXT;
       GrpcSecurity grpc = new GrpcSecurity(grpcTls ? tls : Optional.empty(),
-          grpcAuthentication ? sasl.map(SaslAuthenticator::users) : Optional.empty());
-      return new ListenerSecurity(kafka, grpc, tls, managementTls ? tls : Optional.empty(), users, configuredUsers,
-          needsUsers, kafkaSasl || grpcAuthentication);
+          grpcBasic ? sasl.map(SaslAuthenticator::users) : Optional.empty(),
+          grpcBearer ? bearerTokens : Optional.empty());
+      return new ListenerSecurity(kafka, grpc, tls, managementTls ? tls : Optional.empty(), jwks, users,
+          configuredUsers, needsUsers, kafkaPasswords || grpcBasic);
     } catch (RuntimeException e) {
       tls.ifPresent(ServerTls::close);
+      jwks.ifPresent(JwksFile::close);
       throw e;
     }
   }
@@ -128,9 +156,10 @@ final class ListenerSecurity implements AutoCloseable {
     }
   }
 
-  /** Stops watching the TLS files. */
+  /** Stops watching the TLS and JWKS files. */
   @Override
   public void close() {
     tls.ifPresent(ServerTls::close);
+    jwks.ifPresent(JwksFile::close);
   }
 }

@@ -12,20 +12,26 @@ import java.util.Optional;
 
 /**
  * The {@code skein.security.sasl} section made usable: the enabled mechanisms, in the order a
- * client is told them, and the users they check; and the configured users, the seed of the
- * cluster's users.
+ * client is told them, and the users they check (OAUTHBEARER: the bearer tokens, with
+ * {@code skein.security.oauthbearer}); and the configured users, the seed of the cluster's users.
  */
 public final class SaslAuthenticator {
 
   private static final String SECTION = "skein.security.sasl";
   private static final List<String> KNOWN = List.of(
       ScramMechanism.SCRAM_SHA_512.mechanismName(), ScramMechanism.SCRAM_SHA_256.mechanismName(),
-      PlainServerExchange.MECHANISM);
+      PlainServerExchange.MECHANISM, OAuthBearerServerExchange.MECHANISM);
 
   private final List<String> mechanisms;
   private final UserCredentials users;
+  private final Optional<JwtValidator> bearerTokens;
 
   public SaslAuthenticator(List<String> mechanisms, UserCredentials users) {
+    this(mechanisms, users, Optional.empty());
+  }
+
+  /** {@code bearerTokens}: how OAUTHBEARER checks tokens, required when it is enabled. */
+  public SaslAuthenticator(List<String> mechanisms, UserCredentials users, Optional<JwtValidator> bearerTokens) {
     for (String mechanism : mechanisms) {
       if (!KNOWN.contains(mechanism)) {
         throw new ConfigException.BadValue(SECTION + ".mechanisms",
@@ -35,13 +41,28 @@ public final class SaslAuthenticator {
     if (mechanisms.isEmpty()) {
       throw new ConfigException.BadValue(SECTION + ".mechanisms", "enable at least one of " + String.join(", ", KNOWN));
     }
+    if (mechanisms.contains(OAuthBearerServerExchange.MECHANISM) && bearerTokens.isEmpty()) {
+      throw new ConfigException.BadValue(OAuthBearerSettings.SECTION + ".jwks-file",
+          OAuthBearerServerExchange.MECHANISM + " needs the JWKS file of the keys its tokens are signed with");
+    }
     this.mechanisms = List.copyOf(mechanisms);
     this.users = users;
+    this.bearerTokens = bearerTokens;
+  }
+
+  /** The enabled mechanisms, from the configuration. */
+  public static List<String> configuredMechanisms(Config root) {
+    return new ArrayList<>(root.getConfig(SECTION).getStringList("mechanisms"));
   }
 
   /** Reads the enabled mechanisms; they check {@code users}, this node's copy of the cluster's users. */
   public static SaslAuthenticator from(Config root, UserCredentials users) {
-    return new SaslAuthenticator(new ArrayList<>(root.getConfig(SECTION).getStringList("mechanisms")), users);
+    return from(root, users, Optional.empty());
+  }
+
+  /** As {@link #from(Config, UserCredentials)}, OAUTHBEARER checking tokens with {@code bearerTokens}. */
+  public static SaslAuthenticator from(Config root, UserCredentials users, Optional<JwtValidator> bearerTokens) {
+    return new SaslAuthenticator(configuredMechanisms(root), users, bearerTokens);
   }
 
   /**
@@ -85,6 +106,9 @@ public final class SaslAuthenticator {
     }
     if (mechanism.equals(PlainServerExchange.MECHANISM)) {
       return Optional.of(new PlainServerExchange(users));
+    }
+    if (mechanism.equals(OAuthBearerServerExchange.MECHANISM)) {
+      return bearerTokens.map(OAuthBearerServerExchange::new);
     }
     return ScramMechanism.forName(mechanism).map(scram -> new ScramServerExchange(scram, users));
   }

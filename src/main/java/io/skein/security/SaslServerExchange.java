@@ -1,5 +1,8 @@
 package io.skein.security;
 
+import java.time.Instant;
+import java.util.Optional;
+
 /** The server side of one SASL authentication: client messages in, server challenges out. */
 public interface SaslServerExchange {
 
@@ -18,4 +21,12 @@ public interface SaslServerExchange {
 
   /** Who authenticated; only once {@link #isComplete()}. */
   Principal principal();
+
+  /**
+   * When the credentials that authenticated expire (a token's exp), which ends the session;
+   * empty for credentials without a lifetime (passwords). Only once {@link #isComplete()}.
+   */
+  default Optional<Instant> credentialExpiry() {
+    return Optional.empty();
+  }
 }

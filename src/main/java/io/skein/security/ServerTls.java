@@ -3,17 +3,8 @@ package io.skein.security;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -21,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A server's TLS key material, reloaded without a restart: the files' modification times are
- * checked every {@code reload-interval}, and when one changed they are read again. A good new set
+ * A server's TLS key material, reloaded without a restart ({@link WatchedFiles}): the files'
+ * modification times are checked every {@code reload-interval}, and when one changed they are
+ * read again. A good new set
  * replaces the old one for every handshake from then on (connections already open keep theirs);
  * a bad one is logged and the old one kept.
  *
@@ -36,21 +28,15 @@ public final class ServerTls implements AutoCloseable {
   private final TlsSettings settings;
   private final CurrentKeyManager keyManager;
   private final Optional<CurrentTrustManager> trustManager;
-  private final ScheduledExecutorService scheduler;
+  private final WatchedFiles files;
   private volatile TlsMaterial material;
-  private List<FileTime> loadedTimes;
 
-  private ServerTls(TlsSettings settings, TlsMaterial material, List<FileTime> loadedTimes) {
+  private ServerTls(TlsSettings settings, TlsMaterial material, WatchedFiles files) {
     this.settings = settings;
     this.material = material;
-    this.loadedTimes = loadedTimes;
+    this.files = files;
     this.keyManager = new CurrentKeyManager(material.keyManager());
     this.trustManager = material.trustManager().map(CurrentTrustManager::new);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread thread = new Thread(task, "skein-tls-reload");
-      thread.setDaemon(true);
-      return thread;
-    });
   }
 
   /**
@@ -58,10 +44,15 @@ public final class ServerTls implements AutoCloseable {
    * starts watching them.
    */
   public static ServerTls start(TlsSettings settings) {
-    List<FileTime> times = modificationTimes(settings.files());
-    ServerTls tls = new ServerTls(settings, TlsMaterial.load(settings), times);
-    long every = settings.reloadInterval().toMillis();
-    tls.scheduler.scheduleWithFixedDelay(tls::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+    WatchedFiles files = new WatchedFiles(settings.files(), "skein-tls-reload");
+    ServerTls tls;
+    try {
+      tls = new ServerTls(settings, TlsMaterial.load(settings), files);
+    } catch (RuntimeException e) {
+      files.close();
+      throw e;
+    }
+    files.checkEvery(settings.reloadInterval(), tls::reloadIfChanged);
     LOG.info("TLS certificate {} (valid until {}), client certificates {}; files checked for changes every {}",
         tls.serverCertificate().getSubjectX500Principal().getName(), tls.serverCertificate().getNotAfter(),
         settings.clientAuth().name().toLowerCase(), settings.reloadInterval());
@@ -73,17 +64,14 @@ public final class ServerTls implements AutoCloseable {
    * in use. Runs on the reload scheduler; callable directly.
    */
   public synchronized boolean reloadIfChanged() {
-    List<FileTime> times;
     try {
-      times = modificationTimes(settings.files());
+      if (!files.changedSinceLastCheck()) {
+        return false;
+      }
     } catch (IllegalArgumentException e) {
       LOG.warn("TLS files not reloaded, the current ones stay in use: {}", e.getMessage());
       return false;
     }
-    if (times.equals(loadedTimes)) {
-      return false;
-    }
-    loadedTimes = times;
     TlsMaterial loaded;
     try {
       loaded = TlsMaterial.load(settings);
@@ -136,18 +124,6 @@ public final class ServerTls implements AutoCloseable {
 
   @Override
   public void close() {
-    scheduler.shutdownNow();
-  }
-
-  private static List<FileTime> modificationTimes(List<Path> files) {
-    List<FileTime> times = new ArrayList<>(files.size());
-    for (Path file : files) {
-      try {
-        times.add(Files.getLastModifiedTime(file));
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + file + ": " + e, e);
-      }
-    }
-    return times;
+    files.close();
   }
 }

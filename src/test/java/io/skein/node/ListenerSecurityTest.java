@@ -9,8 +9,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.skein.security.TestCertificates;
+import io.skein.security.TestTokens;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
@@ -67,6 +70,31 @@ class ListenerSecurityTest {
     sslWithClientCertificates.put("skein.security.tls.trust", dir.resolve("ca.pem").toString());
     try (ListenerSecurity security = ListenerSecurity.from(config(sslWithClientCertificates))) {
       assertEquals("SSL, client certificates required", security.kafka().describe());
+    }
+  }
+
+  @Test
+  void bearerTokensNeedAJwksFile() throws Exception {
+    assertTrue(refusal(Map.of("skein.kafka.security-protocol", "SASL_PLAINTEXT",
+        "skein.security.sasl.mechanisms", List.of("OAUTHBEARER"))).contains("skein.security.oauthbearer.jwks-file"));
+    assertTrue(refusal(Map.of("skein.grpc.authentication", "bearer")).contains("skein.security.oauthbearer.jwks-file"));
+    assertTrue(refusal(Map.of("skein.grpc.authentication", List.of("basic", "none"))).contains("none cannot be listed"));
+    assertTrue(refusal(Map.of("skein.grpc.authentication", List.of("basic", "digest"))).contains("\"digest\""));
+    assertThrows(IllegalArgumentException.class, () -> ListenerSecurity.from(config(Map.of(
+        "skein.grpc.authentication", "bearer",
+        "skein.security.oauthbearer.jwks-file", dir.resolve("missing.json").toString()))));
+
+    Path jwks = dir.resolve("jwks.json");
+    Files.writeString(jwks, TestTokens.jwks(TestTokens.TestKey.ec("k", "P-256")));
+    try (ListenerSecurity security = ListenerSecurity.from(config(Map.of(
+        "skein.kafka.security-protocol", "SASL_PLAINTEXT",
+        "skein.security.sasl.mechanisms", List.of("OAUTHBEARER"),
+        "skein.grpc.authentication", List.of("basic", "bearer"),
+        "skein.security.oauthbearer.jwks-file", jwks.toString())))) {
+      assertEquals(List.of("OAUTHBEARER"), security.kafka().sasl().orElseThrow().mechanisms());
+      assertEquals("plaintext, calls authenticated (Basic or Bearer)", security.grpc().describe());
+      assertTrue(security.grpc().bearerTokens().isPresent());
+      security.checkUsers();
     }
   }
 }

@@ -8,6 +8,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.skein.security.AuthenticationFailedException;
+import io.skein.security.JwtValidator;
 import io.skein.security.Principal;
 import io.skein.security.UserCredentials;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,8 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -22,9 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Authenticates every call before it reaches a service: {@code authorization: Basic
- * base64(user:password)} checked against the users' salted credentials, or else a client
- * certificate the TLS handshake verified. The principal is put in the call's {@link Context}
- * ({@link #PRINCIPAL}); a call without valid credentials is closed with UNAUTHENTICATED.
+ * base64(user:password)} checked against the users' salted credentials, or {@code
+ * authorization: Bearer <jwt>} checked as OAUTHBEARER tokens are, each when it is on, or else a
+ * client certificate the TLS handshake verified. The principal is put in the call's {@link
+ * Context} ({@link #PRINCIPAL}); a call without valid credentials is closed with UNAUTHENTICATED,
+ * which says why.
  */
 final class CallAuthentication implements ServerInterceptor {
 
@@ -36,11 +42,19 @@ final class CallAuthentication implements ServerInterceptor {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BASIC = "Basic ";
+  private static final String BEARER = "Bearer ";
 
-  private final UserCredentials users;
+  private final Optional<UserCredentials> users;
+  private final Optional<JwtValidator> bearerTokens;
+  private final String accepted;
 
-  CallAuthentication(UserCredentials users) {
+  /** At least one of {@code users} (Basic) and {@code bearerTokens} (Bearer). */
+  CallAuthentication(Optional<UserCredentials> users, Optional<JwtValidator> bearerTokens) {
     this.users = users;
+    this.bearerTokens = bearerTokens;
+    this.accepted = Stream.of(users.map(u -> "\"authorization: Basic base64(user:password)\""),
+            bearerTokens.map(t -> "\"authorization: Bearer <token>\""))
+        .flatMap(Optional::stream).collect(Collectors.joining(" or "));
   }
 
   @Override
@@ -49,13 +63,25 @@ final class CallAuthentication implements ServerInterceptor {
     String authorization = headers.get(AUTHORIZATION);
     Optional<Principal> principal;
     String refusal;
-    if (authorization != null) {
-      principal = basic(authorization);
+    if (authorization != null && bearerTokens.isPresent() && hasScheme(authorization, BEARER)) {
+      try {
+        principal = Optional.of(bearerTokens.get().validate(authorization.substring(BEARER.length()).strip())
+            .principal());
+        refusal = null;
+      } catch (AuthenticationFailedException e) {
+        principal = Optional.empty();
+        refusal = e.getMessage();
+      }
+    } else if (authorization != null && users.isPresent() && hasScheme(authorization, BASIC)) {
+      principal = basic(users.get(), authorization);
       refusal = "invalid credentials: the user name or password is wrong, or the authorization header is not"
           + " \"Basic base64(user:password)\"";
+    } else if (authorization != null) {
+      principal = Optional.empty();
+      refusal = "unsupported authorization header: send " + accepted;
     } else {
       principal = clientCertificate(call);
-      refusal = "no credentials: send \"authorization: Basic base64(user:password)\" or a client certificate";
+      refusal = "no credentials: send " + accepted + " or a client certificate";
     }
     if (principal.isEmpty()) {
       LOG.debug("Refused {} from {}: {}", call.getMethodDescriptor().getFullMethodName(),
@@ -66,10 +92,11 @@ final class CallAuthentication implements ServerInterceptor {
     return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal.get()), call, headers, next);
   }
 
-  private Optional<Principal> basic(String authorization) {
-    if (!authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
-      return Optional.empty();
-    }
+  private static boolean hasScheme(String authorization, String scheme) {
+    return authorization.regionMatches(true, 0, scheme, 0, scheme.length());
+  }
+
+  private static Optional<Principal> basic(UserCredentials users, String authorization) {
     String userAndPassword;
     try {
       userAndPassword = new String(Base64.getDecoder().decode(authorization.substring(BASIC.length()).trim()),

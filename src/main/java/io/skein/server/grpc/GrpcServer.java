@@ -58,8 +58,8 @@ public final class GrpcServer implements AutoCloseable {
    * Binds the client endpoint (port 0 picks a free one) and answers every call with a
    * retriable "starting" error until {@link #serve} opens it. The health service (NOT_SERVING
    * until {@link #ready} says otherwise) and server reflection answer from the start, without
-   * authentication (they tell nothing of the data); with {@code security}'s users every Skein
-   * call authenticates.
+   * authentication (they tell nothing of the data); with {@code security}'s users or bearer
+   * tokens every Skein call authenticates.
    */
   public static GrpcServer bind(String host, int port, int maxInboundMessageBytes, GrpcSecurity security,
       RequestMetrics metrics)
@@ -80,7 +80,8 @@ public final class GrpcServer implements AutoCloseable {
         .build();
     malformed.takeOverOversizeLog();
     GrpcServer grpc = new GrpcServer(server, gate, health, malformed, requestMetrics,
-        security.users().map(CallAuthentication::new));
+        security.authenticatesCalls()
+            ? Optional.of(new CallAuthentication(security.users(), security.bearerTokens())) : Optional.empty());
     grpc.ready(false);
     server.start();
     return grpc;

@@ -204,7 +204,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     ApiKeys key = header.apiKey();
     short version = header.apiVersion();
     if (sasl != null && key != ApiKeys.SASL_HANDSHAKE && sasl.sessionExpired()) {
-      closeAfterAnswered("its SASL session expired without re-authentication (connections.max.reauth.ms)");
+      closeAfterAnswered("its SASL session expired without re-authentication (connections.max.reauth.ms"
+          + " or its token's expiry)");
       return;
     }
     if (sasl != null && (key == ApiKeys.SASL_HANDSHAKE || key == ApiKeys.SASL_AUTHENTICATE)) {

@@ -26,13 +26,14 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>After a SaslHandshake v0 (before KIP-152) the client's SASL messages come as raw frames,
  * without a request header, and the answers go back the same way.
  *
- * <p>KIP-368, with {@code connections.max.reauth.ms} over 0: a session lasts that long, as
- * SaslAuthenticate v1+ tells the client (session_lifetime_ms); within it the client may
+ * <p>KIP-368, with {@code connections.max.reauth.ms} over 0 or credentials that expire (an
+ * OAUTHBEARER token): a session lasts until the credentials expire, at most that long, as
+ * SaslAuthenticate v1+ tells the client (session_lifetime_ms), as Kafka does; within it the client may
  * re-authenticate on the same connection with a new SaslHandshake (v1+) and SaslAuthenticate, as
  * the same principal with the same mechanism (another is refused at SaslAuthenticate, as Kafka
  * does), at most once a second, while nothing else is
  * served. A request (other than that SaslHandshake) after the session expired closes the
- * connection, as Kafka's broker does. Credentials here have no lifetime of their own, so the
+ * connection, as Kafka's broker does. Passwords have no lifetime of their own, so their
  * session's is the setting's.
  */
 final class SaslAuthentication {
@@ -55,7 +56,7 @@ final class SaslAuthentication {
   private static final long MIN_REAUTH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final SaslAuthenticator authenticator;
-  /** {@code connections.max.reauth.ms}; 0: sessions do not expire and re-authentication is not offered. */
+  /** {@code connections.max.reauth.ms}; 0: password sessions do not expire nor re-authenticate (token sessions end with their token). */
   private final long maxReauthMs;
   private SaslServerExchange exchange;
   private Principal principal;
@@ -67,8 +68,12 @@ final class SaslAuthentication {
   private long lastReauthStartNanos;
   /** Set by a re-authentication's SaslHandshake naming another mechanism: why its SaslAuthenticate is refused. */
   private String badMechanism;
-  /** When the session ends, on {@link System#nanoTime()}'s clock; only with {@link #maxReauthMs} over 0. */
+  /** Whether the session ends: {@link #maxReauthMs} over 0 or credentials that expire. */
+  private boolean sessionEnds;
+  /** When the session ends, on {@link System#nanoTime()}'s clock; only if {@link #sessionEnds}. */
   private long sessionEndNanos;
+  /** What SaslAuthenticate v1+ tells the client; 0: the session does not end. */
+  private long sessionLifetimeMs;
 
   SaslAuthentication(SaslAuthenticator authenticator, Duration maxReauth) {
     this.authenticator = authenticator;
@@ -85,7 +90,7 @@ final class SaslAuthentication {
     SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(authenticator.mechanisms());
     boolean reauthentication = authenticated();
     if (reauthentication ? !mayReauthenticate(version) : exchange != null) {
-      failure = "SaslHandshake after the mechanism was chosen" + (reauthentication && maxReauthMs > 0
+      failure = "SaslHandshake after the mechanism was chosen" + (reauthentication && sessionEnds
           ? " (a re-authentication needs SaslHandshake v1+, at most once a second)" : "");
       return response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code());
     }
@@ -118,7 +123,7 @@ final class SaslAuthentication {
 
   /** Re-authentication is offered, the client can learn its next session's lifetime, and the last was over 1 s ago. */
   private boolean mayReauthenticate(short handshakeVersion) {
-    return maxReauthMs > 0 && handshakeVersion >= 1
+    return sessionEnds && handshakeVersion >= 1
         && (lastReauthStartNanos == 0 || System.nanoTime() - lastReauthStartNanos >= MIN_REAUTH_INTERVAL_NANOS);
   }
 
@@ -140,7 +145,7 @@ final class SaslAuthentication {
           return response.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(failure);
         }
         if (version >= 1) {
-          response.setSessionLifetimeMs(maxReauthMs);
+          response.setSessionLifetimeMs(sessionLifetimeMs);
         }
       }
       return response.setErrorCode(Errors.NONE.code()).setAuthBytes(answer);
@@ -159,7 +164,13 @@ final class SaslAuthentication {
     }
     principal = authenticated;
     reauthenticating = false;
-    sessionEndNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxReauthMs);
+    long now = System.nanoTime();
+    Optional<Long> credentialLifetimeMs = exchange.credentialExpiry()
+        .map(expiry -> Math.max(0, expiry.toEpochMilli() - System.currentTimeMillis()));
+    sessionEnds = maxReauthMs > 0 || credentialLifetimeMs.isPresent();
+    sessionLifetimeMs = credentialLifetimeMs.map(ms -> maxReauthMs > 0 ? Math.min(ms, maxReauthMs) : ms)
+        .orElse(maxReauthMs);
+    sessionEndNanos = now + TimeUnit.MILLISECONDS.toNanos(sessionLifetimeMs);
   }
 
   /** Whether the next frame is a raw SASL message rather than a request. */
@@ -192,7 +203,7 @@ final class SaslAuthentication {
 
   /** The session ended without re-authentication: the connection is to close. */
   boolean sessionExpired() {
-    return maxReauthMs > 0 && authenticated() && System.nanoTime() - sessionEndNanos > 0;
+    return sessionEnds && authenticated() && System.nanoTime() - sessionEndNanos > 0;
   }
 
   /** Who authenticated; only once {@link #authenticated()}. */

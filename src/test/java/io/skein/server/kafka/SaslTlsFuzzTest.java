@@ -1,8 +1,11 @@
 package io.skein.server.kafka;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -17,6 +20,8 @@ import io.skein.proto.v1.AdminServiceGrpc;
 import io.skein.proto.v1.ListTopicsRequest;
 import io.skein.security.ServerTls;
 import io.skein.security.TestCertificates;
+import io.skein.security.TestTokens;
+import io.skein.security.TestTokens.TestKey;
 import io.skein.security.TlsSettings;
 import io.skein.server.TestBroker;
 import java.io.ByteArrayOutputStream;
@@ -34,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -71,12 +77,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Malformed SASL exchanges and TLS handshakes, from fixed seeds so a failure replays: a broker
- * with SASL_PLAINTEXT (SCRAM-SHA-512, PLAIN) gets random and mutated SaslHandshake and
- * SaslAuthenticate frames over raw sockets, each case followed by a Metadata request. Every case
- * ends with the broker answering Metadata, only if the exchange was valid, or closing the
- * connection, within a deadline; SASL answers carry only Kafka's SASL errors. A TLS listener gets
- * random bytes and mutated ClientHellos; the gRPC endpoint malformed {@code authorization}
- * headers. Afterwards each still serves correct clients.
+ * with SASL_PLAINTEXT (SCRAM-SHA-512, PLAIN, OAUTHBEARER) gets random and mutated SaslHandshake
+ * and SaslAuthenticate frames over raw sockets, each case followed by a Metadata request. Every
+ * case ends with the broker answering Metadata, only if the exchange was valid, or closing the
+ * connection, within a deadline; SASL answers carry only Kafka's SASL errors, and a refused token
+ * only the invalid_token challenge before its failure. A TLS listener gets random bytes and
+ * mutated ClientHellos; the gRPC endpoint malformed {@code authorization} headers, Basic and
+ * Bearer. Afterwards each still serves correct clients.
  */
 class SaslTlsFuzzTest {
 
@@ -88,6 +95,10 @@ class SaslTlsFuzzTest {
   private static final List<Short> SASL_ERRORS = List.of(Errors.NONE.code(), Errors.ILLEGAL_SASL_STATE.code(),
       Errors.UNSUPPORTED_SASL_MECHANISM.code(), Errors.SASL_AUTHENTICATION_FAILED.code());
 
+  private static final TestKey ISSUER = TestKey.ec("fuzz-issuer", "P-256");
+  private static final TestKey IMPOSTOR = new TestKey("fuzz-issuer", TestKey.ec("x", "P-256").pair(), "P-256");
+  private static final byte[] INVALID_TOKEN = utf8("{\"status\":\"invalid_token\"}");
+
   private static Path dir;
   private static TestBroker broker;
   private static InetSocketAddress kafka;
@@ -97,8 +108,10 @@ class SaslTlsFuzzTest {
     dir = Files.createTempDirectory("skein-sasl-fuzz-");
     Map<String, Object> config = new HashMap<>();
     config.put("skein.kafka.security-protocol", "SASL_PLAINTEXT");
-    config.put("skein.grpc.authentication", "basic");
-    config.put("skein.security.sasl.mechanisms", List.of("SCRAM-SHA-512", "PLAIN"));
+    config.put("skein.grpc.authentication", List.of("basic", "bearer"));
+    config.put("skein.security.sasl.mechanisms", List.of("SCRAM-SHA-512", "PLAIN", "OAUTHBEARER"));
+    Files.writeString(dir.resolve("jwks.json"), TestTokens.jwks(ISSUER));
+    config.put("skein.security.oauthbearer.jwks-file", dir.resolve("jwks.json").toString());
     config.put("skein.security.sasl.users.alice", "alice-secret");
     broker = TestBroker.start(config);
     for (String topic : List.of("fuzzed", "half-open")) {
@@ -246,10 +259,11 @@ class SaslTlsFuzzTest {
 
   private static String mechanism(Random random) {
     return switch (random.nextInt(10)) {
-      case 0, 1, 2 -> "PLAIN";
-      case 3, 4, 5 -> "SCRAM-SHA-512";
+      case 0, 1 -> "PLAIN";
+      case 2, 3 -> "SCRAM-SHA-512";
+      case 4, 5 -> "OAUTHBEARER";
       case 6 -> "SCRAM-SHA-256";
-      case 7 -> List.of("plain", "GSSAPI", "OAUTHBEARER", "", "PLAIN ", "SCRAM-SHA-512\0").get(random.nextInt(6));
+      case 7 -> List.of("plain", "GSSAPI", "oauthbearer", "", "PLAIN ", "SCRAM-SHA-512\0").get(random.nextInt(6));
       case 8 -> "X".repeat(random.nextInt(Short.MAX_VALUE));
       default -> randomText(random, 40);
     };
@@ -331,7 +345,8 @@ class SaslTlsFuzzTest {
         }
         assertSaslAnswer(-1, handshake);
         short code = ((SaslHandshakeResponseData) handshake.data()).errorCode();
-        boolean enabled = mechanism.equals("PLAIN") || mechanism.equals("SCRAM-SHA-512");
+        boolean enabled = mechanism.equals("PLAIN") || mechanism.equals("SCRAM-SHA-512")
+            || mechanism.equals("OAUTHBEARER");
         assertEquals(enabled ? Errors.NONE.code() : Errors.UNSUPPORTED_SASL_MECHANISM.code(), code,
             "SaslHandshake of " + mechanism.substring(0, Math.min(40, mechanism.length())));
         if (!enabled) {
@@ -344,9 +359,11 @@ class SaslTlsFuzzTest {
           wire.write(wire.frame(new SaslHandshakeRequestData().setMechanism(mechanism), (short) 1));
           return false;
         }
-        return mechanism.equals("PLAIN")
-            ? plain(random, wire, raw, authenticateVersion)
-            : scram(random, wire, raw, authenticateVersion);
+        return switch (mechanism) {
+          case "PLAIN" -> plain(random, wire, raw, authenticateVersion);
+          case "OAUTHBEARER" -> oauthBearer(random, wire, raw, authenticateVersion);
+          default -> scram(random, wire, raw, authenticateVersion);
+        };
       }
     }
   }
@@ -360,6 +377,91 @@ class SaslTlsFuzzTest {
       wire.write(wire.frame(new SaslAuthenticateRequestData().setAuthBytes(message.bytes()), version));
     }
     return message.valid();
+  }
+
+  /** How the broker is to take an OAUTHBEARER client-first message. */
+  private enum BearerOutcome { AUTHENTICATES, REFUSED_TOKEN, MALFORMED }
+
+  private record BearerMessage(byte[] bytes, BearerOutcome outcome) {}
+
+  private static String validToken() {
+    return TestTokens.sign("ES256", ISSUER, TestTokens.claims("alice", Instant.now().plusSeconds(600)));
+  }
+
+  /** A token the validator refuses: well framed (a b64token), badly signed, expired, unsigned, malformed inside. */
+  private static String refusedToken(Random random) {
+    String valid = validToken();
+    String[] parts = valid.split("\\.");
+    return switch (random.nextInt(11)) {
+      case 0 -> TestTokens.sign("ES256", ISSUER, TestTokens.claims("alice", Instant.now().minusSeconds(3600)));
+      case 1 -> TestTokens.sign("ES256", IMPOSTOR, TestTokens.claims("alice", Instant.now().plusSeconds(600)));
+      case 2 -> TestTokens.encode("{\"alg\":\"none\"}") + "." + parts[1] + ".";
+      case 3 -> TestTokens.encode("{\"alg\":\"HS256\",\"kid\":\"fuzz-issuer\"}") + "." + parts[1] + "."
+          + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(random, 32));
+      case 4 -> {
+        char[] payload = parts[1].toCharArray();
+        int at = random.nextInt(payload.length);
+        payload[at] = payload[at] == 'A' ? 'B' : 'A';
+        yield parts[0] + "." + new String(payload) + "." + parts[2];
+      }
+      case 5 -> String.join(".", Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(random, 60)),
+          Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(random, 60)),
+          Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(random, 60)));
+      case 6 -> "a".repeat(70_000 + random.nextInt(200_000)) + "." + parts[1] + "." + parts[2];
+      case 7 -> TestTokens.encode(randomText(random, 40).replaceAll("[^\\x20-\\x7e]", "?")) + "." + parts[1] + "."
+          + parts[2];
+      case 8 -> TestTokens.sign("ES256", ISSUER, "{\"sub\":[\"alice\"],\"exp\":\"soon\"}");
+      case 9 -> parts[0] + "." + parts[1] + "." + parts[2].substring(0, random.nextInt(parts[2].length()));
+      default -> TestTokens.signWithHeader("{\"alg\":\"ES256\",\"kid\":" + random.nextInt() + "}", "ES256", ISSUER,
+          TestTokens.claims("alice", Instant.now().plusSeconds(600)));
+    };
+  }
+
+  private static BearerMessage bearerMessage(Random random) {
+    String valid = validToken();
+    return switch (random.nextInt(14)) {
+      case 0, 1 -> new BearerMessage(utf8("n,,\u0001auth=Bearer " + valid + "\u0001\u0001"), BearerOutcome.AUTHENTICATES);
+      case 2 -> new BearerMessage(utf8("n,a=alice,\u0001host=broker\u0001port=9092\u0001auth=bearer " + valid
+          + "\u0001\u0001"), BearerOutcome.AUTHENTICATES);
+      case 3, 4, 5 -> new BearerMessage(utf8("n,,\u0001auth=Bearer " + refusedToken(random) + "\u0001\u0001"),
+          BearerOutcome.REFUSED_TOKEN);
+      case 6 -> new BearerMessage(utf8(randomText(random, 80)), BearerOutcome.MALFORMED);
+      case 7 -> new BearerMessage(utf8("n,,\u0001auth=Bearer " + valid + "\u0001"), BearerOutcome.MALFORMED);
+      case 8 -> new BearerMessage(utf8("n,,\u0001auth=Basic " + base64("alice:alice-secret") + "\u0001\u0001"),
+          BearerOutcome.MALFORMED);
+      case 9 -> new BearerMessage(utf8("n,,\u0001host=broker\u0001\u0001"), BearerOutcome.MALFORMED);
+      case 10 -> new BearerMessage(utf8("n,,\u0001auth=Bearer " + valid.replace('.', ' ') + "\u0001\u0001"),
+          BearerOutcome.MALFORMED);
+      case 11 -> new BearerMessage(utf8("n,a=mallory,\u0001auth=Bearer " + valid + "\u0001\u0001"),
+          BearerOutcome.MALFORMED);
+      case 12 -> new BearerMessage(utf8("n,,\u0001auth=Bearer " + valid + "\u0001auth=Bearer " + valid
+          + "\u0001\u0001"), BearerOutcome.MALFORMED);
+      default -> new BearerMessage(randomBytes(random, 100), BearerOutcome.MALFORMED);
+    };
+  }
+
+  /** OAUTHBEARER: a good token authenticates; a refused one gets the challenge, then fails whatever the client answers. */
+  private static boolean oauthBearer(Random random, Wire wire, boolean raw, short version) throws IOException {
+    BearerMessage message = bearerMessage(random);
+    byte[] answer = saslStep(wire, raw, version, message.bytes());
+    switch (message.outcome()) {
+      case AUTHENTICATES -> {
+        assertNotNull(answer, "a valid OAUTHBEARER message was refused");
+        assertEquals(0, answer.length);
+        return true;
+      }
+      case REFUSED_TOKEN -> {
+        assertNotNull(answer, "a refused token closed before the invalid_token challenge");
+        assertArrayEquals(INVALID_TOKEN, answer);
+        byte[] acknowledgement = random.nextInt(4) == 0 ? randomBytes(random, 10) : new byte[] {1};
+        assertNull(saslStep(wire, raw, version, acknowledgement), "a refused token's exchange went on");
+        return false;
+      }
+      default -> {
+        assertNull(answer, "a malformed OAUTHBEARER message was answered");
+        return false;
+      }
+    }
   }
 
   /** SCRAM-SHA-512 with a mutated client-first or client-final message; the proof is computed for alice's password. */
@@ -376,7 +478,7 @@ class SaslTlsFuzzTest {
       case 5 -> "";
       default -> "n,," + clientFirstBare;
     };
-    byte[] serverFirst = scramStep(wire, raw, version, utf8(clientFirst));
+    byte[] serverFirst = saslStep(wire, raw, version, utf8(clientFirst));
     if (serverFirst == null) {
       assertTrue(firstMutation >= 0, "the valid client-first message was refused");
       return false;
@@ -405,13 +507,13 @@ class SaslTlsFuzzTest {
       case 7 -> withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof).substring(0, 20);
       default -> withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof);
     };
-    byte[] serverFinal = scramStep(wire, raw, version, utf8(clientFinal));
+    byte[] serverFinal = saslStep(wire, raw, version, utf8(clientFinal));
     assertEquals(finalMutation < 0, serverFinal != null, "client-final mutation " + finalMutation);
     return finalMutation < 0;
   }
 
-  /** One SCRAM message and the server's answer to it, or null if refused (the connection then closes). */
-  private static byte[] scramStep(Wire wire, boolean raw, short version, byte[] message) throws IOException {
+  /** One SASL message and the server's answer to it, or null if refused (the connection then closes). */
+  private static byte[] saslStep(Wire wire, boolean raw, short version, byte[] message) throws IOException {
     if (raw) {
       wire.write(KafkaTestClient.sized(ByteBuffer.wrap(message)));
       return wire.rawAnswer();
@@ -642,6 +744,7 @@ class SaslTlsFuzzTest {
       }
     }
     assertEquals(Status.Code.OK, listTopics("Basic " + base64("alice:alice-secret")));
+    assertEquals(Status.Code.OK, listTopics("Bearer " + validToken()));
   }
 
   private static String base64(String s) {
@@ -649,7 +752,11 @@ class SaslTlsFuzzTest {
   }
 
   private static String authorization(Random random) {
-    return switch (random.nextInt(10)) {
+    return switch (random.nextInt(13)) {
+      case 10 -> "Bearer " + refusedToken(random);
+      case 11 -> "Bearer " + randomText(random, 300).replaceAll("[^\\x20-\\x7e]", "?");
+      case 12 -> List.of("Bearer", "Bearer  ", "bearer " + validToken().replace('.', ','), "Bearer " + validToken() + "x")
+          .get(random.nextInt(4));
       case 0 -> "Basic " + randomText(random, 30).replaceAll("[^\\x20-\\x7e]", "?");
       case 1 -> "Basic " + base64("alice" + "alice-secret");
       case 2 -> List.of("Bearer ", "Basic", "Digest ", "basicc ", "").get(random.nextInt(5))
