@@ -9,7 +9,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import io.skein.broker.Caller;
-import io.skein.metrics.NodeMetrics;
 import io.skein.security.SaslAuthenticator;
 import io.skein.security.UserCredentials;
 import io.skein.server.TestBroker;
@@ -20,8 +19,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -41,7 +38,6 @@ import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -60,27 +56,15 @@ class KafkaReauthenticationTest {
       UserCredentials.of(Map.of("alice", "alice-secret", "bob", "bob-secret"), 4096));
   private static final Duration REAUTH = Duration.ofMillis(2000);
 
-  private final List<AutoCloseable> opened = new ArrayList<>();
-  private final ConcurrentLinkedQueue<KafkaPrincipal> principals = new ConcurrentLinkedQueue<>();
+  private final PrincipalNotingListeners listeners = new PrincipalNotingListeners(SASL);
 
   @AfterEach
   void closeAll() throws Exception {
-    for (int i = opened.size() - 1; i >= 0; i--) {
-      opened.get(i).close();
-    }
+    listeners.close();
   }
 
   private KafkaTestClient connect(Duration maxReauth) throws IOException {
-    KafkaSettings base = KafkaListenerTest.testSettings(104857600);
-    KafkaSettings settings = new KafkaSettings(true, base.host(), 0, "", 0, base.socketRequestMaxBytes(),
-        base.maxInFlightPerConnection(), 1, maxReauth);
-    KafkaListener listener = KafkaListener.start(settings,
-        new KafkaSecurity(SecurityProtocol.SASL_PLAINTEXT, Optional.empty(), Optional.of(SASL)),
-        KafkaApiHandlers.of(List.of(new PrincipalNotingMetadata(principals))), NodeMetrics.disabled().kafka());
-    opened.add(listener);
-    KafkaTestClient client = new KafkaTestClient(listener.localAddress());
-    opened.add(client);
-    return client;
+    return listeners.connect(maxReauth);
   }
 
   private static byte[] plain(String user, String password) {
@@ -120,7 +104,7 @@ class KafkaReauthenticationTest {
     assertEquals(REAUTH.toMillis(), again.sessionLifetimeMs());
     waitOut(authenticatedAt, REAUTH);
     client.call((short) 12, new MetadataRequestData());
-    assertEquals(List.of(new KafkaPrincipal("User", "alice")), List.copyOf(principals));
+    assertEquals(List.of(new KafkaPrincipal("User", "alice")), List.copyOf(listeners.principals));
   }
 
   @Test
@@ -155,7 +139,7 @@ class KafkaReauthenticationTest {
     client.write(KafkaTestClient.frame(new MetadataRequestData(),
         KafkaTestClient.header(ApiKeys.METADATA, (short) 12, 9)));
     client.assertClosedByListener();
-    assertTrue(principals.isEmpty());
+    assertTrue(listeners.principals.isEmpty());
   }
 
   @Test
@@ -168,7 +152,7 @@ class KafkaReauthenticationTest {
     client.write(KafkaTestClient.frame(new MetadataRequestData(),
         KafkaTestClient.header(ApiKeys.METADATA, (short) 12, 7)));
     client.assertClosedByListener();
-    assertEquals(1, principals.size(), "only the request within the session was served");
+    assertEquals(1, listeners.principals.size(), "only the request within the session was served");
   }
 
   @Test
@@ -178,7 +162,7 @@ class KafkaReauthenticationTest {
     authenticate(client, "alice", "alice-secret");
     waitOut(authenticatedAt, REAUTH);
     client.call((short) 12, new MetadataRequestData());
-    assertEquals(1, principals.size());
+    assertEquals(1, listeners.principals.size());
   }
 
   /** Counts the broker's "re-authenticated" log lines. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.metrics.NodeMetrics;
 import io.skein.security.JsonWebKeys;
 import io.skein.security.JwtValidator;
 import io.skein.security.OAuthBearerSettings;
@@ -19,11 +18,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
@@ -33,7 +30,6 @@ import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -54,27 +50,15 @@ class OAuthBearerListenerTest {
       UserCredentials.of(Map.of("alice", "alice-secret"), 4096),
       Optional.of(new JwtValidator(() -> KEYS, SETTINGS, Clock.systemUTC())));
 
-  private final List<AutoCloseable> opened = new ArrayList<>();
-  private final ConcurrentLinkedQueue<KafkaPrincipal> principals = new ConcurrentLinkedQueue<>();
+  private final PrincipalNotingListeners listeners = new PrincipalNotingListeners(SASL);
 
   @AfterEach
   void closeAll() throws Exception {
-    for (int i = opened.size() - 1; i >= 0; i--) {
-      opened.get(i).close();
-    }
+    listeners.close();
   }
 
   private KafkaTestClient connect(Duration maxReauth) throws IOException {
-    KafkaSettings base = KafkaListenerTest.testSettings(104857600);
-    KafkaSettings settings = new KafkaSettings(true, base.host(), 0, "", 0, base.socketRequestMaxBytes(),
-        base.maxInFlightPerConnection(), 1, maxReauth);
-    KafkaListener listener = KafkaListener.start(settings,
-        new KafkaSecurity(SecurityProtocol.SASL_PLAINTEXT, Optional.empty(), Optional.of(SASL)),
-        KafkaApiHandlers.of(List.of(new PrincipalNotingMetadata(principals))), NodeMetrics.disabled().kafka());
-    opened.add(listener);
-    KafkaTestClient client = new KafkaTestClient(listener.localAddress());
-    opened.add(client);
-    return client;
+    return listeners.connect(maxReauth);
   }
 
   private static String token(String subject, Instant expiry) {
@@ -104,7 +88,7 @@ class OAuthBearerListenerTest {
     long lifetime = answer.sessionLifetimeMs();
     assertTrue(lifetime > 590_000 && lifetime <= 600_000, "the session lasts until the token expires: " + lifetime);
     client.call((short) 12, new MetadataRequestData());
-    assertEquals(List.of(new KafkaPrincipal("User", "carol")), List.copyOf(principals));
+    assertEquals(List.of(new KafkaPrincipal("User", "carol")), List.copyOf(listeners.principals));
   }
 
   @Test
@@ -127,7 +111,7 @@ class OAuthBearerListenerTest {
     assertEquals(Errors.SASL_AUTHENTICATION_FAILED.code(), refused.errorCode());
     assertTrue(refused.errorMessage().contains("expired"), refused.errorMessage());
     client.assertClosedByListener();
-    assertTrue(principals.isEmpty());
+    assertTrue(listeners.principals.isEmpty());
   }
 
   @Test
@@ -175,7 +159,7 @@ class OAuthBearerListenerTest {
         () -> System.nanoTime() - secondAt > TimeUnit.MILLISECONDS.toNanos(second.sessionLifetimeMs() + 100));
     client.write(KafkaTestClient.frame(new MetadataRequestData(), KafkaTestClient.header(ApiKeys.METADATA, (short) 12, 99)));
     client.assertClosedByListener();
-    assertEquals(1, principals.size(), "only the request within the session was served");
+    assertEquals(1, listeners.principals.size(), "only the request within the session was served");
   }
 
   @Test
