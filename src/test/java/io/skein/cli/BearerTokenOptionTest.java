@@ -9,9 +9,6 @@ import io.skein.client.ChannelFactory;
 import io.skein.security.TestTokens;
 import io.skein.security.TestTokens.TestKey;
 import io.skein.server.TestBroker;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -52,17 +49,14 @@ class BearerTokenOptionTest {
   }
 
   private String run(int expectedExit, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter errText = new StringWriter();
-    SkeinCli cli = new SkeinCli(ChannelFactory.plaintext(), new ByteArrayInputStream(new byte[0]));
-    int exit = SkeinCli.run(cli, args, new PrintWriter(out), new PrintWriter(errText));
-    err = errText.toString();
+    CliRun run = CliRun.of(ChannelFactory.plaintext(), "", args);
+    err = run.err();
     if (expectedExit >= 0) {
-      assertEquals(expectedExit, exit, String.join(" ", args) + ": " + err);
+      assertEquals(expectedExit, run.exitCode(), String.join(" ", args) + ": " + err);
     } else {
-      assertNotEquals(0, exit, String.join(" ", args) + " should fail");
+      assertNotEquals(0, run.exitCode(), String.join(" ", args) + " should fail");
     }
-    return out.toString();
+    return run.out();
   }
 
   private static Path tokenFile(String name, Instant expiry) throws Exception {

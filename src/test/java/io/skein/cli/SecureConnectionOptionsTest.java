@@ -8,9 +8,6 @@ import io.skein.broker.Caller;
 import io.skein.client.ChannelFactory;
 import io.skein.security.TestCertificates;
 import io.skein.server.TestBroker;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -43,17 +40,14 @@ class SecureConnectionOptionsTest {
   }
 
   private String run(int expectedExit, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter errText = new StringWriter();
-    SkeinCli cli = new SkeinCli(ChannelFactory.plaintext(), new ByteArrayInputStream(new byte[0]));
-    int exit = SkeinCli.run(cli, args, new PrintWriter(out), new PrintWriter(errText));
-    err = errText.toString();
+    CliRun run = CliRun.of(ChannelFactory.plaintext(), "", args);
+    err = run.err();
     if (expectedExit >= 0) {
-      assertEquals(expectedExit, exit, String.join(" ", args) + ": " + err);
+      assertEquals(expectedExit, run.exitCode(), String.join(" ", args) + ": " + err);
     } else {
-      assertNotEquals(0, exit, String.join(" ", args) + " should fail");
+      assertNotEquals(0, run.exitCode(), String.join(" ", args) + " should fail");
     }
-    return out.toString();
+    return run.out();
   }
 
   @Test
