@@ -19,6 +19,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import io.skein.cluster.Controller;
+import io.skein.common.AkkaFutures;
 import io.skein.common.CborSerializable;
 import io.skein.common.ErrorCode;
 import io.skein.common.JournalBackoff;
@@ -1135,8 +1136,8 @@ public final class GroupCoordinator
   }
 
   private void loadTopics() {
-    context.ask(Controller.Topics.class, controller, settings.requestTimeout(), Controller.GetTopics::new,
-        TopicsLoaded::new);
+    AkkaFutures.ask(context, Controller.Topics.class, controller, settings.requestTimeout(),
+        Controller.GetTopics::new, TopicsLoaded::new);
   }
 
   private static List<PartitionKey> sorted(Set<PartitionKey> partitions) {

@@ -18,6 +18,7 @@ import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.cluster.typed.Cluster;
 import io.skein.cluster.Controller;
 import io.skein.cluster.LiveBrokers;
+import io.skein.common.AkkaFutures;
 import io.skein.common.CborSerializable;
 import io.skein.common.Failure;
 import io.skein.log.CorruptRecordException;
@@ -365,12 +366,8 @@ public final class PartitionLeader {
   // ---- initializing ---------------------------------------------------------------------
 
   private Behavior<Command> initializing() {
-    context.ask(
-        Controller.TopicReply.class,
-        controller,
-        CONTROLLER_TIMEOUT,
-        replyTo -> new Controller.GetTopic(key.topic(), replyTo),
-        Initialized::new);
+    AkkaFutures.ask(context, Controller.TopicReply.class, controller, CONTROLLER_TIMEOUT,
+        replyTo -> new Controller.GetTopic(key.topic(), replyTo), Initialized::new);
     return loading(false);
   }
 
@@ -419,7 +416,7 @@ public final class PartitionLeader {
       return notLeader(assignment);
     }
     // This node's follower of the partition must stop writing the log before we open it.
-    context.ask(ReplicaManager.LogHandedOver.class, replicaManager, CONTROLLER_TIMEOUT,
+    AkkaFutures.ask(context, ReplicaManager.LogHandedOver.class, replicaManager, CONTROLLER_TIMEOUT,
         replyTo -> new ReplicaManager.AcquireLog(key, replyTo),
         (handedOver, failure) -> new LogHandedOver(topic, failure));
     return loading(true);
@@ -730,7 +727,7 @@ public final class PartitionLeader {
       isrChangeInFlight = true;
       List<Integer> isr = proposed.get();
       progress.isrChangeSent(isr);
-      context.ask(Controller.AlterIsrReply.class, controller, ISR_CHANGE_TIMEOUT,
+      AkkaFutures.ask(context, Controller.AlterIsrReply.class, controller, ISR_CHANGE_TIMEOUT,
           replyTo -> new Controller.AlterIsr(key.topic(), key.partition(), config.brokerId(), leaderEpoch,
               partitionEpoch, isr, replyTo),
           IsrAltered::new);

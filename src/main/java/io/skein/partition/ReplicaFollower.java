@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.skein.common.AkkaFutures;
 import io.skein.log.InvalidConfigException;
 import io.skein.log.Log;
 import io.skein.log.LogConfig;
@@ -264,7 +265,7 @@ public final class ReplicaFollower {
     long offset = log.logEndOffset();
     int lastFetchedEpoch = log.latestEpoch();
     int epoch = leaderEpoch;
-    context.ask(PartitionLeader.ReplicaFetchReply.class, leader, replication.fetchMaxWait().plus(ASK_MARGIN),
+    AkkaFutures.ask(context, PartitionLeader.ReplicaFetchReply.class, leader, replication.fetchMaxWait().plus(ASK_MARGIN),
         replyTo -> new PartitionLeader.ReplicaFetch(config.brokerId(), epoch, offset, lastFetchedEpoch,
             replication.fetchMaxBytes(), replication.fetchMaxWait(), replyTo),
         (reply, failure) -> new Fetched(thisRound, reply, failure));

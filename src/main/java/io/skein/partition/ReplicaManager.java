@@ -11,6 +11,7 @@ import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.skein.cluster.Controller;
 import io.skein.cluster.LeaderLocations;
+import io.skein.common.AkkaFutures;
 import io.skein.common.CborSerializable;
 import io.skein.metadata.PartitionKey;
 import io.skein.metadata.ReplicaAssignment;
@@ -154,7 +155,7 @@ public final class ReplicaManager {
   }
 
   private Behavior<Command> onRefresh() {
-    context.ask(Controller.Topics.class, controller, Duration.ofSeconds(10), Controller.GetTopics::new,
+    AkkaFutures.ask(context, Controller.Topics.class, controller, Duration.ofSeconds(10), Controller.GetTopics::new,
         Refreshed::new);
     return Behaviors.same();
   }
