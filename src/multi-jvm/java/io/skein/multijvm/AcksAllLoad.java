@@ -1,6 +1,7 @@
 package io.skein.multijvm;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.skein.api.ApiErrors;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +38,9 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
  * when each acknowledged request was sent and answered, and the values of batches every attempt
  * of which was refused with NOT_ENOUGH_REPLICAS (none of which may be written anywhere; an attempt
  * that failed otherwise, a time-out, may have written the batch, which a leader then refuses to
- * take again below min.insync.replicas, as Kafka's does).
+ * take again below min.insync.replicas, as Kafka's does). A request in flight to a broker the
+ * test has just frozen is abandoned ({@link #abandon}), as a time-out: else the load would
+ * measure its own deadline rather than how soon the cluster serves without that broker.
  */
 final class AcksAllLoad implements AutoCloseable {
 
@@ -58,7 +62,11 @@ final class AcksAllLoad implements AutoCloseable {
   private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
   /** Whether an attempt of the batch being sent failed in a way that may have written it. */
   private boolean maybeWritten;
+  /** The call in flight and the broker it was sent to, or null between calls. */
+  private volatile InFlight inFlight;
   private final Thread thread;
+
+  private record InFlight(int broker, Context.CancellableContext context) {}
 
   private AcksAllLoad(SkeinCluster cluster, String topic, int partition, String prefix, IntPredicate usable) {
     this.cluster = cluster;
@@ -104,6 +112,18 @@ final class AcksAllLoad implements AutoCloseable {
       previous = answered;
     }
     return Math.max(longest, toNanos - previous);
+  }
+
+  /**
+   * Cancels the request in flight if it went to broker {@code id}: one sent just before the test
+   * froze that broker would otherwise wait for its deadline. Its batch may have been written; the
+   * next attempt, through another broker, tells.
+   */
+  void abandon(int id) {
+    InFlight call = inFlight;
+    if (call != null && call.broker() == id) {
+      call.context().cancel(null);
+    }
   }
 
   /** Stops the load and waits for the request in flight. */
@@ -155,8 +175,8 @@ final class AcksAllLoad implements AutoCloseable {
   /** A producer id from broker {@code id}, or null if it could not give one. */
   private InitProducerIdResponse initProducerId(int id) {
     try {
-      return ProducerServiceGrpc.newBlockingStub(channel(id)).withDeadlineAfter(15, TimeUnit.SECONDS)
-          .initProducerId(InitProducerIdRequest.getDefaultInstance());
+      return onBroker(id, () -> ProducerServiceGrpc.newBlockingStub(channel(id))
+          .withDeadlineAfter(15, TimeUnit.SECONDS).initProducerId(InitProducerIdRequest.getDefaultInstance()));
     } catch (StatusRuntimeException failed) {
       errors.computeIfAbsent(ApiErrors.errorCode(failed), c -> new AtomicInteger()).incrementAndGet();
       return null;
@@ -173,9 +193,9 @@ final class AcksAllLoad implements AutoCloseable {
         producer.getProducerId(), (short) producer.getProducerEpoch(), baseSequence, records).buffer());
     long sentAt = System.nanoTime();
     try {
-      ProduceResponse response = ProducerServiceGrpc.newBlockingStub(channel(id)).withDeadlineAfter(15, TimeUnit.SECONDS)
-          .produce(ProduceRequest.newBuilder().setTopic(topic).setPartition(partition).setAcks(-1)
-              .setTimeoutMs(10_000).setRecords(batch).build());
+      ProduceResponse response = onBroker(id, () -> ProducerServiceGrpc.newBlockingStub(channel(id))
+          .withDeadlineAfter(15, TimeUnit.SECONDS).produce(ProduceRequest.newBuilder().setTopic(topic)
+              .setPartition(partition).setAcks(-1).setTimeoutMs(10_000).setRecords(batch).build()));
       for (int i = 0; i < values.length; i++) {
         acked.put(response.getBaseOffset() + i, values[i]);
       }
@@ -193,6 +213,22 @@ final class AcksAllLoad implements AutoCloseable {
         refused.addAll(List.of(values));
       }
       return false;
+    }
+  }
+
+  /** Runs one blocking call to broker {@code id} so that {@link #abandon} can cancel it. */
+  private <T> T onBroker(int id, Callable<T> call) {
+    Context.CancellableContext context = Context.current().withCancellation();
+    inFlight = new InFlight(id, context);
+    try {
+      return context.call(call);
+    } catch (StatusRuntimeException failed) {
+      throw failed;
+    } catch (Exception unexpected) {
+      throw new IllegalStateException(unexpected);
+    } finally {
+      inFlight = null;
+      context.close();
     }
   }
 

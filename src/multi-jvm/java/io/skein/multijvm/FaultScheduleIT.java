@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * min.insync.replicas 2), an idempotent acks=all producer and a reader that keeps re-reading
  * near the end on every partition, and a seeded random series of faults, one broker at a time,
  * each right after the cluster healed from the one before: kill -9 (then a restart), SIGSTOP for
- * 5–15 s (then SIGCONT: the broker must come back by itself, in the same process) and SIGTERM
+ * 5–15 s (then SIGCONT: the broker must come back by itself, in the same process; a request in flight
+ * to it is abandoned, as a client's time-out would) and SIGTERM
  * (then a restart); healed means every ISR full and every broker seeing every other reachable. Every broker holds a copy of every partition, so each fault hits partitions
  * the victim led and partitions it followed; for each, the test prints how long acks=all writes
  * waited (the fault to the first acknowledgement of a request sent after it), and at the end the
@@ -171,6 +172,7 @@ class FaultScheduleIT {
         paused.add(victim);
         broker.pause();
         faultAt = System.nanoTime();
+        loads.forEach(load -> load.abandon(victim));
       }
       case TERMINATE -> {
         faultAt = System.nanoTime();
