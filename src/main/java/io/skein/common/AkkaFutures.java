@@ -40,7 +40,10 @@ public final class AkkaFutures {
     return plain;
   }
 
-  /** {@code context.ask(...)}, with the answer turned into the actor's message on the thread that delivers it. */
+  /**
+   * {@code context.ask(...)}, with the answer turned into the actor's message on the thread that
+   * delivers it. {@code responseClass}, as in {@code context.ask}, only fixes the answer's type.
+   */
   public static <T, Req, Res> void ask(ActorContext<T> context, Class<Res> responseClass, RecipientRef<Req> target,
       Duration timeout, Function<ActorRef<Res>, Req> createRequest, Function2<Res, Throwable, T> applyToResponse) {
     context.pipeToSelf(direct(AskPattern.ask(target, createRequest, timeout, context.getSystem().scheduler())),
